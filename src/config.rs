@@ -1,0 +1,232 @@
+//! Engine configuration: the profile file a user writes (TOML, decimals as text) and
+//! the validated fixed-point `EngineConfig` that is journaled and drives the reducer.
+
+use crate::core::fixed::parse_decimal;
+use crate::core::{Money, Qty};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Everything the reducer's decisions depend on besides the events. Journaled in a
+/// `ConfigLoaded` event so that a replay decides with the same settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    pub intra_venue: bool,
+    pub cross_venue: bool,
+    /// Minimum edge per contract after fees.
+    pub min_edge: Money,
+    /// Minimum expected profit of one opportunity at its sized quantity.
+    pub min_profit: Money,
+    /// Cap on contracts per opportunity (whole contracts).
+    pub max_contracts: Qty,
+    /// Cap on worst-case cash out per opportunity.
+    pub max_notional: Money,
+    /// Pairs below this mapping confidence (basis points) are not traded.
+    pub min_pair_confidence_bp: u16,
+    /// Seed of the reducer's own generator.
+    pub seed: u64,
+    /// Start with the kill switch engaged.
+    pub kill_switch: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            intra_venue: true,
+            cross_venue: true,
+            min_edge: Money(5_000),
+            min_profit: Money(50_000),
+            max_contracts: Qty::contracts(100),
+            max_notional: Money::dollars(100),
+            min_pair_confidence_bp: 9_000,
+            seed: 1,
+            kill_switch: false,
+        }
+    }
+}
+
+/// A problem in a profile file, naming the file and the field.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read profile {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("profile {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("profile {path}: field `{field}`: {message}")]
+    Value { path: String, field: &'static str, message: String },
+}
+
+/// A decimal written either as a TOML string ("0.005") or a number (0.005).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum Decimal {
+    Text(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl Decimal {
+    fn text(&self) -> String {
+        match self {
+            Decimal::Text(s) => s.clone(),
+            Decimal::Int(i) => i.to_string(),
+            Decimal::Float(f) => f.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    #[serde(default)]
+    lanes: LanesSection,
+    #[serde(default)]
+    thresholds: ThresholdsSection,
+    #[serde(default)]
+    sizing: SizingSection,
+    #[serde(default)]
+    engine: EngineSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanesSection {
+    intra_venue: Option<bool>,
+    cross_venue: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsSection {
+    min_edge: Option<Decimal>,
+    min_profit: Option<Decimal>,
+    min_pair_confidence: Option<Decimal>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SizingSection {
+    max_contracts: Option<i64>,
+    max_notional: Option<Decimal>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EngineSection {
+    seed: Option<u64>,
+    kill_switch: Option<bool>,
+}
+
+impl EngineConfig {
+    /// Reads a profile file; fields it does not set keep their defaults.
+    pub fn load(path: &Path) -> Result<EngineConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        EngineConfig::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses profile text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<EngineConfig, ConfigError> {
+        let file: ProfileFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        let bad = |field: &'static str, message: String| ConfigError::Value {
+            path: origin.to_string(),
+            field,
+            message,
+        };
+        let money = |field: &'static str, d: &Decimal| -> Result<Money, ConfigError> {
+            let text = d.text();
+            let raw = parse_decimal(&text, 6).map_err(|e| bad(field, e.to_string()))?;
+            if raw < 0 {
+                return Err(bad(field, format!("{text} is negative")));
+            }
+            Ok(Money(raw))
+        };
+        let mut c = EngineConfig::default();
+        if let Some(v) = file.lanes.intra_venue {
+            c.intra_venue = v;
+        }
+        if let Some(v) = file.lanes.cross_venue {
+            c.cross_venue = v;
+        }
+        if let Some(d) = &file.thresholds.min_edge {
+            c.min_edge = money("thresholds.min_edge", d)?;
+        }
+        if let Some(d) = &file.thresholds.min_profit {
+            c.min_profit = money("thresholds.min_profit", d)?;
+        }
+        if let Some(d) = &file.thresholds.min_pair_confidence {
+            let field = "thresholds.min_pair_confidence";
+            let raw = parse_decimal(&d.text(), 4).map_err(|e| bad(field, e.to_string()))?;
+            if !(0..=10_000).contains(&raw) {
+                return Err(bad(field, format!("{} is not between 0 and 1", d.text())));
+            }
+            c.min_pair_confidence_bp = raw as u16;
+        }
+        if let Some(n) = file.sizing.max_contracts {
+            if !(1..=1_000_000).contains(&n) {
+                return Err(bad("sizing.max_contracts", format!("{n} is not between 1 and 1000000")));
+            }
+            c.max_contracts = Qty::contracts(n);
+        }
+        if let Some(d) = &file.sizing.max_notional {
+            c.max_notional = money("sizing.max_notional", d)?;
+            if c.max_notional == Money::ZERO {
+                return Err(bad("sizing.max_notional", "must be above zero".into()));
+            }
+        }
+        if let Some(seed) = file.engine.seed {
+            c.seed = seed;
+        }
+        if let Some(k) = file.engine.kill_switch {
+            c.kill_switch = k;
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_profile_is_the_default() {
+        assert_eq!(EngineConfig::from_toml("", "t").unwrap(), EngineConfig::default());
+    }
+
+    #[test]
+    fn reads_strings_and_numbers() {
+        let c = EngineConfig::from_toml(
+            "[thresholds]\nmin_edge = \"0.01\"\nmin_profit = 0.25\nmin_pair_confidence = 0.95\n\
+             [sizing]\nmax_contracts = 7\nmax_notional = 20\n[lanes]\nintra_venue = false\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.min_edge, Money(10_000));
+        assert_eq!(c.min_profit, Money(250_000));
+        assert_eq!(c.min_pair_confidence_bp, 9_500);
+        assert_eq!(c.max_contracts, Qty::contracts(7));
+        assert_eq!(c.max_notional, Money::dollars(20));
+        assert!(!c.intra_venue);
+    }
+
+    #[test]
+    fn bad_values_name_file_and_field() {
+        let cases = [
+            ("[thresholds]\nmin_edge = \"-0.01\"", "thresholds.min_edge"),
+            ("[thresholds]\nmin_edge = \"abc\"", "thresholds.min_edge"),
+            ("[thresholds]\nmin_pair_confidence = 1.5", "thresholds.min_pair_confidence"),
+            ("[sizing]\nmax_contracts = 0", "sizing.max_contracts"),
+            ("[sizing]\nmax_notional = \"0\"", "sizing.max_notional"),
+        ];
+        for (text, field) in cases {
+            let err = EngineConfig::from_toml(text, "p.toml").unwrap_err().to_string();
+            assert!(err.contains("p.toml") && err.contains(field), "{err}");
+        }
+        let err = EngineConfig::from_toml("[sizing]\nmax_contrcts = 3", "p.toml").unwrap_err();
+        assert!(err.to_string().contains("max_contrcts"), "{err}");
+    }
+}

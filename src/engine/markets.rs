@@ -1,0 +1,130 @@
+//! The reducer's market registry: metadata, books and the pair rules that link them.
+
+use super::book::{Book, BookError};
+use crate::core::MarketId;
+use crate::event::{BookDelta, BookSnapshot, InputError, LevelChange, MarketMeta, NoLeg, PairRule};
+
+/// Everything the reducer knows about one market.
+#[derive(Clone, Debug)]
+pub struct MarketState {
+    pub meta: MarketMeta,
+    pub book: Book,
+    pub last_venue_seq: u64,
+    /// Set by a feed gap or disconnect; cleared by the next snapshot. Lanes skip it.
+    pub suspect: bool,
+    pub updated_ts: i64,
+    /// Pairs (indexes into `Markets::pairs`) whose evaluation this market's book affects.
+    pub pairs: Vec<u32>,
+    /// Orders not yet terminal on this market.
+    pub open_orders: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Markets {
+    pub list: Vec<MarketState>,
+    pub pairs: Vec<PairRule>,
+}
+
+fn book_error(market: MarketId, e: BookError) -> InputError {
+    match e {
+        BookError::PriceOutOfRange(price) => InputError::PriceOutOfRange { market, price },
+        BookError::NegativeQuantity(price) => InputError::NegativeQuantity { market, price },
+    }
+}
+
+impl Markets {
+    pub fn get(&self, id: MarketId) -> Option<&MarketState> {
+        self.list.get(id.index())
+    }
+
+    pub fn get_mut(&mut self, id: MarketId) -> Result<&mut MarketState, InputError> {
+        self.list.get_mut(id.index()).ok_or(InputError::UnknownMarket(id))
+    }
+
+    pub fn define(&mut self, meta: &MarketMeta) -> Result<(), InputError> {
+        let next = MarketId(self.list.len() as u32);
+        if meta.id == next {
+            self.list.push(MarketState {
+                meta: meta.clone(),
+                book: Book::new(),
+                last_venue_seq: 0,
+                suspect: false,
+                updated_ts: 0,
+                pairs: Vec::new(),
+                open_orders: 0,
+            });
+            return Ok(());
+        }
+        let Some(existing) = self.list.get_mut(meta.id.index()) else {
+            return Err(InputError::MarketIdOutOfOrder { got: meta.id, expected: next });
+        };
+        if existing.meta.venue != meta.venue || existing.meta.venue_id != meta.venue_id {
+            return Err(InputError::MarketRedefined(meta.id));
+        }
+        // Same market, refreshed metadata (fees, close time, titles).
+        existing.meta = meta.clone();
+        Ok(())
+    }
+
+    pub fn add_pair(&mut self, rule: &PairRule) -> Result<(), InputError> {
+        let unusable = InputError::PairUnusable { a: rule.a, b: rule.b };
+        let (Some(a), Some(b)) = (self.get(rule.a), self.get(rule.b)) else {
+            return Err(unusable);
+        };
+        if rule.a == rule.b || a.meta.venue == b.meta.venue {
+            return Err(unusable);
+        }
+        let idx = self.pairs.len() as u32;
+        let mut touched = vec![rule.a, rule.b];
+        for m in [a, b] {
+            if let NoLeg::Complement(c) = m.meta.no_leg {
+                touched.push(c);
+            }
+        }
+        for m in touched {
+            if let Ok(state) = self.get_mut(m) {
+                state.pairs.push(idx);
+            }
+        }
+        self.pairs.push(rule.clone());
+        Ok(())
+    }
+
+    pub fn apply_snapshot(&mut self, ts: i64, s: &BookSnapshot) -> Result<(), InputError> {
+        let m = self.get_mut(s.market)?;
+        m.book.replace(&s.bids, &s.asks).map_err(|e| book_error(s.market, e))?;
+        m.last_venue_seq = s.venue_seq;
+        m.suspect = false;
+        m.updated_ts = ts;
+        Ok(())
+    }
+
+    pub fn apply_delta(&mut self, ts: i64, d: &BookDelta) -> Result<(), InputError> {
+        let m = self.get_mut(d.market)?;
+        if d.venue_seq != 0 && d.venue_seq <= m.last_venue_seq {
+            return Err(InputError::StaleSequence { market: d.market, last: m.last_venue_seq, got: d.venue_seq });
+        }
+        let res = match d.change {
+            LevelChange::Add(q) => m.book.add(d.side, d.price, q),
+            LevelChange::Set(q) => m.book.set(d.side, d.price, q),
+        };
+        res.map_err(|e| book_error(d.market, e))?;
+        if d.venue_seq != 0 {
+            m.last_venue_seq = d.venue_seq;
+        }
+        m.updated_ts = ts;
+        Ok(())
+    }
+
+    /// Marks every book of a venue suspect (after a gap or disconnect).
+    pub fn mark_venue_suspect(&mut self, venue: crate::core::Venue) {
+        for m in self.list.iter_mut().filter(|m| m.meta.venue == venue) {
+            m.suspect = true;
+        }
+    }
+
+    /// Market ids whose book can be traded right now.
+    pub fn tradable(&self, id: MarketId) -> Option<&MarketState> {
+        self.get(id).filter(|m| !m.suspect && !m.book.is_crossed())
+    }
+}

@@ -1,0 +1,384 @@
+//! The reducer: a single-threaded pure state machine. `apply(ts, event)` updates books,
+//! cash, positions and orders and returns decisions. No I/O, no clock, no threads, no
+//! unseeded randomness, no unordered iteration: enforced by clippy's disallowed lists
+//! (`clippy.toml`), denied in this module tree.
+#![deny(clippy::disallowed_methods, clippy::disallowed_types)]
+
+pub mod book;
+pub mod fees;
+mod hash;
+pub mod lanes;
+pub mod markets;
+pub mod orders;
+pub mod portfolio;
+pub mod sizing;
+
+use crate::config::EngineConfig;
+use crate::core::{ClientOrderId, MarketId, Money, Qty, Rng};
+use crate::event::{
+    Decision, Event, FeedState, Fill, HaltReason, InputError, Intent, Lane, Leg, Mode,
+    OperatorCommand, Opportunity, OrderStatus, PlaceOrder, SkipReason, TimeInForce,
+};
+use lanes::Candidate;
+use markets::Markets;
+use orders::{Episode, OpenOrder, Orders};
+use portfolio::Portfolio;
+use serde::Serialize;
+
+/// Counters that explain what the lanes did; part of the state (and its hash).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub events: u64,
+    /// Lane evaluations, per `Lane` index.
+    pub evaluations: [u64; 2],
+    /// Opportunities journaled, per lane.
+    pub opportunities: [u64; 2],
+    pub intents: u64,
+    /// Edges seen again unchanged, or on markets with an order in flight.
+    pub repeats: u64,
+    pub rejected_inputs: u64,
+}
+
+pub struct Reducer {
+    config: EngineConfig,
+    markets: Markets,
+    portfolio: Portfolio,
+    orders: Orders,
+    mode: Mode,
+    next_opportunity: u64,
+    /// The only source of randomness a lane may use; seeded by the config.
+    rng: Rng,
+    now: i64,
+    stats: Stats,
+    /// Last journaled candidate per intra key (market) and per pair, so an unchanged
+    /// edge is journaled once, not on every book update.
+    last_intra: Vec<Option<[Leg; 2]>>,
+    last_cross: Vec<Option<[Leg; 2]>>,
+}
+
+impl Default for Reducer {
+    fn default() -> Self {
+        Reducer::new(EngineConfig::default())
+    }
+}
+
+impl Reducer {
+    pub fn new(config: EngineConfig) -> Reducer {
+        let mode = if config.kill_switch { Mode::Halted } else { Mode::Normal };
+        Reducer {
+            rng: Rng::new(config.seed),
+            config,
+            markets: Markets::default(),
+            portfolio: Portfolio::default(),
+            orders: Orders::default(),
+            mode,
+            next_opportunity: 1,
+            now: 0,
+            stats: Stats::default(),
+            last_intra: Vec::new(),
+            last_cross: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+    pub fn markets(&self) -> &Markets {
+        &self.markets
+    }
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+    pub fn orders(&self) -> &Orders {
+        &self.orders
+    }
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    /// Event time of the latest event applied.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Applies one event at time `ts` and appends the decisions it causes to `out`.
+    pub fn apply(&mut self, ts: i64, event: &Event, out: &mut Vec<Decision>) {
+        self.stats.events += 1;
+        self.now = self.now.max(ts);
+        let result = match event {
+            Event::BookDelta(d) => self.markets.apply_delta(ts, d).map(|()| self.evaluate(d.market, out)),
+            Event::BookSnapshot(s) => self.markets.apply_snapshot(ts, s).map(|()| self.evaluate(s.market, out)),
+            Event::Trade(t) => self.markets.get(t.market).map(|_| ()).ok_or(InputError::UnknownMarket(t.market)),
+            Event::Tick => Ok(()),
+            Event::MarketDefined(meta) => self.markets.define(meta).map(|()| {
+                self.last_intra.resize(self.markets.list.len(), None);
+            }),
+            Event::PairDefined(rule) => self.markets.add_pair(rule).map(|()| {
+                self.last_cross.resize(self.markets.pairs.len(), None);
+            }),
+            Event::Feed(f) => {
+                if matches!(f.state, FeedState::Gap | FeedState::Disconnected) {
+                    self.markets.mark_venue_suspect(f.venue);
+                }
+                Ok(())
+            }
+            Event::OrderAck(a) => match self.orders.open.get_mut(&a.id) {
+                Some(o) => {
+                    o.venue_order_id = Some(a.venue_order_id.clone());
+                    Ok(())
+                }
+                None => Err(InputError::UnknownOrder(a.id)),
+            },
+            Event::OrderReject(r) => self.finish_order(r.id, out),
+            Event::OrderCanceled(c) => self.finish_order(c.id, out),
+            Event::Fill(f) => self.apply_fill(f, out),
+            Event::OrderStatus(s) => match s.status {
+                OrderStatus::Resting => Ok(()),
+                OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired => {
+                    if self.orders.open.contains_key(&s.id) { self.finish_order(s.id, out) } else { Ok(()) }
+                }
+            },
+            Event::Balance(b) => {
+                self.portfolio.cash[b.venue.index()] = b.cash;
+                Ok(())
+            }
+            Event::Position(p) => {
+                if self.markets.get(p.market).is_none() {
+                    Err(InputError::UnknownMarket(p.market))
+                } else {
+                    self.portfolio.positions.entry((p.market, p.outcome)).or_default().qty = p.qty;
+                    Ok(())
+                }
+            }
+            Event::Operator(cmd) => {
+                self.apply_operator(cmd, out);
+                Ok(())
+            }
+            Event::ConfigLoaded(cfg) => {
+                self.config = cfg.clone();
+                self.rng = Rng::new(cfg.seed);
+                if cfg.kill_switch && self.mode == Mode::Normal {
+                    self.set_mode(Mode::Halted, out);
+                    out.push(Decision::Halt { reason: HaltReason::KillSwitch });
+                }
+                Ok(())
+            }
+        };
+        if let Err(reason) = result {
+            self.stats.rejected_inputs += 1;
+            out.push(Decision::InputRejected { reason });
+        }
+    }
+
+    fn set_mode(&mut self, to: Mode, out: &mut Vec<Decision>) {
+        if self.mode != to {
+            out.push(Decision::ModeChange { from: self.mode, to });
+            self.mode = to;
+        }
+    }
+
+    fn apply_operator(&mut self, cmd: &OperatorCommand, out: &mut Vec<Decision>) {
+        match cmd {
+            OperatorCommand::KillSwitch { engaged: true } => {
+                if self.mode != Mode::Halted {
+                    self.set_mode(Mode::Halted, out);
+                    out.push(Decision::Halt { reason: HaltReason::KillSwitch });
+                }
+            }
+            OperatorCommand::KillSwitch { engaged: false } => {
+                if self.mode == Mode::Halted {
+                    let to = if self.any_exposure() { Mode::Safe } else { Mode::Normal };
+                    self.set_mode(to, out);
+                }
+            }
+            OperatorCommand::AckExposure { .. } => {
+                // The operator owns the exposure now: finished episodes are closed.
+                self.orders.episodes.retain(|_, e| !e.is_done());
+                if self.mode == Mode::Safe {
+                    self.set_mode(Mode::Normal, out);
+                }
+            }
+        }
+    }
+
+    fn any_exposure(&self) -> bool {
+        self.orders.episodes.values().any(|e| e.exposed().0 > 0)
+    }
+
+    /// Runs the lanes that a book change of `market` can affect.
+    fn evaluate(&mut self, market: MarketId, out: &mut Vec<Decision>) {
+        if self.config.intra_venue
+            && let Some(key) = lanes::intra::canonical(&self.markets, market)
+        {
+            self.stats.evaluations[Lane::IntraVenue as usize] += 1;
+            let cand = lanes::intra::evaluate(&self.markets, key);
+            self.consider(Lane::IntraVenue, cand, key.index(), out);
+        }
+        if self.config.cross_venue {
+            let pairs = self.markets.list[market.index()].pairs.len();
+            for i in 0..pairs {
+                let pair = self.markets.list[market.index()].pairs[i];
+                self.stats.evaluations[Lane::CrossVenue as usize] += 1;
+                let cand = lanes::cross::evaluate(&self.markets, pair);
+                self.consider(Lane::CrossVenue, cand, pair as usize, out);
+            }
+        }
+    }
+
+    fn last_seen(&mut self, lane: Lane, key: usize) -> &mut Option<[Leg; 2]> {
+        match lane {
+            Lane::IntraVenue => &mut self.last_intra[key],
+            Lane::CrossVenue => &mut self.last_cross[key],
+        }
+    }
+
+    /// Turns a candidate into journaled decisions: an opportunity, then an intent with
+    /// its orders, or the reason it is skipped.
+    fn consider(&mut self, lane: Lane, cand: Option<Candidate>, key: usize, out: &mut Vec<Decision>) {
+        let Some(cand) = cand else {
+            // No edge: a later reappearance is news again.
+            *self.last_seen(lane, key) = None;
+            return;
+        };
+        let unit_edge = cand.legs.iter().try_fold(Money::SCALE, |acc, l| {
+            sizing::leg_cost(&self.markets, l, Qty::contracts(1)).map(|c| acc - c.0)
+        });
+        if unit_edge.is_none_or(|e| e <= 0) {
+            // Gross edge exists but fees eat it: not an opportunity.
+            *self.last_seen(lane, key) = None;
+            return;
+        }
+        if *self.last_seen(lane, key) == Some(cand.legs) {
+            self.stats.repeats += 1;
+            return;
+        }
+        if cand.legs.iter().any(|l| self.markets.list[l.market.index()].open_orders > 0) {
+            self.stats.repeats += 1;
+            return;
+        }
+        *self.last_seen(lane, key) = Some(cand.legs);
+
+        let id = self.next_opportunity;
+        self.next_opportunity += 1;
+        self.stats.opportunities[lane as usize] += 1;
+        let sized = self.gate(&cand).and_then(|()| sizing::size(&self.config, &self.portfolio, &self.markets, &cand.legs));
+        let (qty, profit, edge) = match &sized {
+            Ok(s) => (s.qty, s.profit, s.edge_per_contract),
+            Err(_) => (Qty::ZERO, Money::ZERO, Money(unit_edge.unwrap_or(0))),
+        };
+        out.push(Decision::OpportunityFound(Opportunity {
+            id,
+            lane,
+            legs: cand.legs.to_vec(),
+            edge_per_contract: edge,
+            qty,
+            expected_profit: profit,
+        }));
+        match sized {
+            Err(reason) => out.push(Decision::Skipped { opportunity: id, reason }),
+            Ok(s) => self.enter(id, &cand, s, out),
+        }
+    }
+
+    /// Risk gates that do not depend on size.
+    fn gate(&self, cand: &Candidate) -> Result<(), SkipReason> {
+        if self.mode != Mode::Normal {
+            return Err(SkipReason::Halted);
+        }
+        if let Some(p) = cand.pair
+            && self.markets.pairs[p as usize].confidence_bp < self.config.min_pair_confidence_bp
+        {
+            return Err(SkipReason::PairConfidenceTooLow);
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self, id: u64, cand: &Candidate, s: sizing::Sizing, out: &mut Vec<Decision>) {
+        self.stats.intents += 1;
+        out.push(Decision::Intent(Intent { opportunity: id, qty: s.qty, max_cost: s.cost, expected_profit: s.profit }));
+        let mut episode = Episode { legs: Vec::with_capacity(cand.legs.len()) };
+        for (i, leg) in cand.legs.iter().enumerate() {
+            let coid = ClientOrderId { opportunity: id, leg: i as u8, attempt: 0 };
+            let order = PlaceOrder {
+                id: coid,
+                market: leg.market,
+                outcome: leg.outcome,
+                price: leg.price,
+                qty: s.qty,
+                tif: TimeInForce::ImmediateOrCancel,
+            };
+            let m = &mut self.markets.list[leg.market.index()];
+            m.open_orders += 1;
+            let venue = m.meta.venue;
+            // Sizing checked the whole cost against free cash, so this cannot fail.
+            let reserve = sizing::leg_cost(&self.markets, leg, s.qty).unwrap_or(Money::ZERO);
+            let _ = self.portfolio.reserve(venue, reserve);
+            self.orders.open.insert(coid, OpenOrder { order, venue, venue_order_id: None, filled: Qty::ZERO, reserved: reserve });
+            episode.legs.push((coid, Qty::ZERO, false));
+            out.push(Decision::PlaceOrder(order));
+        }
+        self.orders.episodes.insert(id, episode);
+    }
+
+    fn apply_fill(&mut self, f: &Fill, out: &mut Vec<Decision>) -> Result<(), InputError> {
+        let Some(o) = self.orders.open.get(&f.id) else {
+            return Err(InputError::UnknownOrder(f.id));
+        };
+        if o.order.market != f.market || o.order.outcome != f.outcome || f.qty.0 <= 0 || f.qty > o.remaining() {
+            return Err(InputError::FillMismatch(f.id));
+        }
+        let venue = o.venue;
+        let notional = crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
+        self.portfolio.buy(venue, f.market, f.outcome, f.qty, notional, f.fee).ok_or(InputError::Overflow)?;
+        let o = self.orders.open.get_mut(&f.id).ok_or(InputError::UnknownOrder(f.id))?;
+        o.filled = Qty(o.filled.0 + f.qty.0);
+        let remaining = o.remaining();
+        let leg = Leg { market: o.order.market, outcome: o.order.outcome, price: o.order.price, depth: Qty::ZERO };
+        let new_reserve = sizing::leg_cost(&self.markets, &leg, remaining).unwrap_or(Money::ZERO).min(o.reserved);
+        let released = Money(o.reserved.0 - new_reserve.0);
+        o.reserved = new_reserve;
+        self.portfolio.release(venue, released).ok_or(InputError::Overflow)?;
+        if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
+            && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
+        {
+            l.1 = Qty(l.1.0 + f.qty.0);
+        }
+        if remaining.0 == 0 {
+            self.finish_order(f.id, out)?;
+        }
+        Ok(())
+    }
+
+    /// An order reached a terminal state: release its reservation, and once every leg
+    /// of its episode is terminal, check the episode for unhedged exposure.
+    fn finish_order(&mut self, id: ClientOrderId, out: &mut Vec<Decision>) -> Result<(), InputError> {
+        let o = self.orders.open.remove(&id).ok_or(InputError::UnknownOrder(id))?;
+        self.portfolio.release(o.venue, o.reserved).ok_or(InputError::Overflow)?;
+        if let Some(m) = self.markets.list.get_mut(o.order.market.index()) {
+            m.open_orders = m.open_orders.saturating_sub(1);
+        }
+        let Some(ep) = self.orders.episodes.get_mut(&id.opportunity) else {
+            return Ok(());
+        };
+        if let Some(l) = ep.legs.iter_mut().find(|l| l.0 == id) {
+            l.2 = true;
+        }
+        if ep.is_done() {
+            let exposed = ep.exposed();
+            if exposed.0 > 0 {
+                if self.mode != Mode::Halted {
+                    self.set_mode(Mode::Safe, out);
+                }
+                out.push(Decision::Halt { reason: HaltReason::UnhedgedExposure });
+            } else {
+                self.orders.episodes.remove(&id.opportunity);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,53 @@
+//! Cash per venue (free and reserved by open orders) and positions held.
+
+use crate::core::{MarketId, Money, Outcome, Qty, Venue};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub qty: Qty,
+    /// Cash paid for the position, fees included.
+    pub cost: Money,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Portfolio {
+    /// Cash at each venue (indexed by `Venue::index`), before reservations.
+    pub cash: [Money; 2],
+    /// Cash promised to open buy orders.
+    pub reserved: [Money; 2],
+    pub positions: BTreeMap<(MarketId, Outcome), Position>,
+    pub fees_paid: Money,
+}
+
+impl Portfolio {
+    pub fn available(&self, venue: Venue) -> Money {
+        Money(self.cash[venue.index()].0 - self.reserved[venue.index()].0)
+    }
+
+    pub fn reserve(&mut self, venue: Venue, amount: Money) -> Option<()> {
+        let r = &mut self.reserved[venue.index()];
+        *r = r.checked_add(amount)?;
+        Some(())
+    }
+
+    pub fn release(&mut self, venue: Venue, amount: Money) -> Option<()> {
+        let r = &mut self.reserved[venue.index()];
+        *r = r.checked_sub(amount)?;
+        debug_assert!(r.0 >= 0, "released more than was reserved");
+        Some(())
+    }
+
+    /// Books a buy fill: cash out, position in.
+    pub fn buy(&mut self, venue: Venue, market: MarketId, outcome: Outcome, qty: Qty, notional: Money, fee: Money) -> Option<()> {
+        let total = notional.checked_add(fee)?;
+        let cash = &mut self.cash[venue.index()];
+        *cash = cash.checked_sub(total)?;
+        let pos = self.positions.entry((market, outcome)).or_default();
+        pos.qty = Qty(pos.qty.0.checked_add(qty.0)?);
+        pos.cost = pos.cost.checked_add(total)?;
+        self.fees_paid = self.fees_paid.checked_add(fee)?;
+        Some(())
+    }
+}

@@ -1,0 +1,248 @@
+//! Inputs to the reducer: market data, timers, feed status, execution feedback and
+//! operator commands.
+
+use crate::config::EngineConfig;
+use crate::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, TsNanos, Venue};
+use serde::{Deserialize, Serialize};
+
+/// One input to the reducer. Its receive time travels in the journal frame.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    MarketDefined(MarketMeta),
+    PairDefined(PairRule),
+    BookSnapshot(BookSnapshot),
+    BookDelta(BookDelta),
+    Trade(Trade),
+    /// Timer: drivers emit these; the reducer has no clock of its own.
+    Tick,
+    Feed(FeedStatus),
+    OrderAck(OrderAck),
+    OrderReject(OrderReject),
+    Fill(Fill),
+    OrderCanceled(OrderCanceled),
+    OrderStatus(OrderStatusReport),
+    Balance(BalanceReport),
+    Position(PositionReport),
+    Operator(OperatorCommand),
+    ConfigLoaded(EngineConfig),
+}
+
+impl Event {
+    /// Stable lowercase name of the variant, for summaries and errors.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::MarketDefined(_) => "market_defined",
+            Event::PairDefined(_) => "pair_defined",
+            Event::BookSnapshot(_) => "book_snapshot",
+            Event::BookDelta(_) => "book_delta",
+            Event::Trade(_) => "trade",
+            Event::Tick => "tick",
+            Event::Feed(_) => "feed",
+            Event::OrderAck(_) => "order_ack",
+            Event::OrderReject(_) => "order_reject",
+            Event::Fill(_) => "fill",
+            Event::OrderCanceled(_) => "order_canceled",
+            Event::OrderStatus(_) => "order_status",
+            Event::Balance(_) => "balance",
+            Event::Position(_) => "position",
+            Event::Operator(_) => "operator",
+            Event::ConfigLoaded(_) => "config_loaded",
+        }
+    }
+
+    /// True for market data, which the journal may batch before syncing.
+    pub fn is_market_data(&self) -> bool {
+        matches!(
+            self,
+            Event::BookSnapshot(_) | Event::BookDelta(_) | Event::Trade(_) | Event::Tick
+        )
+    }
+}
+
+/// Static facts about one market, binding an interned `MarketId` to the venue's id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketMeta {
+    pub id: MarketId,
+    pub venue: Venue,
+    /// Kalshi ticker or Polymarket token id.
+    pub venue_id: String,
+    pub title: String,
+    /// Grouping of mutually related markets: Kalshi event ticker, Polymarket condition
+    /// (or neg-risk market) id.
+    pub event_id: String,
+    /// Wider grouping: Kalshi series ticker, Polymarket event slug.
+    pub series_id: String,
+    pub close_ts: Option<TsNanos>,
+    /// How the NO outcome of this market is bought.
+    pub no_leg: NoLeg,
+    pub fees: FeeModel,
+    /// Minimum price increment.
+    pub tick: Price,
+}
+
+/// Where the NO outcome of a market trades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoLeg {
+    /// Kalshi: one book; buying NO at 1 − p lifts YES bids at p.
+    SameBook,
+    /// Polymarket: the NO outcome is the complement token, a market of its own.
+    Complement(MarketId),
+    /// Not known: the NO outcome is not tradable by the lanes.
+    Unknown,
+}
+
+/// A market's fee schedule, in integers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeeModel {
+    /// Kalshi: taker 0.07·C·P·(1−P), maker 0.0175·C·P·(1−P), times the series
+    /// multiplier (basis points of 1.0), rounded up to $0.0001.
+    Kalshi { multiplier_bp: u32 },
+    /// Polymarket: C·rate·(p(1−p))^exponent; rate in millionths.
+    Polymarket { rate_ppm: u32, exponent: u8, taker_only: bool },
+    Free,
+}
+
+/// A cross-venue equivalence from the mapping file: `a`'s YES pays exactly when
+/// `b`'s `b_outcome_for_a_yes` pays.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairRule {
+    pub a: MarketId,
+    pub b: MarketId,
+    pub b_outcome_for_a_yes: Outcome,
+    /// Mapping confidence in basis points (10_000 = certain).
+    pub confidence_bp: u16,
+}
+
+/// One price level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    pub price: Price,
+    pub qty: Qty,
+}
+
+/// A side of the YES book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BookSide {
+    Bid,
+    Ask,
+}
+
+/// A full book of the YES outcome. For Kalshi, the adapter turns NO bids at q into
+/// YES asks at 1 − q.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookSnapshot {
+    pub market: MarketId,
+    /// The venue's per-subscription sequence number (0 if it sends none).
+    pub venue_seq: u64,
+    pub bids: Vec<Level>,
+    pub asks: Vec<Level>,
+}
+
+/// How a delta changes one level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LevelChange {
+    /// Kalshi `orderbook_delta`: add a signed quantity.
+    Add(Qty),
+    /// Polymarket `price_change`: the level's new total.
+    Set(Qty),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookDelta {
+    pub market: MarketId,
+    pub venue_seq: u64,
+    pub side: BookSide,
+    pub price: Price,
+    pub change: LevelChange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    pub market: MarketId,
+    /// YES price.
+    pub price: Price,
+    pub qty: Qty,
+    pub taker_side: Option<BookSide>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeedState {
+    Connected,
+    Disconnected,
+    /// A sequence gap was seen; books of this venue are suspect until a snapshot.
+    Gap,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedStatus {
+    pub venue: Venue,
+    pub state: FeedState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderAck {
+    pub id: ClientOrderId,
+    pub venue_order_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderReject {
+    pub id: ClientOrderId,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fill {
+    pub id: ClientOrderId,
+    pub market: MarketId,
+    pub outcome: Outcome,
+    pub price: Price,
+    pub qty: Qty,
+    pub fee: Money,
+    pub maker: bool,
+}
+
+/// The venue canceled what was left of an order (an IOC remainder, or on request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCanceled {
+    pub id: ClientOrderId,
+    pub canceled_qty: Qty,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderStatus {
+    Resting,
+    Filled,
+    Canceled,
+    Rejected,
+    Expired,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatusReport {
+    pub id: ClientOrderId,
+    pub status: OrderStatus,
+    pub filled: Qty,
+}
+
+/// The venue's view of free cash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalanceReport {
+    pub venue: Venue,
+    pub cash: Money,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionReport {
+    pub market: MarketId,
+    pub outcome: Outcome,
+    pub qty: Qty,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OperatorCommand {
+    /// Engaged: no new orders until released.
+    KillSwitch { engaged: bool },
+    /// The operator has seen the unhedged exposure and lets the engine trade again.
+    AckExposure { note: String },
+}

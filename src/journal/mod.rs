@@ -1,0 +1,35 @@
+//! The journal: append-only segment files of checksummed, sequenced records. It is the
+//! product's memory and the only way anything enters the reducer. The byte format is
+//! specified in `journal_format/SPEC.md`; this module is its reference implementation.
+
+mod codec;
+mod format;
+mod reader;
+mod writer;
+
+pub use codec::{decode_decision, decode_event, encode_decision, encode_event};
+pub use format::{
+    FORMAT_VERSION, FRAME_HEADER_LEN, MAX_PAYLOAD_LEN, RecordKind, SEGMENT_HEADER_LEN,
+    SEGMENT_MAGIC, segment_file_name,
+};
+pub use reader::{Journal, ReadSummary, Record, RecordBody, RecordRef, TornTail};
+pub use writer::{JournalWriter, SyncMode, WriterOptions, WriterStats};
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong reading or writing a journal. Each names where.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal I/O on {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("journal {dir}: no segment files (*.arbj) found")]
+    Empty { dir: PathBuf },
+    #[error("journal segment {segment}: bad header: {reason}")]
+    BadHeader { segment: PathBuf, reason: String },
+    #[error("journal segment {segment} offset {offset}: corrupt record: {reason}")]
+    Corrupt { segment: PathBuf, offset: u64, reason: String },
+    #[error("journal segment {segment} offset {offset} (seq {seq}): cannot decode {kind} payload: {reason}")]
+    Decode { segment: PathBuf, offset: u64, seq: u64, kind: &'static str, reason: String },
+    #[error("journal: cannot encode record: {0}")]
+    Encode(String),
+}

@@ -1,0 +1,12 @@
+//! arb: an event-sourced arbitrage engine for prediction markets.
+//!
+//! ingress (`venues`) -> `journal` -> reducer (`engine`) -> egress (`run` drivers).
+//! Every input and decision is journaled; every driver feeds the same reducer.
+// The determinism lists in clippy.toml bind the reducer only (`engine` denies them).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+pub mod config;
+pub mod core;
+pub mod engine;
+pub mod event;
+pub mod journal;
