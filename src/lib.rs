@@ -10,3 +10,6 @@ pub mod core;
 pub mod engine;
 pub mod event;
 pub mod journal;
+pub mod mapping;
+pub mod run;
+pub mod sim;

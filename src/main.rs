@@ -1,3 +1,17 @@
+//! The `arb` binary: a thin shell over the library (see `cli`).
+
+mod cli;
+
+use clap::Parser;
+
 fn main() {
-    println!("arb");
+    let cli = cli::Cli::parse();
+    let code = match cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
 }

@@ -1,0 +1,170 @@
+//! Command-line parsing (clap) and dispatch. Parsing what the user typed is kept apart
+//! from running it; errors reach the user through `anyhow` only here.
+//!
+//! Exit codes: 0 success; 1 an error (bad input, config, journal, I/O); 2 usage error;
+//! 3 `replay` found decisions that differ from the journal.
+
+use anyhow::{Context, Result, bail};
+use arb::config::EngineConfig;
+use arb::core::{Money, Venue};
+use arb::journal::SyncMode;
+use arb::run::{inspect, paper, replay};
+use arb::sim::Scenario;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+/// The scenario `arb paper` runs when given none.
+const DEFAULT_SCENARIO: &str = include_str!("../scenarios/arb-rich.toml");
+
+#[derive(Parser)]
+#[command(name = "arb", version, about = "Event-sourced arbitrage engine for prediction markets")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the lanes against the simulated venue: a scenario (default: the embedded
+    /// arb-rich scenario) or a recorded journal's market data.
+    Paper {
+        /// Scenario file (scenarios/*.toml).
+        #[arg(long, conflicts_with = "from_journal")]
+        scenario: Option<PathBuf>,
+        /// Run over the market data of this journal instead of a scenario.
+        #[arg(long)]
+        from_journal: Option<PathBuf>,
+        /// Journal directory to write (must not hold a journal). Default: a new
+        /// directory under runs/.
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Engine profile (TOML). Default: built-in defaults.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// Cross-venue mapping file, for --from-journal.
+        #[arg(long, requires = "from_journal")]
+        pairs: Option<PathBuf>,
+        /// Starting cash per venue for --from-journal, in dollars.
+        #[arg(long, default_value = "1000")]
+        cash: String,
+        /// fdatasync intents as a live run does (paper orders never leave the process,
+        /// so by default the journal is written through the OS cache only).
+        #[arg(long)]
+        fsync: bool,
+        /// Print the summary as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay a journal through a fresh reducer and compare every decision.
+    Replay {
+        journal: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a journal's records as JSON Lines, or the final books.
+    Inspect {
+        journal: PathBuf,
+        /// Print the final book of every market as one JSON object.
+        #[arg(long)]
+        books: bool,
+        /// With --books: JSON output (the only format today).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Paper { scenario, from_journal, journal, profile, pairs, cash, fsync, json } => {
+            let config = match &profile {
+                Some(p) => EngineConfig::load(p)?,
+                None => EngineConfig::default(),
+            };
+            let sync = if fsync { SyncMode::Fsync } else { SyncMode::OsBuffered };
+            let summary = if let Some(src) = from_journal {
+                let specs = match &pairs {
+                    Some(p) => arb::mapping::load(p)?,
+                    None => Vec::new(),
+                };
+                let dollars = Money::from_decimal(&cash).with_context(|| format!("--cash {cash:?}"))?;
+                let out = journal.unwrap_or_else(|| fresh_run_dir("from-journal"));
+                paper::run_from_journal(&src, &config, specs, [dollars, dollars], &out, sync)?
+            } else {
+                let scn = match &scenario {
+                    Some(p) => Scenario::load(p)?,
+                    None => Scenario::parse(DEFAULT_SCENARIO, "embedded arb-rich.toml")?,
+                };
+                let out = journal.unwrap_or_else(|| fresh_run_dir(&scn.name));
+                paper::run_scenario(&scn, &config, &out, sync)?
+            };
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                print_paper(&summary);
+            }
+            Ok(0)
+        }
+        Command::Replay { journal, json } => {
+            let (s, _) = replay::replay(&journal)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!("replayed {}: {} events, {} decisions", s.journal.display(), s.events, s.decisions);
+                if let (Some(off), Some(seg)) = (s.torn_tail, &s.torn_tail_segment) {
+                    println!("torn tail cut off at byte {off} of {}", seg.display());
+                }
+                println!("state hash {}", s.state_hash);
+                for m in &s.first_mismatches {
+                    println!(
+                        "MISMATCH at seq {}: recorded {} / computed {}",
+                        m.seq,
+                        m.recorded.as_ref().map_or("nothing".into(), |v| v.to_string()),
+                        m.computed.as_ref().map_or("nothing".into(), |v| v.to_string())
+                    );
+                }
+                println!("{} mismatches", s.mismatches);
+            }
+            Ok(if s.mismatches > 0 { 3 } else { 0 })
+        }
+        Command::Inspect { journal, books, json: _ } => {
+            if books {
+                println!("{}", serde_json::to_string(&inspect::books(&journal)?)?);
+            } else {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                if let Some(off) = inspect::records(&journal, &mut out)? {
+                    eprintln!("torn tail cut off at byte {off} of the last segment");
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// `runs/<name>-<n>` with the first n not taken.
+fn fresh_run_dir(name: &str) -> PathBuf {
+    let base = Path::new("runs");
+    (1..).map(|n| base.join(format!("{name}-{n}"))).find(|p| !p.exists()).unwrap_or_else(|| base.join(name))
+}
+
+fn print_paper(s: &paper::PaperSummary) {
+    println!("paper run of {} -> {}", s.source, s.journal.display());
+    println!("  events {}, decisions {}", s.events, s.decisions);
+    println!("  opportunities: intra-venue {}, cross-venue {}", s.opportunities.intra_venue, s.opportunities.cross_venue);
+    println!("  intents {}, orders {}, fills {} ({} contracts), fees ${}", s.intents, s.orders, s.fills, s.filled_contracts, s.fees);
+    println!("  expected profit of intents ${} (not realized: settlement is not simulated here)", s.expected_profit);
+    println!("  cash: kalshi ${}, polymarket ${}; open positions {}; mode {:?}", s.cash.kalshi, s.cash.polymarket, s.open_positions, s.mode);
+    if s.unresolved_pairs > 0 {
+        println!("  {} mapped pairs never appeared in the journal", s.unresolved_pairs);
+    }
+    println!("  state hash {}", s.state_hash);
+    println!("replay it: arb replay {}", s.journal.display());
+}
+
+#[allow(dead_code)]
+fn venue_arg(s: &str) -> Result<Venue> {
+    match s.parse::<Venue>() {
+        Ok(v) => Ok(v),
+        Err(e) => bail!(e),
+    }
+}

@@ -1,0 +1,9 @@
+//! Drivers: the only code that knows where events come from and where decisions go.
+//! Each feeds the same reducer through `CoreLoop` (journal first, then reducer).
+
+pub mod core_loop;
+pub mod inspect;
+pub mod paper;
+pub mod replay;
+
+pub use core_loop::CoreLoop;

@@ -1,0 +1,198 @@
+//! `arb paper`: the reducer trading against the simulated venue, fed by a scenario's
+//! seeded book process or by a recorded journal's market data, writing a journal that
+//! `arb replay` reproduces exactly.
+
+use super::CoreLoop;
+use crate::config::EngineConfig;
+use crate::core::{Money, Venue};
+use crate::engine::Reducer;
+use crate::event::{BalanceReport, Decision, Event, Lane, Mode};
+use crate::journal::{Journal, JournalError, JournalWriter, RecordKind, SyncMode, WriterOptions};
+use crate::mapping::{PairResolver, PairSpec};
+use crate::sim::{Scenario, SimVenue};
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaperError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("source journal {0} holds no market data")]
+    NoMarketData(PathBuf),
+}
+
+/// What a paper run did.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaperSummary {
+    pub source: String,
+    pub journal: PathBuf,
+    pub events: u64,
+    pub decisions: u64,
+    pub opportunities: LaneCounts,
+    pub intents: u64,
+    pub orders: u64,
+    pub fills: u64,
+    pub filled_contracts: String,
+    pub fees: String,
+    /// Sum of the intents' expected profit (what the lanes promised, not realized).
+    pub expected_profit: String,
+    pub cash: VenueAmounts,
+    pub open_positions: usize,
+    pub mode: Mode,
+    pub unresolved_pairs: usize,
+    pub state_hash: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LaneCounts {
+    pub intra_venue: u64,
+    pub cross_venue: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VenueAmounts {
+    pub kalshi: String,
+    pub polymarket: String,
+}
+
+/// A paper run in progress: the core loop plus the venue that answers its orders.
+struct PaperRun {
+    core: CoreLoop,
+    venue: SimVenue,
+    queue: VecDeque<Event>,
+    feedback: Vec<Event>,
+    expected_profit: i64,
+}
+
+impl PaperRun {
+    fn new(journal: &Path, config: EngineConfig, sync: SyncMode, cash: [Money; 2]) -> Result<PaperRun, JournalError> {
+        let writer = JournalWriter::create(journal, WriterOptions { sync, ..WriterOptions::default() })?;
+        Ok(PaperRun {
+            core: CoreLoop::new(writer, Reducer::new(config)),
+            venue: SimVenue::new(cash),
+            queue: VecDeque::new(),
+            feedback: Vec::new(),
+            expected_profit: 0,
+        })
+    }
+
+    /// Runs an event and, at the same event time, everything the venue answers.
+    fn feed(&mut self, ts: i64, event: Event) -> Result<(), JournalError> {
+        self.queue.push_back(event);
+        while let Some(ev) = self.queue.pop_front() {
+            let decisions = self.core.step(ts, &ev)?;
+            for d in decisions {
+                match d {
+                    Decision::PlaceOrder(o) => self.venue.execute(o, &mut self.feedback),
+                    Decision::Intent(i) => self.expected_profit += i.expected_profit.0,
+                    _ => {}
+                }
+            }
+            self.queue.extend(self.feedback.drain(..));
+        }
+        Ok(())
+    }
+
+    fn start(&mut self, ts: i64, config: &EngineConfig, cash: [Money; 2]) -> Result<(), JournalError> {
+        self.feed(ts, Event::ConfigLoaded(config.clone()))?;
+        for venue in Venue::ALL {
+            self.feed(ts, Event::Balance(BalanceReport { venue, cash: cash[venue.index()] }))?;
+        }
+        Ok(())
+    }
+
+    fn finish(self, source: String, journal: &Path, unresolved_pairs: usize) -> Result<PaperSummary, JournalError> {
+        let r = &self.core.reducer;
+        let stats = r.stats();
+        let pf = r.portfolio();
+        let summary = PaperSummary {
+            source,
+            journal: journal.to_path_buf(),
+            events: self.core.events,
+            decisions: self.core.decisions_total,
+            opportunities: LaneCounts {
+                intra_venue: stats.opportunities[Lane::IntraVenue as usize],
+                cross_venue: stats.opportunities[Lane::CrossVenue as usize],
+            },
+            intents: stats.intents,
+            orders: self.venue.ledger.orders,
+            fills: self.venue.ledger.fills,
+            filled_contracts: self.venue.ledger.filled_qty.to_string(),
+            fees: pf.fees_paid.to_string(),
+            expected_profit: Money(self.expected_profit).to_string(),
+            cash: VenueAmounts { kalshi: pf.cash[0].to_string(), polymarket: pf.cash[1].to_string() },
+            open_positions: pf.positions.values().filter(|p| p.qty.0 != 0).count(),
+            mode: r.mode(),
+            unresolved_pairs,
+            state_hash: format!("{:016x}", r.state_hash()),
+        };
+        self.core.writer.finish()?;
+        Ok(summary)
+    }
+}
+
+/// Runs a scenario to its end.
+pub fn run_scenario(scenario: &Scenario, config: &EngineConfig, journal: &Path, sync: SyncMode) -> Result<PaperSummary, PaperError> {
+    let mut run = PaperRun::new(journal, config.clone(), sync, scenario.cash)?;
+    let t0 = scenario.start_ns;
+    run.start(t0, config, scenario.cash)?;
+    for meta in &scenario.markets {
+        let ev = Event::MarketDefined(meta.clone());
+        run.venue.observe(&ev);
+        run.feed(t0, ev)?;
+    }
+    for rule in &scenario.pairs {
+        run.feed(t0, Event::PairDefined(rule.clone()))?;
+    }
+    let mut generator = scenario.generator();
+    let mut next_tick = t0 + scenario.tick_ns;
+    while let Some((ts, target)) = generator.next_update() {
+        while next_tick <= ts {
+            run.feed(next_tick, Event::Tick)?;
+            next_tick += scenario.tick_ns;
+        }
+        while let Some(delta) = run.venue.next_requote_delta(&target) {
+            run.feed(ts, delta)?;
+        }
+    }
+    Ok(run.finish(format!("scenario {}", scenario.name), journal, 0)?)
+}
+
+/// Runs the lanes over the market data of a recorded journal (an import, or any run).
+pub fn run_from_journal(source: &Path, config: &EngineConfig, pairs: Vec<PairSpec>, cash: [Money; 2], journal: &Path, sync: SyncMode) -> Result<PaperSummary, PaperError> {
+    let src = Journal::open(source)?;
+    let mut run: Option<PaperRun> = None;
+    let mut resolver = PairResolver::new(pairs);
+    src.scan(|rec| -> Result<(), JournalError> {
+        if rec.kind != RecordKind::Event {
+            return Ok(());
+        }
+        let ev = rec.event()?;
+        let market_data = matches!(
+            ev,
+            Event::MarketDefined(_) | Event::PairDefined(_) | Event::BookSnapshot(_) | Event::BookDelta(_) | Event::Trade(_) | Event::Tick | Event::Feed(_)
+        );
+        if !market_data {
+            return Ok(());
+        }
+        if run.is_none() {
+            let mut r = PaperRun::new(journal, config.clone(), sync, cash)?;
+            r.start(rec.ts, config, cash)?;
+            run = Some(r);
+        }
+        let Some(r) = run.as_mut() else { return Ok(()) };
+        r.venue.observe(&ev);
+        let ready = match &ev {
+            Event::MarketDefined(m) => resolver.on_market(m.venue, &m.venue_id, m.id),
+            _ => Vec::new(),
+        };
+        r.feed(rec.ts, ev)?;
+        for rule in ready {
+            r.feed(rec.ts, Event::PairDefined(rule))?;
+        }
+        Ok(())
+    })?;
+    let run = run.ok_or_else(|| PaperError::NoMarketData(source.to_path_buf()))?;
+    Ok(run.finish(format!("journal {}", source.display()), journal, resolver.unresolved().len())?)
+}

@@ -1,0 +1,310 @@
+//! Scenario files (`scenarios/*.toml`): questions quoted on Kalshi and/or Polymarket,
+//! a seeded fair-value process per question, and the book each venue shows for it.
+
+use crate::core::fixed::parse_decimal;
+use crate::core::{MarketId, Money, Outcome, Price, Qty, Rng, Venue};
+use crate::event::{FeeModel, Level, MarketMeta, NoLeg, PairRule};
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("scenario {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("scenario {path}: {field}: {message}")]
+    Value { path: String, field: String, message: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    seed: u64,
+    /// Start of event time, epoch milliseconds.
+    start_ms: i64,
+    duration_s: u64,
+    /// Mean interval between book updates (ms).
+    step_ms: u64,
+    tick_ms: u64,
+    cash: CashFile,
+    #[serde(rename = "question")]
+    questions: Vec<QuestionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CashFile {
+    kalshi: String,
+    polymarket: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionFile {
+    name: String,
+    fair: f64,
+    /// Standard deviation of the fair value's step (dollars).
+    volatility: f64,
+    /// Full quoted spread around fair (dollars).
+    spread: f64,
+    /// Contracts at the best level; deeper levels are similar.
+    depth: i64,
+    levels: u32,
+    /// Probability per update that one venue's quotes are dislocated.
+    dislocation: f64,
+    /// Size of a dislocation (dollars).
+    dislocation_size: f64,
+    kalshi: Option<String>,
+    #[serde(default = "one")]
+    kalshi_fee_multiplier: f64,
+    polymarket_yes: Option<String>,
+    polymarket_no: Option<String>,
+    #[serde(default = "default_poly_rate")]
+    polymarket_fee_rate: f64,
+    #[serde(default = "default_confidence")]
+    pair_confidence: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn default_poly_rate() -> f64 {
+    0.04
+}
+fn default_confidence() -> f64 {
+    0.97
+}
+
+/// One quoted question and the markets that quote it.
+#[derive(Clone, Debug)]
+pub struct Question {
+    pub name: String,
+    pub fair: f64,
+    pub volatility: f64,
+    pub spread: f64,
+    pub depth: i64,
+    pub levels: u32,
+    pub dislocation: f64,
+    pub dislocation_size: f64,
+    /// Markets quoting this question, with the outcome whose price is the fair value
+    /// (a Polymarket NO token quotes 1 − fair).
+    pub markets: Vec<(MarketId, Outcome)>,
+}
+
+/// A parsed, validated scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub name: String,
+    pub seed: u64,
+    pub start_ns: i64,
+    pub duration_ns: i64,
+    pub step_ns: i64,
+    pub tick_ns: i64,
+    pub cash: [Money; 2],
+    pub markets: Vec<MarketMeta>,
+    pub pairs: Vec<PairRule>,
+    pub questions: Vec<Question>,
+}
+
+fn bp(x: f64) -> u32 {
+    (x * 10_000.0).round() as u32
+}
+
+impl Scenario {
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
+        Scenario::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        let f: ScenarioFile = toml::from_str(text)
+            .map_err(|e| ScenarioError::Parse { path: origin.into(), message: e.to_string() })?;
+        let bad = |field: String, message: String| ScenarioError::Value { path: origin.into(), field, message };
+        let money = |field: &str, s: &str| {
+            parse_decimal(s, 6).map(Money).map_err(|e| bad(field.into(), e.to_string()))
+        };
+        let cash = [money("cash.kalshi", &f.cash.kalshi)?, money("cash.polymarket", &f.cash.polymarket)?];
+        for (field, v) in [("duration_s", f.duration_s), ("step_ms", f.step_ms), ("tick_ms", f.tick_ms)] {
+            if v == 0 {
+                return Err(bad(field.into(), "must be above zero".into()));
+            }
+        }
+        if f.questions.is_empty() {
+            return Err(bad("question".into(), "at least one [[question]] is needed".into()));
+        }
+        let mut markets = Vec::new();
+        let mut pairs = Vec::new();
+        let mut questions = Vec::new();
+        for (i, q) in f.questions.iter().enumerate() {
+            let field = |name: &str| format!("question[{i}] ({}).{name}", q.name);
+            let checks = [
+                ("fair", q.fair > 0.0 && q.fair < 1.0),
+                ("volatility", (0.0..0.2).contains(&q.volatility)),
+                ("spread", q.spread > 0.0 && q.spread < 0.5),
+                ("depth", q.depth > 0),
+                ("levels", (1..=50).contains(&q.levels)),
+                ("dislocation", (0.0..=1.0).contains(&q.dislocation)),
+                ("dislocation_size", (0.0..0.5).contains(&q.dislocation_size)),
+                ("pair_confidence", (0.0..=1.0).contains(&q.pair_confidence)),
+                ("kalshi_fee_multiplier", (0.0..=10.0).contains(&q.kalshi_fee_multiplier)),
+                ("polymarket_fee_rate", (0.0..=1.0).contains(&q.polymarket_fee_rate)),
+            ];
+            for (name, ok) in checks {
+                if !ok {
+                    return Err(bad(field(name), "out of range".into()));
+                }
+            }
+            let mut qm = Vec::new();
+            let mut kalshi_id = None;
+            let markets_before = markets.len() as u32;
+            let mut define = |venue, venue_id: &str, no_leg, fees, tick| {
+                let id = MarketId(markets.len() as u32);
+                markets.push(MarketMeta {
+                    id,
+                    venue,
+                    venue_id: venue_id.to_string(),
+                    title: q.name.clone(),
+                    event_id: q.name.clone(),
+                    series_id: f.name.clone(),
+                    close_ts: None,
+                    no_leg,
+                    fees,
+                    tick,
+                });
+                id
+            };
+            if let Some(t) = &q.kalshi {
+                let id = define(Venue::Kalshi, t, NoLeg::SameBook, FeeModel::Kalshi { multiplier_bp: bp(q.kalshi_fee_multiplier) }, Price(100));
+                qm.push((id, Outcome::Yes));
+                kalshi_id = Some(id);
+            }
+            match (&q.polymarket_yes, &q.polymarket_no) {
+                (Some(y), Some(n)) => {
+                    let fees = FeeModel::Polymarket { rate_ppm: (q.polymarket_fee_rate * 1e6).round() as u32, exponent: 1, taker_only: true };
+                    let base = kalshi_id.map_or(markets_before, |k| k.0 + 1);
+                    let (yid, nid) = (MarketId(base), MarketId(base + 1));
+                    define(Venue::Polymarket, y, NoLeg::Complement(nid), fees, Price(100));
+                    define(Venue::Polymarket, n, NoLeg::Complement(yid), fees, Price(100));
+                    qm.push((yid, Outcome::Yes));
+                    qm.push((nid, Outcome::No));
+                    if let Some(k) = kalshi_id {
+                        pairs.push(PairRule { a: k, b: yid, b_outcome_for_a_yes: Outcome::Yes, confidence_bp: bp(q.pair_confidence) as u16 });
+                    }
+                }
+                (None, None) => {}
+                _ => return Err(bad(field("polymarket_yes"), "polymarket_yes and polymarket_no go together".into())),
+            }
+            if qm.is_empty() {
+                return Err(bad(field("kalshi"), "a question needs a kalshi market or a polymarket token pair".into()));
+            }
+            questions.push(Question {
+                name: q.name.clone(),
+                fair: q.fair,
+                volatility: q.volatility,
+                spread: q.spread,
+                depth: q.depth,
+                levels: q.levels,
+                dislocation: q.dislocation,
+                dislocation_size: q.dislocation_size,
+                markets: qm,
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for m in &markets {
+            if !seen.insert((m.venue, m.venue_id.clone())) {
+                return Err(bad("question".into(), format!("{} market {:?} appears twice", m.venue, m.venue_id)));
+            }
+        }
+        Ok(Scenario {
+            name: f.name,
+            seed: f.seed,
+            start_ns: f.start_ms * 1_000_000,
+            duration_ns: (f.duration_s as i64) * 1_000_000_000,
+            step_ns: (f.step_ms as i64) * 1_000_000,
+            tick_ns: (f.tick_ms as i64) * 1_000_000,
+            cash,
+            markets,
+            pairs,
+            questions,
+        })
+    }
+
+    /// The book generator for this scenario.
+    pub fn generator(&self) -> Generator {
+        Generator {
+            rng: Rng::new(self.seed),
+            fair: self.questions.iter().map(|q| q.fair).collect(),
+            questions: self.questions.clone(),
+            now: self.start_ns,
+            end: self.start_ns + self.duration_ns,
+            step: self.step_ns,
+        }
+    }
+}
+
+/// The book a market should show next: its levels on both sides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetBook {
+    pub market: MarketId,
+    pub bids: Vec<Level>,
+    pub asks: Vec<Level>,
+}
+
+/// Seeded process: at each step one question's fair value moves and one of its
+/// markets requotes around it, sometimes dislocated.
+pub struct Generator {
+    rng: Rng,
+    questions: Vec<Question>,
+    fair: Vec<f64>,
+    now: i64,
+    end: i64,
+    step: i64,
+}
+
+fn to_price(x: f64) -> u16 {
+    // Quotes on a $0.01 grid, kept inside (0, 1).
+    ((x * 100.0).round().clamp(1.0, 99.0) as u16) * 100
+}
+
+impl Generator {
+    /// The next book update and its time, or `None` when the scenario ends.
+    pub fn next_update(&mut self) -> Option<(i64, TargetBook)> {
+        let gap = self.rng.range_i64(self.step / 2, self.step + self.step / 2).max(1);
+        self.now += gap;
+        if self.now >= self.end {
+            return None;
+        }
+        let qi = self.rng.below(self.questions.len() as u64) as usize;
+        let q = &self.questions[qi];
+        // Box–Muller normal step, mean-reverting gently to keep the price inside.
+        let (u1, u2) = (self.rng.unit().max(1e-12), self.rng.unit());
+        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        let f = &mut self.fair[qi];
+        *f = (*f + q.volatility * z + 0.01 * (q.fair - *f)).clamp(0.03, 0.97);
+        let fair = *f;
+        let (market, outcome) = q.markets[self.rng.below(q.markets.len() as u64) as usize];
+        let mut center = if outcome == Outcome::Yes { fair } else { 1.0 - fair };
+        if self.rng.chance(q.dislocation) {
+            // A stale or mistaken quote: the whole book shifts, asks below fair.
+            center -= q.dislocation_size;
+        }
+        let half = q.spread / 2.0;
+        let best_bid = to_price(center - half);
+        let best_ask = to_price(center + half).max(best_bid + 100);
+        let mut bids = Vec::new();
+        let mut asks = Vec::new();
+        for i in 0..q.levels as u16 {
+            let size = |rng: &mut Rng| Qty::contracts(rng.range_i64(q.depth / 2, q.depth + q.depth / 2).max(1));
+            if best_bid > i * 100 {
+                bids.push(Level { price: Price(best_bid - i * 100), qty: size(&mut self.rng) });
+            }
+            if best_ask + i * 100 < 10_000 {
+                asks.push(Level { price: Price(best_ask + i * 100), qty: size(&mut self.rng) });
+            }
+        }
+        Some((self.now, TargetBook { market, bids, asks }))
+    }
+}

@@ -1,0 +1,179 @@
+//! A deterministic simulated venue: it keeps the books it publishes, fills taker
+//! orders only against displayed depth (walking levels up to the limit), charges the
+//! market's fee, and publishes the liquidity it consumed.
+
+use super::scenario::TargetBook;
+use crate::core::fixed::notional_ceil;
+use crate::core::{MarketId, Money, Outcome, Qty, Venue};
+use crate::engine::book::Book;
+use crate::engine::fees::fee;
+use crate::event::{
+    BookDelta, BookSide, Event, Fill, LevelChange, MarketMeta, NoLeg, OrderAck, OrderCanceled,
+    OrderReject, PlaceOrder,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the venue saw and did, for audits and summaries.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Ledger {
+    pub orders: u64,
+    pub rejects: u64,
+    pub fills: u64,
+    pub filled_qty: Qty,
+    pub fees: Money,
+}
+
+pub struct SimVenue {
+    metas: Vec<MarketMeta>,
+    books: Vec<Book>,
+    cash: [Money; 2],
+    /// Kalshi-style sequence number, shared by all Kalshi books.
+    kalshi_seq: u64,
+    next_order: u64,
+    pub ledger: Ledger,
+}
+
+impl SimVenue {
+    pub fn new(cash: [Money; 2]) -> SimVenue {
+        SimVenue { metas: Vec::new(), books: Vec::new(), cash, kalshi_seq: 0, next_order: 1, ledger: Ledger::default() }
+    }
+
+    pub fn book(&self, m: MarketId) -> Option<&Book> {
+        self.books.get(m.index())
+    }
+
+    /// Follows market data published elsewhere (a recorded journal) or by itself.
+    pub fn observe(&mut self, event: &Event) {
+        match event {
+            Event::MarketDefined(meta) => {
+                if meta.id.index() == self.metas.len() {
+                    self.metas.push(meta.clone());
+                    self.books.push(Book::new());
+                } else if let Some(m) = self.metas.get_mut(meta.id.index()) {
+                    *m = meta.clone();
+                }
+            }
+            Event::BookSnapshot(s) => {
+                if let Some(b) = self.books.get_mut(s.market.index()) {
+                    // A bad snapshot is refused by the book and by the engine alike.
+                    let _ = b.replace(&s.bids, &s.asks);
+                }
+                if s.venue_seq > self.kalshi_seq {
+                    self.kalshi_seq = s.venue_seq;
+                }
+            }
+            Event::BookDelta(d) => {
+                if let Some(b) = self.books.get_mut(d.market.index()) {
+                    let _ = match d.change {
+                        LevelChange::Add(q) => b.add(d.side, d.price, q),
+                        LevelChange::Set(q) => b.set(d.side, d.price, q),
+                    };
+                }
+                if d.venue_seq > self.kalshi_seq {
+                    self.kalshi_seq = d.venue_seq;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn level_change(&mut self, market: MarketId, side: BookSide, price: crate::core::Price, old: Qty, new: Qty) -> Event {
+        let kalshi = self.metas[market.index()].venue == Venue::Kalshi;
+        let (venue_seq, change) = if kalshi {
+            self.kalshi_seq += 1;
+            (self.kalshi_seq, LevelChange::Add(Qty(new.0 - old.0)))
+        } else {
+            (0, LevelChange::Set(new))
+        };
+        Event::BookDelta(BookDelta { market, venue_seq, side, price, change })
+    }
+
+    /// The next step of moving a market's book toward `target`: one level change, as
+    /// a feed publishes it, already applied here. `None` once the book matches.
+    /// Called one delta at a time so that the engine's orders meet the book it saw.
+    pub fn next_requote_delta(&mut self, target: &TargetBook) -> Option<Event> {
+        let m = target.market;
+        let book = self.books.get(m.index())?;
+        for (side, levels) in [(BookSide::Bid, &target.bids), (BookSide::Ask, &target.asks)] {
+            let mut want: BTreeMap<u16, i64> = BTreeMap::new();
+            for l in levels {
+                *want.entry(l.price.0).or_default() += l.qty.0;
+            }
+            let mut have: BTreeMap<u16, i64> = BTreeMap::new();
+            for l in book.levels(side) {
+                have.insert(l.price.0, l.qty.0);
+            }
+            let prices: std::collections::BTreeSet<u16> = want.keys().chain(have.keys()).copied().collect();
+            for p in prices {
+                let (old, new) = (Qty(*have.get(&p).unwrap_or(&0)), Qty(*want.get(&p).unwrap_or(&0)));
+                if old != new {
+                    let ev = self.level_change(m, side, crate::core::Price(p), old, new);
+                    self.observe(&ev);
+                    return Some(ev);
+                }
+            }
+        }
+        None
+    }
+
+    /// Executes a taker order now: ack, fills against displayed depth up to the
+    /// limit, the book deltas of the liquidity taken, and a cancel of any remainder
+    /// (immediate-or-cancel).
+    pub fn execute(&mut self, order: &PlaceOrder, out: &mut Vec<Event>) {
+        self.ledger.orders += 1;
+        let reject = |reason: &str| Event::OrderReject(OrderReject { id: order.id, reason: reason.to_string() });
+        let Some(meta) = self.metas.get(order.market.index()).cloned() else {
+            self.ledger.rejects += 1;
+            out.push(reject("unknown market"));
+            return;
+        };
+        // Which book side the order takes, and the outcome price of a level there.
+        let take_bids = match (order.outcome, meta.no_leg) {
+            (Outcome::Yes, _) => false,
+            (Outcome::No, NoLeg::SameBook) => true,
+            (Outcome::No, _) => {
+                self.ledger.rejects += 1;
+                out.push(reject("NO is traded as the complement token on this venue"));
+                return;
+            }
+        };
+        let venue = meta.venue;
+        // Cash check at the limit price, as a venue does before matching.
+        let worst = notional_ceil(order.price, order.qty)
+            .zip(fee(meta.fees, order.price, order.qty, false))
+            .and_then(|(n, f)| n.checked_add(f));
+        if worst.is_none_or(|w| w > self.cash[venue.index()]) {
+            self.ledger.rejects += 1;
+            out.push(reject("insufficient balance"));
+            return;
+        }
+        out.push(Event::OrderAck(OrderAck { id: order.id, venue_order_id: format!("sim-{}", self.next_order) }));
+        self.next_order += 1;
+
+        let side = if take_bids { BookSide::Bid } else { BookSide::Ask };
+        let levels: Vec<_> = self.books[order.market.index()].levels(side).collect();
+        let mut remaining = order.qty;
+        for level in levels {
+            let outcome_price = if take_bids { level.price.complement() } else { level.price };
+            if remaining.0 == 0 || outcome_price > order.price {
+                break;
+            }
+            let take = remaining.min(level.qty);
+            let fee_paid = fee(meta.fees, outcome_price, take, false).unwrap_or(Money::ZERO);
+            let cost = notional_ceil(outcome_price, take).unwrap_or(Money::ZERO);
+            self.cash[venue.index()] = Money(self.cash[venue.index()].0 - cost.0 - fee_paid.0);
+            out.push(Event::Fill(Fill { id: order.id, market: order.market, outcome: order.outcome, price: outcome_price, qty: take, fee: fee_paid, maker: false }));
+            self.ledger.fills += 1;
+            self.ledger.filled_qty = Qty(self.ledger.filled_qty.0 + take.0);
+            self.ledger.fees = Money(self.ledger.fees.0 + fee_paid.0);
+            let delta = self.level_change(order.market, side, level.price, level.qty, Qty(level.qty.0 - take.0));
+            self.observe(&delta);
+            out.push(delta);
+            remaining = Qty(remaining.0 - take.0);
+        }
+        if remaining.0 > 0 {
+            out.push(Event::OrderCanceled(OrderCanceled { id: order.id, canceled_qty: remaining }));
+        }
+    }
+}
