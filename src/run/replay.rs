@@ -28,6 +28,9 @@ pub struct ReplaySummary {
     /// Byte offset of a torn tail in the last segment, if one was cut off.
     pub torn_tail: Option<u64>,
     pub torn_tail_segment: Option<PathBuf>,
+    /// Decisions of the last event that a torn tail cut off: lost with the crash, not
+    /// a divergence (recovery re-derives them).
+    pub torn_tail_decisions: u64,
 }
 
 const MISMATCH_DETAILS: usize = 20;
@@ -79,8 +82,14 @@ pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
         }
         Ok(())
     })?;
-    for d in computed.get(next..).unwrap_or(&[]) {
-        note(Mismatch { seq: event_seq, recorded: None, computed: Some(json(d)) }, &mut mismatches);
+    let unrecorded = computed.get(next..).unwrap_or(&[]);
+    let mut torn_tail_decisions = 0;
+    if summary.torn_tail.is_some() {
+        torn_tail_decisions = unrecorded.len() as u64;
+    } else {
+        for d in unrecorded {
+            note(Mismatch { seq: event_seq, recorded: None, computed: Some(json(d)) }, &mut mismatches);
+        }
     }
     let summary = ReplaySummary {
         journal: dir.to_path_buf(),
@@ -91,6 +100,7 @@ pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
         state_hash: format!("{:016x}", reducer.state_hash()),
         torn_tail: summary.torn_tail.as_ref().map(|t| t.offset),
         torn_tail_segment: summary.torn_tail.map(|t| t.segment),
+        torn_tail_decisions,
     };
     Ok((summary, reducer))
 }
