@@ -17,7 +17,11 @@ use std::path::{Path, PathBuf};
 const DEFAULT_SCENARIO: &str = include_str!("../scenarios/arb-rich.toml");
 
 #[derive(Parser)]
-#[command(name = "arb", version, about = "Event-sourced arbitrage engine for prediction markets")]
+#[command(
+    name = "arb",
+    version,
+    about = "Event-sourced arbitrage engine for prediction markets"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,18 +79,32 @@ enum Command {
 
 pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
-        Command::Paper { scenario, from_journal, journal, profile, pairs, cash, fsync, json } => {
+        Command::Paper {
+            scenario,
+            from_journal,
+            journal,
+            profile,
+            pairs,
+            cash,
+            fsync,
+            json,
+        } => {
             let config = match &profile {
                 Some(p) => EngineConfig::load(p)?,
                 None => EngineConfig::default(),
             };
-            let sync = if fsync { SyncMode::Fsync } else { SyncMode::OsBuffered };
+            let sync = if fsync {
+                SyncMode::Fsync
+            } else {
+                SyncMode::OsBuffered
+            };
             let summary = if let Some(src) = from_journal {
                 let specs = match &pairs {
                     Some(p) => arb::mapping::load(p)?,
                     None => Vec::new(),
                 };
-                let dollars = Money::from_decimal(&cash).with_context(|| format!("--cash {cash:?}"))?;
+                let dollars =
+                    Money::from_decimal(&cash).with_context(|| format!("--cash {cash:?}"))?;
                 let out = journal.unwrap_or_else(|| fresh_run_dir("from-journal"));
                 paper::run_from_journal(&src, &config, specs, [dollars, dollars], &out, sync)?
             } else {
@@ -109,7 +127,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             if json {
                 println!("{}", serde_json::to_string(&s)?);
             } else {
-                println!("replayed {}: {} events, {} decisions", s.journal.display(), s.events, s.decisions);
+                println!(
+                    "replayed {}: {} events, {} decisions",
+                    s.journal.display(),
+                    s.events,
+                    s.decisions
+                );
                 if let (Some(off), Some(seg)) = (s.torn_tail, &s.torn_tail_segment) {
                     println!("torn tail cut off at byte {off} of {}", seg.display());
                 }
@@ -118,15 +141,23 @@ pub fn run(cli: Cli) -> Result<i32> {
                     println!(
                         "MISMATCH at seq {}: recorded {} / computed {}",
                         m.seq,
-                        m.recorded.as_ref().map_or("nothing".into(), |v| v.to_string()),
-                        m.computed.as_ref().map_or("nothing".into(), |v| v.to_string())
+                        m.recorded
+                            .as_ref()
+                            .map_or("nothing".into(), |v| v.to_string()),
+                        m.computed
+                            .as_ref()
+                            .map_or("nothing".into(), |v| v.to_string())
                     );
                 }
                 println!("{} mismatches", s.mismatches);
             }
             Ok(if s.mismatches > 0 { 3 } else { 0 })
         }
-        Command::Inspect { journal, books, json: _ } => {
+        Command::Inspect {
+            journal,
+            books,
+            json: _,
+        } => {
             if books {
                 println!("{}", serde_json::to_string(&inspect::books(&journal)?)?);
             } else {
@@ -144,18 +175,36 @@ pub fn run(cli: Cli) -> Result<i32> {
 /// `runs/<name>-<n>` with the first n not taken.
 fn fresh_run_dir(name: &str) -> PathBuf {
     let base = Path::new("runs");
-    (1..).map(|n| base.join(format!("{name}-{n}"))).find(|p| !p.exists()).unwrap_or_else(|| base.join(name))
+    (1..)
+        .map(|n| base.join(format!("{name}-{n}")))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| base.join(name))
 }
 
 fn print_paper(s: &paper::PaperSummary) {
     println!("paper run of {} -> {}", s.source, s.journal.display());
     println!("  events {}, decisions {}", s.events, s.decisions);
-    println!("  opportunities: intra-venue {}, cross-venue {}", s.opportunities.intra_venue, s.opportunities.cross_venue);
-    println!("  intents {}, orders {}, fills {} ({} contracts), fees ${}", s.intents, s.orders, s.fills, s.filled_contracts, s.fees);
-    println!("  expected profit of intents ${} (not realized: settlement is not simulated here)", s.expected_profit);
-    println!("  cash: kalshi ${}, polymarket ${}; open positions {}; mode {:?}", s.cash.kalshi, s.cash.polymarket, s.open_positions, s.mode);
+    println!(
+        "  opportunities: intra-venue {}, cross-venue {}",
+        s.opportunities.intra_venue, s.opportunities.cross_venue
+    );
+    println!(
+        "  intents {}, orders {}, fills {} ({} contracts), fees ${}",
+        s.intents, s.orders, s.fills, s.filled_contracts, s.fees
+    );
+    println!(
+        "  expected profit of intents ${} (not realized: settlement is not simulated here)",
+        s.expected_profit
+    );
+    println!(
+        "  cash: kalshi ${}, polymarket ${}; open positions {}; mode {:?}",
+        s.cash.kalshi, s.cash.polymarket, s.open_positions, s.mode
+    );
     if s.unresolved_pairs > 0 {
-        println!("  {} mapped pairs never appeared in the journal", s.unresolved_pairs);
+        println!(
+            "  {} mapped pairs never appeared in the journal",
+            s.unresolved_pairs
+        );
     }
     println!("  state hash {}", s.state_hash);
     println!("replay it: arb replay {}", s.journal.display());

@@ -48,11 +48,18 @@ impl Default for EngineConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read profile {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("profile {path}: {message}")]
     Parse { path: String, message: String },
     #[error("profile {path}: field `{field}`: {message}")]
-    Value { path: String, field: &'static str, message: String },
+    Value {
+        path: String,
+        field: &'static str,
+        message: String,
+    },
 }
 
 /// A decimal written either as a TOML string ("0.005") or a number (0.005).
@@ -168,7 +175,10 @@ impl EngineConfig {
         }
         if let Some(n) = file.sizing.max_contracts {
             if !(1..=1_000_000).contains(&n) {
-                return Err(bad("sizing.max_contracts", format!("{n} is not between 1 and 1000000")));
+                return Err(bad(
+                    "sizing.max_contracts",
+                    format!("{n} is not between 1 and 1000000"),
+                ));
             }
             c.max_contracts = Qty::contracts(n);
         }
@@ -194,7 +204,10 @@ mod tests {
 
     #[test]
     fn empty_profile_is_the_default() {
-        assert_eq!(EngineConfig::from_toml("", "t").unwrap(), EngineConfig::default());
+        assert_eq!(
+            EngineConfig::from_toml("", "t").unwrap(),
+            EngineConfig::default()
+        );
     }
 
     #[test]
@@ -218,12 +231,17 @@ mod tests {
         let cases = [
             ("[thresholds]\nmin_edge = \"-0.01\"", "thresholds.min_edge"),
             ("[thresholds]\nmin_edge = \"abc\"", "thresholds.min_edge"),
-            ("[thresholds]\nmin_pair_confidence = 1.5", "thresholds.min_pair_confidence"),
+            (
+                "[thresholds]\nmin_pair_confidence = 1.5",
+                "thresholds.min_pair_confidence",
+            ),
             ("[sizing]\nmax_contracts = 0", "sizing.max_contracts"),
             ("[sizing]\nmax_notional = \"0\"", "sizing.max_notional"),
         ];
         for (text, field) in cases {
-            let err = EngineConfig::from_toml(text, "p.toml").unwrap_err().to_string();
+            let err = EngineConfig::from_toml(text, "p.toml")
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("p.toml") && err.contains(field), "{err}");
         }
         let err = EngineConfig::from_toml("[sizing]\nmax_contrcts = 3", "p.toml").unwrap_err();

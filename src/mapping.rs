@@ -11,7 +11,10 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
     #[error("cannot read mapping {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("mapping {path}: {message}")]
     Invalid { path: String, message: String },
 }
@@ -45,15 +48,24 @@ pub struct PairSpec {
 }
 
 pub fn load(path: &Path) -> Result<Vec<PairSpec>, MappingError> {
-    let text = std::fs::read_to_string(path).map_err(|source| MappingError::Read { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| MappingError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
     parse(&text, &path.display().to_string())
 }
 
 pub fn parse(text: &str, origin: &str) -> Result<Vec<PairSpec>, MappingError> {
-    let invalid = |message: String| MappingError::Invalid { path: origin.to_string(), message };
+    let invalid = |message: String| MappingError::Invalid {
+        path: origin.to_string(),
+        message,
+    };
     let file: MappingFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
     if file.version != 1 {
-        return Err(invalid(format!("version {} is not supported (this build reads version 1)", file.version)));
+        return Err(invalid(format!(
+            "version {} is not supported (this build reads version 1)",
+            file.version
+        )));
     }
     file.pairs
         .iter()
@@ -81,12 +93,19 @@ pub struct PairResolver {
 
 impl PairResolver {
     pub fn new(specs: Vec<PairSpec>) -> PairResolver {
-        PairResolver { pending: specs, known: BTreeMap::new() }
+        PairResolver {
+            pending: specs,
+            known: BTreeMap::new(),
+        }
     }
 
     /// Notes a market definition; returns pairs that became complete.
     pub fn on_market(&mut self, venue: Venue, venue_id: &str, id: MarketId) -> Vec<PairRule> {
-        if self.known.insert((venue, venue_id.to_string()), id).is_some() {
+        if self
+            .known
+            .insert((venue, venue_id.to_string()), id)
+            .is_some()
+        {
             return Vec::new();
         }
         let mut ready = Vec::new();
@@ -95,7 +114,12 @@ impl PairResolver {
             let m = self.known.get(&(Venue::Polymarket, p.polymarket.clone()));
             match (k, m) {
                 (Some(&a), Some(&b)) => {
-                    ready.push(PairRule { a, b, b_outcome_for_a_yes: p.outcome, confidence_bp: p.confidence_bp });
+                    ready.push(PairRule {
+                        a,
+                        b,
+                        b_outcome_for_a_yes: p.outcome,
+                        confidence_bp: p.confidence_bp,
+                    });
                     false
                 }
                 _ => true,
@@ -120,7 +144,15 @@ mod tests {
         let mut r = PairResolver::new(specs);
         assert!(r.on_market(Venue::Polymarket, "P1", MarketId(0)).is_empty());
         let ready = r.on_market(Venue::Kalshi, "K1", MarketId(3));
-        assert_eq!(ready, vec![PairRule { a: MarketId(3), b: MarketId(0), b_outcome_for_a_yes: Outcome::No, confidence_bp: 9500 }]);
+        assert_eq!(
+            ready,
+            vec![PairRule {
+                a: MarketId(3),
+                b: MarketId(0),
+                b_outcome_for_a_yes: Outcome::No,
+                confidence_bp: 9500
+            }]
+        );
         assert!(r.unresolved().is_empty());
     }
 

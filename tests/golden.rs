@@ -5,6 +5,7 @@
 //!
 //! To write the golden files after a deliberate, versioned change:
 //! `ARB_BLESS_GOLDEN=1 cargo test --test golden`.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
 mod common;
 
@@ -17,7 +18,15 @@ fn golden_dir() -> PathBuf {
 
 fn build(dir: &Path) {
     let (events, decisions) = common::every_variant();
-    let mut w = JournalWriter::create(dir, WriterOptions { segment_bytes: 1 << 20, sync: SyncMode::OsBuffered, batch_records: 1 }).unwrap();
+    let mut w = JournalWriter::create(
+        dir,
+        WriterOptions {
+            segment_bytes: 1 << 20,
+            sync: SyncMode::OsBuffered,
+            batch_records: 1,
+        },
+    )
+    .unwrap();
     let mut ts = 1_700_000_000_000_000_000;
     for e in &events {
         w.append_event(ts, e).unwrap();
@@ -32,7 +41,10 @@ fn build(dir: &Path) {
 
 fn jsonl(dir: &Path) -> String {
     let (records, _) = Journal::open(dir).unwrap().read_all().unwrap();
-    records.iter().map(|r| format!("{}\n", r.to_json())).collect()
+    records
+        .iter()
+        .map(|r| format!("{}\n", r.to_json()))
+        .collect()
 }
 
 #[test]
@@ -46,10 +58,18 @@ fn golden_journal_decodes_and_reencodes_byte_for_byte() {
         std::fs::write(golden.join("journal/00000000.arbj"), &fresh_bytes).unwrap();
         std::fs::write(golden.join("records.jsonl"), jsonl(fresh.path())).unwrap();
     }
-    let golden_bytes = std::fs::read(golden.join("journal/00000000.arbj")).expect("golden journal present");
+    let golden_bytes =
+        std::fs::read(golden.join("journal/00000000.arbj")).expect("golden journal present");
     let expected = std::fs::read_to_string(golden.join("records.jsonl")).unwrap();
-    assert_eq!(jsonl(&golden.join("journal")), expected, "golden journal decodes to records.jsonl");
-    assert!(fresh_bytes == golden_bytes, "encoding changed: the journal format moved without a version bump");
+    assert_eq!(
+        jsonl(&golden.join("journal")),
+        expected,
+        "golden journal decodes to records.jsonl"
+    );
+    assert!(
+        fresh_bytes == golden_bytes,
+        "encoding changed: the journal format moved without a version bump"
+    );
     let (events, decisions) = common::every_variant();
     assert_eq!(expected.lines().count(), events.len() + decisions.len());
 }

@@ -1,9 +1,10 @@
 //! Paper runs and replay: determinism, fills within displayed depth, cash never
 //! overdrawn, divergence and torn-tail reporting, and the CLI around them.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
 use arb::config::EngineConfig;
-use arb::engine::Reducer;
 use arb::core::Outcome;
+use arb::engine::Reducer;
 use arb::event::{BookSide, Decision, Event, NoLeg};
 use arb::journal::{Journal, JournalWriter, RecordBody, SyncMode, WriterOptions};
 use arb::run::{paper, replay};
@@ -12,7 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn scenario(name: &str) -> Scenario {
-    Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)).unwrap()
+    Scenario::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// A shortened copy of a shipped scenario (tests stay fast).
@@ -34,7 +40,11 @@ fn shipped_scenarios_replay_to_the_same_decisions_and_hash() {
         let run = paper_run(&s, dir.path());
         let (rep, _) = replay::replay(dir.path()).unwrap();
         assert_eq!(rep.mismatches, 0, "{name}: {:?}", rep.first_mismatches);
-        assert_eq!((rep.events, rep.decisions), (run.events, run.decisions), "{name}");
+        assert_eq!(
+            (rep.events, rep.decisions),
+            (run.events, run.decisions),
+            "{name}"
+        );
         assert_eq!(rep.state_hash, run.state_hash, "{name}");
         assert_eq!(rep.torn_tail, None);
     }
@@ -44,11 +54,17 @@ fn shipped_scenarios_replay_to_the_same_decisions_and_hash() {
 fn the_arb_rich_scenario_trades_and_the_quiet_day_mostly_does_not() {
     let rich = tempfile::tempdir().unwrap();
     let r = paper_run(&short("arb-rich.toml", 900), rich.path());
-    assert!(r.opportunities.intra_venue > 10 && r.opportunities.cross_venue > 10, "{r:?}");
+    assert!(
+        r.opportunities.intra_venue > 10 && r.opportunities.cross_venue > 10,
+        "{r:?}"
+    );
     assert!(r.intents > 10 && r.fills >= 2 * r.intents, "{r:?}");
     let quiet = tempfile::tempdir().unwrap();
     let q = paper_run(&short("quiet-day.toml", 3600), quiet.path());
-    assert!(q.intents * 20 < r.intents.max(20), "quiet {q:?} vs rich {r:?}");
+    assert!(
+        q.intents * 20 < r.intents.max(20),
+        "quiet {q:?} vs rich {r:?}"
+    );
 }
 
 #[test]
@@ -58,7 +74,10 @@ fn same_scenario_same_journal_bytes() {
     paper_run(&s, a.path());
     paper_run(&s, b.path());
     let read = |d: &Path| std::fs::read(d.join("00000000.arbj")).unwrap();
-    assert!(read(a.path()) == read(b.path()), "two runs of one seed wrote different journals");
+    assert!(
+        read(a.path()) == read(b.path()),
+        "two runs of one seed wrote different journals"
+    );
     let mut other = s.clone();
     other.seed += 1;
     let c = tempfile::tempdir().unwrap();
@@ -77,28 +96,47 @@ fn fills_stay_within_displayed_depth_and_cash_is_never_overdrawn() {
     let mut out = Vec::new();
     let mut fills = 0;
     for rec in records {
-        let RecordBody::Event(ev) = rec.body else { continue };
+        let RecordBody::Event(ev) = rec.body else {
+            continue;
+        };
         if let Event::Fill(f) = &ev {
             let m = r.markets().get(f.market).unwrap();
             let (side, level_price) = match (f.outcome, m.meta.no_leg) {
                 (Outcome::No, NoLeg::SameBook) => (BookSide::Bid, f.price.complement()),
                 _ => (BookSide::Ask, f.price),
             };
-            assert!(m.book.qty_at(side, level_price) >= f.qty, "fill {f:?} beyond displayed depth");
+            assert!(
+                m.book.qty_at(side, level_price) >= f.qty,
+                "fill {f:?} beyond displayed depth"
+            );
             fills += 1;
         }
         out.clear();
         r.apply(rec.ts, &ev, &mut out);
         for v in arb::core::Venue::ALL {
-            assert!(r.portfolio().available(v).0 >= 0, "{v} overdrawn after {ev:?}");
+            assert!(
+                r.portfolio().available(v).0 >= 0,
+                "{v} overdrawn after {ev:?}"
+            );
         }
     }
     assert!(fills > 20);
 }
 
-fn rewrite_with(src: &Path, dst: &Path, mut change: impl FnMut(u64, RecordBody) -> Option<RecordBody>) {
+fn rewrite_with(
+    src: &Path,
+    dst: &Path,
+    mut change: impl FnMut(u64, RecordBody) -> Option<RecordBody>,
+) {
     let (records, _) = Journal::open(src).unwrap().read_all().unwrap();
-    let mut w = JournalWriter::create(dst, WriterOptions { sync: SyncMode::OsBuffered, ..WriterOptions::default() }).unwrap();
+    let mut w = JournalWriter::create(
+        dst,
+        WriterOptions {
+            sync: SyncMode::OsBuffered,
+            ..WriterOptions::default()
+        },
+    )
+    .unwrap();
     for rec in records {
         match change(rec.seq, rec.body) {
             Some(RecordBody::Event(e)) => w.append_event(rec.ts, &e).unwrap(),
@@ -135,7 +173,12 @@ fn a_divergent_decision_is_named_with_its_seq_and_both_values() {
     assert_ne!(m.recorded, m.computed);
     assert!(m.recorded.is_some() && m.computed.is_some());
 
-    let out = arb().arg("replay").arg(bad.path()).arg("--json").output().unwrap();
+    let out = arb()
+        .arg("replay")
+        .arg(bad.path())
+        .arg("--json")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3), "mismatch exit code");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["mismatches"], 1);
@@ -153,7 +196,14 @@ fn a_divergent_decision_is_named_with_its_seq_and_both_values() {
     });
     let (rep, _) = replay::replay(missing.path()).unwrap();
     assert!(rep.mismatches >= 1, "a deleted intent is noticed");
-    assert!(rep.first_mismatches[0].computed.as_ref().unwrap().get("Intent").is_some());
+    assert!(
+        rep.first_mismatches[0]
+            .computed
+            .as_ref()
+            .unwrap()
+            .get("Intent")
+            .is_some()
+    );
 }
 
 #[test]
@@ -162,11 +212,32 @@ fn replay_json_has_the_documented_fields_and_reports_a_torn_tail() {
     paper_run(&short("arb-rich.toml", 120), dir.path());
     let seg = dir.path().join("00000000.arbj");
     let len = std::fs::metadata(&seg).unwrap().len();
-    std::fs::OpenOptions::new().write(true).open(&seg).unwrap().set_len(len - 7).unwrap();
-    let out = arb().arg("replay").arg(dir.path()).arg("--json").output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&seg)
+        .unwrap()
+        .set_len(len - 7)
+        .unwrap();
+    let out = arb()
+        .arg("replay")
+        .arg(dir.path())
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["events", "decisions", "mismatches", "state_hash", "torn_tail"] {
+    for key in [
+        "events",
+        "decisions",
+        "mismatches",
+        "state_hash",
+        "torn_tail",
+    ] {
         assert!(v.get(key).is_some(), "missing {key}: {v}");
     }
     let torn = v["torn_tail"].as_u64().expect("torn tail offset");
@@ -186,14 +257,30 @@ fn paper_from_journal_runs_the_lanes_over_recorded_market_data() {
     let mut text = String::from("version = 1\n");
     for p in &s.pairs {
         let (k, m) = (&s.markets[p.a.0 as usize], &s.markets[p.b.0 as usize]);
-        text += &format!("[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n", k.venue_id, m.venue_id, f64::from(p.confidence_bp) / 10_000.0);
+        text += &format!(
+            "[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n",
+            k.venue_id,
+            m.venue_id,
+            f64::from(p.confidence_bp) / 10_000.0
+        );
     }
     std::fs::write(&mapping, text).unwrap();
     let specs = arb::mapping::load(&mapping).unwrap();
     let cash = s.cash;
-    let second = paper::run_from_journal(src.path(), &EngineConfig::default(), specs, cash, &journal, SyncMode::OsBuffered).unwrap();
+    let second = paper::run_from_journal(
+        src.path(),
+        &EngineConfig::default(),
+        specs,
+        cash,
+        &journal,
+        SyncMode::OsBuffered,
+    )
+    .unwrap();
     assert_eq!(second.unresolved_pairs, 0);
-    assert!(second.opportunities.cross_venue > 0 && second.intents > 0, "{second:?}");
+    assert!(
+        second.opportunities.cross_venue > 0 && second.intents > 0,
+        "{second:?}"
+    );
     // The recorded market data already includes the first run's own consumption, so
     // the second run sees fewer edges; but it must replay exactly.
     assert!(second.intents <= first.intents + first.intents / 2 + 5);
@@ -206,13 +293,31 @@ fn paper_from_journal_runs_the_lanes_over_recorded_market_data() {
 fn cli_paper_replay_inspect_round_trip() {
     let dir = tempfile::tempdir().unwrap();
     let scn = dir.path().join("s.toml");
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arb-rich.toml")).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arb-rich.toml"),
+    )
+    .unwrap();
     std::fs::write(&scn, text.replace("duration_s = 3600", "duration_s = 120")).unwrap();
     let journal: PathBuf = dir.path().join("j");
-    let out = arb().args(["paper", "--json", "--scenario"]).arg(&scn).arg("--journal").arg(&journal).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = arb()
+        .args(["paper", "--json", "--scenario"])
+        .arg(&scn)
+        .arg("--journal")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let out = arb().arg("replay").arg(&journal).arg("--json").output().unwrap();
+    let out = arb()
+        .arg("replay")
+        .arg(&journal)
+        .arg("--json")
+        .output()
+        .unwrap();
     let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rep["state_hash"], summary["state_hash"]);
     assert_eq!(rep["events"], summary["events"]);
@@ -220,12 +325,20 @@ fn cli_paper_replay_inspect_round_trip() {
     let out = arb().arg("inspect").arg(&journal).output().unwrap();
     let lines = String::from_utf8(out.stdout).unwrap();
     let n = lines.lines().count() as u64;
-    assert_eq!(n, summary["events"].as_u64().unwrap() + summary["decisions"].as_u64().unwrap());
+    assert_eq!(
+        n,
+        summary["events"].as_u64().unwrap() + summary["decisions"].as_u64().unwrap()
+    );
     let first: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(first["seq"], 1);
     assert!(first["body"]["ConfigLoaded"].is_object(), "{first}");
 
-    let out = arb().arg("inspect").arg(&journal).args(["--books", "--json"]).output().unwrap();
+    let out = arb()
+        .arg("inspect")
+        .arg(&journal)
+        .args(["--books", "--json"])
+        .output()
+        .unwrap();
     let books: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let k = &books["KXFEDDECISION-26DEC-C25"];
     let best_bid = k["bids"][0][0].as_str().unwrap();
@@ -233,7 +346,13 @@ fn cli_paper_replay_inspect_round_trip() {
     assert!(best_bid < best_ask && best_bid.len() == 6, "{k}");
 
     // Refuses to overwrite a journal.
-    let out = arb().args(["paper", "--scenario"]).arg(&scn).arg("--journal").arg(&journal).output().unwrap();
+    let out = arb()
+        .args(["paper", "--scenario"])
+        .arg(&scn)
+        .arg("--journal")
+        .arg(&journal)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already holds a journal"));
 }
@@ -241,23 +360,51 @@ fn cli_paper_replay_inspect_round_trip() {
 #[test]
 fn bad_scenario_and_profile_values_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    let base = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quiet-day.toml")).unwrap();
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quiet-day.toml"),
+    )
+    .unwrap();
     let scn = dir.path().join("bad.toml");
     std::fs::write(&scn, base.replacen("fair = 0.42", "fair = 1.42", 1)).unwrap();
-    let out = arb().args(["paper", "--scenario"]).arg(&scn).arg("--journal").arg(dir.path().join("j")).output().unwrap();
+    let out = arb()
+        .args(["paper", "--scenario"])
+        .arg(&scn)
+        .arg("--journal")
+        .arg(dir.path().join("j"))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(err.contains("bad.toml") && err.contains("fed-cut-dec") && err.contains("fair"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("fed-cut-dec") && err.contains("fair"),
+        "{err}"
+    );
 
     let profile = dir.path().join("p.toml");
     std::fs::write(&profile, "[sizing]\nmax_contracts = -3\n").unwrap();
-    let out = arb().args(["paper", "--profile"]).arg(&profile).arg("--journal").arg(dir.path().join("k")).output().unwrap();
+    let out = arb()
+        .args(["paper", "--profile"])
+        .arg(&profile)
+        .arg("--journal")
+        .arg(dir.path().join("k"))
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(err.contains("p.toml") && err.contains("sizing.max_contracts"), "{err}");
-    assert!(!dir.path().join("k").exists(), "nothing written on a bad profile");
+    assert!(
+        err.contains("p.toml") && err.contains("sizing.max_contracts"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("k").exists(),
+        "nothing written on a bad profile"
+    );
 
-    let out = arb().args(["replay"]).arg(dir.path().join("nowhere")).output().unwrap();
+    let out = arb()
+        .args(["replay"])
+        .arg(dir.path().join("nowhere"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"));
 }

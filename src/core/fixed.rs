@@ -139,7 +139,8 @@ pub fn parse_decimal(s: &str, scale: u32) -> Result<i64, DecimalError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(syntax());
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
     {
         return Err(syntax());
     }
@@ -219,12 +220,23 @@ mod tests {
 
     #[test]
     fn rejects_bad_decimals_with_the_text() {
-        assert!(matches!(Price::from_decimal("1.5"), Err(DecimalError::OutOfRange(s)) if s == "1.5"));
-        assert!(matches!(Price::from_decimal("-0.1"), Err(DecimalError::OutOfRange(_))));
-        assert!(matches!(Price::from_decimal("0.12345"), Err(DecimalError::Precision(_, 4))));
+        assert!(
+            matches!(Price::from_decimal("1.5"), Err(DecimalError::OutOfRange(s)) if s == "1.5")
+        );
+        assert!(matches!(
+            Price::from_decimal("-0.1"),
+            Err(DecimalError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            Price::from_decimal("0.12345"),
+            Err(DecimalError::Precision(_, 4))
+        ));
         assert_eq!(Price::from_decimal("0.12340"), Ok(Price(1234)));
         for bad in ["", ".", "abc", "1.2.3", "1e5", " 1", "--1", "0x10"] {
-            assert!(matches!(Price::from_decimal(bad), Err(DecimalError::Syntax(_))), "{bad}");
+            assert!(
+                matches!(Price::from_decimal(bad), Err(DecimalError::Syntax(_))),
+                "{bad}"
+            );
         }
         assert!(matches!(
             Qty::from_decimal("99999999999999999999"),
@@ -237,7 +249,10 @@ mod tests {
         // 3 micro-contracts at 0.3333 = 0.9999 micro-dollars.
         assert_eq!(notional_ceil(Price(3333), Qty(3)), Some(Money(1)));
         assert_eq!(notional_floor(Price(3333), Qty(3)), Some(Money(0)));
-        assert_eq!(notional_ceil(Price(4200), Qty::contracts(10)), Some(Money(4_200_000)));
+        assert_eq!(
+            notional_ceil(Price(4200), Qty::contracts(10)),
+            Some(Money(4_200_000))
+        );
     }
 
     #[test]

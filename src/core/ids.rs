@@ -38,7 +38,9 @@ impl FromStr for Venue {
         match s {
             "kalshi" => Ok(Venue::Kalshi),
             "polymarket" => Ok(Venue::Polymarket),
-            other => Err(format!("unknown venue {other:?} (expected kalshi or polymarket)")),
+            other => Err(format!(
+                "unknown venue {other:?} (expected kalshi or polymarket)"
+            )),
         }
     }
 }
@@ -112,10 +114,20 @@ mod tests {
 
     #[test]
     fn client_order_id_round_trips_and_rejects_foreign_ids() {
-        let id = ClientOrderId { opportunity: 42, leg: 1, attempt: 0 };
+        let id = ClientOrderId {
+            opportunity: 42,
+            leg: 1,
+            attempt: 0,
+        };
         assert_eq!(id.to_string(), "arb-42-1-0");
         assert_eq!("arb-42-1-0".parse::<ClientOrderId>(), Ok(id));
-        for bad in ["my-order-1", "arb-1-2", "arb-1-2-3-4", "arb-x-1-0", "arb-1-300-0"] {
+        for bad in [
+            "my-order-1",
+            "arb-1-2",
+            "arb-1-2-3-4",
+            "arb-x-1-0",
+            "arb-1-300-0",
+        ] {
             assert!(bad.parse::<ClientOrderId>().is_err(), "{bad}");
         }
     }

@@ -5,7 +5,7 @@ pub mod fixed;
 pub mod ids;
 pub mod rng;
 
-pub use fixed::{Money, Price, Qty, DecimalError};
+pub use fixed::{DecimalError, Money, Price, Qty};
 pub use ids::{ClientOrderId, MarketId, Outcome, Venue};
 pub use rng::Rng;
 

@@ -56,7 +56,11 @@ impl Ladder {
         } else {
             self.bits[w] &= !(1 << b);
             if was > 0 && self.best == Some(p) {
-                self.best = if self.descending { self.highest_at_or_below(i) } else { self.lowest_at_or_above(i) };
+                self.best = if self.descending {
+                    self.highest_at_or_below(i)
+                } else {
+                    self.lowest_at_or_above(i)
+                };
             }
         }
     }
@@ -97,7 +101,11 @@ impl Ladder {
             self.qty[usize::from(p)] = 0;
             let i = usize::from(p);
             self.bits[i / 64] &= !(1 << (i % 64));
-            next = if self.descending { self.highest_at_or_below(i) } else { self.lowest_at_or_above(i) };
+            next = if self.descending {
+                self.highest_at_or_below(i)
+            } else {
+                self.lowest_at_or_above(i)
+            };
         }
         self.best = None;
     }
@@ -109,13 +117,20 @@ impl Ladder {
             let p = next?;
             let i = usize::from(p);
             next = if self.descending {
-                if i == 0 { None } else { self.highest_at_or_below(i - 1) }
+                if i == 0 {
+                    None
+                } else {
+                    self.highest_at_or_below(i - 1)
+                }
             } else if i + 1 >= LEVELS {
                 None
             } else {
                 self.lowest_at_or_above(i + 1)
             };
-            Some(Level { price: Price(p), qty: Qty(self.qty[i]) })
+            Some(Level {
+                price: Price(p),
+                qty: Qty(self.qty[i]),
+            })
         })
     }
 }
@@ -143,12 +158,19 @@ impl std::fmt::Debug for Book {
 }
 
 fn check_price(price: Price) -> Result<u16, BookError> {
-    if usize::from(price.0) < LEVELS { Ok(price.0) } else { Err(BookError::PriceOutOfRange(price)) }
+    if usize::from(price.0) < LEVELS {
+        Ok(price.0)
+    } else {
+        Err(BookError::PriceOutOfRange(price))
+    }
 }
 
 impl Book {
     pub fn new() -> Book {
-        Book { bids: Ladder::new(true), asks: Ladder::new(false) }
+        Book {
+            bids: Ladder::new(true),
+            asks: Ladder::new(false),
+        }
     }
 
     fn ladder(&mut self, side: BookSide) -> &mut Ladder {
@@ -172,7 +194,10 @@ impl Book {
     pub fn add(&mut self, side: BookSide, price: Price, delta: Qty) -> Result<(), BookError> {
         let p = check_price(price)?;
         let ladder = self.ladder(side);
-        let new = ladder.get(p).checked_add(delta.0).ok_or(BookError::NegativeQuantity(price))?;
+        let new = ladder
+            .get(p)
+            .checked_add(delta.0)
+            .ok_or(BookError::NegativeQuantity(price))?;
         if new < 0 {
             return Err(BookError::NegativeQuantity(price));
         }
@@ -203,11 +228,17 @@ impl Book {
     }
 
     pub fn best_bid(&self) -> Option<Level> {
-        self.bids.best.map(|p| Level { price: Price(p), qty: Qty(self.bids.get(p)) })
+        self.bids.best.map(|p| Level {
+            price: Price(p),
+            qty: Qty(self.bids.get(p)),
+        })
     }
 
     pub fn best_ask(&self) -> Option<Level> {
-        self.asks.best.map(|p| Level { price: Price(p), qty: Qty(self.asks.get(p)) })
+        self.asks.best.map(|p| Level {
+            price: Price(p),
+            qty: Qty(self.asks.get(p)),
+        })
     }
 
     pub fn qty_at(&self, side: BookSide, price: Price) -> Qty {
@@ -241,7 +272,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn lvl(p: u16, q: i64) -> Level {
-        Level { price: Price(p), qty: Qty(q) }
+        Level {
+            price: Price(p),
+            qty: Qty(q),
+        }
     }
 
     #[test]
@@ -266,9 +300,18 @@ mod tests {
     fn refused_updates_leave_the_book_alone() {
         let mut b = Book::new();
         b.set(BookSide::Bid, Price(100), Qty(3)).unwrap();
-        assert_eq!(b.add(BookSide::Bid, Price(100), Qty(-4)), Err(BookError::NegativeQuantity(Price(100))));
-        assert_eq!(b.set(BookSide::Ask, Price(10_001), Qty(1)), Err(BookError::PriceOutOfRange(Price(10_001))));
-        assert_eq!(b.replace(&[lvl(50, 1)], &[lvl(20_000, 1)]), Err(BookError::PriceOutOfRange(Price(20_000))));
+        assert_eq!(
+            b.add(BookSide::Bid, Price(100), Qty(-4)),
+            Err(BookError::NegativeQuantity(Price(100)))
+        );
+        assert_eq!(
+            b.set(BookSide::Ask, Price(10_001), Qty(1)),
+            Err(BookError::PriceOutOfRange(Price(10_001)))
+        );
+        assert_eq!(
+            b.replace(&[lvl(50, 1)], &[lvl(20_000, 1)]),
+            Err(BookError::PriceOutOfRange(Price(20_000)))
+        );
         assert_eq!(b.best_bid(), Some(lvl(100, 3)));
         assert_eq!(b.best_ask(), None);
     }

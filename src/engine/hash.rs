@@ -1,12 +1,12 @@
 //! `state_hash`: a 64-bit digest (xxh3) of a canonical encoding of the whole reducer
 //! state. Two reducers that saw the same journal have the same hash.
 
+use super::orders::Orders;
+use super::portfolio::Portfolio;
 use super::{Reducer, Stats};
 use crate::config::EngineConfig;
 use crate::core::Rng;
 use crate::event::{BookSide, Leg, Level, MarketMeta, Mode, PairRule};
-use super::orders::Orders;
-use super::portfolio::Portfolio;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -38,7 +38,9 @@ impl Markets {
     }
 
     pub fn get_mut(&mut self, id: MarketId) -> Result<&mut MarketState, InputError> {
-        self.list.get_mut(id.index()).ok_or(InputError::UnknownMarket(id))
+        self.list
+            .get_mut(id.index())
+            .ok_or(InputError::UnknownMarket(id))
     }
 
     pub fn define(&mut self, meta: &MarketMeta) -> Result<(), InputError> {
@@ -56,7 +58,10 @@ impl Markets {
             return Ok(());
         }
         let Some(existing) = self.list.get_mut(meta.id.index()) else {
-            return Err(InputError::MarketIdOutOfOrder { got: meta.id, expected: next });
+            return Err(InputError::MarketIdOutOfOrder {
+                got: meta.id,
+                expected: next,
+            });
         };
         if existing.meta.venue != meta.venue || existing.meta.venue_id != meta.venue_id {
             return Err(InputError::MarketRedefined(meta.id));
@@ -67,7 +72,10 @@ impl Markets {
     }
 
     pub fn add_pair(&mut self, rule: &PairRule) -> Result<(), InputError> {
-        let unusable = InputError::PairUnusable { a: rule.a, b: rule.b };
+        let unusable = InputError::PairUnusable {
+            a: rule.a,
+            b: rule.b,
+        };
         let (Some(a), Some(b)) = (self.get(rule.a), self.get(rule.b)) else {
             return Err(unusable);
         };
@@ -92,7 +100,9 @@ impl Markets {
 
     pub fn apply_snapshot(&mut self, ts: i64, s: &BookSnapshot) -> Result<(), InputError> {
         let m = self.get_mut(s.market)?;
-        m.book.replace(&s.bids, &s.asks).map_err(|e| book_error(s.market, e))?;
+        m.book
+            .replace(&s.bids, &s.asks)
+            .map_err(|e| book_error(s.market, e))?;
         m.last_venue_seq = s.venue_seq;
         m.suspect = false;
         m.updated_ts = ts;
@@ -102,7 +112,11 @@ impl Markets {
     pub fn apply_delta(&mut self, ts: i64, d: &BookDelta) -> Result<(), InputError> {
         let m = self.get_mut(d.market)?;
         if d.venue_seq != 0 && d.venue_seq <= m.last_venue_seq {
-            return Err(InputError::StaleSequence { market: d.market, last: m.last_venue_seq, got: d.venue_seq });
+            return Err(InputError::StaleSequence {
+                market: d.market,
+                last: m.last_venue_seq,
+                got: d.venue_seq,
+            });
         }
         let res = match d.change {
             LevelChange::Add(q) => m.book.add(d.side, d.price, q),

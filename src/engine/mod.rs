@@ -64,7 +64,11 @@ impl Default for Reducer {
 
 impl Reducer {
     pub fn new(config: EngineConfig) -> Reducer {
-        let mode = if config.kill_switch { Mode::Halted } else { Mode::Normal };
+        let mode = if config.kill_switch {
+            Mode::Halted
+        } else {
+            Mode::Normal
+        };
         Reducer {
             rng: Rng::new(config.seed),
             config,
@@ -108,9 +112,19 @@ impl Reducer {
         self.stats.events += 1;
         self.now = self.now.max(ts);
         let result = match event {
-            Event::BookDelta(d) => self.markets.apply_delta(ts, d).map(|()| self.evaluate(d.market, out)),
-            Event::BookSnapshot(s) => self.markets.apply_snapshot(ts, s).map(|()| self.evaluate(s.market, out)),
-            Event::Trade(t) => self.markets.get(t.market).map(|_| ()).ok_or(InputError::UnknownMarket(t.market)),
+            Event::BookDelta(d) => self
+                .markets
+                .apply_delta(ts, d)
+                .map(|()| self.evaluate(d.market, out)),
+            Event::BookSnapshot(s) => self
+                .markets
+                .apply_snapshot(ts, s)
+                .map(|()| self.evaluate(s.market, out)),
+            Event::Trade(t) => self
+                .markets
+                .get(t.market)
+                .map(|_| ())
+                .ok_or(InputError::UnknownMarket(t.market)),
             Event::Tick => Ok(()),
             Event::MarketDefined(meta) => self.markets.define(meta).map(|()| {
                 self.last_intra.resize(self.markets.list.len(), None);
@@ -136,8 +150,15 @@ impl Reducer {
             Event::Fill(f) => self.apply_fill(f, out),
             Event::OrderStatus(s) => match s.status {
                 OrderStatus::Resting => Ok(()),
-                OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Rejected | OrderStatus::Expired => {
-                    if self.orders.open.contains_key(&s.id) { self.finish_order(s.id, out) } else { Ok(()) }
+                OrderStatus::Filled
+                | OrderStatus::Canceled
+                | OrderStatus::Rejected
+                | OrderStatus::Expired => {
+                    if self.orders.open.contains_key(&s.id) {
+                        self.finish_order(s.id, out)
+                    } else {
+                        Ok(())
+                    }
                 }
             },
             Event::Balance(b) => {
@@ -148,7 +169,11 @@ impl Reducer {
                 if self.markets.get(p.market).is_none() {
                     Err(InputError::UnknownMarket(p.market))
                 } else {
-                    self.portfolio.positions.entry((p.market, p.outcome)).or_default().qty = p.qty;
+                    self.portfolio
+                        .positions
+                        .entry((p.market, p.outcome))
+                        .or_default()
+                        .qty = p.qty;
                     Ok(())
                 }
             }
@@ -161,7 +186,9 @@ impl Reducer {
                 self.rng = Rng::new(cfg.seed);
                 if cfg.kill_switch && self.mode == Mode::Normal {
                     self.set_mode(Mode::Halted, out);
-                    out.push(Decision::Halt { reason: HaltReason::KillSwitch });
+                    out.push(Decision::Halt {
+                        reason: HaltReason::KillSwitch,
+                    });
                 }
                 Ok(())
             }
@@ -170,11 +197,26 @@ impl Reducer {
             self.stats.rejected_inputs += 1;
             out.push(Decision::InputRejected { reason });
         }
+        if !event.is_market_data()
+            && !matches!(event, Event::MarketDefined(_) | Event::PairDefined(_))
+        {
+            // Cash, orders or mode may have changed: an edge seen before may now be
+            // tradeable (or not), so it is judged afresh on its next book update.
+            self.forget_seen();
+        }
+    }
+
+    fn forget_seen(&mut self) {
+        self.last_intra.iter_mut().for_each(|s| *s = None);
+        self.last_cross.iter_mut().for_each(|s| *s = None);
     }
 
     fn set_mode(&mut self, to: Mode, out: &mut Vec<Decision>) {
         if self.mode != to {
-            out.push(Decision::ModeChange { from: self.mode, to });
+            out.push(Decision::ModeChange {
+                from: self.mode,
+                to,
+            });
             self.mode = to;
         }
     }
@@ -184,12 +226,18 @@ impl Reducer {
             OperatorCommand::KillSwitch { engaged: true } => {
                 if self.mode != Mode::Halted {
                     self.set_mode(Mode::Halted, out);
-                    out.push(Decision::Halt { reason: HaltReason::KillSwitch });
+                    out.push(Decision::Halt {
+                        reason: HaltReason::KillSwitch,
+                    });
                 }
             }
             OperatorCommand::KillSwitch { engaged: false } => {
                 if self.mode == Mode::Halted {
-                    let to = if self.any_exposure() { Mode::Safe } else { Mode::Normal };
+                    let to = if self.any_exposure() {
+                        Mode::Safe
+                    } else {
+                        Mode::Normal
+                    };
                     self.set_mode(to, out);
                 }
             }
@@ -236,34 +284,45 @@ impl Reducer {
 
     /// Turns a candidate into journaled decisions: an opportunity, then an intent with
     /// its orders, or the reason it is skipped.
-    fn consider(&mut self, lane: Lane, cand: Option<Candidate>, key: usize, out: &mut Vec<Decision>) {
+    fn consider(
+        &mut self,
+        lane: Lane,
+        cand: Option<Candidate>,
+        key: usize,
+        out: &mut Vec<Decision>,
+    ) {
         let Some(cand) = cand else {
             // No edge: a later reappearance is news again.
             *self.last_seen(lane, key) = None;
             return;
         };
+        if *self.last_seen(lane, key) == Some(cand.legs) {
+            self.stats.repeats += 1;
+            return;
+        }
+        if cand
+            .legs
+            .iter()
+            .any(|l| self.markets.list[l.market.index()].open_orders > 0)
+        {
+            self.stats.repeats += 1;
+            return;
+        }
+        *self.last_seen(lane, key) = Some(cand.legs);
         let unit_edge = cand.legs.iter().try_fold(Money::SCALE, |acc, l| {
             sizing::leg_cost(&self.markets, l, Qty::contracts(1)).map(|c| acc - c.0)
         });
         if unit_edge.is_none_or(|e| e <= 0) {
             // Gross edge exists but fees eat it: not an opportunity.
-            *self.last_seen(lane, key) = None;
             return;
         }
-        if *self.last_seen(lane, key) == Some(cand.legs) {
-            self.stats.repeats += 1;
-            return;
-        }
-        if cand.legs.iter().any(|l| self.markets.list[l.market.index()].open_orders > 0) {
-            self.stats.repeats += 1;
-            return;
-        }
-        *self.last_seen(lane, key) = Some(cand.legs);
 
         let id = self.next_opportunity;
         self.next_opportunity += 1;
         self.stats.opportunities[lane as usize] += 1;
-        let sized = self.gate(&cand).and_then(|()| sizing::size(&self.config, &self.portfolio, &self.markets, &cand.legs));
+        let sized = self
+            .gate(&cand)
+            .and_then(|()| sizing::size(&self.config, &self.portfolio, &self.markets, &cand.legs));
         let (qty, profit, edge) = match &sized {
             Ok(s) => (s.qty, s.profit, s.edge_per_contract),
             Err(_) => (Qty::ZERO, Money::ZERO, Money(unit_edge.unwrap_or(0))),
@@ -277,7 +336,10 @@ impl Reducer {
             expected_profit: profit,
         }));
         match sized {
-            Err(reason) => out.push(Decision::Skipped { opportunity: id, reason }),
+            Err(reason) => out.push(Decision::Skipped {
+                opportunity: id,
+                reason,
+            }),
             Ok(s) => self.enter(id, &cand, s, out),
         }
     }
@@ -297,10 +359,21 @@ impl Reducer {
 
     fn enter(&mut self, id: u64, cand: &Candidate, s: sizing::Sizing, out: &mut Vec<Decision>) {
         self.stats.intents += 1;
-        out.push(Decision::Intent(Intent { opportunity: id, qty: s.qty, max_cost: s.cost, expected_profit: s.profit }));
-        let mut episode = Episode { legs: Vec::with_capacity(cand.legs.len()) };
+        out.push(Decision::Intent(Intent {
+            opportunity: id,
+            qty: s.qty,
+            max_cost: s.cost,
+            expected_profit: s.profit,
+        }));
+        let mut episode = Episode {
+            legs: Vec::with_capacity(cand.legs.len()),
+        };
         for (i, leg) in cand.legs.iter().enumerate() {
-            let coid = ClientOrderId { opportunity: id, leg: i as u8, attempt: 0 };
+            let coid = ClientOrderId {
+                opportunity: id,
+                leg: i as u8,
+                attempt: 0,
+            };
             let order = PlaceOrder {
                 id: coid,
                 market: leg.market,
@@ -315,7 +388,16 @@ impl Reducer {
             // Sizing checked the whole cost against free cash, so this cannot fail.
             let reserve = sizing::leg_cost(&self.markets, leg, s.qty).unwrap_or(Money::ZERO);
             let _ = self.portfolio.reserve(venue, reserve);
-            self.orders.open.insert(coid, OpenOrder { order, venue, venue_order_id: None, filled: Qty::ZERO, reserved: reserve });
+            self.orders.open.insert(
+                coid,
+                OpenOrder {
+                    order,
+                    venue,
+                    venue_order_id: None,
+                    filled: Qty::ZERO,
+                    reserved: reserve,
+                },
+            );
             episode.legs.push((coid, Qty::ZERO, false));
             out.push(Decision::PlaceOrder(order));
         }
@@ -326,20 +408,40 @@ impl Reducer {
         let Some(o) = self.orders.open.get(&f.id) else {
             return Err(InputError::UnknownOrder(f.id));
         };
-        if o.order.market != f.market || o.order.outcome != f.outcome || f.qty.0 <= 0 || f.qty > o.remaining() {
+        if o.order.market != f.market
+            || o.order.outcome != f.outcome
+            || f.qty.0 <= 0
+            || f.qty > o.remaining()
+        {
             return Err(InputError::FillMismatch(f.id));
         }
         let venue = o.venue;
-        let notional = crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
-        self.portfolio.buy(venue, f.market, f.outcome, f.qty, notional, f.fee).ok_or(InputError::Overflow)?;
-        let o = self.orders.open.get_mut(&f.id).ok_or(InputError::UnknownOrder(f.id))?;
+        let notional =
+            crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
+        self.portfolio
+            .buy(venue, f.market, f.outcome, f.qty, notional, f.fee)
+            .ok_or(InputError::Overflow)?;
+        let o = self
+            .orders
+            .open
+            .get_mut(&f.id)
+            .ok_or(InputError::UnknownOrder(f.id))?;
         o.filled = Qty(o.filled.0 + f.qty.0);
         let remaining = o.remaining();
-        let leg = Leg { market: o.order.market, outcome: o.order.outcome, price: o.order.price, depth: Qty::ZERO };
-        let new_reserve = sizing::leg_cost(&self.markets, &leg, remaining).unwrap_or(Money::ZERO).min(o.reserved);
+        let leg = Leg {
+            market: o.order.market,
+            outcome: o.order.outcome,
+            price: o.order.price,
+            depth: Qty::ZERO,
+        };
+        let new_reserve = sizing::leg_cost(&self.markets, &leg, remaining)
+            .unwrap_or(Money::ZERO)
+            .min(o.reserved);
         let released = Money(o.reserved.0 - new_reserve.0);
         o.reserved = new_reserve;
-        self.portfolio.release(venue, released).ok_or(InputError::Overflow)?;
+        self.portfolio
+            .release(venue, released)
+            .ok_or(InputError::Overflow)?;
         if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
             && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
         {
@@ -353,9 +455,19 @@ impl Reducer {
 
     /// An order reached a terminal state: release its reservation, and once every leg
     /// of its episode is terminal, check the episode for unhedged exposure.
-    fn finish_order(&mut self, id: ClientOrderId, out: &mut Vec<Decision>) -> Result<(), InputError> {
-        let o = self.orders.open.remove(&id).ok_or(InputError::UnknownOrder(id))?;
-        self.portfolio.release(o.venue, o.reserved).ok_or(InputError::Overflow)?;
+    fn finish_order(
+        &mut self,
+        id: ClientOrderId,
+        out: &mut Vec<Decision>,
+    ) -> Result<(), InputError> {
+        let o = self
+            .orders
+            .open
+            .remove(&id)
+            .ok_or(InputError::UnknownOrder(id))?;
+        self.portfolio
+            .release(o.venue, o.reserved)
+            .ok_or(InputError::Overflow)?;
         if let Some(m) = self.markets.list.get_mut(o.order.market.index()) {
             m.open_orders = m.open_orders.saturating_sub(1);
         }
@@ -371,7 +483,9 @@ impl Reducer {
                 if self.mode != Mode::Halted {
                     self.set_mode(Mode::Safe, out);
                 }
-                out.push(Decision::Halt { reason: HaltReason::UnhedgedExposure });
+                out.push(Decision::Halt {
+                    reason: HaltReason::UnhedgedExposure,
+                });
             } else {
                 self.orders.episodes.remove(&id.opportunity);
             }

@@ -40,7 +40,15 @@ impl Portfolio {
     }
 
     /// Books a buy fill: cash out, position in.
-    pub fn buy(&mut self, venue: Venue, market: MarketId, outcome: Outcome, qty: Qty, notional: Money, fee: Money) -> Option<()> {
+    pub fn buy(
+        &mut self,
+        venue: Venue,
+        market: MarketId,
+        outcome: Outcome,
+        qty: Qty,
+        notional: Money,
+        fee: Money,
+    ) -> Option<()> {
         let total = notional.checked_add(fee)?;
         let cash = &mut self.cash[venue.index()];
         *cash = cash.checked_sub(total)?;

@@ -24,11 +24,19 @@ fn meta(id: MarketId, venue: Venue, no_leg: NoLeg, fees: FeeModel) -> Event {
 }
 
 fn lvl(p: &str, q: i64) -> Level {
-    Level { price: Price::from_decimal(p).unwrap(), qty: Qty::contracts(q) }
+    Level {
+        price: Price::from_decimal(p).unwrap(),
+        qty: Qty::contracts(q),
+    }
 }
 
 fn book(market: MarketId, bids: &[Level], asks: &[Level]) -> Event {
-    Event::BookSnapshot(BookSnapshot { market, venue_seq: 0, bids: bids.to_vec(), asks: asks.to_vec() })
+    Event::BookSnapshot(BookSnapshot {
+        market,
+        venue_seq: 0,
+        bids: bids.to_vec(),
+        asks: asks.to_vec(),
+    })
 }
 
 /// Kalshi K plus a Polymarket token pair (PY, PN), both fee-free unless stated, with
@@ -37,7 +45,16 @@ fn setup(cfg: EngineConfig, fees: bool) -> (Reducer, Vec<Decision>) {
     let mut r = Reducer::new(cfg);
     let mut out = Vec::new();
     let (kf, pf) = if fees {
-        (FeeModel::Kalshi { multiplier_bp: 10_000 }, FeeModel::Polymarket { rate_ppm: 40_000, exponent: 1, taker_only: true })
+        (
+            FeeModel::Kalshi {
+                multiplier_bp: 10_000,
+            },
+            FeeModel::Polymarket {
+                rate_ppm: 40_000,
+                exponent: 1,
+                taker_only: true,
+            },
+        )
     } else {
         (FeeModel::Free, FeeModel::Free)
     };
@@ -45,9 +62,20 @@ fn setup(cfg: EngineConfig, fees: bool) -> (Reducer, Vec<Decision>) {
         meta(K, Venue::Kalshi, NoLeg::SameBook, kf),
         meta(PY, Venue::Polymarket, NoLeg::Complement(PN), pf),
         meta(PN, Venue::Polymarket, NoLeg::Complement(PY), pf),
-        Event::PairDefined(PairRule { a: K, b: PY, b_outcome_for_a_yes: Outcome::Yes, confidence_bp: 9_700 }),
-        Event::Balance(BalanceReport { venue: Venue::Kalshi, cash: Money::dollars(1000) }),
-        Event::Balance(BalanceReport { venue: Venue::Polymarket, cash: Money::dollars(1000) }),
+        Event::PairDefined(PairRule {
+            a: K,
+            b: PY,
+            b_outcome_for_a_yes: Outcome::Yes,
+            confidence_bp: 9_700,
+        }),
+        Event::Balance(BalanceReport {
+            venue: Venue::Kalshi,
+            cash: Money::dollars(1000),
+        }),
+        Event::Balance(BalanceReport {
+            venue: Venue::Polymarket,
+            cash: Money::dollars(1000),
+        }),
     ] {
         r.apply(0, &e, &mut out);
     }
@@ -62,7 +90,15 @@ fn run(r: &mut Reducer, e: Event) -> Vec<Decision> {
 }
 
 fn places(out: &[Decision]) -> Vec<PlaceOrder> {
-    out.iter().filter_map(|d| if let Decision::PlaceOrder(p) = d { Some(*p) } else { None }).collect()
+    out.iter()
+        .filter_map(|d| {
+            if let Decision::PlaceOrder(p) = d {
+                Some(*p)
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 #[test]
@@ -70,18 +106,29 @@ fn intra_venue_buys_both_tokens_when_asks_sum_below_one() {
     let (mut r, _) = setup(EngineConfig::default(), false);
     assert!(run(&mut r, book(PY, &[], &[lvl("0.45", 30)])).is_empty());
     let out = run(&mut r, book(PN, &[], &[lvl("0.50", 20)]));
-    let Decision::OpportunityFound(o) = &out[0] else { panic!("{out:?}") };
+    let Decision::OpportunityFound(o) = &out[0] else {
+        panic!("{out:?}")
+    };
     assert_eq!(o.lane, Lane::IntraVenue);
     assert_eq!(o.qty, Qty::contracts(20), "limited by the shallower leg");
     assert_eq!(o.expected_profit, Money::dollars(1), "20 × $0.05");
     assert!(matches!(&out[1], Decision::Intent(i) if i.max_cost == Money::dollars(19)));
     let p = places(&out);
     assert_eq!(p.len(), 2);
-    assert_eq!((p[0].market, p[0].outcome, p[0].price), (PY, Outcome::Yes, Price(4500)));
-    assert_eq!((p[1].market, p[1].outcome, p[1].price), (PN, Outcome::Yes, Price(5000)));
+    assert_eq!(
+        (p[0].market, p[0].outcome, p[0].price),
+        (PY, Outcome::Yes, Price(4500))
+    );
+    assert_eq!(
+        (p[1].market, p[1].outcome, p[1].price),
+        (PN, Outcome::Yes, Price(5000))
+    );
     assert_eq!(p[0].id.to_string(), "arb-1-0-0");
     assert_eq!(p[1].id.to_string(), "arb-1-1-0");
-    assert_eq!(r.portfolio().available(Venue::Polymarket), Money::dollars(981));
+    assert_eq!(
+        r.portfolio().available(Venue::Polymarket),
+        Money::dollars(981)
+    );
 }
 
 #[test]
@@ -95,11 +142,23 @@ fn fees_that_eat_the_edge_leave_no_opportunity() {
 
 #[test]
 fn an_edge_below_the_minimum_is_journaled_as_skipped() {
-    let cfg = EngineConfig { min_edge: Money(30_000), ..EngineConfig::default() };
+    let cfg = EngineConfig {
+        min_edge: Money(30_000),
+        ..EngineConfig::default()
+    };
     let (mut r, _) = setup(cfg, false);
     run(&mut r, book(PY, &[], &[lvl("0.48", 100)]));
     let out = run(&mut r, book(PN, &[], &[lvl("0.50", 100)]));
-    assert!(matches!(out[1], Decision::Skipped { opportunity: 1, reason: SkipReason::EdgeBelowMinimum }), "{out:?}");
+    assert!(
+        matches!(
+            out[1],
+            Decision::Skipped {
+                opportunity: 1,
+                reason: SkipReason::EdgeBelowMinimum
+            }
+        ),
+        "{out:?}"
+    );
     assert!(places(&out).is_empty());
 }
 
@@ -111,15 +170,35 @@ fn cross_venue_takes_the_cheaper_direction_with_both_fees() {
     run(&mut r, book(PY, &[], &[lvl("0.55", 100)]));
     // K YES 0.42 + PN 0.50 = 0.92; K NO 0.65 + PY 0.55 = 1.20; PY + PN = 1.05.
     let out = run(&mut r, book(PN, &[], &[lvl("0.50", 100)]));
-    let cross: Vec<_> = out.iter().filter(|d| matches!(d, Decision::OpportunityFound(o) if o.lane == Lane::CrossVenue)).collect();
+    let cross: Vec<_> = out
+        .iter()
+        .filter(|d| matches!(d, Decision::OpportunityFound(o) if o.lane == Lane::CrossVenue))
+        .collect();
     assert_eq!(cross.len(), 1, "{out:?}");
     let p = places(&out);
-    assert_eq!((p[0].market, p[0].outcome, p[0].price), (K, Outcome::Yes, Price(4200)));
-    assert_eq!((p[1].market, p[1].outcome, p[1].price), (PN, Outcome::Yes, Price(5000)));
+    assert_eq!(
+        (p[0].market, p[0].outcome, p[0].price),
+        (K, Outcome::Yes, Price(4200))
+    );
+    assert_eq!(
+        (p[1].market, p[1].outcome, p[1].price),
+        (PN, Outcome::Yes, Price(5000))
+    );
     // 40 × (1 − 0.92) − Kalshi fee ceil(0.07·40·0.42·0.58) − Polymarket fee 40·0.04·0.25.
-    let Decision::Intent(i) = out.iter().find(|d| matches!(d, Decision::Intent(_))).unwrap() else { unreachable!() };
+    let Decision::Intent(i) = out
+        .iter()
+        .find(|d| matches!(d, Decision::Intent(_)))
+        .unwrap()
+    else {
+        unreachable!()
+    };
     assert_eq!(i.qty, Qty::contracts(40));
-    assert_eq!(i.expected_profit, Money::from_decimal("3.2").unwrap() - Money::from_decimal("0.6821").unwrap() - Money::from_decimal("0.4").unwrap());
+    assert_eq!(
+        i.expected_profit,
+        Money::from_decimal("3.2").unwrap()
+            - Money::from_decimal("0.6821").unwrap()
+            - Money::from_decimal("0.4").unwrap()
+    );
 }
 
 impl std::ops::Sub for Money {
@@ -136,40 +215,93 @@ fn kalshi_no_is_bought_on_the_same_ticker() {
     // K YES bid 0.55 -> NO ask 0.45; with PY YES 0.40 the pair costs 0.85.
     let out = run(&mut r, book(K, &[lvl("0.55", 10)], &[lvl("0.60", 10)]));
     let p = places(&out);
-    assert_eq!((p[0].market, p[0].outcome, p[0].price), (K, Outcome::No, Price(4500)));
-    assert_eq!((p[1].market, p[1].outcome, p[1].price), (PY, Outcome::Yes, Price(4000)));
+    assert_eq!(
+        (p[0].market, p[0].outcome, p[0].price),
+        (K, Outcome::No, Price(4500))
+    );
+    assert_eq!(
+        (p[1].market, p[1].outcome, p[1].price),
+        (PY, Outcome::Yes, Price(4000))
+    );
 }
 
 #[test]
 fn low_confidence_pairs_are_skipped() {
-    let cfg = EngineConfig { min_pair_confidence_bp: 9_800, ..EngineConfig::default() };
+    let cfg = EngineConfig {
+        min_pair_confidence_bp: 9_800,
+        ..EngineConfig::default()
+    };
     let (mut r, _) = setup(cfg, false);
     run(&mut r, book(PY, &[], &[lvl("0.40", 10)]));
     let out = run(&mut r, book(K, &[lvl("0.55", 10)], &[lvl("0.60", 10)]));
-    assert!(matches!(out[1], Decision::Skipped { reason: SkipReason::PairConfidenceTooLow, .. }), "{out:?}");
+    assert!(
+        matches!(
+            out[1],
+            Decision::Skipped {
+                reason: SkipReason::PairConfidenceTooLow,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn sizing_never_exceeds_cash_or_caps() {
-    let cfg = EngineConfig { max_contracts: Qty::contracts(1000), max_notional: Money::dollars(10_000), ..EngineConfig::default() };
+    let cfg = EngineConfig {
+        max_contracts: Qty::contracts(1000),
+        max_notional: Money::dollars(10_000),
+        ..EngineConfig::default()
+    };
     let (mut r, _) = setup(cfg, false);
-    run(&mut r, Event::Balance(BalanceReport { venue: Venue::Polymarket, cash: Money::dollars(10) }));
+    run(
+        &mut r,
+        Event::Balance(BalanceReport {
+            venue: Venue::Polymarket,
+            cash: Money::dollars(10),
+        }),
+    );
     run(&mut r, book(PY, &[], &[lvl("0.45", 500)]));
     let out = run(&mut r, book(PN, &[], &[lvl("0.50", 500)]));
     // $10 at 0.95 per pair: 10 contracts.
     assert_eq!(places(&out)[0].qty, Qty::contracts(10));
     assert!(r.portfolio().available(Venue::Polymarket).0 >= 0);
 
-    let (mut r, _) = setup(EngineConfig { max_notional: Money::dollars(5), ..EngineConfig::default() }, false);
+    let (mut r, _) = setup(
+        EngineConfig {
+            max_notional: Money::dollars(5),
+            ..EngineConfig::default()
+        },
+        false,
+    );
     run(&mut r, book(PY, &[], &[lvl("0.45", 500)]));
     let out = run(&mut r, book(PN, &[], &[lvl("0.50", 500)]));
-    assert_eq!(places(&out)[0].qty, Qty::contracts(5), "$5 cap at $0.95 a pair");
+    assert_eq!(
+        places(&out)[0].qty,
+        Qty::contracts(5),
+        "$5 cap at $0.95 a pair"
+    );
 
     let (mut r, _) = setup(EngineConfig::default(), false);
-    run(&mut r, Event::Balance(BalanceReport { venue: Venue::Polymarket, cash: Money::from_decimal("0.90").unwrap() }));
+    run(
+        &mut r,
+        Event::Balance(BalanceReport {
+            venue: Venue::Polymarket,
+            cash: Money::from_decimal("0.90").unwrap(),
+        }),
+    );
     run(&mut r, book(PY, &[], &[lvl("0.45", 500)]));
     let out = run(&mut r, book(PN, &[], &[lvl("0.50", 500)]));
-    assert!(matches!(out[1], Decision::Skipped { reason: SkipReason::InsufficientCash, .. }), "{out:?}");
+    assert!(
+        matches!(
+            out[1],
+            Decision::Skipped {
+                reason: SkipReason::InsufficientCash,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
 }
 
 fn run_ref(r: &mut Reducer, e: &Event) -> Vec<Decision> {
@@ -179,18 +311,55 @@ fn run_ref(r: &mut Reducer, e: &Event) -> Vec<Decision> {
 #[test]
 fn kill_switch_halts_within_one_step_and_resumes() {
     let (mut r, _) = setup(EngineConfig::default(), false);
-    let out = run(&mut r, Event::Operator(OperatorCommand::KillSwitch { engaged: true }));
-    assert_eq!(out, vec![Decision::ModeChange { from: Mode::Normal, to: Mode::Halted }, Decision::Halt { reason: HaltReason::KillSwitch }]);
+    let out = run(
+        &mut r,
+        Event::Operator(OperatorCommand::KillSwitch { engaged: true }),
+    );
+    assert_eq!(
+        out,
+        vec![
+            Decision::ModeChange {
+                from: Mode::Normal,
+                to: Mode::Halted
+            },
+            Decision::Halt {
+                reason: HaltReason::KillSwitch
+            }
+        ]
+    );
     run(&mut r, book(PY, &[], &[lvl("0.45", 10)]));
     let out = run(&mut r, book(PN, &[], &[lvl("0.50", 10)]));
-    assert!(matches!(out[1], Decision::Skipped { reason: SkipReason::Halted, .. }));
+    assert!(matches!(
+        out[1],
+        Decision::Skipped {
+            reason: SkipReason::Halted,
+            ..
+        }
+    ));
     assert!(places(&out).is_empty());
-    let out = run(&mut r, Event::Operator(OperatorCommand::KillSwitch { engaged: false }));
-    assert_eq!(out, vec![Decision::ModeChange { from: Mode::Halted, to: Mode::Normal }]);
+    let out = run(
+        &mut r,
+        Event::Operator(OperatorCommand::KillSwitch { engaged: false }),
+    );
+    assert_eq!(
+        out,
+        vec![Decision::ModeChange {
+            from: Mode::Halted,
+            to: Mode::Normal
+        }]
+    );
 }
 
 fn fill(id: ClientOrderId, market: MarketId, price: u16, qty: i64) -> Event {
-    Event::Fill(Fill { id, market, outcome: Outcome::Yes, price: Price(price), qty: Qty::contracts(qty), fee: Money::ZERO, maker: false })
+    Event::Fill(Fill {
+        id,
+        market,
+        outcome: Outcome::Yes,
+        price: Price(price),
+        qty: Qty::contracts(qty),
+        fee: Money::ZERO,
+        maker: false,
+    })
 }
 
 #[test]
@@ -204,7 +373,10 @@ fn filled_legs_become_positions_and_release_reservations() {
     let pf = r.portfolio();
     assert_eq!(pf.positions[&(PY, Outcome::Yes)].qty, Qty::contracts(10));
     assert_eq!(pf.positions[&(PN, Outcome::Yes)].qty, Qty::contracts(10));
-    assert_eq!(pf.cash[Venue::Polymarket.index()], Money::from_decimal("990.50").unwrap());
+    assert_eq!(
+        pf.cash[Venue::Polymarket.index()],
+        Money::from_decimal("990.50").unwrap()
+    );
     assert_eq!(pf.reserved[Venue::Polymarket.index()], Money::ZERO);
     assert!(r.orders().open.is_empty() && r.orders().episodes.is_empty());
     assert_eq!(r.mode(), Mode::Normal);
@@ -216,42 +388,158 @@ fn a_leg_left_unfilled_puts_the_engine_in_safe_mode_until_acknowledged() {
     run(&mut r, book(PY, &[], &[lvl("0.45", 10)]));
     let p = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 10)])));
     run(&mut r, fill(p[0].id, PY, 4500, 10));
-    let out = run(&mut r, Event::OrderReject(OrderReject { id: p[1].id, reason: "no liquidity".into() }));
-    assert_eq!(out, vec![Decision::ModeChange { from: Mode::Normal, to: Mode::Safe }, Decision::Halt { reason: HaltReason::UnhedgedExposure }]);
+    let out = run(
+        &mut r,
+        Event::OrderReject(OrderReject {
+            id: p[1].id,
+            reason: "no liquidity".into(),
+        }),
+    );
+    assert_eq!(
+        out,
+        vec![
+            Decision::ModeChange {
+                from: Mode::Normal,
+                to: Mode::Safe
+            },
+            Decision::Halt {
+                reason: HaltReason::UnhedgedExposure
+            }
+        ]
+    );
     assert_eq!(r.portfolio().reserved, [Money::ZERO, Money::ZERO]);
     // No new entries in safe mode.
     run(&mut r, book(PY, &[], &[lvl("0.40", 10)]));
     let out = run(&mut r, book(PN, &[], &[lvl("0.41", 10)]));
-    assert!(matches!(out[1], Decision::Skipped { reason: SkipReason::Halted, .. }), "{out:?}");
-    let out = run(&mut r, Event::Operator(OperatorCommand::AckExposure { note: "closed by hand".into() }));
-    assert_eq!(out, vec![Decision::ModeChange { from: Mode::Safe, to: Mode::Normal }]);
+    assert!(
+        matches!(
+            out[1],
+            Decision::Skipped {
+                reason: SkipReason::Halted,
+                ..
+            }
+        ),
+        "{out:?}"
+    );
+    let out = run(
+        &mut r,
+        Event::Operator(OperatorCommand::AckExposure {
+            note: "closed by hand".into(),
+        }),
+    );
+    assert_eq!(
+        out,
+        vec![Decision::ModeChange {
+            from: Mode::Safe,
+            to: Mode::Normal
+        }]
+    );
 }
 
 #[test]
 fn bad_inputs_are_rejected_and_change_nothing() {
     let (mut r, _) = setup(EngineConfig::default(), false);
     run(&mut r, book(K, &[lvl("0.40", 5)], &[lvl("0.60", 5)]));
-    let view = |r: &Reducer| format!("{:?} {:?} {:?} {:?}", r.markets().list, r.markets().pairs, r.portfolio(), r.orders());
+    let view = |r: &Reducer| {
+        format!(
+            "{:?} {:?} {:?} {:?}",
+            r.markets().list,
+            r.markets().pairs,
+            r.portfolio(),
+            r.orders()
+        )
+    };
     let before = view(&r);
     let cases: Vec<(Event, InputError)> = vec![
-        (book(MarketId(9), &[], &[]), InputError::UnknownMarket(MarketId(9))),
         (
-            Event::BookDelta(BookDelta { market: K, venue_seq: 0, side: BookSide::Bid, price: Price(4000), change: LevelChange::Add(Qty::contracts(-6)) }),
-            InputError::NegativeQuantity { market: K, price: Price(4000) },
+            book(MarketId(9), &[], &[]),
+            InputError::UnknownMarket(MarketId(9)),
         ),
         (
-            Event::BookDelta(BookDelta { market: K, venue_seq: 0, side: BookSide::Ask, price: Price(12_000), change: LevelChange::Set(Qty::contracts(1)) }),
-            InputError::PriceOutOfRange { market: K, price: Price(12_000) },
+            Event::BookDelta(BookDelta {
+                market: K,
+                venue_seq: 0,
+                side: BookSide::Bid,
+                price: Price(4000),
+                change: LevelChange::Add(Qty::contracts(-6)),
+            }),
+            InputError::NegativeQuantity {
+                market: K,
+                price: Price(4000),
+            },
         ),
-        (book(K, &[lvl("0.40", 5)], &[Level { price: Price(10_001), qty: Qty(1) }]), InputError::PriceOutOfRange { market: K, price: Price(10_001) }),
-        (meta(MarketId(7), Venue::Kalshi, NoLeg::SameBook, FeeModel::Free), InputError::MarketIdOutOfOrder { got: MarketId(7), expected: MarketId(3) }),
-        (meta(K, Venue::Polymarket, NoLeg::SameBook, FeeModel::Free), InputError::MarketRedefined(K)),
-        (fill(ClientOrderId { opportunity: 99, leg: 0, attempt: 0 }, K, 5000, 1), InputError::UnknownOrder(ClientOrderId { opportunity: 99, leg: 0, attempt: 0 })),
-        (Event::PairDefined(PairRule { a: PY, b: PN, b_outcome_for_a_yes: Outcome::No, confidence_bp: 10_000 }), InputError::PairUnusable { a: PY, b: PN }),
+        (
+            Event::BookDelta(BookDelta {
+                market: K,
+                venue_seq: 0,
+                side: BookSide::Ask,
+                price: Price(12_000),
+                change: LevelChange::Set(Qty::contracts(1)),
+            }),
+            InputError::PriceOutOfRange {
+                market: K,
+                price: Price(12_000),
+            },
+        ),
+        (
+            book(
+                K,
+                &[lvl("0.40", 5)],
+                &[Level {
+                    price: Price(10_001),
+                    qty: Qty(1),
+                }],
+            ),
+            InputError::PriceOutOfRange {
+                market: K,
+                price: Price(10_001),
+            },
+        ),
+        (
+            meta(MarketId(7), Venue::Kalshi, NoLeg::SameBook, FeeModel::Free),
+            InputError::MarketIdOutOfOrder {
+                got: MarketId(7),
+                expected: MarketId(3),
+            },
+        ),
+        (
+            meta(K, Venue::Polymarket, NoLeg::SameBook, FeeModel::Free),
+            InputError::MarketRedefined(K),
+        ),
+        (
+            fill(
+                ClientOrderId {
+                    opportunity: 99,
+                    leg: 0,
+                    attempt: 0,
+                },
+                K,
+                5000,
+                1,
+            ),
+            InputError::UnknownOrder(ClientOrderId {
+                opportunity: 99,
+                leg: 0,
+                attempt: 0,
+            }),
+        ),
+        (
+            Event::PairDefined(PairRule {
+                a: PY,
+                b: PN,
+                b_outcome_for_a_yes: Outcome::No,
+                confidence_bp: 10_000,
+            }),
+            InputError::PairUnusable { a: PY, b: PN },
+        ),
     ];
     for (event, want) in cases {
         let out = run(&mut r, event.clone());
-        assert_eq!(out, vec![Decision::InputRejected { reason: want }], "{event:?}");
+        assert_eq!(
+            out,
+            vec![Decision::InputRejected { reason: want }],
+            "{event:?}"
+        );
     }
     assert_eq!(view(&r), before, "rejected inputs left the state as it was");
     assert_eq!(r.stats().rejected_inputs, 8);
@@ -260,12 +548,37 @@ fn bad_inputs_are_rejected_and_change_nothing() {
 #[test]
 fn stale_venue_sequence_numbers_are_refused() {
     let (mut r, _) = setup(EngineConfig::default(), false);
-    let snap = Event::BookSnapshot(BookSnapshot { market: K, venue_seq: 10, bids: vec![lvl("0.40", 5)], asks: vec![] });
+    let snap = Event::BookSnapshot(BookSnapshot {
+        market: K,
+        venue_seq: 10,
+        bids: vec![lvl("0.40", 5)],
+        asks: vec![],
+    });
     run(&mut r, snap);
-    let delta = |seq| Event::BookDelta(BookDelta { market: K, venue_seq: seq, side: BookSide::Bid, price: Price(4000), change: LevelChange::Add(Qty::contracts(1)) });
+    let delta = |seq| {
+        Event::BookDelta(BookDelta {
+            market: K,
+            venue_seq: seq,
+            side: BookSide::Bid,
+            price: Price(4000),
+            change: LevelChange::Add(Qty::contracts(1)),
+        })
+    };
     assert!(run(&mut r, delta(11)).is_empty());
-    assert_eq!(run(&mut r, delta(11)), vec![Decision::InputRejected { reason: InputError::StaleSequence { market: K, last: 11, got: 11 } }]);
-    assert_eq!(r.markets().get(K).unwrap().book.best_bid().unwrap().qty, Qty::contracts(6));
+    assert_eq!(
+        run(&mut r, delta(11)),
+        vec![Decision::InputRejected {
+            reason: InputError::StaleSequence {
+                market: K,
+                last: 11,
+                got: 11
+            }
+        }]
+    );
+    assert_eq!(
+        r.markets().get(K).unwrap().book.best_bid().unwrap().qty,
+        Qty::contracts(6)
+    );
 }
 
 #[test]
@@ -273,24 +586,46 @@ fn crossed_or_suspect_books_are_not_traded() {
     let (mut r, _) = setup(EngineConfig::default(), false);
     run(&mut r, book(PY, &[lvl("0.50", 10)], &[lvl("0.45", 10)])); // crossed
     assert!(run(&mut r, book(PN, &[], &[lvl("0.50", 10)])).is_empty());
-    run(&mut r, Event::Feed(FeedStatus { venue: Venue::Polymarket, state: FeedState::Gap }));
+    run(
+        &mut r,
+        Event::Feed(FeedStatus {
+            venue: Venue::Polymarket,
+            state: FeedState::Gap,
+        }),
+    );
     // PY is fresh again, but PN is still suspect after the gap.
     assert!(run(&mut r, book(PY, &[], &[lvl("0.45", 10)])).is_empty());
-    let delta = Event::BookDelta(BookDelta { market: PN, venue_seq: 0, side: BookSide::Ask, price: Price(4900), change: LevelChange::Set(Qty::contracts(10)) });
-    assert!(run(&mut r, delta).is_empty(), "a delta does not clear a gap");
+    let delta = Event::BookDelta(BookDelta {
+        market: PN,
+        venue_seq: 0,
+        side: BookSide::Ask,
+        price: Price(4900),
+        change: LevelChange::Set(Qty::contracts(10)),
+    });
+    assert!(
+        run(&mut r, delta).is_empty(),
+        "a delta does not clear a gap"
+    );
     let out = run(&mut r, book(PN, &[], &[lvl("0.49", 10)]));
     assert_eq!(places(&out).len(), 2, "a snapshot does: {out:?}");
 }
 
 #[test]
 fn an_unchanged_edge_is_journaled_once() {
-    let cfg = EngineConfig { min_edge: Money(900_000), ..EngineConfig::default() };
+    let cfg = EngineConfig {
+        min_edge: Money(900_000),
+        ..EngineConfig::default()
+    };
     let (mut r, _) = setup(cfg, false);
     run(&mut r, book(PY, &[], &[lvl("0.45", 10)]));
     assert_eq!(run(&mut r, book(PN, &[], &[lvl("0.50", 10)])).len(), 2);
     assert!(run(&mut r, book(PN, &[lvl("0.10", 3)], &[lvl("0.50", 10)])).is_empty());
     assert_eq!(r.stats().repeats, 1);
-    assert_eq!(run(&mut r, book(PN, &[], &[lvl("0.49", 10)])).len(), 2, "a changed edge is news");
+    assert_eq!(
+        run(&mut r, book(PN, &[], &[lvl("0.49", 10)])).len(),
+        2,
+        "a changed edge is news"
+    );
 }
 
 #[test]
@@ -299,7 +634,13 @@ fn same_events_same_decisions_and_hash() {
         book(K, &[lvl("0.35", 40)], &[lvl("0.42", 40)]),
         book(PY, &[], &[lvl("0.47", 100)]),
         book(PN, &[], &[lvl("0.50", 100)]),
-        Event::BookDelta(BookDelta { market: PN, venue_seq: 0, side: BookSide::Ask, price: Price(4800), change: LevelChange::Set(Qty::contracts(7)) }),
+        Event::BookDelta(BookDelta {
+            market: PN,
+            venue_seq: 0,
+            side: BookSide::Ask,
+            price: Price(4800),
+            change: LevelChange::Set(Qty::contracts(7)),
+        }),
     ];
     let play = || {
         let (mut r, _) = setup(EngineConfig::default(), true);

@@ -11,14 +11,26 @@ pub enum Decision {
     /// The engine commits to trading an opportunity; its orders follow.
     Intent(Intent),
     /// An opportunity that was not traded, and why.
-    Skipped { opportunity: u64, reason: SkipReason },
+    Skipped {
+        opportunity: u64,
+        reason: SkipReason,
+    },
     /// Send an order. Journaled (and made durable) before it leaves the process.
     PlaceOrder(PlaceOrder),
-    CancelOrder { id: ClientOrderId },
-    Halt { reason: HaltReason },
-    ModeChange { from: Mode, to: Mode },
+    CancelOrder {
+        id: ClientOrderId,
+    },
+    Halt {
+        reason: HaltReason,
+    },
+    ModeChange {
+        from: Mode,
+        to: Mode,
+    },
     /// An input the reducer refused; state is unchanged by it.
-    InputRejected { reason: InputError },
+    InputRejected {
+        reason: InputError,
+    },
 }
 
 impl Decision {
@@ -37,7 +49,10 @@ impl Decision {
 
     /// Decisions that must be durable before the driver acts on them.
     pub fn needs_durability(&self) -> bool {
-        matches!(self, Decision::Intent(_) | Decision::PlaceOrder(_) | Decision::CancelOrder { .. })
+        matches!(
+            self,
+            Decision::Intent(_) | Decision::PlaceOrder(_) | Decision::CancelOrder { .. }
+        )
     }
 }
 
@@ -149,17 +164,33 @@ pub enum Mode {
 pub enum InputError {
     UnknownMarket(MarketId),
     /// A `MarketDefined` whose id is not the next free index.
-    MarketIdOutOfOrder { got: MarketId, expected: MarketId },
+    MarketIdOutOfOrder {
+        got: MarketId,
+        expected: MarketId,
+    },
     /// The same market defined again with a different venue or venue id.
     MarketRedefined(MarketId),
-    PriceOutOfRange { market: MarketId, price: Price },
-    NegativeQuantity { market: MarketId, price: Price },
+    PriceOutOfRange {
+        market: MarketId,
+        price: Price,
+    },
+    NegativeQuantity {
+        market: MarketId,
+        price: Price,
+    },
     /// A delta whose venue sequence number is not above the last one seen.
-    StaleSequence { market: MarketId, last: u64, got: u64 },
+    StaleSequence {
+        market: MarketId,
+        last: u64,
+        got: u64,
+    },
     UnknownOrder(ClientOrderId),
     /// A fill that does not match its order (market, outcome, or more than remains).
     FillMismatch(ClientOrderId),
-    PairUnusable { a: MarketId, b: MarketId },
+    PairUnusable {
+        a: MarketId,
+        b: MarketId,
+    },
     /// A balance or position arithmetic overflow.
     Overflow,
 }

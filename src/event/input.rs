@@ -96,9 +96,15 @@ pub enum NoLeg {
 pub enum FeeModel {
     /// Kalshi: taker 0.07·C·P·(1−P), maker 0.0175·C·P·(1−P), times the series
     /// multiplier (basis points of 1.0), rounded up to $0.0001.
-    Kalshi { multiplier_bp: u32 },
+    Kalshi {
+        multiplier_bp: u32,
+    },
     /// Polymarket: C·rate·(p(1−p))^exponent; rate in millionths.
-    Polymarket { rate_ppm: u32, exponent: u8, taker_only: bool },
+    Polymarket {
+        rate_ppm: u32,
+        exponent: u8,
+        taker_only: bool,
+    },
     Free,
 }
 

@@ -63,7 +63,10 @@ pub fn encode_segment_header(h: &SegmentHeader) -> [u8; SEGMENT_HEADER_LEN] {
 
 pub fn decode_segment_header(b: &[u8]) -> Result<SegmentHeader, String> {
     if b.len() < SEGMENT_HEADER_LEN {
-        return Err(format!("file is {} bytes, shorter than the {SEGMENT_HEADER_LEN}-byte header", b.len()));
+        return Err(format!(
+            "file is {} bytes, shorter than the {SEGMENT_HEADER_LEN}-byte header",
+            b.len()
+        ));
     }
     if b[0..8] != SEGMENT_MAGIC {
         return Err("magic is not ARBJRNL\\n: not an arb journal segment".into());
@@ -74,11 +77,15 @@ pub fn decode_segment_header(b: &[u8]) -> Result<SegmentHeader, String> {
     }
     let version = u16::from_le_bytes([b[8], b[9]]);
     if version != FORMAT_VERSION {
-        return Err(format!("format version {version}; this build reads version {FORMAT_VERSION}"));
+        return Err(format!(
+            "format version {version}; this build reads version {FORMAT_VERSION}"
+        ));
     }
     let header_len = u16::from_le_bytes([b[10], b[11]]);
     if usize::from(header_len) != SEGMENT_HEADER_LEN {
-        return Err(format!("header length {header_len}, expected {SEGMENT_HEADER_LEN}"));
+        return Err(format!(
+            "header length {header_len}, expected {SEGMENT_HEADER_LEN}"
+        ));
     }
     Ok(SegmentHeader {
         version,

@@ -21,15 +21,30 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("journal I/O on {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("journal {dir}: no segment files (*.arbj) found")]
     Empty { dir: PathBuf },
     #[error("journal segment {segment}: bad header: {reason}")]
     BadHeader { segment: PathBuf, reason: String },
     #[error("journal segment {segment} offset {offset}: corrupt record: {reason}")]
-    Corrupt { segment: PathBuf, offset: u64, reason: String },
-    #[error("journal segment {segment} offset {offset} (seq {seq}): cannot decode {kind} payload: {reason}")]
-    Decode { segment: PathBuf, offset: u64, seq: u64, kind: &'static str, reason: String },
+    Corrupt {
+        segment: PathBuf,
+        offset: u64,
+        reason: String,
+    },
+    #[error(
+        "journal segment {segment} offset {offset} (seq {seq}): cannot decode {kind} payload: {reason}"
+    )]
+    Decode {
+        segment: PathBuf,
+        offset: u64,
+        seq: u64,
+        kind: &'static str,
+        reason: String,
+    },
     #[error("journal: cannot encode record: {0}")]
     Encode(String),
 }

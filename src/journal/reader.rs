@@ -10,6 +10,7 @@ use super::format::{
 };
 use crate::event::{Decision, Event};
 use serde::Serialize;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A journal directory opened for reading.
@@ -71,7 +72,11 @@ impl RecordRef<'_> {
             RecordKind::Event => RecordBody::Event(self.event()?),
             RecordKind::Decision => RecordBody::Decision(self.decision()?),
         };
-        Ok(Record { seq: self.seq, ts: self.ts, body })
+        Ok(Record {
+            seq: self.seq,
+            ts: self.ts,
+            body,
+        })
     }
 }
 
@@ -106,11 +111,13 @@ pub enum RecordBody {
     Decision(Decision),
 }
 
-
 impl Journal {
     /// Opens a journal directory: its `*.arbj` files in name order.
     pub fn open(dir: &Path) -> Result<Journal, JournalError> {
-        let io = |source| JournalError::Io { path: dir.to_path_buf(), source };
+        let io = |source| JournalError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
         let mut segments = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(io)? {
             let path = entry.map_err(io)?.path();
@@ -120,9 +127,14 @@ impl Journal {
         }
         segments.sort();
         if segments.is_empty() {
-            return Err(JournalError::Empty { dir: dir.to_path_buf() });
+            return Err(JournalError::Empty {
+                dir: dir.to_path_buf(),
+            });
         }
-        Ok(Journal { dir: dir.to_path_buf(), segments })
+        Ok(Journal {
+            dir: dir.to_path_buf(),
+            segments,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -141,11 +153,27 @@ impl Journal {
     ) -> Result<ReadSummary, E> {
         let mut summary = ReadSummary::default();
         let mut next_seq: Option<u64> = None;
+        // One buffer for every segment: its pages are faulted in once, not per segment.
+        let mut bytes = Vec::new();
         for (i, path) in self.segments.iter().enumerate() {
-            let bytes = std::fs::read(path)
-                .map_err(|source| JournalError::Io { path: path.clone(), source })?;
+            let io = |source| JournalError::Io {
+                path: path.clone(),
+                source,
+            };
+            bytes.clear();
+            std::fs::File::open(path)
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(io)?;
             let is_last = i + 1 == self.segments.len();
-            let torn = scan_segment(path, i, &bytes, is_last, &mut next_seq, &mut summary, &mut visit)?;
+            let torn = scan_segment(
+                path,
+                i,
+                &bytes,
+                is_last,
+                &mut next_seq,
+                &mut summary,
+                &mut visit,
+            )?;
             if let Some(t) = torn {
                 summary.torn_tail = Some(t);
             }
@@ -183,12 +211,17 @@ fn scan_segment<E: From<JournalError>>(
         // Crash while the header itself was being written.
         return Ok(Some(torn_at(0)));
     }
-    let header = decode_segment_header(bytes)
-        .map_err(|reason| JournalError::BadHeader { segment: path.to_path_buf(), reason })?;
+    let header = decode_segment_header(bytes).map_err(|reason| JournalError::BadHeader {
+        segment: path.to_path_buf(),
+        reason,
+    })?;
     if header.index as usize != position {
         return Err(JournalError::BadHeader {
             segment: path.to_path_buf(),
-            reason: format!("segment index {} but it is segment number {position} in the directory", header.index),
+            reason: format!(
+                "segment index {} but it is segment number {position} in the directory",
+                header.index
+            ),
         }
         .into());
     }
@@ -197,7 +230,10 @@ fn scan_segment<E: From<JournalError>>(
         Some(n) if n != header.first_seq => {
             return Err(JournalError::BadHeader {
                 segment: path.to_path_buf(),
-                reason: format!("first sequence number {} but the previous segment ended before {n}", header.first_seq),
+                reason: format!(
+                    "first sequence number {} but the previous segment ended before {n}",
+                    header.first_seq
+                ),
             }
             .into());
         }
@@ -209,7 +245,14 @@ fn scan_segment<E: From<JournalError>>(
         match check_frame(bytes, off, next_seq.unwrap_or(0)) {
             Ok((frame_len, seq, ts, kind)) => {
                 let payload = &bytes[off + FRAME_HEADER_LEN..off + frame_len];
-                visit(RecordRef { segment: path, offset: off as u64, seq, ts, kind, payload })?;
+                visit(RecordRef {
+                    segment: path,
+                    offset: off as u64,
+                    seq,
+                    ts,
+                    kind,
+                    payload,
+                })?;
                 summary.records += 1;
                 *next_seq = Some(seq + 1);
                 off += frame_len;
@@ -247,33 +290,85 @@ impl FrameFault {
     }
 }
 
-fn check_frame(bytes: &[u8], off: usize, expected_seq: u64) -> Result<(usize, u64, i64, RecordKind), FrameFault> {
+fn check_frame(
+    bytes: &[u8],
+    off: usize,
+    expected_seq: u64,
+) -> Result<(usize, u64, i64, RecordKind), FrameFault> {
     let rest = &bytes[off..];
-    let fault = |reason: String, past_eof: bool, ends_at_eof: bool| FrameFault { reason, past_eof, ends_at_eof };
+    let fault = |reason: String, past_eof: bool, ends_at_eof: bool| FrameFault {
+        reason,
+        past_eof,
+        ends_at_eof,
+    };
     let Some(h) = read_frame_header(rest) else {
-        return Err(fault(format!("{} bytes left, shorter than a frame header", rest.len()), true, false));
+        return Err(fault(
+            format!("{} bytes left, shorter than a frame header", rest.len()),
+            true,
+            false,
+        ));
     };
     if h.payload_len > MAX_PAYLOAD_LEN {
         let past = FRAME_HEADER_LEN as u64 + u64::from(h.payload_len) > rest.len() as u64;
-        return Err(fault(format!("payload length {} exceeds the maximum {MAX_PAYLOAD_LEN}", h.payload_len), past, false));
+        return Err(fault(
+            format!(
+                "payload length {} exceeds the maximum {MAX_PAYLOAD_LEN}",
+                h.payload_len
+            ),
+            past,
+            false,
+        ));
     }
     let frame_len = FRAME_HEADER_LEN + h.payload_len as usize;
     if frame_len > rest.len() {
-        return Err(fault(format!("frame of {frame_len} bytes runs past the end of the file ({} bytes left)", rest.len()), true, false));
+        return Err(fault(
+            format!(
+                "frame of {frame_len} bytes runs past the end of the file ({} bytes left)",
+                rest.len()
+            ),
+            true,
+            false,
+        ));
     }
     let ends_at_eof = frame_len == rest.len();
     let crc = crc32c::crc32c(&rest[8..frame_len]);
     if crc != h.crc {
-        return Err(fault(format!("checksum mismatch (stored {:08x}, computed {crc:08x})", h.crc), false, ends_at_eof));
+        return Err(fault(
+            format!(
+                "checksum mismatch (stored {:08x}, computed {crc:08x})",
+                h.crc
+            ),
+            false,
+            ends_at_eof,
+        ));
     }
     let Some(kind) = RecordKind::from_u16(h.kind) else {
-        return Err(fault(format!("unknown record kind {}", h.kind), false, false));
+        return Err(fault(
+            format!("unknown record kind {}", h.kind),
+            false,
+            false,
+        ));
     };
     if h.kind_version != KIND_VERSION {
-        return Err(fault(format!("{} payload version {} (this build reads {KIND_VERSION})", kind.name(), h.kind_version), false, false));
+        return Err(fault(
+            format!(
+                "{} payload version {} (this build reads {KIND_VERSION})",
+                kind.name(),
+                h.kind_version
+            ),
+            false,
+            false,
+        ));
     }
     if h.seq != expected_seq {
-        return Err(fault(format!("sequence number {} where {expected_seq} was expected", h.seq), false, false));
+        return Err(fault(
+            format!(
+                "sequence number {} where {expected_seq} was expected",
+                h.seq
+            ),
+            false,
+            false,
+        ));
     }
     Ok((frame_len, h.seq, h.ts, kind))
 }

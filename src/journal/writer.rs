@@ -2,13 +2,13 @@
 //! that must be durable (an order intent) is synced before `commit` returns, so
 //! nothing leaves the process before its intent is on disk.
 
+use super::JournalError;
 use super::codec::{encode_decision, encode_event};
 use super::format::{
     FORMAT_VERSION, RecordKind, SEGMENT_HEADER_LEN, SegmentHeader, encode_frame,
     encode_segment_header, segment_file_name,
 };
 use super::reader::{Journal, TornTail};
-use super::JournalError;
 use crate::event::{Decision, Event};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -34,7 +34,11 @@ pub struct WriterOptions {
 
 impl Default for WriterOptions {
     fn default() -> Self {
-        WriterOptions { segment_bytes: 64 << 20, sync: SyncMode::Fsync, batch_records: 4096 }
+        WriterOptions {
+            segment_bytes: 64 << 20,
+            sync: SyncMode::Fsync,
+            batch_records: 4096,
+        }
     }
 }
 
@@ -64,7 +68,10 @@ pub struct JournalWriter {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
-    move |source| JournalError::Io { path: path.to_path_buf(), source }
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 impl JournalWriter {
@@ -87,7 +94,9 @@ impl JournalWriter {
         let journal = match Journal::open(dir) {
             Ok(j) => j,
             Err(JournalError::Empty { .. }) => return Self::create(dir, opts),
-            Err(JournalError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(JournalError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
                 return Self::create(dir, opts);
             }
             Err(e) => return Err(e),
@@ -100,13 +109,26 @@ impl JournalWriter {
             if t.offset < SEGMENT_HEADER_LEN as u64 {
                 // The header itself is torn: the segment never held a record.
                 std::fs::remove_file(&path).map_err(io_err(&path))?;
-                return Self::start_segment(dir, last as u32, next_seq, opts, WriterStats::default(), summary.torn_tail.clone());
+                return Self::start_segment(
+                    dir,
+                    last as u32,
+                    next_seq,
+                    opts,
+                    WriterStats::default(),
+                    summary.torn_tail.clone(),
+                );
             }
-            let f = OpenOptions::new().write(true).open(&path).map_err(io_err(&path))?;
+            let f = OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .map_err(io_err(&path))?;
             f.set_len(t.offset).map_err(io_err(&path))?;
             f.sync_all().map_err(io_err(&path))?;
         }
-        let file = OpenOptions::new().append(true).open(&path).map_err(io_err(&path))?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
         let segment_len = file.metadata().map_err(io_err(&path))?.len();
         Ok(JournalWriter {
             dir: dir.to_path_buf(),
@@ -120,7 +142,10 @@ impl JournalWriter {
             unsynced: 0,
             durable_pending: false,
             opts,
-            stats: WriterStats { segments: 1, ..WriterStats::default() },
+            stats: WriterStats {
+                segments: 1,
+                ..WriterStats::default()
+            },
             recovered_tail: summary.torn_tail,
         })
     }
@@ -134,13 +159,23 @@ impl JournalWriter {
         recovered_tail: Option<TornTail>,
     ) -> Result<JournalWriter, JournalError> {
         let path = dir.join(segment_file_name(index));
-        let mut file = OpenOptions::new().create_new(true).append(true).open(&path).map_err(io_err(&path))?;
-        let header = encode_segment_header(&SegmentHeader { version: FORMAT_VERSION, index, first_seq });
+        let mut file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let header = encode_segment_header(&SegmentHeader {
+            version: FORMAT_VERSION,
+            index,
+            first_seq,
+        });
         file.write_all(&header).map_err(io_err(&path))?;
         if opts.sync == SyncMode::Fsync {
             file.sync_all().map_err(io_err(&path))?;
             // Make the new directory entry durable too.
-            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io_err(dir))?;
         }
         stats.segments += 1;
         Ok(JournalWriter {
@@ -232,7 +267,9 @@ impl JournalWriter {
 
     fn write_buffer(&mut self) -> Result<(), JournalError> {
         if !self.buf.is_empty() {
-            self.file.write_all(&self.buf).map_err(io_err(&self.segment_path))?;
+            self.file
+                .write_all(&self.buf)
+                .map_err(io_err(&self.segment_path))?;
             self.buf.clear();
         }
         Ok(())
@@ -240,11 +277,22 @@ impl JournalWriter {
 
     fn roll_segment(&mut self) -> Result<(), JournalError> {
         self.sync()?;
-        let next = Self::start_segment(&self.dir, self.segment_index + 1, self.next_seq, self.opts, self.stats, None)?;
+        let next = Self::start_segment(
+            &self.dir,
+            self.segment_index + 1,
+            self.next_seq,
+            self.opts,
+            self.stats,
+            None,
+        )?;
         // The record being appended waits in `scratch`: carry it over.
         let scratch = std::mem::take(&mut self.scratch);
         let recovered_tail = self.recovered_tail.take();
-        *self = JournalWriter { recovered_tail, scratch, ..next };
+        *self = JournalWriter {
+            recovered_tail,
+            scratch,
+            ..next
+        };
         Ok(())
     }
 

@@ -15,7 +15,13 @@ pub struct CoreLoop {
 
 impl CoreLoop {
     pub fn new(writer: JournalWriter, reducer: Reducer) -> CoreLoop {
-        CoreLoop { writer, reducer, decisions: Vec::with_capacity(16), events: 0, decisions_total: 0 }
+        CoreLoop {
+            writer,
+            reducer,
+            decisions: Vec::with_capacity(16),
+            events: 0,
+            decisions_total: 0,
+        }
     }
 
     /// Runs one event through the journal and the reducer. The returned decisions are

@@ -49,10 +49,26 @@ pub fn books(dir: &Path) -> Result<Value, InspectError> {
     let list = &reducer.markets().list;
     let mut map = Map::new();
     for m in list {
-        let duplicate = list.iter().filter(|o| o.meta.venue_id == m.meta.venue_id).count() > 1;
-        let key = if duplicate { format!("{}:{}", m.meta.venue, m.meta.venue_id) } else { m.meta.venue_id.clone() };
-        let side = |s| -> Vec<Value> { m.book.levels(s).map(|l| json!([l.price.to_string(), l.qty.to_string()])).collect() };
-        map.insert(key, json!({ "bids": side(BookSide::Bid), "asks": side(BookSide::Ask) }));
+        let duplicate = list
+            .iter()
+            .filter(|o| o.meta.venue_id == m.meta.venue_id)
+            .count()
+            > 1;
+        let key = if duplicate {
+            format!("{}:{}", m.meta.venue, m.meta.venue_id)
+        } else {
+            m.meta.venue_id.clone()
+        };
+        let side = |s| -> Vec<Value> {
+            m.book
+                .levels(s)
+                .map(|l| json!([l.price.to_string(), l.qty.to_string()]))
+                .collect()
+        };
+        map.insert(
+            key,
+            json!({ "bids": side(BookSide::Bid), "asks": side(BookSide::Ask) }),
+        );
     }
     Ok(Value::Object(map))
 }

@@ -66,8 +66,19 @@ struct PaperRun {
 }
 
 impl PaperRun {
-    fn new(journal: &Path, config: EngineConfig, sync: SyncMode, cash: [Money; 2]) -> Result<PaperRun, JournalError> {
-        let writer = JournalWriter::create(journal, WriterOptions { sync, ..WriterOptions::default() })?;
+    fn new(
+        journal: &Path,
+        config: EngineConfig,
+        sync: SyncMode,
+        cash: [Money; 2],
+    ) -> Result<PaperRun, JournalError> {
+        let writer = JournalWriter::create(
+            journal,
+            WriterOptions {
+                sync,
+                ..WriterOptions::default()
+            },
+        )?;
         Ok(PaperRun {
             core: CoreLoop::new(writer, Reducer::new(config)),
             venue: SimVenue::new(cash),
@@ -94,15 +105,31 @@ impl PaperRun {
         Ok(())
     }
 
-    fn start(&mut self, ts: i64, config: &EngineConfig, cash: [Money; 2]) -> Result<(), JournalError> {
+    fn start(
+        &mut self,
+        ts: i64,
+        config: &EngineConfig,
+        cash: [Money; 2],
+    ) -> Result<(), JournalError> {
         self.feed(ts, Event::ConfigLoaded(config.clone()))?;
         for venue in Venue::ALL {
-            self.feed(ts, Event::Balance(BalanceReport { venue, cash: cash[venue.index()] }))?;
+            self.feed(
+                ts,
+                Event::Balance(BalanceReport {
+                    venue,
+                    cash: cash[venue.index()],
+                }),
+            )?;
         }
         Ok(())
     }
 
-    fn finish(self, source: String, journal: &Path, unresolved_pairs: usize) -> Result<PaperSummary, JournalError> {
+    fn finish(
+        self,
+        source: String,
+        journal: &Path,
+        unresolved_pairs: usize,
+    ) -> Result<PaperSummary, JournalError> {
         let r = &self.core.reducer;
         let stats = r.stats();
         let pf = r.portfolio();
@@ -121,7 +148,10 @@ impl PaperRun {
             filled_contracts: self.venue.ledger.filled_qty.to_string(),
             fees: pf.fees_paid.to_string(),
             expected_profit: Money(self.expected_profit).to_string(),
-            cash: VenueAmounts { kalshi: pf.cash[0].to_string(), polymarket: pf.cash[1].to_string() },
+            cash: VenueAmounts {
+                kalshi: pf.cash[0].to_string(),
+                polymarket: pf.cash[1].to_string(),
+            },
             open_positions: pf.positions.values().filter(|p| p.qty.0 != 0).count(),
             mode: r.mode(),
             unresolved_pairs,
@@ -133,7 +163,12 @@ impl PaperRun {
 }
 
 /// Runs a scenario to its end.
-pub fn run_scenario(scenario: &Scenario, config: &EngineConfig, journal: &Path, sync: SyncMode) -> Result<PaperSummary, PaperError> {
+pub fn run_scenario(
+    scenario: &Scenario,
+    config: &EngineConfig,
+    journal: &Path,
+    sync: SyncMode,
+) -> Result<PaperSummary, PaperError> {
     let mut run = PaperRun::new(journal, config.clone(), sync, scenario.cash)?;
     let t0 = scenario.start_ns;
     run.start(t0, config, scenario.cash)?;
@@ -160,7 +195,14 @@ pub fn run_scenario(scenario: &Scenario, config: &EngineConfig, journal: &Path, 
 }
 
 /// Runs the lanes over the market data of a recorded journal (an import, or any run).
-pub fn run_from_journal(source: &Path, config: &EngineConfig, pairs: Vec<PairSpec>, cash: [Money; 2], journal: &Path, sync: SyncMode) -> Result<PaperSummary, PaperError> {
+pub fn run_from_journal(
+    source: &Path,
+    config: &EngineConfig,
+    pairs: Vec<PairSpec>,
+    cash: [Money; 2],
+    journal: &Path,
+    sync: SyncMode,
+) -> Result<PaperSummary, PaperError> {
     let src = Journal::open(source)?;
     let mut run: Option<PaperRun> = None;
     let mut resolver = PairResolver::new(pairs);
@@ -171,7 +213,13 @@ pub fn run_from_journal(source: &Path, config: &EngineConfig, pairs: Vec<PairSpe
         let ev = rec.event()?;
         let market_data = matches!(
             ev,
-            Event::MarketDefined(_) | Event::PairDefined(_) | Event::BookSnapshot(_) | Event::BookDelta(_) | Event::Trade(_) | Event::Tick | Event::Feed(_)
+            Event::MarketDefined(_)
+                | Event::PairDefined(_)
+                | Event::BookSnapshot(_)
+                | Event::BookDelta(_)
+                | Event::Trade(_)
+                | Event::Tick
+                | Event::Feed(_)
         );
         if !market_data {
             return Ok(());
@@ -194,5 +242,9 @@ pub fn run_from_journal(source: &Path, config: &EngineConfig, pairs: Vec<PairSpe
         Ok(())
     })?;
     let run = run.ok_or_else(|| PaperError::NoMarketData(source.to_path_buf()))?;
-    Ok(run.finish(format!("journal {}", source.display()), journal, resolver.unresolved().len())?)
+    Ok(run.finish(
+        format!("journal {}", source.display()),
+        journal,
+        resolver.unresolved().len(),
+    )?)
 }

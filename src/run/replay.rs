@@ -61,7 +61,14 @@ pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
         match rec.kind {
             RecordKind::Event => {
                 for d in &computed[next..] {
-                    note(Mismatch { seq: event_seq, recorded: None, computed: Some(json(d)) }, &mut mismatches);
+                    note(
+                        Mismatch {
+                            seq: event_seq,
+                            recorded: None,
+                            computed: Some(json(d)),
+                        },
+                        &mut mismatches,
+                    );
                 }
                 let ev = rec.event()?;
                 computed.clear();
@@ -75,7 +82,14 @@ pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
                 decisions += 1;
                 match computed.get(next) {
                     Some(c) if *c == d => {}
-                    other => note(Mismatch { seq: rec.seq, recorded: Some(json(&d)), computed: other.map(json) }, &mut mismatches),
+                    other => note(
+                        Mismatch {
+                            seq: rec.seq,
+                            recorded: Some(json(&d)),
+                            computed: other.map(json),
+                        },
+                        &mut mismatches,
+                    ),
                 }
                 next += 1;
             }
@@ -88,7 +102,14 @@ pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
         torn_tail_decisions = unrecorded.len() as u64;
     } else {
         for d in unrecorded {
-            note(Mismatch { seq: event_seq, recorded: None, computed: Some(json(d)) }, &mut mismatches);
+            note(
+                Mismatch {
+                    seq: event_seq,
+                    recorded: None,
+                    computed: Some(json(d)),
+                },
+                &mut mismatches,
+            );
         }
     }
     let summary = ReplaySummary {

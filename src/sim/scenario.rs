@@ -10,11 +10,18 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read scenario {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("scenario {path}: {message}")]
     Parse { path: String, message: String },
     #[error("scenario {path}: {field}: {message}")]
-    Value { path: String, field: String, message: String },
+    Value {
+        path: String,
+        field: String,
+        message: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,26 +121,46 @@ fn bp(x: f64) -> u32 {
 
 impl Scenario {
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ScenarioError::Read { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Scenario::parse(&text, &path.display().to_string())
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
-        let f: ScenarioFile = toml::from_str(text)
-            .map_err(|e| ScenarioError::Parse { path: origin.into(), message: e.to_string() })?;
-        let bad = |field: String, message: String| ScenarioError::Value { path: origin.into(), field, message };
-        let money = |field: &str, s: &str| {
-            parse_decimal(s, 6).map(Money).map_err(|e| bad(field.into(), e.to_string()))
+        let f: ScenarioFile = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            path: origin.into(),
+            message: e.to_string(),
+        })?;
+        let bad = |field: String, message: String| ScenarioError::Value {
+            path: origin.into(),
+            field,
+            message,
         };
-        let cash = [money("cash.kalshi", &f.cash.kalshi)?, money("cash.polymarket", &f.cash.polymarket)?];
-        for (field, v) in [("duration_s", f.duration_s), ("step_ms", f.step_ms), ("tick_ms", f.tick_ms)] {
+        let money = |field: &str, s: &str| {
+            parse_decimal(s, 6)
+                .map(Money)
+                .map_err(|e| bad(field.into(), e.to_string()))
+        };
+        let cash = [
+            money("cash.kalshi", &f.cash.kalshi)?,
+            money("cash.polymarket", &f.cash.polymarket)?,
+        ];
+        for (field, v) in [
+            ("duration_s", f.duration_s),
+            ("step_ms", f.step_ms),
+            ("tick_ms", f.tick_ms),
+        ] {
             if v == 0 {
                 return Err(bad(field.into(), "must be above zero".into()));
             }
         }
         if f.questions.is_empty() {
-            return Err(bad("question".into(), "at least one [[question]] is needed".into()));
+            return Err(bad(
+                "question".into(),
+                "at least one [[question]] is needed".into(),
+            ));
         }
         let mut markets = Vec::new();
         let mut pairs = Vec::new();
@@ -149,8 +176,14 @@ impl Scenario {
                 ("dislocation", (0.0..=1.0).contains(&q.dislocation)),
                 ("dislocation_size", (0.0..0.5).contains(&q.dislocation_size)),
                 ("pair_confidence", (0.0..=1.0).contains(&q.pair_confidence)),
-                ("kalshi_fee_multiplier", (0.0..=10.0).contains(&q.kalshi_fee_multiplier)),
-                ("polymarket_fee_rate", (0.0..=1.0).contains(&q.polymarket_fee_rate)),
+                (
+                    "kalshi_fee_multiplier",
+                    (0.0..=10.0).contains(&q.kalshi_fee_multiplier),
+                ),
+                (
+                    "polymarket_fee_rate",
+                    (0.0..=1.0).contains(&q.polymarket_fee_rate),
+                ),
             ];
             for (name, ok) in checks {
                 if !ok {
@@ -177,28 +210,65 @@ impl Scenario {
                 id
             };
             if let Some(t) = &q.kalshi {
-                let id = define(Venue::Kalshi, t, NoLeg::SameBook, FeeModel::Kalshi { multiplier_bp: bp(q.kalshi_fee_multiplier) }, Price(100));
+                let id = define(
+                    Venue::Kalshi,
+                    t,
+                    NoLeg::SameBook,
+                    FeeModel::Kalshi {
+                        multiplier_bp: bp(q.kalshi_fee_multiplier),
+                    },
+                    Price(100),
+                );
                 qm.push((id, Outcome::Yes));
                 kalshi_id = Some(id);
             }
             match (&q.polymarket_yes, &q.polymarket_no) {
                 (Some(y), Some(n)) => {
-                    let fees = FeeModel::Polymarket { rate_ppm: (q.polymarket_fee_rate * 1e6).round() as u32, exponent: 1, taker_only: true };
+                    let fees = FeeModel::Polymarket {
+                        rate_ppm: (q.polymarket_fee_rate * 1e6).round() as u32,
+                        exponent: 1,
+                        taker_only: true,
+                    };
                     let base = kalshi_id.map_or(markets_before, |k| k.0 + 1);
                     let (yid, nid) = (MarketId(base), MarketId(base + 1));
-                    define(Venue::Polymarket, y, NoLeg::Complement(nid), fees, Price(100));
-                    define(Venue::Polymarket, n, NoLeg::Complement(yid), fees, Price(100));
+                    define(
+                        Venue::Polymarket,
+                        y,
+                        NoLeg::Complement(nid),
+                        fees,
+                        Price(100),
+                    );
+                    define(
+                        Venue::Polymarket,
+                        n,
+                        NoLeg::Complement(yid),
+                        fees,
+                        Price(100),
+                    );
                     qm.push((yid, Outcome::Yes));
                     qm.push((nid, Outcome::No));
                     if let Some(k) = kalshi_id {
-                        pairs.push(PairRule { a: k, b: yid, b_outcome_for_a_yes: Outcome::Yes, confidence_bp: bp(q.pair_confidence) as u16 });
+                        pairs.push(PairRule {
+                            a: k,
+                            b: yid,
+                            b_outcome_for_a_yes: Outcome::Yes,
+                            confidence_bp: bp(q.pair_confidence) as u16,
+                        });
                     }
                 }
                 (None, None) => {}
-                _ => return Err(bad(field("polymarket_yes"), "polymarket_yes and polymarket_no go together".into())),
+                _ => {
+                    return Err(bad(
+                        field("polymarket_yes"),
+                        "polymarket_yes and polymarket_no go together".into(),
+                    ));
+                }
             }
             if qm.is_empty() {
-                return Err(bad(field("kalshi"), "a question needs a kalshi market or a polymarket token pair".into()));
+                return Err(bad(
+                    field("kalshi"),
+                    "a question needs a kalshi market or a polymarket token pair".into(),
+                ));
             }
             questions.push(Question {
                 name: q.name.clone(),
@@ -215,7 +285,10 @@ impl Scenario {
         let mut seen = std::collections::BTreeSet::new();
         for m in &markets {
             if !seen.insert((m.venue, m.venue_id.clone())) {
-                return Err(bad("question".into(), format!("{} market {:?} appears twice", m.venue, m.venue_id)));
+                return Err(bad(
+                    "question".into(),
+                    format!("{} market {:?} appears twice", m.venue, m.venue_id),
+                ));
             }
         }
         Ok(Scenario {
@@ -272,7 +345,10 @@ fn to_price(x: f64) -> u16 {
 impl Generator {
     /// The next book update and its time, or `None` when the scenario ends.
     pub fn next_update(&mut self) -> Option<(i64, TargetBook)> {
-        let gap = self.rng.range_i64(self.step / 2, self.step + self.step / 2).max(1);
+        let gap = self
+            .rng
+            .range_i64(self.step / 2, self.step + self.step / 2)
+            .max(1);
         self.now += gap;
         if self.now >= self.end {
             return None;
@@ -286,7 +362,11 @@ impl Generator {
         *f = (*f + q.volatility * z + 0.01 * (q.fair - *f)).clamp(0.03, 0.97);
         let fair = *f;
         let (market, outcome) = q.markets[self.rng.below(q.markets.len() as u64) as usize];
-        let mut center = if outcome == Outcome::Yes { fair } else { 1.0 - fair };
+        let mut center = if outcome == Outcome::Yes {
+            fair
+        } else {
+            1.0 - fair
+        };
         if self.rng.chance(q.dislocation) {
             // A stale or mistaken quote: the whole book shifts, asks below fair.
             center -= q.dislocation_size;
@@ -297,12 +377,20 @@ impl Generator {
         let mut bids = Vec::new();
         let mut asks = Vec::new();
         for i in 0..q.levels as u16 {
-            let size = |rng: &mut Rng| Qty::contracts(rng.range_i64(q.depth / 2, q.depth + q.depth / 2).max(1));
+            let size = |rng: &mut Rng| {
+                Qty::contracts(rng.range_i64(q.depth / 2, q.depth + q.depth / 2).max(1))
+            };
             if best_bid > i * 100 {
-                bids.push(Level { price: Price(best_bid - i * 100), qty: size(&mut self.rng) });
+                bids.push(Level {
+                    price: Price(best_bid - i * 100),
+                    qty: size(&mut self.rng),
+                });
             }
             if best_ask + i * 100 < 10_000 {
-                asks.push(Level { price: Price(best_ask + i * 100), qty: size(&mut self.rng) });
+                asks.push(Level {
+                    price: Price(best_ask + i * 100),
+                    qty: size(&mut self.rng),
+                });
             }
         }
         Some((self.now, TargetBook { market, bids, asks }))

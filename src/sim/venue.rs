@@ -36,7 +36,14 @@ pub struct SimVenue {
 
 impl SimVenue {
     pub fn new(cash: [Money; 2]) -> SimVenue {
-        SimVenue { metas: Vec::new(), books: Vec::new(), cash, kalshi_seq: 0, next_order: 1, ledger: Ledger::default() }
+        SimVenue {
+            metas: Vec::new(),
+            books: Vec::new(),
+            cash,
+            kalshi_seq: 0,
+            next_order: 1,
+            ledger: Ledger::default(),
+        }
     }
 
     pub fn book(&self, m: MarketId) -> Option<&Book> {
@@ -78,7 +85,14 @@ impl SimVenue {
         }
     }
 
-    fn level_change(&mut self, market: MarketId, side: BookSide, price: crate::core::Price, old: Qty, new: Qty) -> Event {
+    fn level_change(
+        &mut self,
+        market: MarketId,
+        side: BookSide,
+        price: crate::core::Price,
+        old: Qty,
+        new: Qty,
+    ) -> Event {
         let kalshi = self.metas[market.index()].venue == Venue::Kalshi;
         let (venue_seq, change) = if kalshi {
             self.kalshi_seq += 1;
@@ -86,7 +100,13 @@ impl SimVenue {
         } else {
             (0, LevelChange::Set(new))
         };
-        Event::BookDelta(BookDelta { market, venue_seq, side, price, change })
+        Event::BookDelta(BookDelta {
+            market,
+            venue_seq,
+            side,
+            price,
+            change,
+        })
     }
 
     /// The next step of moving a market's book toward `target`: one level change, as
@@ -104,9 +124,13 @@ impl SimVenue {
             for l in book.levels(side) {
                 have.insert(l.price.0, l.qty.0);
             }
-            let prices: std::collections::BTreeSet<u16> = want.keys().chain(have.keys()).copied().collect();
+            let prices: std::collections::BTreeSet<u16> =
+                want.keys().chain(have.keys()).copied().collect();
             for p in prices {
-                let (old, new) = (Qty(*have.get(&p).unwrap_or(&0)), Qty(*want.get(&p).unwrap_or(&0)));
+                let (old, new) = (
+                    Qty(*have.get(&p).unwrap_or(&0)),
+                    Qty(*want.get(&p).unwrap_or(&0)),
+                );
                 if old != new {
                     let ev = self.level_change(m, side, crate::core::Price(p), old, new);
                     self.observe(&ev);
@@ -122,7 +146,12 @@ impl SimVenue {
     /// (immediate-or-cancel).
     pub fn execute(&mut self, order: &PlaceOrder, out: &mut Vec<Event>) {
         self.ledger.orders += 1;
-        let reject = |reason: &str| Event::OrderReject(OrderReject { id: order.id, reason: reason.to_string() });
+        let reject = |reason: &str| {
+            Event::OrderReject(OrderReject {
+                id: order.id,
+                reason: reason.to_string(),
+            })
+        };
         let Some(meta) = self.metas.get(order.market.index()).cloned() else {
             self.ledger.rejects += 1;
             out.push(reject("unknown market"));
@@ -148,14 +177,25 @@ impl SimVenue {
             out.push(reject("insufficient balance"));
             return;
         }
-        out.push(Event::OrderAck(OrderAck { id: order.id, venue_order_id: format!("sim-{}", self.next_order) }));
+        out.push(Event::OrderAck(OrderAck {
+            id: order.id,
+            venue_order_id: format!("sim-{}", self.next_order),
+        }));
         self.next_order += 1;
 
-        let side = if take_bids { BookSide::Bid } else { BookSide::Ask };
+        let side = if take_bids {
+            BookSide::Bid
+        } else {
+            BookSide::Ask
+        };
         let levels: Vec<_> = self.books[order.market.index()].levels(side).collect();
         let mut remaining = order.qty;
         for level in levels {
-            let outcome_price = if take_bids { level.price.complement() } else { level.price };
+            let outcome_price = if take_bids {
+                level.price.complement()
+            } else {
+                level.price
+            };
             if remaining.0 == 0 || outcome_price > order.price {
                 break;
             }
@@ -163,17 +203,34 @@ impl SimVenue {
             let fee_paid = fee(meta.fees, outcome_price, take, false).unwrap_or(Money::ZERO);
             let cost = notional_ceil(outcome_price, take).unwrap_or(Money::ZERO);
             self.cash[venue.index()] = Money(self.cash[venue.index()].0 - cost.0 - fee_paid.0);
-            out.push(Event::Fill(Fill { id: order.id, market: order.market, outcome: order.outcome, price: outcome_price, qty: take, fee: fee_paid, maker: false }));
+            out.push(Event::Fill(Fill {
+                id: order.id,
+                market: order.market,
+                outcome: order.outcome,
+                price: outcome_price,
+                qty: take,
+                fee: fee_paid,
+                maker: false,
+            }));
             self.ledger.fills += 1;
             self.ledger.filled_qty = Qty(self.ledger.filled_qty.0 + take.0);
             self.ledger.fees = Money(self.ledger.fees.0 + fee_paid.0);
-            let delta = self.level_change(order.market, side, level.price, level.qty, Qty(level.qty.0 - take.0));
+            let delta = self.level_change(
+                order.market,
+                side,
+                level.price,
+                level.qty,
+                Qty(level.qty.0 - take.0),
+            );
             self.observe(&delta);
             out.push(delta);
             remaining = Qty(remaining.0 - take.0);
         }
         if remaining.0 > 0 {
-            out.push(Event::OrderCanceled(OrderCanceled { id: order.id, canceled_qty: remaining }));
+            out.push(Event::OrderCanceled(OrderCanceled {
+                id: order.id,
+                canceled_qty: remaining,
+            }));
         }
     }
 }

@@ -8,7 +8,11 @@ use arb::event::*;
 /// One record of every event and decision variant, with fixed values: the golden
 /// journal is built from these.
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
-    let coid = ClientOrderId { opportunity: 7, leg: 1, attempt: 0 };
+    let coid = ClientOrderId {
+        opportunity: 7,
+        leg: 1,
+        attempt: 0,
+    };
     let m = MarketId(0);
     let events = vec![
         Event::ConfigLoaded(EngineConfig::default()),
@@ -21,41 +25,145 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
             series_id: "FED".into(),
             close_ts: Some(1_703_000_000_000_000_000),
             no_leg: NoLeg::SameBook,
-            fees: FeeModel::Kalshi { multiplier_bp: 10_000 },
+            fees: FeeModel::Kalshi {
+                multiplier_bp: 10_000,
+            },
             tick: Price(100),
         }),
-        Event::PairDefined(PairRule { a: m, b: MarketId(1), b_outcome_for_a_yes: Outcome::No, confidence_bp: 9_500 }),
+        Event::PairDefined(PairRule {
+            a: m,
+            b: MarketId(1),
+            b_outcome_for_a_yes: Outcome::No,
+            confidence_bp: 9_500,
+        }),
         Event::BookSnapshot(BookSnapshot {
             market: m,
             venue_seq: 2,
-            bids: vec![Level { price: Price(2200), qty: Qty(333_000_000) }],
-            asks: vec![Level { price: Price(4400), qty: Qty(146_000_000) }],
+            bids: vec![Level {
+                price: Price(2200),
+                qty: Qty(333_000_000),
+            }],
+            asks: vec![Level {
+                price: Price(4400),
+                qty: Qty(146_000_000),
+            }],
         }),
-        Event::BookDelta(BookDelta { market: m, venue_seq: 3, side: BookSide::Ask, price: Price(9600), change: LevelChange::Add(Qty(-54_000_000)) }),
-        Event::BookDelta(BookDelta { market: m, venue_seq: 0, side: BookSide::Bid, price: Price(4800), change: LevelChange::Set(Qty(30_000_000)) }),
-        Event::Trade(Trade { market: m, price: Price(3600), qty: Qty(136_000_000), taker_side: Some(BookSide::Bid) }),
+        Event::BookDelta(BookDelta {
+            market: m,
+            venue_seq: 3,
+            side: BookSide::Ask,
+            price: Price(9600),
+            change: LevelChange::Add(Qty(-54_000_000)),
+        }),
+        Event::BookDelta(BookDelta {
+            market: m,
+            venue_seq: 0,
+            side: BookSide::Bid,
+            price: Price(4800),
+            change: LevelChange::Set(Qty(30_000_000)),
+        }),
+        Event::Trade(Trade {
+            market: m,
+            price: Price(3600),
+            qty: Qty(136_000_000),
+            taker_side: Some(BookSide::Bid),
+        }),
         Event::Tick,
-        Event::Feed(FeedStatus { venue: Venue::Polymarket, state: FeedState::Gap }),
-        Event::OrderAck(OrderAck { id: coid, venue_order_id: "ee587a1c".into() }),
-        Event::OrderReject(OrderReject { id: coid, reason: "insufficient balance".into() }),
-        Event::Fill(Fill { id: coid, market: m, outcome: Outcome::No, price: Price(400), qty: Qty(104_000_000), fee: Money(268_000), maker: false }),
-        Event::OrderCanceled(OrderCanceled { id: coid, canceled_qty: Qty(1_000_000) }),
-        Event::OrderStatus(OrderStatusReport { id: coid, status: OrderStatus::Resting, filled: Qty(0) }),
-        Event::Balance(BalanceReport { venue: Venue::Kalshi, cash: Money(1_000_000_000) }),
-        Event::Position(PositionReport { market: m, outcome: Outcome::Yes, qty: Qty(84_000_000) }),
+        Event::Feed(FeedStatus {
+            venue: Venue::Polymarket,
+            state: FeedState::Gap,
+        }),
+        Event::OrderAck(OrderAck {
+            id: coid,
+            venue_order_id: "ee587a1c".into(),
+        }),
+        Event::OrderReject(OrderReject {
+            id: coid,
+            reason: "insufficient balance".into(),
+        }),
+        Event::Fill(Fill {
+            id: coid,
+            market: m,
+            outcome: Outcome::No,
+            price: Price(400),
+            qty: Qty(104_000_000),
+            fee: Money(268_000),
+            maker: false,
+        }),
+        Event::OrderCanceled(OrderCanceled {
+            id: coid,
+            canceled_qty: Qty(1_000_000),
+        }),
+        Event::OrderStatus(OrderStatusReport {
+            id: coid,
+            status: OrderStatus::Resting,
+            filled: Qty(0),
+        }),
+        Event::Balance(BalanceReport {
+            venue: Venue::Kalshi,
+            cash: Money(1_000_000_000),
+        }),
+        Event::Position(PositionReport {
+            market: m,
+            outcome: Outcome::Yes,
+            qty: Qty(84_000_000),
+        }),
         Event::Operator(OperatorCommand::KillSwitch { engaged: true }),
-        Event::Operator(OperatorCommand::AckExposure { note: "hedged by hand".into() }),
+        Event::Operator(OperatorCommand::AckExposure {
+            note: "hedged by hand".into(),
+        }),
     ];
-    let leg = Leg { market: m, outcome: Outcome::Yes, price: Price(4200), depth: Qty(40_000_000) };
+    let leg = Leg {
+        market: m,
+        outcome: Outcome::Yes,
+        price: Price(4200),
+        depth: Qty(40_000_000),
+    };
     let decisions = vec![
-        Decision::OpportunityFound(Opportunity { id: 7, lane: Lane::CrossVenue, legs: vec![leg, Leg { market: MarketId(1), outcome: Outcome::No, ..leg }], edge_per_contract: Money(51_000), qty: Qty(40_000_000), expected_profit: Money(2_040_000) }),
-        Decision::Intent(Intent { opportunity: 7, qty: Qty(40_000_000), max_cost: Money(37_960_000), expected_profit: Money(2_040_000) }),
-        Decision::Skipped { opportunity: 8, reason: SkipReason::InsufficientCash },
-        Decision::PlaceOrder(PlaceOrder { id: coid, market: m, outcome: Outcome::Yes, price: Price(4200), qty: Qty(40_000_000), tif: TimeInForce::ImmediateOrCancel }),
+        Decision::OpportunityFound(Opportunity {
+            id: 7,
+            lane: Lane::CrossVenue,
+            legs: vec![
+                leg,
+                Leg {
+                    market: MarketId(1),
+                    outcome: Outcome::No,
+                    ..leg
+                },
+            ],
+            edge_per_contract: Money(51_000),
+            qty: Qty(40_000_000),
+            expected_profit: Money(2_040_000),
+        }),
+        Decision::Intent(Intent {
+            opportunity: 7,
+            qty: Qty(40_000_000),
+            max_cost: Money(37_960_000),
+            expected_profit: Money(2_040_000),
+        }),
+        Decision::Skipped {
+            opportunity: 8,
+            reason: SkipReason::InsufficientCash,
+        },
+        Decision::PlaceOrder(PlaceOrder {
+            id: coid,
+            market: m,
+            outcome: Outcome::Yes,
+            price: Price(4200),
+            qty: Qty(40_000_000),
+            tif: TimeInForce::ImmediateOrCancel,
+        }),
         Decision::CancelOrder { id: coid },
-        Decision::Halt { reason: HaltReason::KillSwitch },
-        Decision::ModeChange { from: Mode::Normal, to: Mode::Halted },
-        Decision::InputRejected { reason: InputError::UnknownMarket(MarketId(9)) },
+        Decision::Halt {
+            reason: HaltReason::KillSwitch,
+        },
+        Decision::ModeChange {
+            from: Mode::Normal,
+            to: Mode::Halted,
+        },
+        Decision::InputRejected {
+            reason: InputError::UnknownMarket(MarketId(9)),
+        },
     ];
     (events, decisions)
 }
@@ -65,26 +173,68 @@ pub fn random_event(rng: &mut Rng) -> Event {
     let market = MarketId(rng.below(50) as u32);
     let price = Price(rng.below(10_001) as u16);
     let qty = Qty(rng.range_i64(-1_000_000_000, 1_000_000_000));
-    let coid = ClientOrderId { opportunity: rng.next_u64(), leg: rng.below(4) as u8, attempt: rng.below(3) as u8 };
-    let text = |rng: &mut Rng| (0..rng.below(40)).map(|_| char::from(b' ' + rng.below(95) as u8)).collect::<String>();
+    let coid = ClientOrderId {
+        opportunity: rng.next_u64(),
+        leg: rng.below(4) as u8,
+        attempt: rng.below(3) as u8,
+    };
+    let text = |rng: &mut Rng| {
+        (0..rng.below(40))
+            .map(|_| char::from(b' ' + rng.below(95) as u8))
+            .collect::<String>()
+    };
     match rng.below(9) {
         0 => Event::BookDelta(BookDelta {
             market,
             venue_seq: rng.next_u64(),
-            side: if rng.chance(0.5) { BookSide::Bid } else { BookSide::Ask },
+            side: if rng.chance(0.5) {
+                BookSide::Bid
+            } else {
+                BookSide::Ask
+            },
             price,
-            change: if rng.chance(0.5) { LevelChange::Add(qty) } else { LevelChange::Set(qty) },
+            change: if rng.chance(0.5) {
+                LevelChange::Add(qty)
+            } else {
+                LevelChange::Set(qty)
+            },
         }),
         1 => Event::BookSnapshot(BookSnapshot {
             market,
             venue_seq: rng.next_u64(),
-            bids: (0..rng.below(20)).map(|i| Level { price: Price(i as u16 * 100), qty }).collect(),
-            asks: (0..rng.below(20)).map(|i| Level { price: Price(10_000 - i as u16 * 100), qty }).collect(),
+            bids: (0..rng.below(20))
+                .map(|i| Level {
+                    price: Price(i as u16 * 100),
+                    qty,
+                })
+                .collect(),
+            asks: (0..rng.below(20))
+                .map(|i| Level {
+                    price: Price(10_000 - i as u16 * 100),
+                    qty,
+                })
+                .collect(),
         }),
-        2 => Event::Trade(Trade { market, price, qty, taker_side: None }),
+        2 => Event::Trade(Trade {
+            market,
+            price,
+            qty,
+            taker_side: None,
+        }),
         3 => Event::Tick,
-        4 => Event::Fill(Fill { id: coid, market, outcome: Outcome::No, price, qty, fee: Money(rng.next_u64() as i64), maker: rng.chance(0.5) }),
-        5 => Event::OrderReject(OrderReject { id: coid, reason: text(rng) }),
+        4 => Event::Fill(Fill {
+            id: coid,
+            market,
+            outcome: Outcome::No,
+            price,
+            qty,
+            fee: Money(rng.next_u64() as i64),
+            maker: rng.chance(0.5),
+        }),
+        5 => Event::OrderReject(OrderReject {
+            id: coid,
+            reason: text(rng),
+        }),
         6 => Event::MarketDefined(MarketMeta {
             id: market,
             venue: Venue::Polymarket,
@@ -92,12 +242,23 @@ pub fn random_event(rng: &mut Rng) -> Event {
             title: text(rng),
             event_id: text(rng),
             series_id: text(rng),
-            close_ts: if rng.chance(0.5) { Some(rng.next_u64() as i64) } else { None },
+            close_ts: if rng.chance(0.5) {
+                Some(rng.next_u64() as i64)
+            } else {
+                None
+            },
             no_leg: NoLeg::Complement(MarketId(rng.below(9) as u32)),
-            fees: FeeModel::Polymarket { rate_ppm: rng.below(100_000) as u32, exponent: 1, taker_only: true },
+            fees: FeeModel::Polymarket {
+                rate_ppm: rng.below(100_000) as u32,
+                exponent: 1,
+                taker_only: true,
+            },
             tick: Price(10),
         }),
-        7 => Event::Balance(BalanceReport { venue: Venue::Kalshi, cash: Money(rng.next_u64() as i64) }),
+        7 => Event::Balance(BalanceReport {
+            venue: Venue::Kalshi,
+            cash: Money(rng.next_u64() as i64),
+        }),
         _ => Event::Operator(OperatorCommand::AckExposure { note: text(rng) }),
     }
 }

@@ -31,25 +31,46 @@ mod tests {
     use super::*;
 
     fn fee(p: &str, c: i64, mult_bp: u32, maker: bool) -> Money {
-        kalshi_fee(Price::from_decimal(p).unwrap(), Qty::contracts(c), mult_bp, maker).unwrap()
+        kalshi_fee(
+            Price::from_decimal(p).unwrap(),
+            Qty::contracts(c),
+            mult_bp,
+            maker,
+        )
+        .unwrap()
     }
 
     #[test]
     fn taker_fee_rounds_up_to_a_hundredth_of_a_cent() {
         // 0.07 · 100 · 0.5 · 0.5 = 1.75 exactly.
-        assert_eq!(fee("0.50", 100, 10_000, false), Money::from_decimal("1.75").unwrap());
+        assert_eq!(
+            fee("0.50", 100, 10_000, false),
+            Money::from_decimal("1.75").unwrap()
+        );
         // 0.07 · 84 · 0.49 · 0.51 = 1.469412 -> 1.4695.
-        assert_eq!(fee("0.49", 84, 10_000, false), Money::from_decimal("1.4695").unwrap());
+        assert_eq!(
+            fee("0.49", 84, 10_000, false),
+            Money::from_decimal("1.4695").unwrap()
+        );
         // 0.07 · 1 · 0.01 · 0.99 = 0.000693 -> 0.0007.
-        assert_eq!(fee("0.01", 1, 10_000, false), Money::from_decimal("0.0007").unwrap());
+        assert_eq!(
+            fee("0.01", 1, 10_000, false),
+            Money::from_decimal("0.0007").unwrap()
+        );
     }
 
     #[test]
     fn maker_rate_and_multiplier_scale_it() {
         // 0.0175 · 100 · 0.25 = 0.4375.
-        assert_eq!(fee("0.50", 100, 10_000, true), Money::from_decimal("0.4375").unwrap());
+        assert_eq!(
+            fee("0.50", 100, 10_000, true),
+            Money::from_decimal("0.4375").unwrap()
+        );
         // Half multiplier: 0.875.
-        assert_eq!(fee("0.50", 100, 5_000, false), Money::from_decimal("0.875").unwrap());
+        assert_eq!(
+            fee("0.50", 100, 5_000, false),
+            Money::from_decimal("0.875").unwrap()
+        );
         assert_eq!(fee("0.50", 100, 0, false), Money::ZERO);
     }
 
@@ -57,6 +78,9 @@ mod tests {
     fn no_fee_at_the_price_bounds_and_none_on_overflow() {
         assert_eq!(fee("1", 10, 10_000, false), Money::ZERO);
         assert_eq!(fee("0", 10, 10_000, false), Money::ZERO);
-        assert_eq!(kalshi_fee(Price(5000), Qty(i64::MAX), u32::MAX, false), None);
+        assert_eq!(
+            kalshi_fee(Price(5000), Qty(i64::MAX), u32::MAX, false),
+            None
+        );
     }
 }

@@ -14,7 +14,11 @@ use crate::event::FeeModel;
 pub fn fee(model: FeeModel, price: Price, qty: Qty, maker: bool) -> Option<Money> {
     match model {
         FeeModel::Kalshi { multiplier_bp } => kalshi_fee(price, qty, multiplier_bp, maker),
-        FeeModel::Polymarket { rate_ppm, exponent, taker_only } => {
+        FeeModel::Polymarket {
+            rate_ppm,
+            exponent,
+            taker_only,
+        } => {
             if maker && taker_only {
                 Some(Money::ZERO)
             } else {

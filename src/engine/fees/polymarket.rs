@@ -17,7 +17,9 @@ pub fn polymarket_fee(price: Price, qty: Qty, rate_ppm: u32, exponent: u8) -> Op
         denom = denom.checked_mul(100_000_000)?;
     }
     let units = div_ceil_i128(n, denom);
-    i64::try_from(units.checked_mul(ROUNDING_MICROS)?).ok().map(Money)
+    i64::try_from(units.checked_mul(ROUNDING_MICROS)?)
+        .ok()
+        .map(Money)
 }
 
 #[cfg(test)]
@@ -42,7 +44,13 @@ mod tests {
 
     #[test]
     fn zero_rate_is_free_and_overflow_is_none() {
-        assert_eq!(polymarket_fee(Price(5000), Qty::contracts(100), 0, 1), Some(Money::ZERO));
-        assert_eq!(polymarket_fee(Price(5000), Qty(i64::MAX), u32::MAX, 9), None);
+        assert_eq!(
+            polymarket_fee(Price(5000), Qty::contracts(100), 0, 1),
+            Some(Money::ZERO)
+        );
+        assert_eq!(
+            polymarket_fee(Price(5000), Qty(i64::MAX), u32::MAX, 9),
+            None
+        );
     }
 }

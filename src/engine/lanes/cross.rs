@@ -17,10 +17,17 @@ pub fn evaluate(markets: &Markets, pair: u32) -> Option<Candidate> {
     ];
     let mut best: Option<Candidate> = None;
     for (a_out, b_out) in directions {
-        let (Some(la), Some(lb)) = (buy_quote(markets, rule.a, a_out), buy_quote(markets, rule.b, b_out)) else {
+        let (Some(la), Some(lb)) = (
+            buy_quote(markets, rule.a, a_out),
+            buy_quote(markets, rule.b, b_out),
+        ) else {
             continue;
         };
-        let c = Candidate { lane: Lane::CrossVenue, legs: [la, lb], pair: Some(pair) };
+        let c = Candidate {
+            lane: Lane::CrossVenue,
+            legs: [la, lb],
+            pair: Some(pair),
+        };
         if c.gross_edge() > 0 && best.is_none_or(|b| c.gross_edge() > b.gross_edge()) {
             best = Some(c);
         }

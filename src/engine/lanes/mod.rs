@@ -32,12 +32,22 @@ pub fn buy_quote(markets: &Markets, market: MarketId, outcome: Outcome) -> Optio
     match (outcome, m.meta.no_leg) {
         (Outcome::Yes, _) => {
             let ask = m.book.best_ask()?;
-            Some(Leg { market, outcome: Outcome::Yes, price: ask.price, depth: ask.qty })
+            Some(Leg {
+                market,
+                outcome: Outcome::Yes,
+                price: ask.price,
+                depth: ask.qty,
+            })
         }
         (Outcome::No, NoLeg::SameBook) => {
             // Buying NO at 1 − p takes the YES bid at p.
             let bid = m.book.best_bid()?;
-            Some(Leg { market, outcome: Outcome::No, price: bid.price.complement(), depth: bid.qty })
+            Some(Leg {
+                market,
+                outcome: Outcome::No,
+                price: bid.price.complement(),
+                depth: bid.qty,
+            })
         }
         (Outcome::No, NoLeg::Complement(c)) => buy_quote(markets, c, Outcome::Yes),
         (Outcome::No, NoLeg::Unknown) => None,
