@@ -200,6 +200,12 @@ fn print_paper(s: &paper::PaperSummary) {
         "  cash: kalshi ${}, polymarket ${}; open positions {}; mode {:?}",
         s.cash.kalshi, s.cash.polymarket, s.open_positions, s.mode
     );
+    if s.rejected_inputs + s.unusable_books > 0 {
+        println!(
+            "  inputs rejected {}, updates on crossed/suspect books {}",
+            s.rejected_inputs, s.unusable_books
+        );
+    }
     if s.unresolved_pairs > 0 {
         println!(
             "  {} mapped pairs never appeared in the journal",

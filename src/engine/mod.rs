@@ -36,6 +36,9 @@ pub struct Stats {
     pub intents: u64,
     /// Edges seen again unchanged, or on markets with an order in flight.
     pub repeats: u64,
+    /// Book updates that left a crossed book or arrived while the venue's feed was
+    /// suspect (gap, disconnect): the market is not traded until a clean book.
+    pub unusable_books: u64,
     pub rejected_inputs: u64,
 }
 
@@ -257,6 +260,10 @@ impl Reducer {
 
     /// Runs the lanes that a book change of `market` can affect.
     fn evaluate(&mut self, market: MarketId, out: &mut Vec<Decision>) {
+        let m = &self.markets.list[market.index()];
+        if m.suspect || m.book.is_crossed() {
+            self.stats.unusable_books += 1;
+        }
         if self.config.intra_venue
             && let Some(key) = lanes::intra::canonical(&self.markets, market)
         {

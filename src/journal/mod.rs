@@ -12,7 +12,9 @@ pub use format::{
     FORMAT_VERSION, FRAME_HEADER_LEN, MAX_PAYLOAD_LEN, RecordKind, SEGMENT_HEADER_LEN,
     SEGMENT_MAGIC, segment_file_name,
 };
-pub use reader::{Journal, ReadSummary, Record, RecordBody, RecordRef, TornTail};
+pub use reader::{
+    Journal, ReadSummary, Record, RecordBody, RecordRef, TornTail, verify_segment_bytes,
+};
 pub use writer::{JournalWriter, SyncMode, WriterOptions, WriterStats};
 
 use std::path::PathBuf;
@@ -47,4 +49,14 @@ pub enum JournalError {
     },
     #[error("journal: cannot encode record: {0}")]
     Encode(String),
+}
+
+/// The header of a fresh first segment whose first record is `first_seq` (for tools and
+/// fuzzing that build segments in memory).
+pub fn valid_segment_header(first_seq: u64) -> [u8; SEGMENT_HEADER_LEN] {
+    format::encode_segment_header(&format::SegmentHeader {
+        version: FORMAT_VERSION,
+        index: 0,
+        first_seq,
+    })
 }

@@ -193,6 +193,25 @@ impl Journal {
     }
 }
 
+/// Verifies one segment's bytes as if it were the last segment of a journal and
+/// decodes every payload; returns the number of good records and any torn tail. For
+/// fuzzing and tools: it never panics on any input.
+pub fn verify_segment_bytes(bytes: &[u8]) -> Result<(u64, Option<TornTail>), JournalError> {
+    let mut summary = ReadSummary::default();
+    let mut next_seq = None;
+    let path = Path::new("<bytes>");
+    let torn = scan_segment(
+        path,
+        0,
+        bytes,
+        true,
+        &mut next_seq,
+        &mut summary,
+        &mut |r: RecordRef<'_>| r.to_owned().map(|_| ()),
+    )?;
+    Ok((summary.records, torn))
+}
+
 fn scan_segment<E: From<JournalError>>(
     path: &Path,
     position: usize,

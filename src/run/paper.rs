@@ -41,6 +41,10 @@ pub struct PaperSummary {
     pub open_positions: usize,
     pub mode: Mode,
     pub unresolved_pairs: usize,
+    /// Inputs the reducer refused (journaled as `InputRejected`).
+    pub rejected_inputs: u64,
+    /// Book updates on crossed or suspect books, not traded.
+    pub unusable_books: u64,
     pub state_hash: String,
 }
 
@@ -155,6 +159,8 @@ impl PaperRun {
             open_positions: pf.positions.values().filter(|p| p.qty.0 != 0).count(),
             mode: r.mode(),
             unresolved_pairs,
+            rejected_inputs: stats.rejected_inputs,
+            unusable_books: stats.unusable_books,
             state_hash: format!("{:016x}", r.state_hash()),
         };
         self.core.writer.finish()?;

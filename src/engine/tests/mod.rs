@@ -585,6 +585,11 @@ fn stale_venue_sequence_numbers_are_refused() {
 fn crossed_or_suspect_books_are_not_traded() {
     let (mut r, _) = setup(EngineConfig::default(), false);
     run(&mut r, book(PY, &[lvl("0.50", 10)], &[lvl("0.45", 10)])); // crossed
+    assert_eq!(
+        r.stats().unusable_books,
+        1,
+        "a crossed book is a counted skip"
+    );
     assert!(run(&mut r, book(PN, &[], &[lvl("0.50", 10)])).is_empty());
     run(
         &mut r,
