@@ -10,3 +10,4 @@ pub mod core;
 pub mod engine;
 pub mod event;
 pub mod journal;
+pub mod venues;
