@@ -329,7 +329,7 @@ fn kalshi_sequence_gap_writes_a_feed_gap_before_the_delta() {
         delta(6, FED, "0.5600", "-20.00", "no"),
     ];
     let (s, evs) = import(Venue::Kalshi, &lines);
-    let want_tail = vec![
+    let want_tail = [
         gap(Venue::Kalshi),
         Event::BookDelta(BookDelta {
             market: MarketId(0),

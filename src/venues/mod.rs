@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default)]
 pub struct MarketInterner {
     metas: Vec<MarketMeta>,
-    index: BTreeMap<(Venue, String), MarketId>,
+    /// Per venue (`Venue::index`): venue id -> market id.
+    by_venue: [BTreeMap<String, MarketId>; Venue::ALL.len()],
 }
 
 /// A `MarketMeta` that cannot be the next definition of the journal being continued.
@@ -70,8 +71,7 @@ impl MarketInterner {
     pub fn observe(&mut self, meta: MarketMeta) -> Result<(), InternerError> {
         let expected = self.next_id();
         if meta.id == expected {
-            let key = (meta.venue, meta.venue_id.clone());
-            if let Some(&existing) = self.index.get(&key) {
+            if let Some(existing) = self.get(meta.venue, &meta.venue_id) {
                 return Err(InternerError::Duplicate {
                     venue: meta.venue,
                     venue_id: meta.venue_id,
@@ -79,7 +79,7 @@ impl MarketInterner {
                     got: meta.id,
                 });
             }
-            self.index.insert(key, meta.id);
+            self.by_venue[meta.venue.index()].insert(meta.venue_id.clone(), meta.id);
             self.metas.push(meta);
             return Ok(());
         }
@@ -104,8 +104,7 @@ impl MarketInterner {
 
     /// The id of a known market.
     pub fn get(&self, venue: Venue, venue_id: &str) -> Option<MarketId> {
-        // BTreeMap<(Venue, String), _> cannot be queried with a borrowed &str key pair.
-        self.index.get(&(venue, venue_id.to_string())).copied()
+        self.by_venue[venue.index()].get(venue_id).copied()
     }
 
     pub fn meta(&self, id: MarketId) -> Option<&MarketMeta> {
@@ -148,7 +147,7 @@ impl MarketInterner {
         meta.id = id;
         meta.venue = venue;
         meta.venue_id = venue_id.to_string();
-        self.index.insert((venue, meta.venue_id.clone()), id);
+        self.by_venue[venue.index()].insert(meta.venue_id.clone(), id);
         self.metas.push(meta.clone());
         out.push(Event::MarketDefined(meta));
         id
