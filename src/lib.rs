@@ -13,3 +13,4 @@ pub mod journal;
 pub mod mapping;
 pub mod run;
 pub mod sim;
+pub mod venues;
