@@ -4,12 +4,13 @@
 //! Exit codes: 0 success; 1 an error (bad input, config, journal, I/O); 2 usage error;
 //! 3 `replay` found decisions that differ from the journal.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use arb::config::EngineConfig;
 use arb::core::{Money, Venue};
-use arb::journal::SyncMode;
+use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
 use arb::run::{inspect, paper, replay};
 use arb::sim::Scenario;
+use arb::venues::{MarketInterner, import};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -55,6 +56,24 @@ enum Command {
         /// so by default the journal is written through the OS cache only).
         #[arg(long)]
         fsync: bool,
+        /// Print the summary as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn recorded venue WebSocket frames (JSON Lines: the bare message, or
+    /// {"recv_ms": ms, "frame": message}) into a journal of market-data events.
+    Import {
+        /// kalshi or polymarket.
+        #[arg(long)]
+        venue: Venue,
+        /// The recording (JSON Lines).
+        file: PathBuf,
+        /// Journal directory to write.
+        #[arg(long)]
+        journal: PathBuf,
+        /// Continue an existing journal (market ids carry on) instead of refusing it.
+        #[arg(long)]
+        append: bool,
         /// Print the summary as one JSON object.
         #[arg(long)]
         json: bool,
@@ -119,6 +138,56 @@ pub fn run(cli: Cli) -> Result<i32> {
                 println!("{}", serde_json::to_string(&summary)?);
             } else {
                 print_paper(&summary);
+            }
+            Ok(0)
+        }
+        Command::Import {
+            venue,
+            file,
+            journal,
+            append,
+            json,
+        } => {
+            let opts = WriterOptions {
+                sync: SyncMode::Fsync,
+                ..WriterOptions::default()
+            };
+            let (mut writer, mut interner) = if append {
+                let interner = match Journal::open(&journal) {
+                    Ok(j) => MarketInterner::from_journal(&j)?,
+                    Err(_) => MarketInterner::new(),
+                };
+                (JournalWriter::open(&journal, opts)?, interner)
+            } else {
+                (
+                    JournalWriter::create(&journal, opts)?,
+                    MarketInterner::new(),
+                )
+            };
+            let summary = import::import_file(venue, &file, &mut writer, &mut interner)?;
+            writer.finish()?;
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                println!(
+                    "imported {} ({} lines, {} messages) -> {}: {} events, {} markets, {} skipped",
+                    file.display(),
+                    summary.lines,
+                    summary.messages,
+                    journal.display(),
+                    summary.events_written,
+                    summary.markets_defined,
+                    summary.skipped
+                );
+                for (reason, n) in &summary.skips {
+                    println!("  skipped {n} x {reason}");
+                }
+                for (warning, n) in &summary.warnings {
+                    println!("  warning {n} x {warning}");
+                }
+                for e in &summary.errors {
+                    println!("  {e}");
+                }
             }
             Ok(0)
         }
@@ -214,12 +283,4 @@ fn print_paper(s: &paper::PaperSummary) {
     }
     println!("  state hash {}", s.state_hash);
     println!("replay it: arb replay {}", s.journal.display());
-}
-
-#[allow(dead_code)]
-fn venue_arg(s: &str) -> Result<Venue> {
-    match s.parse::<Venue>() {
-        Ok(v) => Ok(v),
-        Err(e) => bail!(e),
-    }
 }
