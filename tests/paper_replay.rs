@@ -147,6 +147,34 @@ fn rewrite_with(
     w.finish().unwrap();
 }
 
+/// Copies a journal, appending after some records an extra decision.
+fn rewrite_with_extra(
+    src: &Path,
+    dst: &Path,
+    mut extra: impl FnMut(&RecordBody) -> Option<Decision>,
+) {
+    let (records, _) = Journal::open(src).unwrap().read_all().unwrap();
+    let mut w = JournalWriter::create(
+        dst,
+        WriterOptions {
+            sync: SyncMode::OsBuffered,
+            ..WriterOptions::default()
+        },
+    )
+    .unwrap();
+    for rec in records {
+        let add = extra(&rec.body);
+        match rec.body {
+            RecordBody::Event(e) => w.append_event(rec.ts, &e).unwrap(),
+            RecordBody::Decision(d) => w.append_decision(rec.ts, &d).unwrap(),
+        };
+        if let Some(d) = add {
+            w.append_decision(rec.ts, &d).unwrap();
+        }
+    }
+    w.finish().unwrap();
+}
+
 fn arb() -> Command {
     Command::new(env!("CARGO_BIN_EXE_arb"))
 }
@@ -203,6 +231,32 @@ fn a_divergent_decision_is_named_with_its_seq_and_both_values() {
             .unwrap()
             .get("Intent")
             .is_some()
+    );
+
+    // Regression: more recorded decisions than computed ones (a forged extra decision)
+    // once sliced past the end of the computed list and panicked.
+    let extra = tempfile::tempdir().unwrap();
+    let mut forged = false;
+    rewrite_with_extra(dir.path(), extra.path(), |body| {
+        if !forged && matches!(body, RecordBody::Decision(Decision::PlaceOrder(_))) {
+            forged = true;
+            let id = arb::core::ClientOrderId {
+                opportunity: 1,
+                leg: 0,
+                attempt: 0,
+            };
+            return Some(Decision::CancelOrder { id });
+        }
+        None
+    });
+    let (rep, _) = replay::replay(extra.path()).unwrap();
+    assert!(
+        rep.first_mismatches
+            .iter()
+            .any(|m| m.computed.is_none()
+                && m.recorded.as_ref().unwrap().get("CancelOrder").is_some()),
+        "{:?}",
+        rep.first_mismatches
     );
 }
 

@@ -39,6 +39,15 @@ fn json(d: &Decision) -> serde_json::Value {
     serde_json::to_value(d).unwrap_or(serde_json::Value::Null)
 }
 
+/// A computed decision with no recorded counterpart, named by its event's seq.
+fn unrecorded(event_seq: u64, d: &Decision) -> Mismatch {
+    Mismatch {
+        seq: event_seq,
+        recorded: None,
+        computed: Some(json(d)),
+    }
+}
+
 /// Replays a journal directory. Journal errors (corruption) stop it; mismatches are
 /// counted and the first few reported.
 pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
@@ -60,15 +69,10 @@ pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
     let summary = journal.scan(|rec| -> Result<(), JournalError> {
         match rec.kind {
             RecordKind::Event => {
-                for d in &computed[next..] {
-                    note(
-                        Mismatch {
-                            seq: event_seq,
-                            recorded: None,
-                            computed: Some(json(d)),
-                        },
-                        &mut mismatches,
-                    );
+                // Computed decisions the journal did not record (more recorded than
+                // computed is caught decision by decision below).
+                for d in computed.get(next..).unwrap_or(&[]) {
+                    note(unrecorded(event_seq, d), &mut mismatches);
                 }
                 let ev = rec.event()?;
                 computed.clear();
@@ -96,20 +100,13 @@ pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
         }
         Ok(())
     })?;
-    let unrecorded = computed.get(next..).unwrap_or(&[]);
+    let unrecorded_tail = computed.get(next..).unwrap_or(&[]);
     let mut torn_tail_decisions = 0;
     if summary.torn_tail.is_some() {
-        torn_tail_decisions = unrecorded.len() as u64;
+        torn_tail_decisions = unrecorded_tail.len() as u64;
     } else {
-        for d in unrecorded {
-            note(
-                Mismatch {
-                    seq: event_seq,
-                    recorded: None,
-                    computed: Some(json(d)),
-                },
-                &mut mismatches,
-            );
+        for d in unrecorded_tail {
+            note(unrecorded(event_seq, d), &mut mismatches);
         }
     }
     let summary = ReplaySummary {
