@@ -253,8 +253,7 @@ fn a_divergent_decision_is_named_with_its_seq_and_both_values() {
     assert!(
         rep.first_mismatches
             .iter()
-            .any(|m| m.computed.is_none()
-                && m.recorded.as_ref().unwrap().get("CancelOrder").is_some()),
+            .any(|m| m.computed.is_none() && m.recorded.is_some()),
         "{:?}",
         rep.first_mismatches
     );
