@@ -2,6 +2,7 @@
 //! fills come only from displayed depth, and everything it does is a function of the
 //! scenario and its seed.
 
+pub mod exchange;
 pub mod scenario;
 pub mod venue;
 

@@ -201,13 +201,6 @@ fn cross_venue_takes_the_cheaper_direction_with_both_fees() {
     );
 }
 
-impl std::ops::Sub for Money {
-    type Output = Money;
-    fn sub(self, o: Money) -> Money {
-        Money(self.0 - o.0)
-    }
-}
-
 #[test]
 fn kalshi_no_is_bought_on_the_same_ticker() {
     let (mut r, _) = setup(EngineConfig::default(), false);
