@@ -1,5 +1,8 @@
-//! Venue credentials: the redacted `Secret` type, loading a secret from a file or an
-//! environment variable with safety checks, and the error types of venue authentication.
+//! Venue credentials: the redacted `Secret`, loading from file/env, and auth error types.
+//!
+//! `Secret` never prints its value; `CredentialSource` reads a secret from a file or an
+//! environment variable with the checks below; `CredentialError` and `AuthError` are the
+//! typed errors of loading, signing and verifying.
 //!
 //! Nothing here ever formats a secret's bytes: `Secret` prints `<redacted>`, and every
 //! error names where a credential came from (file path or variable name) and what is
@@ -245,6 +248,35 @@ impl AuthError {
     }
 }
 
+/// Parses a request timestamp header (decimal digits only) and checks it is within
+/// `window` of `now`, either way. Units are the caller's: milliseconds for
+/// `KALSHI-ACCESS-TIMESTAMP`, seconds for Polymarket's `POLY_TIMESTAMP`. Returns the
+/// timestamp. (Signature checks do not look at the clock; a simulator calls this.)
+pub fn check_timestamp(ts: &str, now: i64, window: i64) -> Result<i64, AuthError> {
+    let parsed = if !ts.is_empty() && ts.len() <= 19 && ts.bytes().all(|b| b.is_ascii_digit()) {
+        ts.parse::<i64>().ok()
+    } else {
+        None
+    };
+    let Some(value) = parsed else {
+        return Err(AuthError::bad_input(
+            "timestamp",
+            format!(
+                "{:?} is not a decimal timestamp",
+                ts.chars().take(80).collect::<String>()
+            ),
+        ));
+    };
+    let skew = value.abs_diff(now);
+    if skew > window.unsigned_abs() {
+        return Err(AuthError::bad_input(
+            "timestamp",
+            format!("{value} is {skew} from now ({now}), outside the window of {window}"),
+        ));
+    }
+    Ok(value)
+}
+
 impl CredentialSource {
     /// Reads the credential (checked as the module docs say), trims surrounding
     /// whitespace, and refuses an empty value. No parsing: see [`CredentialSource::load_with`].
@@ -392,6 +424,17 @@ mod tests {
         let e: CredentialSource = serde_json::from_str(r#"{"env":"ARB_KEY"}"#).unwrap();
         assert_eq!(e, CredentialSource::Env("ARB_KEY".into()));
         assert_eq!(e.to_string(), "environment variable ARB_KEY");
+    }
+
+    #[test]
+    fn timestamps_are_checked_for_freshness() {
+        assert_eq!(check_timestamp("1000", 1500, 500), Ok(1000));
+        assert_eq!(check_timestamp("2000", 1500, 500), Ok(2000));
+        assert!(check_timestamp("999", 1500, 500).is_err());
+        assert!(check_timestamp("+1000", 1500, 500).is_err());
+        assert!(check_timestamp("-1", 1500, 5000).is_err());
+        assert!(check_timestamp("x", 1500, 500).is_err());
+        assert!(check_timestamp("99999999999999999999", 1500, 500).is_err());
     }
 
     #[test]

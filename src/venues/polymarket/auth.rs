@@ -1,5 +1,4 @@
-//! Polymarket CLOB authentication: L2 HMAC request headers, L1 `ClobAuth` headers, and
-//! EIP-712 signing of CLOB V2 orders, with the verifiers a simulator needs.
+//! Polymarket CLOB auth: L2 HMAC headers, L1 `ClobAuth` headers, V2 order signing, verifiers.
 //!
 //! Taken from Polymarket's official clients (`Polymarket/clob-client-v2`,
 //! `Polymarket/py-clob-client-v2`, `Polymarket/rs-clob-client-v2`):
@@ -67,7 +66,8 @@ pub const CLOB_AUTH_TYPE: &str =
 /// The fixed text every L1 signature attests.
 pub const CLOB_AUTH_MESSAGE: &str = "This message attests that I control the given wallet";
 
-/// 40 hex digits to 20 bytes at compile time.
+/// 40 hex digits to 20 bytes. Only called in `const` items, so a bad literal is a
+/// compile error, never a run-time panic.
 const fn hex_literal(digits: &[u8; 40]) -> [u8; 20] {
     const fn nibble(c: u8) -> u8 {
         match c {

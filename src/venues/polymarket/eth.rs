@@ -1,5 +1,7 @@
-//! Ethereum primitives Polymarket signing needs: keccak-256, addresses (EIP-55), 256-bit
-//! integers, EIP-712 struct hashing, and secp256k1 keys with recoverable signatures.
+//! Ethereum primitives for Polymarket signing: keccak, addresses, U256, EIP-712, secp256k1.
+//!
+//! Keccak-256, addresses (EIP-55 checksums), 256-bit integers, EIP-712 struct hashing,
+//! and secp256k1 keys with recoverable signatures.
 //!
 //! Only what the CLOB's typed data uses: struct fields of static ABI types (`uint*`,
 //! `address`, `bytes32`) and `string` (hashed), domains with or without a verifying
