@@ -657,7 +657,8 @@ mod tests {
 
     /// The published L2 vector: Polymarket/clob-client-v2 `tests/signing/hmac.test.ts`
     /// (commit e4bdef890c10322bd059b42314a634beed6d4ac4); the same values are in
-    /// Polymarket/py-clob-client-v2 `tests/signing/test_hmac.py`.
+    /// Polymarket/py-clob-client-v2 `tests/signing/test_hmac.py` (commit
+    /// 3a1d78743554bf957efbe1c2f6aad9261c277d67). An empty body signs as no body, as there.
     #[test]
     fn hmac_matches_the_official_vector() {
         let secret = Secret::new("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
@@ -670,6 +671,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sig, "ZwAdJKvoYRlEKDkNMwd5BuwNNtg93kNaR_oU2HrfVvc=");
+        assert_eq!(
+            l2_signature(&secret, 1_000_000, "test-sign", "/orders", Some("")).unwrap(),
+            l2_signature(&secret, 1_000_000, "test-sign", "/orders", None).unwrap()
+        );
     }
 
     #[test]
