@@ -7,6 +7,7 @@
 //! touch any state, so a message that fails leaves no trace (no market id is assigned
 //! without its `MarketDefined` being returned).
 
+pub mod credentials;
 pub mod import;
 pub mod kalshi;
 pub mod polymarket;

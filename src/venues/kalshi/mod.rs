@@ -1,5 +1,7 @@
-//! Kalshi: WebSocket market-data wire types and their mapping to events.
+//! Kalshi: WebSocket market-data wire types and their mapping to events, and request
+//! signing.
 
+pub mod auth;
 pub mod mapping;
 pub mod wire;
 

@@ -1,5 +1,8 @@
-//! Polymarket: CLOB market-channel wire types and their mapping to events.
+//! Polymarket: CLOB market-channel wire types and their mapping to events, and CLOB
+//! authentication (L1/L2 headers, EIP-712 order signing).
 
+pub mod auth;
+pub mod eth;
 pub mod mapping;
 pub mod wire;
 
