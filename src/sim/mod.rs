@@ -4,6 +4,7 @@
 
 pub mod exchange;
 pub mod scenario;
+pub mod server;
 pub mod venue;
 
 pub use scenario::{Scenario, ScenarioError};

@@ -195,6 +195,8 @@ pub struct Exchange {
     /// Published changes since the feeds last drained them.
     pub outbox: Vec<ExchangeEvent>,
     pub now_ns: i64,
+    /// Counts published batches of `outbox` (see the simulator server's feed).
+    pub version: u64,
     next_order: OrderId,
     next_trade: u64,
 }

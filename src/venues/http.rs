@@ -1,0 +1,111 @@
+//! What every venue's REST client shares: the HTTP client (rustls with the ring
+//! provider), and a typed error that classifies failures the way callers act on them
+//! (auth, rate limit with `Retry-After`, server error, venue refusal, transport).
+
+use std::time::Duration;
+
+/// A failed venue request. Messages name the endpoint, never a credential.
+#[derive(Debug, thiserror::Error)]
+pub enum VenueError {
+    #[error("{endpoint}: authentication refused (HTTP {status}): {message}")]
+    Auth {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{endpoint}: rate limited (HTTP 429), retry after {retry_after:?}")]
+    RateLimited {
+        endpoint: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("{endpoint}: venue error HTTP {status}: {message}")]
+    Server {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    /// The venue understood and refused (4xx other than auth and rate limits).
+    #[error("{endpoint}: refused (HTTP {status}, {code}): {message}")]
+    Rejected {
+        endpoint: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("{endpoint}: not found")]
+    NotFound { endpoint: String },
+    #[error("{endpoint}: transport: {message}")]
+    Transport { endpoint: String, message: String },
+    #[error("{endpoint}: unexpected response body: {message}")]
+    Decode { endpoint: String, message: String },
+    #[error("{endpoint}: cannot sign request: {message}")]
+    Signing { endpoint: String, message: String },
+}
+
+impl VenueError {
+    /// Worth retrying later (rate limits, server errors, transport failures).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            VenueError::RateLimited { .. }
+                | VenueError::Server { .. }
+                | VenueError::Transport { .. }
+        )
+    }
+}
+
+/// Builds the HTTP client every venue adapter uses. The first call installs rustls's
+/// ring provider as the process default.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, VenueError> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| VenueError::Transport {
+            endpoint: "client".into(),
+            message: e.to_string(),
+        })
+}
+
+/// Parses `Retry-After` (seconds; HTTP dates are not used by these venues).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    v.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// The path part of a URL (what Kalshi signs), without scheme, host or query.
+pub fn url_path(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
+    path.split('?').next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_path_drops_scheme_host_and_query() {
+        assert_eq!(
+            url_path("https://api.elections.kalshi.com/trade-api/v2/portfolio/orders?limit=5"),
+            "/trade-api/v2/portfolio/orders"
+        );
+        assert_eq!(url_path("http://127.0.0.1:9/x"), "/x");
+        assert_eq!(url_path("http://127.0.0.1:9"), "/");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "2".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+}

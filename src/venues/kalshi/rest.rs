@@ -1,0 +1,211 @@
+//! Kalshi Trade API v2 REST client: markets, events, series, order books, and the
+//! signed portfolio endpoints (balance, positions, orders, fills).
+
+use super::auth::KalshiSigner;
+use super::rest_wire as w;
+use crate::venues::http::{VenueError, retry_after, url_path};
+use reqwest::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A Kalshi REST client. `base` is the API root, e.g.
+/// `https://api.elections.kalshi.com/trade-api/v2` or a simulator's.
+#[derive(Clone, Debug)]
+pub struct KalshiRest {
+    http: reqwest::Client,
+    base: String,
+    signer: Option<KalshiSigner>,
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl KalshiRest {
+    pub fn new(
+        http: reqwest::Client,
+        base: impl Into<String>,
+        signer: Option<KalshiSigner>,
+    ) -> KalshiRest {
+        KalshiRest {
+            http,
+            base: base.into().trim_end_matches('/').to_string(),
+            signer,
+        }
+    }
+
+    async fn call<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        signed: bool,
+    ) -> Result<T, VenueError> {
+        let endpoint = format!("{method} {path}");
+        let url = format!("{}{}", self.base, path);
+        let mut req = self.http.request(method.clone(), &url).query(query);
+        if signed {
+            let signer = self.signer.as_ref().ok_or_else(|| VenueError::Signing {
+                endpoint: endpoint.clone(),
+                message: "no API key configured".into(),
+            })?;
+            let headers = signer
+                .headers(now_ms(), method.as_str(), url_path(&url))
+                .map_err(|e| VenueError::Signing {
+                    endpoint: endpoint.clone(),
+                    message: e.to_string(),
+                })?;
+            for (name, value) in headers {
+                req = req.header(name, value);
+            }
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req.send().await.map_err(|e| VenueError::Transport {
+            endpoint: endpoint.clone(),
+            message: e.without_url().to_string(),
+        })?;
+        let status = resp.status().as_u16();
+        let retry = retry_after(resp.headers());
+        let bytes = resp.bytes().await.map_err(|e| VenueError::Transport {
+            endpoint: endpoint.clone(),
+            message: e.without_url().to_string(),
+        })?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&bytes).map_err(|e| VenueError::Decode {
+                endpoint,
+                message: e.to_string(),
+            });
+        }
+        let (code, message) = match serde_json::from_slice::<w::ApiError>(&bytes) {
+            Ok(e) => (e.error.code, e.error.message),
+            Err(_) => (
+                String::new(),
+                String::from_utf8_lossy(&bytes).chars().take(200).collect(),
+            ),
+        };
+        Err(match status {
+            401 | 403 => VenueError::Auth {
+                endpoint,
+                status,
+                message,
+            },
+            404 => VenueError::NotFound { endpoint },
+            429 => VenueError::RateLimited {
+                endpoint,
+                retry_after: retry,
+            },
+            500..=599 => VenueError::Server {
+                endpoint,
+                status,
+                message,
+            },
+            _ => VenueError::Rejected {
+                endpoint,
+                status,
+                code,
+                message,
+            },
+        })
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        signed: bool,
+    ) -> Result<T, VenueError> {
+        self.call::<(), T>(Method::GET, path, query, None, signed)
+            .await
+    }
+
+    pub async fn markets(
+        &self,
+        query: &[(&str, String)],
+    ) -> Result<w::MarketsResponse, VenueError> {
+        self.get("/markets", query, false).await
+    }
+
+    pub async fn market(&self, ticker: &str) -> Result<w::Market, VenueError> {
+        self.get::<w::MarketResponse>(&format!("/markets/{ticker}"), &[], false)
+            .await
+            .map(|r| r.market)
+    }
+
+    pub async fn orderbook(&self, ticker: &str) -> Result<w::OrderbookFp, VenueError> {
+        self.get::<w::OrderbookResponse>(&format!("/markets/{ticker}/orderbook"), &[], false)
+            .await
+            .map(|r| r.orderbook_fp)
+    }
+
+    pub async fn event(&self, event_ticker: &str) -> Result<w::EventResponse, VenueError> {
+        self.get(&format!("/events/{event_ticker}"), &[], false)
+            .await
+    }
+
+    pub async fn series(&self, series_ticker: &str) -> Result<w::Series, VenueError> {
+        self.get::<w::SeriesResponse>(&format!("/series/{series_ticker}"), &[], false)
+            .await
+            .map(|r| r.series)
+    }
+
+    pub async fn balance(&self) -> Result<w::BalanceResponse, VenueError> {
+        self.get("/portfolio/balance", &[], true).await
+    }
+
+    pub async fn positions(&self) -> Result<w::PositionsResponse, VenueError> {
+        self.get("/portfolio/positions", &[], true).await
+    }
+
+    pub async fn create_order(
+        &self,
+        order: &w::CreateOrderRequest,
+    ) -> Result<w::Order, VenueError> {
+        self.call::<_, w::OrderResponse>(Method::POST, "/portfolio/orders", &[], Some(order), true)
+            .await
+            .map(|r| r.order)
+    }
+
+    pub async fn order(&self, order_id: &str) -> Result<w::Order, VenueError> {
+        self.get::<w::OrderResponse>(&format!("/portfolio/orders/{order_id}"), &[], true)
+            .await
+            .map(|r| r.order)
+    }
+
+    pub async fn orders(&self, query: &[(&str, String)]) -> Result<w::OrdersResponse, VenueError> {
+        self.get("/portfolio/orders", query, true).await
+    }
+
+    pub async fn cancel_order(&self, order_id: &str) -> Result<w::CancelOrderResponse, VenueError> {
+        self.call::<(), _>(
+            Method::DELETE,
+            &format!("/portfolio/orders/{order_id}"),
+            &[],
+            None,
+            true,
+        )
+        .await
+    }
+
+    pub async fn batch_create_orders(
+        &self,
+        orders: &w::BatchCreateOrdersRequest,
+    ) -> Result<w::BatchCreateOrdersResponse, VenueError> {
+        self.call(
+            Method::POST,
+            "/portfolio/orders/batched",
+            &[],
+            Some(orders),
+            true,
+        )
+        .await
+    }
+
+    pub async fn fills(&self, query: &[(&str, String)]) -> Result<w::FillsResponse, VenueError> {
+        self.get("/portfolio/fills", query, true).await
+    }
+}
