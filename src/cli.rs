@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use arb::config::EngineConfig;
 use arb::core::{Money, Venue};
 use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
-use arb::run::{inspect, paper, replay};
+use arb::run::{inspect, live, paper, replay};
 use arb::sim::Scenario;
 use arb::venues::{MarketInterner, import};
 use clap::{Parser, Subcommand};
@@ -77,6 +77,39 @@ enum Command {
         /// Print the summary as one JSON object.
         #[arg(long)]
         json: bool,
+    },
+    /// Trade live: venue adapters -> journal -> reducer -> executor. With no venue
+    /// configured, against the embedded loopback simulator.
+    Live {
+        /// Live configuration (TOML). Default: the embedded simulator and scenario.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Journal directory to write (must not hold a journal). Default: runs/live-N.
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        /// Stop after this many seconds (otherwise on SIGINT/SIGTERM).
+        #[arg(long)]
+        duration: Option<f64>,
+        /// Permit non-loopback venue endpoints: real venues, real money.
+        #[arg(long)]
+        allow_real_venues: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the Kalshi-compatible simulator on loopback, driven by a scenario.
+    Sim {
+        /// Scenario file. Default: the embedded arb-rich scenario.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Event-time speed-up of the scenario's book process.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        duration: Option<f64>,
     },
     /// Replay a journal through a fresh reducer and compare every decision.
     Replay {
@@ -191,6 +224,52 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Live {
+            config,
+            journal,
+            duration,
+            allow_real_venues,
+            json,
+        } => {
+            let config = match &config {
+                Some(p) => live::LiveConfig::load(p)?,
+                None => live::LiveConfig::default(),
+            };
+            let duration = duration.map(secs).transpose()?;
+            let journal = journal.unwrap_or_else(live::default_journal);
+            let s = live::run(live::LiveOptions {
+                config,
+                journal,
+                duration,
+                allow_real_venues,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!("live run against {} -> {}", s.venue, s.journal.display());
+                println!(
+                    "  events {}, decisions {}, opportunities {}, intents {}, open orders at stop {}",
+                    s.events, s.decisions, s.opportunities, s.intents, s.open_orders
+                );
+                if let (Some(p50), Some(p99)) = (s.tick_to_order_us_p50, s.tick_to_order_us_p99) {
+                    println!("  tick-to-order p50 {p50:.0} µs, p99 {p99:.0} µs");
+                }
+                println!("  state hash {}", s.state_hash);
+                println!("replay it: arb replay {}", s.journal.display());
+            }
+            Ok(0)
+        }
+        Command::Sim {
+            scenario,
+            listen,
+            speed,
+            duration,
+        } => {
+            let duration = duration.map(secs).transpose()?;
+            arb::sim::server::serve_standalone(scenario.as_deref(), listen, speed, duration)
+                .map_err(anyhow::Error::msg)?;
+            Ok(0)
+        }
         Command::Replay { journal, json } => {
             let (s, _) = replay::replay(&journal)?;
             if json {
@@ -239,6 +318,13 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+fn secs(s: f64) -> Result<std::time::Duration> {
+    if !(s.is_finite() && s > 0.0) {
+        anyhow::bail!("--duration {s}: must be a positive number of seconds");
+    }
+    Ok(std::time::Duration::from_secs_f64(s))
 }
 
 /// `runs/<name>-<n>` with the first n not taken.

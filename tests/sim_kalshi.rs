@@ -361,3 +361,67 @@ async fn websocket_snapshot_then_sequenced_deltas_trades_and_fills() {
     );
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn the_live_executor_turns_an_order_into_ack_fills_and_cancel_events() {
+    use arb::core::ClientOrderId;
+    use arb::event::{Event, PlaceOrder, TimeInForce};
+    let sim = start().await;
+    let k = client(&sim, Some(signer()));
+    let id = ClientOrderId {
+        opportunity: 9,
+        leg: 0,
+        attempt: 0,
+    };
+    // Buy 12 NO at up to 0.61: the YES bids at 0.40 (10) and 0.39 (... only 2 needed).
+    let order = PlaceOrder {
+        id,
+        market: MarketId(0),
+        outcome: arb::core::Outcome::No,
+        price: Price(6100),
+        qty: Qty::contracts(12),
+        tif: TimeInForce::ImmediateOrCancel,
+    };
+    let events = arb::run::live::kalshi::place(&k, TICKER, &order).await;
+    let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
+    assert_eq!(kinds, vec!["order_ack", "fill", "fill"], "{events:?}");
+    let fills: Vec<(u16, i64)> = events
+        .iter()
+        .filter_map(|e| {
+            if let Event::Fill(f) = e {
+                Some((f.price.0, f.qty.0 / 1_000_000))
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(fills, vec![(6000, 10), (6100, 2)]);
+    // The 0.40 bids are gone: nothing crosses 0.60 NO now and all 40 are canceled.
+    let id2 = ClientOrderId {
+        opportunity: 10,
+        leg: 0,
+        attempt: 0,
+    };
+    let events = arb::run::live::kalshi::place(
+        &k,
+        TICKER,
+        &PlaceOrder {
+            id: id2,
+            price: Price(6000),
+            qty: Qty::contracts(40),
+            ..order
+        },
+    )
+    .await;
+    assert!(
+        matches!(events.last(), Some(Event::OrderCanceled(c)) if c.canceled_qty == Qty::contracts(40)),
+        "{events:?}"
+    );
+    // The same client order id again: the venue refuses, the executor reports a reject.
+    let events = arb::run::live::kalshi::place(&k, TICKER, &order).await;
+    assert!(
+        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("order_already_exists")),
+        "{events:?}"
+    );
+    sim.stop().await;
+}

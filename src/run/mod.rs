@@ -3,6 +3,7 @@
 
 pub mod core_loop;
 pub mod inspect;
+pub mod live;
 pub mod paper;
 pub mod replay;
 

@@ -3,6 +3,7 @@
 //! no venue configured, and tests that audit the engine through `GET /_sim/ledger`.
 
 mod auth;
+pub mod driver;
 mod kalshi;
 mod kalshi_ws;
 
@@ -239,4 +240,64 @@ async fn ledger(
             .collect(),
     };
     Json(serde_json::to_value(&view).unwrap_or_default())
+}
+
+/// `arb sim`: serves the simulator on `listen`, driven by a scenario, printing each
+/// venue's base URL, until SIGINT/SIGTERM or `duration`.
+pub fn serve_standalone(
+    scenario: Option<&std::path::Path>,
+    listen: SocketAddr,
+    speed: f64,
+    duration: Option<std::time::Duration>,
+) -> Result<(), String> {
+    let scenario = match scenario {
+        Some(p) => crate::sim::Scenario::load(p).map_err(|e| e.to_string())?,
+        None => crate::sim::Scenario::parse(
+            include_str!("../../../scenarios/arb-rich.toml"),
+            "embedded arb-rich.toml",
+        )
+        .map_err(|e| e.to_string())?,
+    };
+    let key = crate::venues::credentials::Secret::new(include_str!(
+        "../keys/kalshi_sim_only_rsa2048.pem"
+    ));
+    let verifier =
+        crate::venues::kalshi::auth::KalshiVerifier::from_private_pem("arb-sim-key", &key)
+            .map_err(|e| e.to_string())?;
+    let account = SimAccount {
+        name: "arb".into(),
+        cash: scenario.cash[Venue::Kalshi.index()],
+        kalshi_key_id: Some("arb-sim-key".into()),
+        kalshi: Some(verifier),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async move {
+        let state = SimState::new(scenario.markets.clone(), vec![account]);
+        let server = SimServer::start(state, listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        println!("kalshi rest: {}", server.kalshi_base());
+        println!("kalshi ws:   {}", server.kalshi_ws());
+        println!("ledger:      http://{}/_sim/ledger", server.addr);
+        println!(
+            "account \"arb\": Kalshi key id arb-sim-key (src/sim/keys/kalshi_sim_only_rsa2048.pem)"
+        );
+        let play = tokio::spawn(driver::play(server.state.clone(), scenario, speed));
+        let stop = async {
+            match duration {
+                Some(d) => tokio::time::sleep(d).await,
+                None => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        };
+        stop.await;
+        play.abort();
+        server.stop().await;
+        Ok(())
+    })
 }

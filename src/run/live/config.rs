@@ -1,0 +1,168 @@
+//! `arb live` configuration (TOML): which venues, where, with which credentials and
+//! markets; with no venue configured, the embedded loopback simulator.
+
+use crate::venues::credentials::CredentialSource;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LiveConfigError {
+    #[error("cannot read live config {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("live config {path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveConfig {
+    /// Engine profile (see README); defaults when absent.
+    pub profile: Option<PathBuf>,
+    /// Cross-venue mapping file.
+    pub pairs: Option<PathBuf>,
+    pub kalshi: Option<KalshiConfig>,
+    /// The embedded simulator, used when no venue is configured.
+    #[serde(default)]
+    pub sim: SimConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KalshiConfig {
+    pub rest_url: String,
+    pub ws_url: String,
+    pub key_id: String,
+    pub private_key: CredentialSource,
+    /// Tickers to trade.
+    pub markets: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimConfig {
+    /// Scenario file; the embedded arb-rich scenario when absent.
+    pub scenario: Option<PathBuf>,
+    /// Event-time speed-up of the scenario's book process.
+    #[serde(default = "default_speed")]
+    pub speed: f64,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            scenario: None,
+            speed: default_speed(),
+        }
+    }
+}
+
+fn default_speed() -> f64 {
+    20.0
+}
+
+impl LiveConfig {
+    pub fn load(path: &Path) -> Result<LiveConfig, LiveConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LiveConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        LiveConfig::parse(&text, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<LiveConfig, LiveConfigError> {
+        let invalid = |message: String| LiveConfigError::Invalid {
+            path: origin.to_string(),
+            message,
+        };
+        let cfg: LiveConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if let Some(k) = &cfg.kalshi {
+            if k.markets.is_empty() {
+                return Err(invalid("kalshi.markets: list at least one ticker".into()));
+            }
+            for (field, url) in [
+                ("kalshi.rest_url", &k.rest_url),
+                ("kalshi.ws_url", &k.ws_url),
+            ] {
+                if !(url.starts_with("http://")
+                    || url.starts_with("https://")
+                    || url.starts_with("ws://")
+                    || url.starts_with("wss://"))
+                {
+                    return Err(invalid(format!(
+                        "{field}: {url:?} is not an http(s) or ws(s) URL"
+                    )));
+                }
+            }
+        }
+        if !(cfg.sim.speed > 0.0 && cfg.sim.speed <= 10_000.0) {
+            return Err(invalid(format!(
+                "sim.speed: {} is not in (0, 10000]",
+                cfg.sim.speed
+            )));
+        }
+        Ok(cfg)
+    }
+
+    /// Every venue endpoint configured, for the loopback check.
+    pub fn endpoints(&self) -> Vec<&str> {
+        self.kalshi
+            .iter()
+            .flat_map(|k| [k.rest_url.as_str(), k.ws_url.as_str()])
+            .collect()
+    }
+}
+
+/// True when `url`'s host is a loopback address (the simulator), not a real venue.
+pub fn is_loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host == "localhost"
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_is_told_from_real_hosts() {
+        for u in [
+            "http://127.0.0.1:8080/trade-api/v2",
+            "ws://localhost/x",
+            "http://[::1]:9/",
+            "http://127.3.4.5",
+        ] {
+            assert!(is_loopback(u), "{u}");
+        }
+        for u in [
+            "https://api.elections.kalshi.com/trade-api/v2",
+            "wss://ws-subscriptions-clob.polymarket.com/ws/market",
+            "http://10.0.0.1:80",
+            "http://127.0.0.1.evil.com/",
+        ] {
+            assert!(!is_loopback(u), "{u}");
+        }
+    }
+
+    #[test]
+    fn bad_configs_say_which_field() {
+        let e = LiveConfig::parse("[kalshi]\nrest_url = \"ftp://x\"\nws_url = \"wss://x\"\nkey_id = \"k\"\nprivate_key = { file = \"k.pem\" }\nmarkets = [\"T\"]\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("kalshi.rest_url"), "{e}");
+        let e = LiveConfig::parse("[kalshi]\nrest_url = \"https://x\"\nws_url = \"wss://x\"\nkey_id = \"k\"\nprivate_key = { env = \"K\" }\nmarkets = []\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("kalshi.markets"), "{e}");
+        let e = LiveConfig::parse("[sim]\nspeed = 0\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("sim.speed"), "{e}");
+        assert!(LiveConfig::parse("", "c.toml").unwrap().kalshi.is_none());
+    }
+}

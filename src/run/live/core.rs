@@ -1,0 +1,97 @@
+//! The core thread of `arb live`: the only place the journal is written and the reducer
+//! runs. It takes stamped events from the ingress channel (bounded), emits `Tick`s on
+//! its own timer, and hands order decisions to the executor once they are durable.
+
+use crate::event::{Decision, Event, OperatorCommand};
+use crate::journal::JournalError;
+use crate::run::CoreLoop;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// An event stamped with its receive time (ns since the epoch) by ingress.
+#[derive(Debug)]
+pub struct Inbound {
+    pub ts: i64,
+    pub event: Event,
+}
+
+/// An order decision for the executor, with the receive time of the event that caused
+/// it (for tick-to-order latency).
+#[derive(Debug)]
+pub struct Outbound {
+    pub decision: Decision,
+    pub cause_ts: i64,
+}
+
+pub fn wall_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+pub struct CoreSettings {
+    pub tick: Duration,
+    /// After a stop request: how long to wait for in-flight orders to finish.
+    pub grace: Duration,
+}
+
+/// Runs the core loop until `stop` is set (then halts new entries, waits for in-flight
+/// orders up to the grace period, and returns) or every sender is gone.
+pub fn run(
+    mut core: CoreLoop,
+    inbound: Receiver<Inbound>,
+    outbound: tokio::sync::mpsc::UnboundedSender<Outbound>,
+    stop: Arc<AtomicBool>,
+    settings: CoreSettings,
+) -> Result<CoreLoop, JournalError> {
+    let mut next_tick = Instant::now() + settings.tick;
+    let mut stopping_until: Option<Instant> = None;
+    loop {
+        if stop.load(Ordering::Relaxed) && stopping_until.is_none() {
+            // Stop new entries first; in-flight orders still get their acks and fills.
+            let halt = Event::Operator(OperatorCommand::KillSwitch { engaged: true });
+            step(&mut core, wall_ns(), &halt, &outbound)?;
+            stopping_until = Some(Instant::now() + settings.grace);
+        }
+        if let Some(deadline) = stopping_until
+            && (core.reducer.orders().open.is_empty() || Instant::now() >= deadline)
+        {
+            break;
+        }
+        let wait = next_tick
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_millis(50));
+        match inbound.recv_timeout(wait) {
+            Ok(inb) => step(&mut core, inb.ts, &inb.event, &outbound)?,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if Instant::now() >= next_tick {
+            step(&mut core, wall_ns(), &Event::Tick, &outbound)?;
+            next_tick += settings.tick;
+        }
+    }
+    core.writer.sync()?;
+    Ok(core)
+}
+
+fn step(
+    core: &mut CoreLoop,
+    ts: i64,
+    event: &Event,
+    outbound: &tokio::sync::mpsc::UnboundedSender<Outbound>,
+) -> Result<(), JournalError> {
+    // `step` returns only after the journal holds (durably, for orders) the decisions.
+    for d in core.step(ts, event)? {
+        if matches!(d, Decision::PlaceOrder(_) | Decision::CancelOrder { .. }) {
+            // The executor has gone only when shutting down; the journal has the intent.
+            let _ = outbound.send(Outbound {
+                decision: d.clone(),
+                cause_ts: ts,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! `arb live` end to end against the embedded simulator, and its journal's replay.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+use std::process::Command;
+
+fn arb() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_arb"))
+}
+
+#[test]
+fn live_with_no_venue_trades_the_embedded_simulator_and_replays_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let out = arb()
+        .args(["live", "--json", "--duration", "3", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        live["venue"]
+            .as_str()
+            .unwrap()
+            .contains("embedded simulator"),
+        "{live}"
+    );
+    assert!(
+        live["events"].as_u64().unwrap() > 20,
+        "books streamed in: {live}"
+    );
+    let out = arb()
+        .arg("replay")
+        .arg(&journal)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rep["mismatches"], 0);
+    assert_eq!(rep["events"], live["events"]);
+    assert_eq!(rep["state_hash"], live["state_hash"]);
+    // The books the engine built are the simulator's books: both sides present.
+    let out = arb()
+        .arg("inspect")
+        .arg(&journal)
+        .args(["--books", "--json"])
+        .output()
+        .unwrap();
+    let books: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fed = &books["KXFEDDECISION-26DEC-C25"];
+    assert!(
+        !fed["bids"].as_array().unwrap().is_empty() && !fed["asks"].as_array().unwrap().is_empty(),
+        "{books}"
+    );
+}
+
+#[test]
+fn a_real_venue_endpoint_needs_the_explicit_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("live.toml");
+    std::fs::write(
+        &cfg,
+        "[kalshi]\nrest_url = \"https://api.elections.kalshi.com/trade-api/v2\"\nws_url = \"wss://api.elections.kalshi.com/trade-api/ws/v2\"\nkey_id = \"k\"\nprivate_key = { env = \"ARB_TEST_NO_SUCH_KEY\" }\nmarkets = [\"T\"]\n",
+    )
+    .unwrap();
+    let out = arb()
+        .args(["live", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(dir.path().join("j"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--allow-real-venues") && err.contains("api.elections.kalshi.com"),
+        "{err}"
+    );
+    assert!(!dir.path().join("j").exists(), "nothing written");
+    // With the flag, the missing credential is the next thing refused (named, not shown).
+    let out = arb()
+        .args(["live", "--allow-real-venues", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(dir.path().join("j"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("ARB_TEST_NO_SUCH_KEY"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
