@@ -456,7 +456,7 @@ pub(super) fn wire_order(state: &SimState, o: &SimOrder) -> w::Order {
         taker_fees_dollars: money(Money(taker_fees)),
         maker_fees_dollars: money(Money(maker_fees)),
         created_time: rfc3339(o.created_ns),
-        last_update_time: String::new(),
+        last_update_time: rfc3339(o.created_ns),
         yes_price: i64::from(book_price.0) / 100,
         no_price: i64::from(book_price.complement().0) / 100,
         fill_count: o.filled.0 / Qty::SCALE,
