@@ -3,6 +3,7 @@
 //! scenario and its seed.
 
 pub mod exchange;
+pub mod faults;
 pub mod scenario;
 pub mod server;
 pub mod venue;

@@ -38,6 +38,8 @@ struct ScenarioFile {
     cash: CashFile,
     #[serde(rename = "question")]
     questions: Vec<QuestionFile>,
+    #[serde(default, rename = "fault")]
+    faults: Vec<super::faults::FaultFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +115,8 @@ pub struct Scenario {
     pub markets: Vec<MarketMeta>,
     pub pairs: Vec<PairRule>,
     pub questions: Vec<Question>,
+    /// Scripted venue faults (applied by the simulator server).
+    pub faults: Vec<super::faults::Fault>,
 }
 
 fn bp(x: f64) -> u32 {
@@ -291,7 +295,24 @@ impl Scenario {
                 ));
             }
         }
+        let faults = f
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, ff)| ff.parse().map_err(|m| bad(format!("fault[{i}]"), m)))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, fault) in faults.iter().enumerate() {
+            if let Some(m) = &fault.market
+                && !markets.iter().any(|x| &x.venue_id == m)
+            {
+                return Err(bad(
+                    format!("fault[{i}].market"),
+                    format!("{m:?} is not a market of this scenario"),
+                ));
+            }
+        }
         Ok(Scenario {
+            faults,
             name: f.name,
             seed: f.seed,
             start_ns: f.start_ms * 1_000_000,

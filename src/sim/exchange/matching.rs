@@ -64,7 +64,11 @@ impl Exchange {
                 locked: Money::ZERO,
             },
         );
-        self.match_taker(id, side, limit);
+        let max_fill = match self.fill_cap_bp {
+            Some(bp) => Qty(o.qty.0 * i64::from(bp) / 10_000 / Qty::SCALE * Qty::SCALE),
+            None => o.qty,
+        };
+        self.match_taker(id, side, limit, max_fill);
         let remaining = self.orders.get(&id).map_or(Qty::ZERO, SimOrder::remaining);
         if remaining.0 > 0 {
             if o.tif == Tif::GoodTillCanceled {
@@ -177,14 +181,20 @@ impl Exchange {
         prices
     }
 
-    fn match_taker(&mut self, id: OrderId, side: BookSide, limit: u16) {
+    /// Matches a new order against the book, filling at most `max_fill` of it.
+    fn match_taker(&mut self, id: OrderId, side: BookSide, limit: u16, max_fill: Qty) {
         let Some(market) = self.orders.get(&id).map(|o| o.order.market) else {
             return;
         };
         let opp = opposite(side);
         for p in self.crossing_prices(market, side, limit) {
-            let mut remaining = self.orders.get(&id).map_or(Qty::ZERO, SimOrder::remaining);
-            if remaining.0 == 0 {
+            let filled = self.orders.get(&id).map_or(Qty::ZERO, |o| o.filled);
+            let mut remaining = self
+                .orders
+                .get(&id)
+                .map_or(Qty::ZERO, SimOrder::remaining)
+                .min(Qty(max_fill.0 - filled.0));
+            if remaining.0 <= 0 {
                 break;
             }
             let old = self.public_qty(market, opp, p);

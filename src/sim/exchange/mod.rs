@@ -197,6 +197,8 @@ pub struct Exchange {
     pub now_ns: i64,
     /// Counts published batches of `outbox` (see the simulator server's feed).
     pub version: u64,
+    /// A scripted partial-fill fault: taker orders fill at most this share (bp).
+    pub fill_cap_bp: Option<u16>,
     next_order: OrderId,
     next_trade: u64,
 }

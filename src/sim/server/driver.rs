@@ -12,10 +12,23 @@ pub async fn play(state: Arc<SimState>, scenario: Scenario, speed: f64) {
     let mut generator = scenario.generator();
     let start = tokio::time::Instant::now();
     let speed = if speed > 0.0 { speed } else { 1.0 };
+    let at =
+        |offset_ns: i64| start + Duration::from_nanos((offset_ns.max(0) as f64 / speed) as u64);
+    for fault in scenario.faults.clone() {
+        let state = state.clone();
+        let when = at(fault.at_ns);
+        let window = Duration::from_nanos((fault.duration_ns.max(0) as f64 / speed) as u64);
+        tokio::spawn(async move {
+            tokio::time::sleep_until(when).await;
+            state.activate(&fault, window);
+        });
+    }
     while let Some((ts, target)) = generator.next_update() {
-        let offset = (ts - scenario.start_ns).max(0) as f64 / speed;
-        tokio::time::sleep_until(start + Duration::from_nanos(offset as u64)).await;
+        tokio::time::sleep_until(at(ts - scenario.start_ns)).await;
         let market = target.market.index();
+        if state.frozen(market) {
+            continue; // a frozen book neither moves nor publishes
+        }
         state.mutate(|ex| ex.set_liquidity(market, &target.bids, &target.asks));
     }
 }

@@ -9,6 +9,7 @@ use crate::event::FeeModel;
 use crate::sim::exchange::{
     Action, CancelError, NewOrder, OrderState, SimOrder, Tif, public_levels,
 };
+use crate::sim::faults::FaultKind;
 use crate::venues::kalshi::rest_wire as w;
 use axum::Router;
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -599,7 +600,36 @@ async fn create_order(
         Ok(o) => o,
         Err(r) => return r.into_response(),
     };
-    let result = state.mutate(|ex| ex.submit(order));
+    let faults = state.active_faults();
+    if faults.iter().any(|(k, _)| *k == FaultKind::RejectOrders) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "trading_is_paused",
+            "the exchange is not accepting orders",
+        );
+    }
+    let cap = faults.iter().find_map(|(k, _)| {
+        if let FaultKind::PartialFill { ratio_bp } = k {
+            Some(*ratio_bp)
+        } else {
+            None
+        }
+    });
+    let result = state.mutate(|ex| {
+        ex.fill_cap_bp = cap;
+        let r = ex.submit(order);
+        ex.fill_cap_bp = None;
+        r
+    });
+    if let Some(delay_ms) = faults.iter().find_map(|(k, _)| {
+        if let FaultKind::SlowAck { delay_ms } = k {
+            Some(*delay_ms)
+        } else {
+            None
+        }
+    }) {
+        tokio::time::sleep(std::time::Duration::from_millis(u64::from(delay_ms))).await;
+    }
     match result {
         Ok(id) => {
             let o = state.exchange().orders.get(&id).cloned();

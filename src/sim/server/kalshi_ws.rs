@@ -100,6 +100,7 @@ impl Session {
     async fn run(mut self, socket: WebSocket) {
         let (mut tx, mut rx) = socket.split();
         let mut feed = self.state.subscribe();
+        let mut control = self.state.control();
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.tick().await;
         loop {
@@ -116,6 +117,16 @@ impl Session {
                     // A subscriber that fell behind cannot be made whole: close, and let
                     // the client reconnect and resubscribe (it sees a fresh snapshot).
                     Err(_) => return,
+                },
+                c = control.recv() => match c {
+                    Ok(super::Control::Disconnect) => return,
+                    Ok(super::Control::SequenceGap) => {
+                        // The venue loses one message on every book subscription.
+                        for s in self.subs.iter_mut().filter(|s| s.channel == Channel::OrderbookDelta) {
+                            s.seq += 1;
+                        }
+                    }
+                    Err(_) => {}
                 },
                 _ = heartbeat.tick() => {
                     if tx.send(Message::Ping(Vec::new().into())).await.is_err() {

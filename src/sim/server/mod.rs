@@ -8,6 +8,7 @@ mod kalshi;
 mod kalshi_ws;
 
 use super::exchange::{Exchange, ExchangeEvent};
+use super::faults::{Fault, FaultKind};
 use crate::core::{Money, Venue};
 use crate::event::MarketMeta;
 use axum::Router;
@@ -35,10 +36,27 @@ pub struct Batch {
     pub events: Vec<ExchangeEvent>,
 }
 
+/// One-shot faults every open WebSocket session acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Disconnect,
+    SequenceGap,
+}
+
+/// A windowed fault in force until `until`.
+#[derive(Clone, Debug)]
+struct ActiveFault {
+    kind: FaultKind,
+    market: Option<usize>,
+    until: tokio::time::Instant,
+}
+
 /// Everything the server shares between requests.
 pub struct SimState {
     exchange: Mutex<Exchange>,
     feed: tokio::sync::broadcast::Sender<Arc<Batch>>,
+    control: tokio::sync::broadcast::Sender<Control>,
+    faults: Mutex<Vec<ActiveFault>>,
     /// Per exchange market index: the metadata the venues serve.
     pub metas: Vec<MarketMeta>,
     pub accounts: Vec<SimAccount>,
@@ -55,12 +73,59 @@ impl SimState {
             ex.fund(&a.name, a.cash);
         }
         let (feed, _) = tokio::sync::broadcast::channel(4096);
+        let (control, _) = tokio::sync::broadcast::channel(64);
         SimState {
             exchange: Mutex::new(ex),
             feed,
+            control,
+            faults: Mutex::new(Vec::new()),
             metas,
             accounts,
         }
+    }
+
+    /// Puts a scripted fault in force now (for `window`, if it is not instant).
+    pub fn activate(&self, fault: &Fault, window: std::time::Duration) {
+        match fault.kind {
+            FaultKind::WsDisconnect => {
+                let _ = self.control.send(Control::Disconnect);
+            }
+            FaultKind::SequenceGap => {
+                let _ = self.control.send(Control::SequenceGap);
+            }
+            kind => {
+                let market = fault
+                    .market
+                    .as_ref()
+                    .and_then(|m| self.metas.iter().position(|x| &x.venue_id == m));
+                let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+                f.push(ActiveFault {
+                    kind,
+                    market,
+                    until: tokio::time::Instant::now() + window,
+                });
+            }
+        }
+    }
+
+    /// Windowed faults in force now, with the market each names.
+    pub fn active_faults(&self) -> Vec<(FaultKind, Option<usize>)> {
+        let now = tokio::time::Instant::now();
+        let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
+        f.retain(|a| a.until > now);
+        f.iter().map(|a| (a.kind, a.market)).collect()
+    }
+
+    /// True while a `FreezeBook` fault holds `market` (or every market).
+    pub fn frozen(&self, market: usize) -> bool {
+        self.active_faults()
+            .iter()
+            .any(|(k, m)| *k == FaultKind::FreezeBook && m.is_none_or(|m| m == market))
+    }
+
+    /// A receiver of one-shot WebSocket faults.
+    pub fn control(&self) -> tokio::sync::broadcast::Receiver<Control> {
+        self.control.subscribe()
     }
 
     /// Runs `f` on the exchange and publishes what it changed to the feeds.
@@ -155,11 +220,47 @@ impl SimServer {
 }
 
 fn router(state: Arc<SimState>) -> Router {
-    Router::new()
+    let venues = Router::new()
         .nest("/trade-api/v2", kalshi::routes())
         .route("/trade-api/ws/v2", get(kalshi_ws::upgrade))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            http_faults,
+        ));
+    Router::new()
+        .merge(venues)
         .route("/_sim/ledger", get(ledger))
         .with_state(state)
+}
+
+/// Scripted HTTP faults on every venue endpoint: 429 with `Retry-After`, or a 5xx.
+async fn http_faults(
+    axum::extract::State(state): axum::extract::State<Arc<SimState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    for (kind, _) in state.active_faults() {
+        match kind {
+            FaultKind::RateLimit { retry_after_s } => {
+                let mut r = kalshi::error(
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    "rate limit exceeded",
+                );
+                if let Ok(v) = retry_after_s.to_string().parse() {
+                    r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                }
+                return r;
+            }
+            FaultKind::ServerError { status } => {
+                let code = axum::http::StatusCode::from_u16(status)
+                    .unwrap_or(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+                return kalshi::error(code, "internal_server_error", "the venue is having trouble");
+            }
+            _ => {}
+        }
+    }
+    next.run(request).await
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,111 @@
+//! Scripted venue faults for scenarios: what goes wrong, when (scenario time), for how
+//! long, and on which market. The simulator server applies them; paper runs ignore them.
+
+use serde::Deserialize;
+
+/// One kind of misbehaviour a venue shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Every REST request answers 429 with `Retry-After`.
+    RateLimit { retry_after_s: u32 },
+    /// Every REST request answers this 5xx status.
+    ServerError { status: u16 },
+    /// Open WebSockets are closed (once, at `at`).
+    WsDisconnect,
+    /// One sequence number is skipped on every order book subscription (once).
+    SequenceGap,
+    /// The market's book stops moving and its feed goes quiet.
+    FreezeBook,
+    /// Orders are refused.
+    RejectOrders,
+    /// Taker orders fill at most this share (basis points) of their size.
+    PartialFill { ratio_bp: u16 },
+    /// Order requests are answered this late.
+    SlowAck { delay_ms: u32 },
+}
+
+impl FaultKind {
+    /// Faults that happen at an instant rather than over a window.
+    pub fn is_instant(self) -> bool {
+        matches!(self, FaultKind::WsDisconnect | FaultKind::SequenceGap)
+    }
+}
+
+/// A fault at `at_ns` (after the scenario start, event time) for `duration_ns`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub at_ns: i64,
+    pub duration_ns: i64,
+    pub kind: FaultKind,
+    /// Venue id of the one market affected (`FreezeBook`); all markets when absent.
+    pub market: Option<String>,
+}
+
+/// A `[[fault]]` table as written in a scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultFile {
+    pub at_s: f64,
+    #[serde(default)]
+    pub duration_s: f64,
+    pub kind: String,
+    pub market: Option<String>,
+    pub retry_after_s: Option<u32>,
+    pub status: Option<u16>,
+    pub fill_ratio: Option<f64>,
+    pub delay_ms: Option<u32>,
+}
+
+impl FaultFile {
+    /// The validated fault, or what is wrong with it (the caller names the file).
+    pub fn parse(&self) -> Result<Fault, String> {
+        if !(self.at_s.is_finite() && self.at_s >= 0.0) {
+            return Err(format!("at_s {} is not a time after the start", self.at_s));
+        }
+        if !(self.duration_s.is_finite() && self.duration_s >= 0.0) {
+            return Err(format!("duration_s {} is negative", self.duration_s));
+        }
+        let kind = match self.kind.as_str() {
+            "rate_limit" => FaultKind::RateLimit {
+                retry_after_s: self.retry_after_s.unwrap_or(1),
+            },
+            "server_error" => {
+                let status = self.status.unwrap_or(503);
+                if !(500..600).contains(&status) {
+                    return Err(format!("status {status} is not a 5xx"));
+                }
+                FaultKind::ServerError { status }
+            }
+            "ws_disconnect" => FaultKind::WsDisconnect,
+            "sequence_gap" => FaultKind::SequenceGap,
+            "freeze_book" => FaultKind::FreezeBook,
+            "reject_orders" => FaultKind::RejectOrders,
+            "partial_fill" => {
+                let r = self.fill_ratio.unwrap_or(0.5);
+                if !(0.0..1.0).contains(&r) {
+                    return Err(format!("fill_ratio {r} is not in [0, 1)"));
+                }
+                FaultKind::PartialFill {
+                    ratio_bp: (r * 10_000.0).round() as u16,
+                }
+            }
+            "slow_ack" => FaultKind::SlowAck {
+                delay_ms: self.delay_ms.unwrap_or(500),
+            },
+            other => {
+                return Err(format!(
+                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, freeze_book, reject_orders, partial_fill, slow_ack)"
+                ));
+            }
+        };
+        if !kind.is_instant() && self.duration_s == 0.0 {
+            return Err(format!("{} needs duration_s", self.kind));
+        }
+        Ok(Fault {
+            at_ns: (self.at_s * 1e9) as i64,
+            duration_ns: (self.duration_s * 1e9) as i64,
+            kind,
+            market: self.market.clone(),
+        })
+    }
+}

@@ -1,0 +1,293 @@
+//! Every scripted simulator fault, and what the engine does about it: HTTP 429 with
+//! Retry-After, 5xx, order rejects, partial fills, slow acks (executor level, through
+//! the real REST path), and WebSocket disconnects, sequence gaps and frozen books
+//! (through `arb live` and its journal).
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Venue};
+use arb::event::{Event, FeeModel, FeedState, Level, MarketMeta, NoLeg, PlaceOrder, TimeInForce};
+use arb::journal::{Journal, RecordBody};
+use arb::sim::faults::{Fault, FaultKind};
+use arb::sim::server::{SimAccount, SimServer, SimState};
+use arb::venues::credentials::Secret;
+use arb::venues::http::VenueError;
+use arb::venues::kalshi::auth::{KalshiSigner, KalshiVerifier};
+use arb::venues::kalshi::rest::KalshiRest;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const TICKER: &str = "KXFAULT-T1";
+
+fn key() -> Secret {
+    Secret::new(
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim/keys/kalshi_sim_only_rsa2048.pem"),
+        )
+        .unwrap(),
+    )
+}
+
+async fn start() -> (SimServer, KalshiRest) {
+    let meta = MarketMeta {
+        id: MarketId(0),
+        venue: Venue::Kalshi,
+        venue_id: TICKER.into(),
+        title: "fault market".into(),
+        event_id: "KXFAULT".into(),
+        series_id: "KXFAULT".into(),
+        close_ts: None,
+        no_leg: NoLeg::SameBook,
+        fees: FeeModel::Free,
+        tick: Price(100),
+    };
+    let account = SimAccount {
+        name: "arb".into(),
+        cash: Money::dollars(1000),
+        kalshi_key_id: Some("k".into()),
+        kalshi: Some(KalshiVerifier::from_private_pem("k", &key()).unwrap()),
+    };
+    let state = SimState::new(vec![meta], vec![account]);
+    let lvl = |p: u16, q: i64| Level {
+        price: Price(p),
+        qty: Qty::contracts(q),
+    };
+    state.mutate(|ex| ex.set_liquidity(0, &[lvl(4000, 10)], &[lvl(4200, 10)]));
+    let sim = SimServer::start(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
+    let rest = KalshiRest::new(
+        http,
+        sim.kalshi_base(),
+        Some(KalshiSigner::from_pem("k", &key()).unwrap()),
+    );
+    (sim, rest)
+}
+
+fn fault(kind: FaultKind) -> Fault {
+    Fault {
+        at_ns: 0,
+        duration_ns: 0,
+        kind,
+        market: None,
+    }
+}
+
+fn order(n: u64, qty: i64) -> PlaceOrder {
+    PlaceOrder {
+        id: ClientOrderId {
+            opportunity: n,
+            leg: 0,
+            attempt: 0,
+        },
+        market: MarketId(0),
+        outcome: Outcome::Yes,
+        price: Price(4200),
+        qty: Qty::contracts(qty),
+        tif: TimeInForce::ImmediateOrCancel,
+    }
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_are_typed_and_orders_under_them_are_rejects() {
+    let (sim, rest) = start().await;
+    sim.state.activate(
+        &fault(FaultKind::RateLimit { retry_after_s: 2 }),
+        Duration::from_millis(400),
+    );
+    let err = rest.markets(&[]).await.unwrap_err();
+    assert!(
+        matches!(err, VenueError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(2)),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(1, 1)).await;
+    assert!(
+        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("429")),
+        "{events:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    assert!(
+        rest.markets(&[]).await.is_ok(),
+        "recovers when the window ends"
+    );
+
+    sim.state.activate(
+        &fault(FaultKind::ServerError { status: 503 }),
+        Duration::from_millis(300),
+    );
+    assert!(matches!(
+        rest.balance().await,
+        Err(VenueError::Server { status: 503, .. })
+    ));
+    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(2, 1)).await;
+    assert!(
+        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("503")),
+        "{events:?}"
+    );
+    // Nothing reached the exchange while it refused requests.
+    let ledger: serde_json::Value = reqwest::get(format!("http://{}/_sim/ledger", sim.addr))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(ledger["orders"].as_array().unwrap().is_empty());
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn rejected_partial_and_slow_orders_come_back_as_the_right_events() {
+    let (sim, rest) = start().await;
+    sim.state
+        .activate(&fault(FaultKind::RejectOrders), Duration::from_millis(300));
+    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(1, 1)).await;
+    assert!(
+        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("trading_is_paused")),
+        "{events:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+
+    sim.state.activate(
+        &fault(FaultKind::PartialFill { ratio_bp: 5_000 }),
+        Duration::from_secs(5),
+    );
+    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(2, 8)).await;
+    let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
+    assert_eq!(
+        kinds,
+        vec!["order_ack", "fill", "order_canceled"],
+        "{events:?}"
+    );
+    assert!(matches!(events[1], Event::Fill(f) if f.qty == Qty::contracts(4)));
+    assert!(matches!(events[2], Event::OrderCanceled(c) if c.canceled_qty == Qty::contracts(4)));
+
+    let (sim2, rest2) = start().await;
+    sim2.state.activate(
+        &fault(FaultKind::SlowAck { delay_ms: 400 }),
+        Duration::from_secs(5),
+    );
+    let t0 = Instant::now();
+    let events = arb::run::live::kalshi::place(&rest2, TICKER, &order(3, 2)).await;
+    assert!(t0.elapsed() >= Duration::from_millis(400), "the ack waited");
+    assert_eq!(
+        events.iter().map(Event::kind).collect::<Vec<_>>(),
+        vec!["order_ack", "fill"]
+    );
+    sim.stop().await;
+    sim2.stop().await;
+}
+
+/// Runs `arb live` in-process for `secs` against a scenario with these faults and
+/// returns the journal's events.
+fn live_with_faults(faults: &str, secs: f64) -> Vec<Event> {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arb-rich.toml"),
+    )
+    .unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(&scenario, format!("{base}\n{faults}")).unwrap();
+    let mut config = arb::run::live::LiveConfig::default();
+    config.sim.scenario = Some(scenario);
+    config.sim.speed = 20.0;
+    let journal = dir.path().join("j");
+    arb::run::live::run(arb::run::live::LiveOptions {
+        config,
+        journal: journal.clone(),
+        duration: Some(Duration::from_secs_f64(secs)),
+        allow_real_venues: false,
+    })
+    .unwrap();
+    let (records, _) = Journal::open(&journal).unwrap().read_all().unwrap();
+    let (rep, _) = arb::run::replay::replay(&journal).unwrap();
+    assert_eq!(rep.mismatches, 0, "a fault run replays deterministically");
+    records
+        .into_iter()
+        .filter_map(|r| {
+            if let RecordBody::Event(e) = r.body {
+                Some(e)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn position(events: &[Event], pred: impl Fn(&Event) -> bool) -> Option<usize> {
+    events.iter().position(pred)
+}
+
+#[test]
+fn a_websocket_disconnect_is_journaled_and_the_books_come_back_by_snapshot() {
+    // Scenario time 20 s = 1 s of wall time at speed 20.
+    let events = live_with_faults("[[fault]]\nat_s = 20\nkind = \"ws_disconnect\"\n", 3.0);
+    let down = position(
+        &events,
+        |e| matches!(e, Event::Feed(f) if f.state == FeedState::Disconnected),
+    )
+    .expect("the disconnect is an event");
+    let snapshots_after = events[down..]
+        .iter()
+        .filter(|e| matches!(e, Event::BookSnapshot(_)))
+        .count();
+    assert!(
+        snapshots_after >= 1,
+        "reconnected and resubscribed: fresh snapshots after the disconnect"
+    );
+    assert!(
+        events[down..]
+            .iter()
+            .any(|e| matches!(e, Event::BookDelta(_))),
+        "and deltas flow again"
+    );
+}
+
+#[test]
+fn a_sequence_gap_marks_the_books_and_a_resync_snapshot_follows() {
+    let events = live_with_faults("[[fault]]\nat_s = 20\nkind = \"sequence_gap\"\n", 3.0);
+    let gap = position(
+        &events,
+        |e| matches!(e, Event::Feed(f) if f.state == FeedState::Gap),
+    )
+    .expect("the gap is an event");
+    assert!(
+        events[gap..]
+            .iter()
+            .any(|e| matches!(e, Event::BookSnapshot(_))),
+        "get_snapshot resynced the books"
+    );
+}
+
+#[test]
+fn a_frozen_book_stops_moving_while_others_move() {
+    let events = live_with_faults(
+        "[[fault]]\nat_s = 0\nduration_s = 3600\nkind = \"freeze_book\"\nmarket = \"KXFEDDECISION-26DEC-C25\"\n",
+        2.5,
+    );
+    let fed = events
+        .iter()
+        .find_map(|e| {
+            if let Event::MarketDefined(m) = e {
+                (m.venue_id == "KXFEDDECISION-26DEC-C25").then_some(m.id)
+            } else {
+                None
+            }
+        })
+        .unwrap();
+    let moves = |id: MarketId| {
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::BookDelta(d) if d.market == id))
+            .count()
+    };
+    assert_eq!(moves(fed), 0, "the frozen market's feed is quiet");
+    let others: usize = events
+        .iter()
+        .filter(|e| matches!(e, Event::BookDelta(d) if d.market != fed))
+        .count();
+    assert!(
+        others > 10,
+        "the other markets keep moving ({others} deltas)"
+    );
+}
