@@ -111,6 +111,22 @@ enum Command {
         #[arg(long)]
         duration: Option<f64>,
     },
+    /// Record raw venue WebSocket frames as JSON Lines for `arb import`.
+    Record {
+        /// kalshi (polymarket follows with its adapter).
+        #[arg(long)]
+        venue: Venue,
+        /// Live configuration naming the venue's URL, credentials and markets.
+        #[arg(long)]
+        config: PathBuf,
+        /// Output file (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        duration: Option<f64>,
+        #[arg(long)]
+        allow_real_venues: bool,
+    },
     /// Replay a journal through a fresh reducer and compare every decision.
     Replay {
         journal: PathBuf,
@@ -268,6 +284,35 @@ pub fn run(cli: Cli) -> Result<i32> {
             let duration = duration.map(secs).transpose()?;
             arb::sim::server::serve_standalone(scenario.as_deref(), listen, speed, duration)
                 .map_err(anyhow::Error::msg)?;
+            Ok(0)
+        }
+        Command::Record {
+            venue,
+            config,
+            out,
+            duration,
+            allow_real_venues,
+        } => {
+            let config = live::LiveConfig::load(&config)?;
+            let duration = duration.map(secs).transpose()?;
+            if venue != Venue::Kalshi {
+                anyhow::bail!("arb record --venue {venue}: only kalshi is recorded by this build");
+            }
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let frames = runtime.block_on(arb::run::record::record_kalshi(
+                &config,
+                &out,
+                duration,
+                allow_real_venues,
+            ))?;
+            println!(
+                "recorded {frames} frames -> {} (arb import --venue {venue} {} --journal DIR)",
+                out.display(),
+                out.display()
+            );
             Ok(0)
         }
         Command::Replay { journal, json } => {

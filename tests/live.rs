@@ -102,3 +102,113 @@ fn a_real_venue_endpoint_needs_the_explicit_flag() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn record_then_import_reproduces_the_simulators_books() {
+    use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mut sim = arb()
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--duration",
+            "20",
+            "--speed",
+            "20",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(sim.stdout.take().unwrap()).lines();
+    let mut urls = std::collections::BTreeMap::new();
+    while urls.len() < 2 {
+        let line = lines.next().unwrap().unwrap();
+        if let Some((k, v)) = line.split_once(": ") {
+            urls.insert(k.trim().to_string(), v.trim().to_string());
+        }
+    }
+    let key = dir.path().join("k.pem");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/sim/keys/kalshi_sim_only_rsa2048.pem"),
+        &key,
+    )
+    .unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let cfg = dir.path().join("live.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"arb-sim-key\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [\"KXFEDDECISION-26DEC-C25\"]\n",
+            urls["kalshi rest"],
+            urls["kalshi ws"],
+            key.display()
+        ),
+    )
+    .unwrap();
+    let rec = dir.path().join("day.jsonl");
+    let out = arb()
+        .args([
+            "record",
+            "--venue",
+            "kalshi",
+            "--duration",
+            "1.5",
+            "--config",
+        ])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&rec)
+        .output()
+        .unwrap();
+    let _ = sim.kill();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&rec).unwrap();
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert!(
+        first["recv_ms"].as_i64().unwrap() > 1_700_000_000_000 && first["frame"].is_object(),
+        "{first}"
+    );
+    let journal = dir.path().join("j");
+    let out = arb()
+        .args(["import", "--json", "--venue", "kalshi"])
+        .arg(&rec)
+        .arg("--journal")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        summary["skips"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !k.starts_with("unsupported"))
+            .count(),
+        0,
+        "{summary}"
+    );
+    let out = arb()
+        .arg("inspect")
+        .arg(&journal)
+        .args(["--books", "--json"])
+        .output()
+        .unwrap();
+    let books: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fed = &books["KXFEDDECISION-26DEC-C25"];
+    assert!(
+        !fed["bids"].as_array().unwrap().is_empty() && !fed["asks"].as_array().unwrap().is_empty(),
+        "{books}"
+    );
+}

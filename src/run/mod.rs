@@ -5,6 +5,7 @@ pub mod core_loop;
 pub mod inspect;
 pub mod live;
 pub mod paper;
+pub mod record;
 pub mod replay;
 
 pub use core_loop::CoreLoop;
