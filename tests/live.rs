@@ -164,6 +164,7 @@ fn record_then_import_reproduces_the_simulators_books() {
         .output()
         .unwrap();
     let _ = sim.kill();
+    let _ = sim.wait();
     assert!(
         out.status.success(),
         "{}",
