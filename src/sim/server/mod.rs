@@ -5,6 +5,8 @@
 mod auth;
 mod kalshi;
 mod kalshi_ws;
+mod polymarket;
+mod polymarket_ws;
 
 use super::exchange::{Exchange, ExchangeEvent};
 use crate::core::{Money, Venue};
@@ -24,6 +26,10 @@ pub struct SimAccount {
     /// Kalshi API key id, and the verifier of its RSA key's signatures.
     pub kalshi_key_id: Option<String>,
     pub kalshi: Option<crate::venues::kalshi::auth::KalshiVerifier>,
+    /// Polymarket wallet address (`POLY_ADDRESS`, the signer of its orders) and CLOB API
+    /// credentials (L2 HMAC).
+    pub poly_address: Option<crate::venues::polymarket::eth::Address>,
+    pub poly_creds: Option<crate::venues::polymarket::auth::ApiCreds>,
 }
 
 /// What the exchange published in one mutation, numbered so that a subscriber can
@@ -143,6 +149,16 @@ impl SimServer {
         format!("ws://{}/trade-api/ws/v2", self.addr)
     }
 
+    /// The Polymarket CLOB REST root (as `https://clob.polymarket.com`).
+    pub fn polymarket_base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The Polymarket WebSocket host; the channels are `/ws/market` and `/ws/user`.
+    pub fn polymarket_ws(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -157,6 +173,9 @@ fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .nest("/trade-api/v2", kalshi::routes())
         .route("/trade-api/ws/v2", get(kalshi_ws::upgrade))
+        .merge(polymarket::routes())
+        .route("/ws/market", get(polymarket_ws::market))
+        .route("/ws/user", get(polymarket_ws::user))
         .route("/_sim/ledger", get(ledger))
         .with_state(state)
 }

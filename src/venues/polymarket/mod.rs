@@ -1,6 +1,6 @@
-//! Polymarket: CLOB market-channel wire types and their mapping to events, CLOB
-//! authentication (L1/L2 headers, EIP-712 order signing), and the CLOB REST and
-//! WebSocket clients.
+//! Polymarket: CLOB wire types and their mapping to events, auth, REST and WebSocket clients.
+//!
+//! Authentication is L1/L2 headers and EIP-712 order signing.
 
 pub mod auth;
 pub mod eth;

@@ -1,5 +1,7 @@
-//! Polymarket CLOB REST client: public market data, and L2-signed trading (V2 orders
-//! signed with EIP-712, cancels, open orders, trades).
+//! Polymarket CLOB REST client: public market data and L2-signed trading (V2 orders, cancels).
+//!
+//! Orders are CLOB V2 orders signed with EIP-712; the client also reads open orders and
+//! trades, and derives API keys (L1).
 
 use super::auth::{OrderV2, PolymarketSigner, Side, SignatureType};
 use super::eth::U256;

@@ -1,6 +1,8 @@
-//! Polymarket CLOB WebSocket client: the market channel (`/ws/market`, by token id) and
-//! the user channel (`/ws/user`, API-key auth in the subscribe message); a text `PING`
-//! every 10 s; the stream of text frames stamped with their receive time.
+//! Polymarket CLOB WebSocket client: the market and user channels, as receive-stamped frames.
+//!
+//! The market channel (`/ws/market`) is subscribed by token id, the user channel
+//! (`/ws/user`) with the API key in the subscribe message; a text `PING` goes out every
+//! 10 s.
 //!
 //! Mapping frames to events is `mapping`'s job. A frame may hold one message or a JSON
 //! array of them ([`split_frame`]).
