@@ -333,7 +333,7 @@ async fn signed_orders_match_rest_and_cancel() {
         .unwrap();
     assert_eq!(
         (resting.status.as_str(), resting.making_amount.as_str()),
-        ("live", "0")
+        ("live", "")
     );
     let open = p.open_orders(&[]).await.unwrap();
     assert_eq!(open.data.len(), 1);

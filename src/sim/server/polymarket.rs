@@ -811,7 +811,9 @@ fn place(
             "no orders found to match with FAK order. FAK orders are partially filled or killed if no match is found.",
         ));
     }
+    // What matched at once; nothing matched is `""`, as the venue answers a resting order.
     let (making, taking) = match action {
+        _ if o.filled == Qty::ZERO => (String::new(), String::new()),
         Action::Buy => (usdc(o.fill_cost), size(o.filled)),
         Action::Sell => (size(o.filled), usdc(o.fill_cost)),
     };
