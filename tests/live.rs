@@ -49,6 +49,27 @@ fn live_with_no_venue_trades_the_embedded_simulator_and_replays_cleanly() {
     assert_eq!(rep["mismatches"], 0);
     assert_eq!(rep["events"], live["events"]);
     assert_eq!(rep["state_hash"], live["state_hash"]);
+    // Every order the engine placed came back answered: acked or rejected.
+    let out = arb().arg("inspect").arg(&journal).output().unwrap();
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let placed: Vec<&serde_json::Value> = records
+        .iter()
+        .filter_map(|r| r["body"].get("PlaceOrder"))
+        .map(|p| &p["id"])
+        .collect();
+    for id in &placed {
+        let answered = records.iter().any(|r| {
+            r["body"]
+                .get("OrderAck")
+                .or(r["body"].get("OrderReject"))
+                .is_some_and(|a| &a["id"] == *id)
+        });
+        assert!(answered, "order {id} was never answered");
+    }
     // The books the engine built are the simulator's books: both sides present.
     let out = arb()
         .arg("inspect")

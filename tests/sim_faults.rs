@@ -45,6 +45,8 @@ async fn start() -> (SimServer, KalshiRest) {
         cash: Money::dollars(1000),
         kalshi_key_id: Some("k".into()),
         kalshi: Some(KalshiVerifier::from_private_pem("k", &key()).unwrap()),
+        poly_address: None,
+        poly_creds: None,
     };
     let state = SimState::new(vec![meta], vec![account]);
     let lvl = |p: u16, q: i64| Level {

@@ -47,6 +47,8 @@ async fn start() -> SimServer {
         cash: Money::dollars(100),
         kalshi_key_id: Some("sim-key".into()),
         kalshi: Some(KalshiVerifier::from_private_pem("sim-key", &test_key()).unwrap()),
+        poly_address: None,
+        poly_creds: None,
     };
     let state = SimState::new(vec![meta], vec![account]);
     let lvl = |p: u16, q: i64| Level {

@@ -24,6 +24,7 @@ pub struct LiveConfig {
     /// Cross-venue mapping file.
     pub pairs: Option<PathBuf>,
     pub kalshi: Option<KalshiConfig>,
+    pub polymarket: Option<PolymarketConfig>,
     /// The embedded simulator, used when no venue is configured.
     #[serde(default)]
     pub sim: SimConfig,
@@ -38,6 +39,21 @@ pub struct KalshiConfig {
     pub private_key: CredentialSource,
     /// Tickers to trade.
     pub markets: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolymarketConfig {
+    /// CLOB REST root, e.g. `https://clob.polymarket.com`.
+    pub rest_url: String,
+    /// Market channel, e.g. `wss://ws-subscriptions-clob.polymarket.com/ws/market`.
+    pub ws_url: String,
+    /// The wallet's private key (hex).
+    pub private_key: CredentialSource,
+    /// CLOB API credentials as JSON: `{"apiKey", "secret", "passphrase"}`.
+    pub api_creds: CredentialSource,
+    /// Token ids to trade (each is traded with its sibling outcome).
+    pub tokens: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -85,6 +101,27 @@ impl LiveConfig {
             for (field, url) in [
                 ("kalshi.rest_url", &k.rest_url),
                 ("kalshi.ws_url", &k.ws_url),
+            ] {
+                if !(url.starts_with("http://")
+                    || url.starts_with("https://")
+                    || url.starts_with("ws://")
+                    || url.starts_with("wss://"))
+                {
+                    return Err(invalid(format!(
+                        "{field}: {url:?} is not an http(s) or ws(s) URL"
+                    )));
+                }
+            }
+        }
+        if let Some(p) = &cfg.polymarket {
+            if p.tokens.is_empty() {
+                return Err(invalid(
+                    "polymarket.tokens: list at least one token id".into(),
+                ));
+            }
+            for (field, url) in [
+                ("polymarket.rest_url", &p.rest_url),
+                ("polymarket.ws_url", &p.ws_url),
             ] {
                 if !(url.starts_with("http://")
                     || url.starts_with("https://")

@@ -2,12 +2,12 @@
 //! trades -> events, resync on a sequence gap, reconnect with back-off), and the
 //! executor (orders -> REST -> acks, fills, cancels as events).
 
-use super::core::{Inbound, Outbound, wall_ns};
+use super::core::{Inbound, wall_ns};
 use crate::core::fixed::format_decimal;
-use crate::core::{MarketId, Money, Outcome, Price, Qty, Venue};
+use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::event::{
-    BalanceReport, Decision, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg,
-    OrderAck, OrderCanceled, OrderReject, PlaceOrder,
+    BalanceReport, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg, OrderAck,
+    OrderCanceled, OrderReject, PlaceOrder,
 };
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
@@ -17,7 +17,6 @@ use crate::venues::kalshi::rest_wire::CreateOrderRequest;
 use crate::venues::kalshi::ws::KalshiWs;
 use crate::venues::kalshi::{KalshiState, map_message};
 use crossbeam_channel::Sender;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -225,41 +224,4 @@ pub async fn place(rest: &KalshiRest, ticker: &str, o: &PlaceOrder) -> Vec<Event
         }
     }
     out
-}
-
-/// Sends the core's order decisions to Kalshi, one task per order.
-pub async fn executor(
-    rest: KalshiRest,
-    tickers: BTreeMap<MarketId, String>,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Outbound>,
-    tx: Sender<Inbound>,
-    latency: Arc<std::sync::Mutex<Vec<u64>>>,
-) {
-    while let Some(out) = rx.recv().await {
-        let Decision::PlaceOrder(order) = out.decision else {
-            continue;
-        };
-        let Some(ticker) = tickers.get(&order.market).cloned() else {
-            let _ = tx.send(Inbound {
-                ts: wall_ns(),
-                event: Event::OrderReject(OrderReject {
-                    id: order.id,
-                    reason: "market not on this venue".into(),
-                }),
-            });
-            continue;
-        };
-        let (rest, tx, latency) = (rest.clone(), tx.clone(), latency.clone());
-        tokio::spawn(async move {
-            if let Ok(mut l) = latency.lock() {
-                l.push((wall_ns() - out.cause_ts).max(0) as u64);
-            }
-            for event in place(&rest, &ticker, &order).await {
-                let _ = tx.send(Inbound {
-                    ts: wall_ns(),
-                    event,
-                });
-            }
-        });
-    }
 }

@@ -6,11 +6,13 @@
 pub mod config;
 pub mod core;
 pub mod kalshi;
+pub mod polymarket;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 
 use self::core::{CoreSettings, Inbound, wall_ns};
 use crate::config::EngineConfig;
+use crate::core::MarketId;
 use crate::core::Venue;
 use crate::engine::Reducer;
 use crate::event::{Event, Lane};
@@ -18,21 +20,21 @@ use crate::journal::{JournalError, JournalWriter, SyncMode, WriterOptions};
 use crate::mapping::PairResolver;
 use crate::run::CoreLoop;
 use crate::sim::Scenario;
-use crate::sim::server::{SimAccount, SimServer, SimState};
+use crate::sim::server::{SimServer, SimState, sim_accounts, sim_keys};
 use crate::venues::MarketInterner;
 use crate::venues::credentials::Secret;
 use crate::venues::http::VenueError;
-use crate::venues::kalshi::auth::{KalshiSigner, KalshiVerifier};
+use crate::venues::kalshi::auth::KalshiSigner;
 use crate::venues::kalshi::rest::KalshiRest;
+use crate::venues::polymarket::auth::{ApiCreds, PolymarketSigner};
+use crate::venues::polymarket::rest::PolymarketRest;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// The simulator's own Kalshi key (public, worthless; see `src/sim/keys/README.md`).
-const SIM_KALSHI_KEY: &str = include_str!("../../sim/keys/kalshi_sim_only_rsa2048.pem");
-const SIM_KALSHI_KEY_ID: &str = "arb-sim-key";
 const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/arb-rich.toml");
 
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +76,8 @@ pub struct LiveSummary {
     pub decisions: u64,
     pub opportunities: u64,
     pub intents: u64,
+    /// Orders the executor sent.
+    pub orders: u64,
     pub open_orders: usize,
     pub state_hash: String,
     /// Receive time of the causing event -> order request about to be written (µs).
@@ -106,41 +110,95 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
     runtime.block_on(run_async(opts, engine, pairs))
 }
 
+/// One venue's connection for this run.
+struct KalshiSide {
+    rest: KalshiRest,
+    ws_url: String,
+    signer: KalshiSigner,
+    tickers: Vec<String>,
+}
+
+struct PolymarketSide {
+    rest: PolymarketRest,
+    ws_url: String,
+    tokens: Vec<String>,
+}
+
+/// Where an order for a market goes.
+#[derive(Clone)]
+enum Route {
+    Kalshi {
+        rest: Arc<KalshiRest>,
+        ticker: String,
+    },
+    Polymarket {
+        rest: Arc<PolymarketRest>,
+        token: polymarket::TokenInfo,
+    },
+}
+
 async fn run_async(
     opts: LiveOptions,
     engine: EngineConfig,
     pairs: Vec<crate::mapping::PairSpec>,
 ) -> Result<LiveSummary, LiveError> {
-    // Venue endpoints and credentials: configured, or the embedded simulator's.
-    let (kalshi, sim, venue_name) = match &opts.config.kalshi {
-        Some(k) => {
-            let signer = KalshiSigner::load(k.key_id.clone(), &k.private_key)?;
-            (
-                (
-                    k.rest_url.clone(),
-                    k.ws_url.clone(),
-                    signer,
-                    k.markets.clone(),
-                ),
-                None,
-                format!("kalshi at {}", k.rest_url),
-            )
-        }
-        None => {
-            let (sim, tickers) = start_sim(&opts.config.sim).await?;
-            let signer = KalshiSigner::from_pem(SIM_KALSHI_KEY_ID, &Secret::new(SIM_KALSHI_KEY))
-                .map_err(|e| LiveError::Refused(e.to_string()))?;
-            let name = format!("the embedded simulator at {}", sim.addr);
-            (
-                (sim.kalshi_base(), sim.kalshi_ws(), signer, tickers),
-                Some(sim),
-                name,
-            )
-        }
-    };
-    let (rest_url, ws_url, signer, tickers) = kalshi;
     let http = crate::venues::http::client(Duration::from_secs(10))?;
-    let rest = KalshiRest::new(http, rest_url, Some(signer.clone()));
+    // Venue endpoints and credentials: configured, or the embedded simulator's.
+    let embedded = opts.config.kalshi.is_none() && opts.config.polymarket.is_none();
+    let (sim, kalshi_side, poly_side, venue_name) = if embedded {
+        let (sim, kalshi_tickers, poly_tokens) = start_sim(&opts.config.sim).await?;
+        let ks = KalshiSigner::from_pem(
+            sim_keys::KALSHI_KEY_ID,
+            &Secret::new(sim_keys::KALSHI_KEY_PEM),
+        )
+        .map_err(|e| LiveError::Refused(e.to_string()))?;
+        let creds = ApiCreds::new(
+            Secret::new(sim_keys::POLY_API_KEY),
+            Secret::new(sim_keys::POLY_API_SECRET),
+            Secret::new(sim_keys::POLY_PASSPHRASE),
+        )
+        .map_err(|e| LiveError::Refused(e.to_string()))?;
+        let ps = PolymarketSigner::new(&Secret::new(sim_keys::POLY_PRIVATE_KEY), creds)
+            .map_err(|e| LiveError::Refused(e.to_string()))?;
+        let k = KalshiSide {
+            rest: KalshiRest::new(http.clone(), sim.kalshi_base(), Some(ks.clone())),
+            ws_url: sim.kalshi_ws(),
+            signer: ks,
+            tickers: kalshi_tickers,
+        };
+        let p = PolymarketSide {
+            rest: PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(ps)),
+            ws_url: format!("{}/ws/market", sim.polymarket_ws()),
+            tokens: poly_tokens,
+        };
+        let name = format!("the embedded simulator at {}", sim.addr);
+        (Some(sim), Some(k), Some(p), name)
+    } else {
+        let k = match &opts.config.kalshi {
+            Some(c) => {
+                let signer = KalshiSigner::load(c.key_id.clone(), &c.private_key)?;
+                Some(KalshiSide {
+                    rest: KalshiRest::new(http.clone(), c.rest_url.clone(), Some(signer.clone())),
+                    ws_url: c.ws_url.clone(),
+                    signer,
+                    tickers: c.markets.clone(),
+                })
+            }
+            None => None,
+        };
+        let p = match &opts.config.polymarket {
+            Some(c) => {
+                let signer = PolymarketSigner::load(&c.private_key, &c.api_creds)?;
+                Some(PolymarketSide {
+                    rest: PolymarketRest::new(http.clone(), c.rest_url.clone(), Some(signer)),
+                    ws_url: c.ws_url.clone(),
+                    tokens: c.tokens.clone(),
+                })
+            }
+            None => None,
+        };
+        (None, k, p, opts.config.endpoints().join(", "))
+    };
 
     let writer = JournalWriter::create(
         &opts.journal,
@@ -150,11 +208,39 @@ async fn run_async(
         },
     )?;
     let mut core = CoreLoop::new(writer, Reducer::new(engine.clone()));
-    let now = wall_ns();
-    core.step(now, &Event::ConfigLoaded(engine))?;
+    core.step(wall_ns(), &Event::ConfigLoaded(engine))?;
     let mut interner = MarketInterner::new();
     let mut resolver = PairResolver::new(pairs);
-    for ev in kalshi::market_metas(&rest, &tickers, &mut interner).await? {
+    let mut definitions = Vec::new();
+    let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
+    if let Some(k) = &kalshi_side {
+        definitions.extend(kalshi::market_metas(&k.rest, &k.tickers, &mut interner).await?);
+        for t in &k.tickers {
+            if let Some(id) = interner.get(Venue::Kalshi, t) {
+                routes.insert(
+                    id,
+                    Route::Kalshi {
+                        rest: Arc::new(k.rest.clone()),
+                        ticker: t.clone(),
+                    },
+                );
+            }
+        }
+    }
+    if let Some(p) = &poly_side {
+        let (events, infos) = polymarket::market_metas(&p.rest, &p.tokens, &mut interner).await?;
+        definitions.extend(events);
+        for (id, token) in infos {
+            routes.insert(
+                id,
+                Route::Polymarket {
+                    rest: Arc::new(p.rest.clone()),
+                    token,
+                },
+            );
+        }
+    }
+    for ev in definitions {
         let ready = match &ev {
             Event::MarketDefined(m) => resolver.on_market(m.venue, &m.venue_id, m.id),
             _ => Vec::new(),
@@ -164,33 +250,49 @@ async fn run_async(
             core.step(wall_ns(), &Event::PairDefined(rule))?;
         }
     }
-    core.step(wall_ns(), &kalshi::balance(&rest).await?)?;
+    if let Some(k) = &kalshi_side {
+        core.step(wall_ns(), &kalshi::balance(&k.rest).await?)?;
+    }
+    if let Some(p) = &poly_side {
+        core.step(wall_ns(), &polymarket::balance(&p.rest).await?)?;
+    }
 
     let stop = Arc::new(AtomicBool::new(false));
     let (in_tx, in_rx) = crossbeam_channel::bounded::<Inbound>(65_536);
     let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
     let latency = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let by_market = interner
-        .metas()
-        .iter()
-        .filter(|m| m.venue == Venue::Kalshi)
-        .map(|m| (m.id, m.venue_id.clone()))
-        .collect();
-    let ingress = tokio::spawn(kalshi::ingress(
-        ws_url,
-        signer,
-        tickers,
-        interner.clone(),
-        in_tx.clone(),
-        stop.clone(),
-    ));
-    let executor = tokio::spawn(kalshi::executor(
-        rest,
-        by_market,
+    let mut tasks = Vec::new();
+    if let Some(k) = kalshi_side {
+        tasks.push(tokio::spawn(kalshi::ingress(
+            k.ws_url,
+            k.signer,
+            k.tickers,
+            interner.clone(),
+            in_tx.clone(),
+            stop.clone(),
+        )));
+    }
+    if let Some(p) = poly_side {
+        let tokens: Vec<String> = interner
+            .metas()
+            .iter()
+            .filter(|m| m.venue == Venue::Polymarket)
+            .map(|m| m.venue_id.clone())
+            .collect();
+        tasks.push(tokio::spawn(polymarket::ingress(
+            p.ws_url,
+            tokens,
+            interner.clone(),
+            in_tx.clone(),
+            stop.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(executor(
+        routes,
         out_rx,
         in_tx,
         latency.clone(),
-    ));
+    )));
 
     let core_stop = stop.clone();
     let core_thread = std::thread::Builder::new()
@@ -215,8 +317,9 @@ async fn run_async(
         .await
         .map_err(|e| LiveError::Runtime(e.to_string()))?
         .map_err(|_| LiveError::Runtime("core thread panicked".into()))??;
-    ingress.abort();
-    executor.abort();
+    for t in tasks {
+        t.abort();
+    }
     if let Some(sim) = sim {
         sim.stop().await;
     }
@@ -234,6 +337,7 @@ async fn run_async(
         opportunities: stats.opportunities[Lane::IntraVenue as usize]
             + stats.opportunities[Lane::CrossVenue as usize],
         intents: stats.intents,
+        orders: lat.len() as u64,
         open_orders: core.reducer.orders().open.len(),
         state_hash: format!("{:016x}", core.reducer.state_hash()),
         tick_to_order_us_p50: pct(0.5),
@@ -241,6 +345,48 @@ async fn run_async(
     };
     core.writer.finish()?;
     Ok(summary)
+}
+
+/// Sends the core's order decisions to their venue, one task per order, and feeds
+/// what the venue answers back to the core as events.
+async fn executor(
+    routes: BTreeMap<MarketId, Route>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<self::core::Outbound>,
+    tx: crossbeam_channel::Sender<Inbound>,
+    latency: Arc<std::sync::Mutex<Vec<u64>>>,
+) {
+    while let Some(out) = rx.recv().await {
+        let crate::event::Decision::PlaceOrder(order) = out.decision else {
+            continue;
+        };
+        let Some(route) = routes.get(&order.market).cloned() else {
+            let reject = crate::event::OrderReject {
+                id: order.id,
+                reason: "no venue route for this market".into(),
+            };
+            let _ = tx.send(Inbound {
+                ts: wall_ns(),
+                event: Event::OrderReject(reject),
+            });
+            continue;
+        };
+        let (tx, latency) = (tx.clone(), latency.clone());
+        tokio::spawn(async move {
+            if let Ok(mut l) = latency.lock() {
+                l.push((wall_ns() - out.cause_ts).max(0) as u64);
+            }
+            let events = match &route {
+                Route::Kalshi { rest, ticker } => kalshi::place(rest, ticker, &order).await,
+                Route::Polymarket { rest, token } => polymarket::place(rest, token, &order).await,
+            };
+            for event in events {
+                let _ = tx.send(Inbound {
+                    ts: wall_ns(),
+                    event,
+                });
+            }
+        });
+    }
 }
 
 async fn wait_for_stop(duration: Option<Duration>) {
@@ -275,43 +421,39 @@ async fn wait_for_stop(duration: Option<Duration>) {
     }
 }
 
-/// Starts the simulator with the configured (or embedded) scenario and one funded
-/// account whose Kalshi key is the simulator's own. Returns it and the tickers to trade.
-async fn start_sim(cfg: &config::SimConfig) -> Result<(SimServer, Vec<String>), LiveError> {
+/// Starts the simulator with the configured (or embedded) scenario and its two
+/// accounts (one per venue, with the simulator's own keys). Returns it, the Kalshi
+/// tickers and the Polymarket tokens to trade.
+async fn start_sim(
+    cfg: &config::SimConfig,
+) -> Result<(SimServer, Vec<String>, Vec<String>), LiveError> {
     let scenario = match &cfg.scenario {
         Some(p) => Scenario::load(p)?,
         None => Scenario::parse(DEFAULT_SCENARIO, "embedded arb-rich.toml")?,
     };
-    let verifier =
-        KalshiVerifier::from_private_pem(SIM_KALSHI_KEY_ID, &Secret::new(SIM_KALSHI_KEY))
-            .map_err(|e| LiveError::Refused(e.to_string()))?;
-    let account = SimAccount {
-        name: "arb".into(),
-        cash: scenario.cash[Venue::Kalshi.index()],
-        kalshi_key_id: Some(SIM_KALSHI_KEY_ID.into()),
-        kalshi: Some(verifier),
+    let accounts = sim_accounts(scenario.cash).map_err(LiveError::Refused)?;
+    let ids = |v: Venue| {
+        scenario
+            .markets
+            .iter()
+            .filter(|m| m.venue == v)
+            .map(|m| m.venue_id.clone())
+            .collect::<Vec<_>>()
     };
-    let tickers = scenario
-        .markets
-        .iter()
-        .filter(|m| m.venue == Venue::Kalshi)
-        .map(|m| m.venue_id.clone())
-        .collect();
-    let state = SimState::new(scenario.markets.clone(), vec![account]);
-    let sim = SimServer::start(
-        state,
-        "127.0.0.1:0"
-            .parse()
-            .map_err(|e: std::net::AddrParseError| LiveError::Runtime(e.to_string()))?,
-    )
-    .await
-    .map_err(|e| LiveError::Runtime(format!("cannot start the simulator: {e}")))?;
+    let (tickers, tokens) = (ids(Venue::Kalshi), ids(Venue::Polymarket));
+    let state = SimState::new(scenario.markets.clone(), accounts);
+    let addr: std::net::SocketAddr = "127.0.0.1:0"
+        .parse()
+        .map_err(|e: std::net::AddrParseError| LiveError::Runtime(e.to_string()))?;
+    let sim = SimServer::start(state, addr)
+        .await
+        .map_err(|e| LiveError::Runtime(format!("cannot start the simulator: {e}")))?;
     tokio::spawn(crate::sim::server::driver::play(
         sim.state.clone(),
         scenario,
         cfg.speed,
     ));
-    Ok((sim, tickers))
+    Ok((sim, tickers, tokens))
 }
 
 /// The journal directory a default run writes: `runs/live-N`.

@@ -6,6 +6,8 @@ mod auth;
 pub mod driver;
 mod kalshi;
 mod kalshi_ws;
+mod polymarket;
+mod polymarket_ws;
 
 use super::exchange::{Exchange, ExchangeEvent};
 use super::faults::{Fault, FaultKind};
@@ -26,6 +28,63 @@ pub struct SimAccount {
     /// Kalshi API key id, and the verifier of its RSA key's signatures.
     pub kalshi_key_id: Option<String>,
     pub kalshi: Option<crate::venues::kalshi::auth::KalshiVerifier>,
+    /// Polymarket wallet address (`POLY_ADDRESS`, the signer of its orders) and CLOB API
+    /// credentials (L2 HMAC).
+    pub poly_address: Option<crate::venues::polymarket::eth::Address>,
+    pub poly_creds: Option<crate::venues::polymarket::auth::ApiCreds>,
+}
+
+/// The simulator's own credentials: public, worthless test keys (see
+/// `src/sim/keys/README.md`), so the whole live path signs and verifies for real with
+/// nothing to configure.
+pub mod sim_keys {
+    pub const KALSHI_KEY_ID: &str = "arb-sim-key";
+    pub const KALSHI_KEY_PEM: &str = include_str!("../keys/kalshi_sim_only_rsa2048.pem");
+    /// Hardhat/Anvil account 0, published with every Ethereum dev toolchain.
+    pub const POLY_PRIVATE_KEY: &str =
+        "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    pub const POLY_API_KEY: &str = "00000000-0000-4000-8000-00000000a5b1";
+    /// 32 bytes, URL-safe base64.
+    pub const POLY_API_SECRET: &str = "c2ltdWxhdG9yLW9ubHktc2VjcmV0LWtleS0zMmJ5dGU=";
+    pub const POLY_PASSPHRASE: &str = "simulator-only";
+}
+
+/// The simulator's two trading accounts: one per venue, each funded with that venue's
+/// cash from the scenario, each knowing the simulator's own keys.
+pub fn sim_accounts(cash: [Money; 2]) -> Result<Vec<SimAccount>, String> {
+    use crate::venues::credentials::Secret;
+    let kalshi = crate::venues::kalshi::auth::KalshiVerifier::from_private_pem(
+        sim_keys::KALSHI_KEY_ID,
+        &Secret::new(sim_keys::KALSHI_KEY_PEM),
+    )
+    .map_err(|e| e.to_string())?;
+    let creds = crate::venues::polymarket::auth::ApiCreds::new(
+        Secret::new(sim_keys::POLY_API_KEY),
+        Secret::new(sim_keys::POLY_API_SECRET),
+        Secret::new(sim_keys::POLY_PASSPHRASE),
+    )
+    .map_err(|e| e.to_string())?;
+    let wallet =
+        crate::venues::polymarket::eth::EthKey::from_hex(&Secret::new(sim_keys::POLY_PRIVATE_KEY))
+            .map_err(|e| e.to_string())?;
+    Ok(vec![
+        SimAccount {
+            name: "arb-kalshi".into(),
+            cash: cash[Venue::Kalshi.index()],
+            kalshi_key_id: Some(sim_keys::KALSHI_KEY_ID.into()),
+            kalshi: Some(kalshi),
+            poly_address: None,
+            poly_creds: None,
+        },
+        SimAccount {
+            name: "arb-polymarket".into(),
+            cash: cash[Venue::Polymarket.index()],
+            kalshi_key_id: None,
+            kalshi: None,
+            poly_address: Some(wallet.address()),
+            poly_creds: Some(creds),
+        },
+    ])
 }
 
 /// What the exchange published in one mutation, numbered so that a subscriber can
@@ -209,6 +268,16 @@ impl SimServer {
         format!("ws://{}/trade-api/ws/v2", self.addr)
     }
 
+    /// The Polymarket CLOB REST root (as `https://clob.polymarket.com`).
+    pub fn polymarket_base(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The Polymarket WebSocket host; the channels are `/ws/market` and `/ws/user`.
+    pub fn polymarket_ws(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -223,6 +292,9 @@ fn router(state: Arc<SimState>) -> Router {
     let venues = Router::new()
         .nest("/trade-api/v2", kalshi::routes())
         .route("/trade-api/ws/v2", get(kalshi_ws::upgrade))
+        .merge(polymarket::routes())
+        .route("/ws/market", get(polymarket_ws::market))
+        .route("/ws/user", get(polymarket_ws::user))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             http_faults,
@@ -359,34 +431,23 @@ pub fn serve_standalone(
         )
         .map_err(|e| e.to_string())?,
     };
-    let key = crate::venues::credentials::Secret::new(include_str!(
-        "../keys/kalshi_sim_only_rsa2048.pem"
-    ));
-    let verifier =
-        crate::venues::kalshi::auth::KalshiVerifier::from_private_pem("arb-sim-key", &key)
-            .map_err(|e| e.to_string())?;
-    let account = SimAccount {
-        name: "arb".into(),
-        cash: scenario.cash[Venue::Kalshi.index()],
-        kalshi_key_id: Some("arb-sim-key".into()),
-        kalshi: Some(verifier),
-    };
+    let accounts = sim_accounts(scenario.cash)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let state = SimState::new(scenario.markets.clone(), vec![account]);
+        let state = SimState::new(scenario.markets.clone(), accounts);
         let server = SimServer::start(state, listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         println!("kalshi rest: {}", server.kalshi_base());
         println!("kalshi ws:   {}", server.kalshi_ws());
         println!("ledger:      http://{}/_sim/ledger", server.addr);
-        println!(
-            "account \"arb\": Kalshi key id arb-sim-key (src/sim/keys/kalshi_sim_only_rsa2048.pem)"
-        );
+        println!("polymarket rest: {}", server.polymarket_base());
+        println!("polymarket ws: {}", server.polymarket_ws());
+        println!("accounts: arb-kalshi (Kalshi key id {}, src/sim/keys/kalshi_sim_only_rsa2048.pem), arb-polymarket (Hardhat account 0, API key {})", sim_keys::KALSHI_KEY_ID, sim_keys::POLY_API_KEY);
         let play = tokio::spawn(driver::play(server.state.clone(), scenario, speed));
         let stop = async {
             match duration {

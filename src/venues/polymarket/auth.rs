@@ -283,6 +283,13 @@ impl ApiCreds {
         &self.passphrase
     }
 
+    /// The API secret as the CLOB hands it out (URL-safe base64 with padding) — what the
+    /// user channel's subscribe message carries and what `/auth/api-key` returns. It
+    /// decodes to the same HMAC key as the text it was made from.
+    pub fn secret(&self) -> Secret {
+        Secret::new(URL_SAFE.encode(self.hmac_key.expose()))
+    }
+
     /// The L2 signature of one request (see [`l2_signature`]); `path` is signed as given.
     pub fn sign(
         &self,
@@ -686,6 +693,21 @@ mod tests {
         assert_eq!(
             NEG_RISK_CTF_EXCHANGE_V2.to_string(),
             "0xe2222d279d744050d28e00520010520000310F59"
+        );
+    }
+
+    #[test]
+    fn the_secret_text_signs_like_the_secret_it_came_from() {
+        let std_alphabet = Secret::new("c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2U");
+        let creds = ApiCreds::new("k".into(), std_alphabet, "p".into()).unwrap();
+        let again = ApiCreds::new("k".into(), creds.secret(), "p".into()).unwrap();
+        assert_eq!(
+            creds.secret().expose(),
+            "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2U="
+        );
+        assert_eq!(
+            creds.sign(1, "GET", "/x", None).unwrap(),
+            again.sign(1, "GET", "/x", None).unwrap()
         );
     }
 

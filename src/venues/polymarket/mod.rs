@@ -1,9 +1,13 @@
-//! Polymarket: CLOB market-channel wire types and their mapping to events, and CLOB
-//! authentication (L1/L2 headers, EIP-712 order signing).
+//! Polymarket: CLOB wire types and their mapping to events, auth, REST and WebSocket clients.
+//!
+//! Authentication is L1/L2 headers and EIP-712 order signing.
 
 pub mod auth;
 pub mod eth;
 pub mod mapping;
+pub mod rest;
+pub mod rest_wire;
 pub mod wire;
+pub mod ws;
 
 pub use mapping::{PolymarketState, default_meta, map_message};

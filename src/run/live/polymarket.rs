@@ -1,0 +1,240 @@
+//! Polymarket in `arb live`: token metadata at start (condition, complement, tick, fee
+//! schedule), the market-channel ingress (books and price changes -> events, reconnect
+//! with back-off), and the executor (signed V2 orders -> acks, fills, cancels).
+
+use super::core::{Inbound, wall_ns};
+use crate::core::{Money, Outcome, Price, Qty, Venue};
+use crate::engine::fees::fee;
+use crate::event::{
+    BalanceReport, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg, OrderAck,
+    OrderCanceled, OrderReject, PlaceOrder,
+};
+use crate::venues::MarketInterner;
+use crate::venues::http::VenueError;
+use crate::venues::polymarket::auth::Side;
+use crate::venues::polymarket::rest::{LimitOrder, OrderType, PolymarketRest};
+use crate::venues::polymarket::ws::{PolymarketWs, split_frame};
+use crate::venues::polymarket::{PolymarketState, map_message};
+use crossbeam_channel::Sender;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// What the executor needs to know of a token to sign an order for it.
+#[derive(Clone, Debug)]
+pub struct TokenInfo {
+    pub token_id: String,
+    pub tick: Price,
+    pub neg_risk: bool,
+    pub fees: FeeModel,
+}
+
+fn tick_of(mts: f64) -> Price {
+    Price((mts * 10_000.0).round().clamp(1.0, 10_000.0) as u16)
+}
+
+/// Interns every configured token with its sibling (the other outcome of its
+/// condition), tick and fee schedule, and returns the definitions with each token's
+/// order parameters.
+pub async fn market_metas(
+    rest: &PolymarketRest,
+    tokens: &[String],
+    interner: &mut MarketInterner,
+) -> Result<(Vec<Event>, Vec<(crate::core::MarketId, TokenInfo)>), VenueError> {
+    let mut out = Vec::new();
+    let mut infos = Vec::new();
+    for token in tokens {
+        if interner.get(Venue::Polymarket, token).is_some() {
+            continue; // defined with its sibling already
+        }
+        let condition = rest.market_by_token(token).await?.condition_id;
+        let m = rest.clob_market(&condition).await?;
+        let fees = match &m.fd {
+            Some(fd) => FeeModel::Polymarket {
+                rate_ppm: (fd.r * 1e6).round().clamp(0.0, 1e9) as u32,
+                exponent: fd.e.round().clamp(0.0, 8.0) as u8,
+                taker_only: fd.to,
+            },
+            None => FeeModel::Free,
+        };
+        let tick = tick_of(m.mts);
+        let base = interner.next_id();
+        let pair = m.t.len() == 2;
+        for (i, t) in m.t.iter().enumerate() {
+            let no_leg = if pair {
+                NoLeg::Complement(crate::core::MarketId(base.0 + (1 - i as u32)))
+            } else {
+                NoLeg::Unknown
+            };
+            let id = interner.intern(
+                Venue::Polymarket,
+                &t.t,
+                |id| MarketMeta {
+                    id,
+                    venue: Venue::Polymarket,
+                    venue_id: t.t.clone(),
+                    title: format!("{} ({})", condition, t.o),
+                    event_id: condition.clone(),
+                    series_id: String::new(),
+                    close_ts: None,
+                    no_leg,
+                    fees,
+                    tick,
+                },
+                &mut out,
+            );
+            infos.push((
+                id,
+                TokenInfo {
+                    token_id: t.t.clone(),
+                    tick,
+                    neg_risk: m.nr,
+                    fees,
+                },
+            ));
+        }
+    }
+    Ok((out, infos))
+}
+
+pub async fn balance(rest: &PolymarketRest) -> Result<Event, VenueError> {
+    Ok(Event::Balance(BalanceReport {
+        venue: Venue::Polymarket,
+        cash: rest.collateral_balance().await?,
+    }))
+}
+
+/// Streams the books of `tokens` into the core until `stop`.
+pub async fn ingress(
+    url: String,
+    tokens: Vec<String>,
+    mut interner: MarketInterner,
+    tx: Sender<Inbound>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut backoff = Duration::from_millis(250);
+    while !stop.load(Ordering::Relaxed) {
+        if let Ok(mut ws) = PolymarketWs::connect(&url).await {
+            backoff = Duration::from_millis(250);
+            if ws.subscribe_market(&tokens).await.is_ok() {
+                let mut state = PolymarketState::from_interner(&interner);
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        ws.close().await;
+                        return;
+                    }
+                    let Ok(frame) =
+                        tokio::time::timeout(Duration::from_millis(200), ws.next()).await
+                    else {
+                        continue;
+                    };
+                    let Some(Ok((ts, text))) = frame else { break };
+                    for value in split_frame(&text) {
+                        // Only tokens interned at start: an unknown asset must not mint an id here.
+                        let known = |v: &serde_json::Value| {
+                            v.as_str()
+                                .is_some_and(|a| interner.get(Venue::Polymarket, a).is_some())
+                        };
+                        let direct = value.get("asset_id").map(known);
+                        let changes = value
+                            .get("price_changes")
+                            .and_then(|c| c.as_array())
+                            .map(|c| c.iter().all(|x| x.get("asset_id").is_some_and(known)));
+                        if direct == Some(false) || changes == Some(false) {
+                            continue;
+                        }
+                        for event in map_message(value, &mut interner, &mut state).events {
+                            if tx.send(Inbound { ts, event }).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let _ = tx.send(Inbound {
+            ts: wall_ns(),
+            event: Event::Feed(FeedStatus {
+                venue: Venue::Polymarket,
+                state: FeedState::Disconnected,
+            }),
+        });
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Places one immediate-or-cancel (FAK) buy and reports an ack, its fills and the
+/// cancel of the remainder, or a reject.
+pub async fn place(rest: &PolymarketRest, token: &TokenInfo, o: &PlaceOrder) -> Vec<Event> {
+    if o.outcome != Outcome::Yes {
+        return vec![Event::OrderReject(OrderReject {
+            id: o.id,
+            reason: "Polymarket orders buy a token (its YES)".into(),
+        })];
+    }
+    let order = LimitOrder {
+        token_id: token.token_id.clone(),
+        side: Side::Buy,
+        price: o.price,
+        size: o.qty,
+        tick: token.tick,
+        neg_risk: token.neg_risk,
+        order_type: OrderType::Fak,
+        expiration: 0,
+        post_only: false,
+    };
+    let resp = match rest.place_order(&order).await {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![Event::OrderReject(OrderReject {
+                id: o.id,
+                reason: e.to_string(),
+            })];
+        }
+    };
+    let mut out = vec![Event::OrderAck(OrderAck {
+        id: o.id,
+        venue_order_id: resp.order_id.clone(),
+    })];
+    let mut filled = Qty::ZERO;
+    for trade_id in &resp.trade_ids {
+        match rest.trades(&[("id", trade_id.clone())]).await {
+            Ok(page) => {
+                for t in page.data.iter().filter(|t| &t.id == trade_id) {
+                    let (Ok(price), Ok(qty)) =
+                        (Price::from_decimal(&t.price), Qty::from_decimal(&t.size))
+                    else {
+                        continue;
+                    };
+                    let qty = qty.min(Qty(o.qty.0 - filled.0));
+                    if qty.0 <= 0 {
+                        continue;
+                    }
+                    filled = Qty(filled.0 + qty.0);
+                    let paid = fee(token.fees, price, qty, false).unwrap_or(Money::ZERO);
+                    out.push(Event::Fill(Fill {
+                        id: o.id,
+                        market: o.market,
+                        outcome: Outcome::Yes,
+                        price,
+                        qty,
+                        fee: paid,
+                        maker: false,
+                    }));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(order = %o.id, error = %e, "a trade of an acked order could not be read; reconciliation will find it")
+            }
+        }
+    }
+    let remaining = Qty(o.qty.0 - filled.0);
+    if remaining.0 > 0 {
+        out.push(Event::OrderCanceled(OrderCanceled {
+            id: o.id,
+            canceled_qty: remaining,
+        }));
+    }
+    out
+}
