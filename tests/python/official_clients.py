@@ -36,7 +36,7 @@ def start_sim():
     )
     urls = {}
     deadline = time.time() + 30
-    while time.time() < deadline and "kalshi rest" not in urls:
+    while time.time() < deadline and "polymarket ws" not in urls:
         line = proc.stdout.readline()
         if not line:
             raise RuntimeError("arb sim exited: " + proc.stderr.read())
@@ -101,12 +101,68 @@ def kalshi_checks(urls):
     check("kalshi: an unknown API key is refused with 401", bad_key_refused)
 
 
+POLY_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # Hardhat account 0 (public)
+
+
+def polymarket_checks(urls):
+    from py_clob_client_v2 import ApiCreds, ClobClient, OrderArgs, OrderPayload, OrderType
+
+    host = urls["polymarket rest"]
+    state = {}
+
+    def derive_api_key():
+        l1 = ClobClient(host, chain_id=137, key=POLY_KEY)
+        creds = l1.create_or_derive_api_key()
+        assert creds.api_key, creds
+        state["creds"] = creds
+
+    def list_markets():
+        c = ClobClient(host, chain_id=137, key=POLY_KEY, creds=state["creds"])
+        markets = c.get_markets()["data"]
+        assert markets and markets[0]["tokens"], markets
+        state["token"] = markets[0]["tokens"][0]["token_id"]
+        state["client"] = c
+
+    def read_book():
+        book = state["client"].get_order_book(state["token"])
+        asset = book["asset_id"] if isinstance(book, dict) else book.asset_id
+        assert asset == state["token"], book
+
+    def place_and_cancel():
+        c = state["client"]
+        r = c.create_and_post_order(OrderArgs(token_id=state["token"], price=0.02, size=10, side="BUY"), order_type=OrderType.GTC)
+        assert r["success"], r
+        assert r["orderID"].startswith("0x"), r
+        canceled = c.cancel_order(OrderPayload(orderID=r["orderID"]))
+        assert r["orderID"] in canceled["canceled"], canceled
+
+    def bad_creds_refused():
+        from py_clob_client_v2.exceptions import PolyApiException
+        wrong = ApiCreds(api_key=state["creds"].api_key, api_secret="QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=", api_passphrase=state["creds"].api_passphrase)
+        c = ClobClient(host, chain_id=137, key=POLY_KEY, creds=wrong)
+        try:
+            c.create_and_post_order(OrderArgs(token_id=state["token"], price=0.02, size=10, side="BUY"), order_type=OrderType.GTC)
+        except PolyApiException as e:
+            assert e.status_code == 401, e.status_code
+        else:
+            raise AssertionError("a wrong HMAC secret placed an order")
+
+    check("polymarket: derive API key (L1, EIP-712 ClobAuth)", derive_api_key)
+    check("polymarket: list markets", list_markets)
+    check("polymarket: read a book", read_book)
+    check("polymarket: place (signed V2 order) and cancel", place_and_cancel)
+    check("polymarket: a wrong HMAC secret is refused with 401", bad_creds_refused)
+
+
 def main():
     proc, urls = start_sim()
     try:
         check("arb sim prints its Kalshi URL", lambda: urls["kalshi rest"].startswith("http://127.0.0.1:"))
         if "kalshi rest" in urls:
             kalshi_checks(urls)
+        check("arb sim prints its Polymarket URL", lambda: urls["polymarket rest"].startswith("http://127.0.0.1:"))
+        if "polymarket rest" in urls:
+            polymarket_checks(urls)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
