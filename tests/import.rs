@@ -105,6 +105,15 @@ fn check_invariants(events: &[(i64, Event)]) {
             }
             Event::BookSnapshot(s) => Some(s.market),
             Event::BookDelta(d) => Some(d.market),
+            Event::BookBatch(b) => {
+                for d in &b.deltas {
+                    assert!(
+                        d.market.index() < defined.len(),
+                        "{e:?} names an undefined market"
+                    );
+                }
+                b.deltas.first().map(|d| d.market)
+            }
             Event::Trade(t) => Some(t.market),
             Event::Feed(_) => None,
             other => panic!("import wrote a non-market-data event {other:?}"),
@@ -544,6 +553,18 @@ fn set(market: u32, side: BookSide, price: u16, qty: i64) -> Event {
     })
 }
 
+/// The events of one multi-level message: a `BookBatch` of its deltas.
+fn batch(events: &[Event]) -> Event {
+    let deltas = events
+        .iter()
+        .map(|e| match e {
+            Event::BookDelta(d) => *d,
+            other => panic!("not a delta: {other:?}"),
+        })
+        .collect();
+    Event::BookBatch(arb::event::BookBatch { deltas })
+}
+
 #[test]
 fn polymarket_price_change_links_the_two_tokens_as_complements() {
     let (s, evs) = import(
@@ -554,10 +575,12 @@ fn polymarket_price_change_links_the_two_tokens_as_complements() {
         events_only(&evs),
         vec![
             poly_meta(0, TOKEN_A, BURST_MARKET, NoLeg::Unknown, 10),
-            set(0, BookSide::Bid, 3010, c(1000)),
             poly_meta(1, TOKEN_B, BURST_MARKET, NoLeg::Complement(MarketId(0)), 10),
             poly_meta(0, TOKEN_A, BURST_MARKET, NoLeg::Complement(MarketId(1)), 10),
-            set(1, BookSide::Ask, 6990, c(1000)),
+            batch(&[
+                set(0, BookSide::Bid, 3010, c(1000)),
+                set(1, BookSide::Ask, 6990, c(1000))
+            ]),
         ]
     );
     assert!(evs.iter().all(|(ts, _)| *ts == 1_790_658_674_035 * MS));
@@ -596,12 +619,14 @@ fn polymarket_burst_array_is_one_frame_of_six_messages() {
     assert_eq!(b.bids, fixture_levels(&fx[0]["bids"]));
     assert_eq!(b.asks, fixture_levels(&fx[0]["asks"]));
     assert_eq!(
-        evs_only[2..6],
+        evs_only[2..5],
         [
-            set(0, BookSide::Bid, 3010, c(1000)),
             poly_meta(1, TOKEN_B, BURST_MARKET, NoLeg::Complement(MarketId(0)), 10),
             poly_meta(0, TOKEN_A, BURST_MARKET, NoLeg::Complement(MarketId(1)), 10),
-            set(1, BookSide::Ask, 6990, c(1000)),
+            batch(&[
+                set(0, BookSide::Bid, 3010, c(1000)),
+                set(1, BookSide::Ask, 6990, c(1000))
+            ]),
         ]
     );
     // Then 4 more price_change messages of 2 entries each, A's bids and B's asks.
@@ -625,8 +650,12 @@ fn polymarket_burst_array_is_one_frame_of_six_messages() {
         }
     }
     assert_eq!(want.len(), 8);
-    assert_eq!(evs_only[6..], want[..]);
-    assert_eq!(evs_only[6], set(0, BookSide::Bid, 3110, c(2000)));
+    // One batch per message, two levels each.
+    let batches: Vec<Event> = want.chunks(2).map(batch).collect();
+    assert_eq!(evs_only[5..], batches[..]);
+    assert!(
+        matches!(&evs_only[5], Event::BookBatch(b) if b.deltas[0] == match set(0, BookSide::Bid, 3110, c(2000)) { Event::BookDelta(d) => d, _ => unreachable!() })
+    );
     // recv_ms applies to every message of the frame.
     assert!(evs.iter().all(|(ts, _)| *ts == 1_790_658_700_000 * MS));
 }

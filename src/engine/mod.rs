@@ -123,6 +123,10 @@ impl Reducer {
                 .markets
                 .apply_snapshot(ts, s)
                 .map(|()| self.evaluate(s.market, out)),
+            Event::BookBatch(b) => {
+                self.apply_batch(ts, &b.deltas, out);
+                Ok(())
+            }
             Event::Trade(t) => self
                 .markets
                 .get(t.market)
@@ -206,6 +210,33 @@ impl Reducer {
             // Cash, orders or mode may have changed: an edge seen before may now be
             // tradeable (or not), so it is judged afresh on its next book update.
             self.forget_seen();
+        }
+    }
+
+    /// Applies every level change of one venue message, then evaluates each market it
+    /// touched once. A refused change is reported and the rest still apply.
+    fn apply_batch(
+        &mut self,
+        ts: i64,
+        deltas: &[crate::event::BookDelta],
+        out: &mut Vec<Decision>,
+    ) {
+        let mut touched: Vec<MarketId> = Vec::with_capacity(2);
+        for d in deltas {
+            match self.markets.apply_delta(ts, d) {
+                Ok(()) => {
+                    if !touched.contains(&d.market) {
+                        touched.push(d.market);
+                    }
+                }
+                Err(reason) => {
+                    self.stats.rejected_inputs += 1;
+                    out.push(Decision::InputRejected { reason });
+                }
+            }
+        }
+        for m in touched {
+            self.evaluate(m, out);
         }
     }
 

@@ -25,6 +25,9 @@ pub enum Event {
     Position(PositionReport),
     Operator(OperatorCommand),
     ConfigLoaded(EngineConfig),
+    /// Several level changes the venue published in one message: applied together,
+    /// then the lanes look once, so no decision sees a half-applied message.
+    BookBatch(BookBatch),
 }
 
 impl Event {
@@ -47,6 +50,7 @@ impl Event {
             Event::Position(_) => "position",
             Event::Operator(_) => "operator",
             Event::ConfigLoaded(_) => "config_loaded",
+            Event::BookBatch(_) => "book_batch",
         }
     }
 
@@ -54,7 +58,11 @@ impl Event {
     pub fn is_market_data(&self) -> bool {
         matches!(
             self,
-            Event::BookSnapshot(_) | Event::BookDelta(_) | Event::Trade(_) | Event::Tick
+            Event::BookSnapshot(_)
+                | Event::BookDelta(_)
+                | Event::BookBatch(_)
+                | Event::Trade(_)
+                | Event::Tick
         )
     }
 }
@@ -160,6 +168,13 @@ pub struct BookDelta {
     pub side: BookSide,
     pub price: Price,
     pub change: LevelChange,
+}
+
+/// Level changes of one venue message (Polymarket `price_change` covers several levels
+/// and both tokens of a market at once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookBatch {
+    pub deltas: Vec<BookDelta>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -223,6 +223,7 @@ pub fn run_from_journal(
                 | Event::PairDefined(_)
                 | Event::BookSnapshot(_)
                 | Event::BookDelta(_)
+                | Event::BookBatch(_)
                 | Event::Trade(_)
                 | Event::Tick
                 | Event::Feed(_)

@@ -70,6 +70,11 @@ impl SimVenue {
                     self.kalshi_seq = s.venue_seq;
                 }
             }
+            Event::BookBatch(b) => {
+                for d in &b.deltas {
+                    self.observe(&Event::BookDelta(*d));
+                }
+            }
             Event::BookDelta(d) => {
                 if let Some(b) = self.books.get_mut(d.market.index()) {
                     let _ = match d.change {

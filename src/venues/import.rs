@@ -347,6 +347,13 @@ impl<'a> Importer<'a> {
             Event::BookDelta(d) if !self.snapshotted.contains(&d.market) => {
                 s.warn("delta_before_snapshot")
             }
+            Event::BookBatch(b) => {
+                for d in &b.deltas {
+                    if !self.snapshotted.contains(&d.market) {
+                        s.warn("delta_before_snapshot");
+                    }
+                }
+            }
             _ => {}
         }
     }

@@ -112,6 +112,24 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
         Event::Operator(OperatorCommand::AckExposure {
             note: "hedged by hand".into(),
         }),
+        Event::BookBatch(BookBatch {
+            deltas: vec![
+                BookDelta {
+                    market: m,
+                    venue_seq: 0,
+                    side: BookSide::Bid,
+                    price: Price(3010),
+                    change: LevelChange::Set(Qty(1_000_000_000)),
+                },
+                BookDelta {
+                    market: m,
+                    venue_seq: 0,
+                    side: BookSide::Ask,
+                    price: Price(6990),
+                    change: LevelChange::Set(Qty(0)),
+                },
+            ],
+        }),
     ];
     let leg = Leg {
         market: m,

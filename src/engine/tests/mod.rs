@@ -658,3 +658,61 @@ fn same_events_same_decisions_and_hash() {
     }
     assert_ne!(r.state_hash(), h1, "the hash sees the last delta");
 }
+
+#[test]
+fn a_batch_is_applied_whole_before_the_lanes_look() {
+    let (mut r, _) = setup(EngineConfig::default(), false);
+    run(&mut r, book(PY, &[], &[lvl("0.45", 10)]));
+    run(&mut r, book(PN, &[], &[lvl("0.60", 10)]));
+    // One venue message moves PN's ask from 0.60 down to 0.50 and PY's ask from 0.45 up
+    // to 0.55: taken alone, the first changes would show a 5-cent edge that the message
+    // as a whole never offered.
+    let set = |market, side, p: u16, q: i64| BookDelta {
+        market,
+        venue_seq: 0,
+        side,
+        price: Price(p),
+        change: LevelChange::Set(Qty::contracts(q)),
+    };
+    let msg = Event::BookBatch(BookBatch {
+        deltas: vec![
+            set(PN, BookSide::Ask, 6000, 0),
+            set(PN, BookSide::Ask, 5000, 10),
+            set(PY, BookSide::Ask, 4500, 0),
+            set(PY, BookSide::Ask, 5500, 10),
+        ],
+    });
+    assert!(
+        run(&mut r, msg).is_empty(),
+        "no decision on a half-applied message"
+    );
+    assert_eq!(
+        r.markets().get(PY).unwrap().book.best_ask().unwrap().price,
+        Price(5500)
+    );
+    // The same changes as separate events do trade on the transient state.
+    let (mut r2, _) = setup(EngineConfig::default(), false);
+    run(&mut r2, book(PY, &[], &[lvl("0.45", 10)]));
+    run(&mut r2, book(PN, &[], &[lvl("0.60", 10)]));
+    run(&mut r2, Event::BookDelta(set(PN, BookSide::Ask, 6000, 0)));
+    let out = run(&mut r2, Event::BookDelta(set(PN, BookSide::Ask, 5000, 10)));
+    assert_eq!(places(&out).len(), 2, "{out:?}");
+    // A bad change in a batch is refused alone; the rest apply.
+    let bad = Event::BookBatch(BookBatch {
+        deltas: vec![
+            set(MarketId(9), BookSide::Bid, 100, 1),
+            set(PY, BookSide::Bid, 1000, 3),
+        ],
+    });
+    let out = run(&mut r, bad);
+    assert_eq!(
+        out,
+        vec![Decision::InputRejected {
+            reason: InputError::UnknownMarket(MarketId(9))
+        }]
+    );
+    assert_eq!(
+        r.markets().get(PY).unwrap().book.best_bid().unwrap().price,
+        Price(1000)
+    );
+}

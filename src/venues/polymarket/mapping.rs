@@ -8,8 +8,8 @@
 use super::wire;
 use crate::core::{MarketId, Price, Venue};
 use crate::event::{
-    BookDelta, BookSide, BookSnapshot, Event, FeeModel, Level, LevelChange, MarketMeta, NoLeg,
-    Trade,
+    BookBatch, BookDelta, BookSide, BookSnapshot, Event, FeeModel, Level, LevelChange, MarketMeta,
+    NoLeg, Trade,
 };
 use crate::venues::{MapError, Mapped, MarketInterner, Sign, parse_price, parse_qty};
 use serde_json::Value;
@@ -348,17 +348,29 @@ pub fn map_price_change(
         })
         .collect::<Result<Vec<_>, MapError>>()?;
     let mut out = Vec::with_capacity(parsed.len() + 1);
+    let mut deltas = Vec::with_capacity(parsed.len());
     for (asset_id, side, price, qty) in parsed {
         let market = intern_token(interner, state, asset_id, &m.market, None, &mut out)?;
-        out.push(Event::BookDelta(BookDelta {
+        deltas.push(BookDelta {
             market,
             venue_seq: 0,
             side,
             price,
             change: LevelChange::Set(qty),
-        }));
+        });
     }
+    out.extend(one_message(deltas));
     Ok(out)
+}
+
+/// The level changes of one message: a single `BookDelta`, or a `BookBatch` so that
+/// the engine applies them together before any lane looks.
+fn one_message(mut deltas: Vec<BookDelta>) -> Option<Event> {
+    match deltas.len() {
+        0 => None,
+        1 => deltas.pop().map(Event::BookDelta),
+        _ => Some(Event::BookBatch(BookBatch { deltas })),
+    }
 }
 
 /// Older `price_change` (top-level `asset_id`, `changes`): same mapping.
@@ -381,15 +393,17 @@ pub fn map_price_change_legacy(
         .collect::<Result<Vec<_>, MapError>>()?;
     let mut out = Vec::with_capacity(parsed.len() + 1);
     let market = intern_token(interner, state, &m.asset_id, &m.market, None, &mut out)?;
-    for (side, price, qty) in parsed {
-        out.push(Event::BookDelta(BookDelta {
+    let deltas = parsed
+        .into_iter()
+        .map(|(side, price, qty)| BookDelta {
             market,
             venue_seq: 0,
             side,
             price,
             change: LevelChange::Set(qty),
-        }));
-    }
+        })
+        .collect();
+    out.extend(one_message(deltas));
     Ok(out)
 }
 
@@ -544,25 +558,28 @@ mod tests {
             "changes": [{"price": "0.301", "size": "1000", "side": "BUY"}, {"price": "0.5", "size": "0", "side": "SELL"}]});
         let a = run(new, &mut interner, &mut state);
         let b = run(old, &mut interner, &mut state);
-        let deltas = vec![
-            Event::BookDelta(BookDelta {
-                market: MarketId(0),
-                venue_seq: 0,
-                side: BookSide::Bid,
-                price: Price(3010),
-                change: LevelChange::Set(Qty(1_000_000_000)),
-            }),
-            Event::BookDelta(BookDelta {
-                market: MarketId(0),
-                venue_seq: 0,
-                side: BookSide::Ask,
-                price: Price(5000),
-                change: LevelChange::Set(Qty(0)),
-            }),
-        ];
-        assert_eq!(a.events[1..], deltas[..]);
+        // Both levels of one message travel together, applied before any lane looks.
+        let batch = vec![Event::BookBatch(BookBatch {
+            deltas: vec![
+                BookDelta {
+                    market: MarketId(0),
+                    venue_seq: 0,
+                    side: BookSide::Bid,
+                    price: Price(3010),
+                    change: LevelChange::Set(Qty(1_000_000_000)),
+                },
+                BookDelta {
+                    market: MarketId(0),
+                    venue_seq: 0,
+                    side: BookSide::Ask,
+                    price: Price(5000),
+                    change: LevelChange::Set(Qty(0)),
+                },
+            ],
+        })];
+        assert_eq!(a.events[1..], batch[..]);
         assert!(matches!(a.events[0], Event::MarketDefined(_)));
-        assert_eq!(b.events, deltas);
+        assert_eq!(b.events, batch);
         assert_eq!((a.ts_ms, b.ts_ms), (Some(7), Some(8)));
     }
 
