@@ -113,7 +113,7 @@ enum Command {
     },
     /// Record raw venue WebSocket frames as JSON Lines for `arb import`.
     Record {
-        /// kalshi (polymarket follows with its adapter).
+        /// kalshi or polymarket.
         #[arg(long)]
         venue: Venue,
         /// Live configuration naming the venue's URL, credentials and markets.
@@ -295,14 +295,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         } => {
             let config = live::LiveConfig::load(&config)?;
             let duration = duration.map(secs).transpose()?;
-            if venue != Venue::Kalshi {
-                anyhow::bail!("arb record --venue {venue}: only kalshi is recorded by this build");
-            }
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
-            let frames = runtime.block_on(arb::run::record::record_kalshi(
+            let frames = runtime.block_on(arb::run::record::record(
+                venue,
                 &config,
                 &out,
                 duration,

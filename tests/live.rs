@@ -3,6 +3,12 @@
 
 use std::process::Command;
 
+/// The first Polymarket question of the embedded arb-rich scenario.
+const POLY_YES: &str =
+    "71321045679252212594626385532706912750332728571942532289631379312455583992563";
+const POLY_NO: &str =
+    "52114319501245915516055106046884209969926127482827954674443846427813813222426";
+
 fn arb() -> Command {
     Command::new(env!("CARGO_BIN_EXE_arb"))
 }
@@ -144,7 +150,7 @@ fn record_then_import_reproduces_the_simulators_books() {
         .unwrap();
     let mut lines = std::io::BufReader::new(sim.stdout.take().unwrap()).lines();
     let mut urls = std::collections::BTreeMap::new();
-    while urls.len() < 2 {
+    while urls.len() < 5 {
         let line = lines.next().unwrap().unwrap();
         if let Some((k, v)) = line.split_once(": ") {
             urls.insert(k.trim().to_string(), v.trim().to_string());
@@ -169,6 +175,62 @@ fn record_then_import_reproduces_the_simulators_books() {
         ),
     )
     .unwrap();
+    // Polymarket: record the market channel of two tokens, import, books.
+    let poly_cfg = dir.path().join("poly.toml");
+    std::fs::write(
+        &poly_cfg,
+        format!(
+            "[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\nprivate_key = {{ env = \"UNUSED\" }}\napi_creds = {{ env = \"UNUSED\" }}\ntokens = [\"{POLY_YES}\", \"{POLY_NO}\"]\n",
+            urls["polymarket rest"],
+            urls["polymarket ws"],
+        ),
+    )
+    .unwrap();
+    let poly_rec = dir.path().join("poly.jsonl");
+    let out = arb()
+        .args([
+            "record",
+            "--venue",
+            "polymarket",
+            "--duration",
+            "1.5",
+            "--config",
+        ])
+        .arg(&poly_cfg)
+        .arg("--out")
+        .arg(&poly_rec)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let poly_journal = dir.path().join("pj");
+    let out = arb()
+        .args(["import", "--venue", "polymarket"])
+        .arg(&poly_rec)
+        .arg("--journal")
+        .arg(&poly_journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = arb()
+        .arg("inspect")
+        .arg(&poly_journal)
+        .args(["--books", "--json"])
+        .output()
+        .unwrap();
+    let books: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !books[POLY_YES]["asks"].as_array().unwrap().is_empty(),
+        "{books}"
+    );
+
     let rec = dir.path().join("day.jsonl");
     let out = arb()
         .args([
@@ -233,4 +295,45 @@ fn record_then_import_reproduces_the_simulators_books() {
         !fed["bids"].as_array().unwrap().is_empty() && !fed["asks"].as_array().unwrap().is_empty(),
         "{books}"
     );
+}
+
+#[test]
+fn sigterm_stops_live_cleanly_and_the_journal_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let child = arb()
+        .args(["live", "--json", "--journal"])
+        .arg(&journal)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "a clean stop");
+    let live: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        live["open_orders"], 0,
+        "in-flight orders were waited for: {live}"
+    );
+    let out = arb()
+        .arg("replay")
+        .arg(&journal)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rep["mismatches"], 0);
+    assert_eq!(
+        rep["torn_tail"],
+        serde_json::Value::Null,
+        "the journal was flushed, not torn"
+    );
+    // The stop is in the journal: the kill switch engaged before the end.
+    let out = arb().arg("inspect").arg(&journal).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"KillSwitch\":{\"engaged\":true}"));
 }

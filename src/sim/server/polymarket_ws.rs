@@ -86,11 +86,19 @@ impl Session {
     async fn run(mut self, socket: WebSocket) {
         let (mut tx, mut rx) = socket.split();
         let mut feed = self.state.subscribe();
+        let mut control = self.state.control();
         loop {
             let mut out: Vec<String> = Vec::new();
             let mut after = After::Continue;
             tokio::select! {
                 biased;
+                // A scripted disconnect drops the connection; Polymarket has no sequence
+                // numbers, so a sequence-gap fault has nothing to skip here.
+                c = control.recv() => {
+                    if matches!(c, Ok(super::Control::Disconnect)) {
+                        return;
+                    }
+                },
                 msg = rx.next() => match msg {
                     Some(Ok(Message::Text(text))) => after = self.command(&text, &mut out),
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
