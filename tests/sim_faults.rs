@@ -202,8 +202,9 @@ fn live_with_faults(faults: &str, secs: f64) -> Vec<Event> {
     })
     .unwrap();
     let (records, _) = Journal::open(&journal).unwrap().read_all().unwrap();
-    let (rep, _) = arb::run::replay::replay(&journal).unwrap();
+    let (rep, reducer) = arb::run::replay::replay(&journal).unwrap();
     assert_eq!(rep.mismatches, 0, "a fault run replays deterministically");
+    LAST_MODE.with(|m| m.set(Some(reducer.mode())));
     records
         .into_iter()
         .filter_map(|r| {
@@ -214,6 +215,11 @@ fn live_with_faults(faults: &str, secs: f64) -> Vec<Event> {
             }
         })
         .collect()
+}
+
+thread_local! {
+    /// The engine's mode at the end of the last `live_with_faults` run on this thread.
+    static LAST_MODE: std::cell::Cell<Option<arb::event::Mode>> = const { std::cell::Cell::new(None) };
 }
 
 fn position(events: &[Event], pred: impl Fn(&Event) -> bool) -> Option<usize> {
@@ -292,4 +298,44 @@ fn a_frozen_book_stops_moving_while_others_move() {
         others > 10,
         "the other markets keep moving ({others} deltas)"
     );
+}
+
+#[test]
+fn a_trade_that_fails_to_settle_is_reversed_and_holds_the_engine_in_safe_mode() {
+    let events = live_with_faults(
+        "[[fault]]\nat_s = 0\nduration_s = 3600\nkind = \"settlement_failure\"\n",
+        4.0,
+    );
+    let fills = events
+        .iter()
+        .filter(|e| matches!(e, Event::Fill(_)))
+        .count();
+    let reversed: Vec<&Event> = events
+        .iter()
+        .filter(|e| matches!(e, Event::FillReversed(_)))
+        .collect();
+    assert!(fills > 0, "orders traded");
+    assert!(
+        !reversed.is_empty(),
+        "the user channel's FAILED trades came back as reversals"
+    );
+    // Reversals leave one-legged positions: no new entries (safe, then halted at stop).
+    let mode = LAST_MODE.with(|m| m.get());
+    assert!(
+        matches!(
+            mode,
+            Some(arb::event::Mode::Safe | arb::event::Mode::Halted)
+        ),
+        "{mode:?}"
+    );
+    // Every reversal names an order that had a fill of the same size at the same price.
+    for r in &reversed {
+        let Event::FillReversed(rf) = r else {
+            unreachable!()
+        };
+        assert!(
+            events.iter().any(|e| matches!(e, Event::Fill(f) if f.id == rf.id && f.qty == rf.qty && f.price == rf.price)),
+            "{rf:?} matches no fill"
+        );
+    }
 }

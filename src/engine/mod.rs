@@ -155,6 +155,7 @@ impl Reducer {
             Event::OrderReject(r) => self.finish_order(r.id, out),
             Event::OrderCanceled(c) => self.finish_order(c.id, out),
             Event::Fill(f) => self.apply_fill(f, out),
+            Event::FillReversed(f) => self.reverse_fill(f, out),
             Event::OrderStatus(s) => match s.status {
                 OrderStatus::Resting => Ok(()),
                 OrderStatus::Filled
@@ -488,6 +489,50 @@ impl Reducer {
         if remaining.0 == 0 {
             self.finish_order(f.id, out)?;
         }
+        Ok(())
+    }
+
+    /// A reported fill did not happen after all: its position and cash are restored,
+    /// and since the other legs of its opportunity may have filled, the engine stops
+    /// new entries until an operator has looked (safe mode).
+    fn reverse_fill(&mut self, f: &Fill, out: &mut Vec<Decision>) -> Result<(), InputError> {
+        let Some(m) = self.markets.get(f.market) else {
+            return Err(InputError::UnknownMarket(f.market));
+        };
+        let venue = m.meta.venue;
+        let held = self
+            .portfolio
+            .positions
+            .get(&(f.market, f.outcome))
+            .map_or(0, |p| p.qty.0);
+        if f.qty.0 <= 0 || held < f.qty.0 {
+            return Err(InputError::FillMismatch(f.id));
+        }
+        let notional =
+            crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
+        let refund = notional.checked_add(f.fee).ok_or(InputError::Overflow)?;
+        let cash = &mut self.portfolio.cash[venue.index()];
+        *cash = cash.checked_add(refund).ok_or(InputError::Overflow)?;
+        self.portfolio.fees_paid = self
+            .portfolio
+            .fees_paid
+            .checked_sub(f.fee)
+            .ok_or(InputError::Overflow)?;
+        if let Some(p) = self.portfolio.positions.get_mut(&(f.market, f.outcome)) {
+            p.qty = Qty(p.qty.0 - f.qty.0);
+            p.cost = Money(p.cost.0 - refund.0);
+        }
+        if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
+            && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
+        {
+            l.1 = Qty(l.1.0 - f.qty.0);
+        }
+        if self.mode != Mode::Halted {
+            self.set_mode(Mode::Safe, out);
+        }
+        out.push(Decision::Halt {
+            reason: HaltReason::UnhedgedExposure,
+        });
         Ok(())
     }
 

@@ -28,6 +28,9 @@ pub enum Event {
     /// Several level changes the venue published in one message: applied together,
     /// then the lanes look once, so no decision sees a half-applied message.
     BookBatch(BookBatch),
+    /// The venue undid a fill it had reported (a Polymarket trade that FAILED to
+    /// settle on chain): the contracts and the cash are back as before it.
+    FillReversed(Fill),
 }
 
 impl Event {
@@ -51,6 +54,7 @@ impl Event {
             Event::Operator(_) => "operator",
             Event::ConfigLoaded(_) => "config_loaded",
             Event::BookBatch(_) => "book_batch",
+            Event::FillReversed(_) => "fill_reversed",
         }
     }
 

@@ -22,6 +22,9 @@ pub enum FaultKind {
     PartialFill { ratio_bp: u16 },
     /// Order requests are answered this late.
     SlowAck { delay_ms: u32 },
+    /// Trades matched now fail to settle shortly after (Polymarket: RETRYING, then
+    /// FAILED); the venue undoes their fills.
+    SettlementFailure,
 }
 
 impl FaultKind {
@@ -92,9 +95,10 @@ impl FaultFile {
             "slow_ack" => FaultKind::SlowAck {
                 delay_ms: self.delay_ms.unwrap_or(500),
             },
+            "settlement_failure" => FaultKind::SettlementFailure,
             other => {
                 return Err(format!(
-                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, freeze_book, reject_orders, partial_fill, slow_ack)"
+                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure)"
                 ));
             }
         };

@@ -112,6 +112,15 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
         Event::Operator(OperatorCommand::AckExposure {
             note: "hedged by hand".into(),
         }),
+        Event::FillReversed(Fill {
+            id: coid,
+            market: m,
+            outcome: Outcome::No,
+            price: Price(400),
+            qty: Qty(4_000_000),
+            fee: Money(10_000),
+            maker: false,
+        }),
         Event::BookBatch(BookBatch {
             deltas: vec![
                 BookDelta {

@@ -716,3 +716,55 @@ fn a_batch_is_applied_whole_before_the_lanes_look() {
         Price(1000)
     );
 }
+
+#[test]
+fn a_reversed_fill_restores_cash_and_position_and_stops_new_entries() {
+    let (mut r, _) = setup(EngineConfig::default(), false);
+    run(&mut r, book(PY, &[], &[lvl("0.45", 10)]));
+    let p = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 10)])));
+    run(&mut r, fill(p[0].id, PY, 4500, 10));
+    run(&mut r, fill(p[1].id, PN, 5000, 10));
+    assert_eq!(r.mode(), Mode::Normal, "hedged");
+    let cash_before = r.portfolio().cash[Venue::Polymarket.index()];
+    // PN's trade fails to settle: the venue undoes it.
+    let rev = Event::FillReversed(Fill {
+        id: p[1].id,
+        market: PN,
+        outcome: Outcome::Yes,
+        price: Price(5000),
+        qty: Qty::contracts(10),
+        fee: Money::ZERO,
+        maker: false,
+    });
+    let out = run(&mut r, rev.clone());
+    assert_eq!(
+        out,
+        vec![
+            Decision::ModeChange {
+                from: Mode::Normal,
+                to: Mode::Safe
+            },
+            Decision::Halt {
+                reason: HaltReason::UnhedgedExposure
+            }
+        ]
+    );
+    assert_eq!(
+        r.portfolio().cash[Venue::Polymarket.index()],
+        cash_before + Money::dollars(5)
+    );
+    assert_eq!(r.portfolio().positions[&(PN, Outcome::Yes)].qty, Qty::ZERO);
+    assert_eq!(
+        r.portfolio().positions[&(PY, Outcome::Yes)].qty,
+        Qty::contracts(10),
+        "the other leg is still held"
+    );
+    // Reversing more than is held is refused.
+    let out = run(&mut r, rev);
+    assert_eq!(
+        out,
+        vec![Decision::InputRejected {
+            reason: InputError::FillMismatch(p[1].id)
+        }]
+    );
+}

@@ -121,6 +121,8 @@ struct KalshiSide {
 struct PolymarketSide {
     rest: PolymarketRest,
     ws_url: String,
+    /// User channel (trade settlement), when known.
+    user_url: Option<String>,
     tokens: Vec<String>,
 }
 
@@ -169,6 +171,7 @@ async fn run_async(
         let p = PolymarketSide {
             rest: PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(ps)),
             ws_url: format!("{}/ws/market", sim.polymarket_ws()),
+            user_url: Some(format!("{}/ws/user", sim.polymarket_ws())),
             tokens: poly_tokens,
         };
         let name = format!("the embedded simulator at {}", sim.addr);
@@ -192,6 +195,10 @@ async fn run_async(
                 Some(PolymarketSide {
                     rest: PolymarketRest::new(http.clone(), c.rest_url.clone(), Some(signer)),
                     ws_url: c.ws_url.clone(),
+                    user_url: c
+                        .ws_url
+                        .strip_suffix("/market")
+                        .map(|base| format!("{base}/user")),
                     tokens: c.tokens.clone(),
                 })
             }
@@ -272,6 +279,7 @@ async fn run_async(
             stop.clone(),
         )));
     }
+    let placed: polymarket::PlacedOrders = Arc::default();
     if let Some(p) = poly_side {
         let tokens: Vec<String> = interner
             .metas()
@@ -279,6 +287,15 @@ async fn run_async(
             .filter(|m| m.venue == Venue::Polymarket)
             .map(|m| m.venue_id.clone())
             .collect();
+        if let (Some(url), Some(signer)) = (p.user_url.clone(), p.rest.signer()) {
+            tasks.push(tokio::spawn(polymarket::user_ingress(
+                url,
+                signer.creds().clone(),
+                placed.clone(),
+                in_tx.clone(),
+                stop.clone(),
+            )));
+        }
         tasks.push(tokio::spawn(polymarket::ingress(
             p.ws_url,
             tokens,
@@ -289,6 +306,7 @@ async fn run_async(
     }
     tasks.push(tokio::spawn(executor(
         routes,
+        placed,
         out_rx,
         in_tx,
         latency.clone(),
@@ -351,6 +369,7 @@ async fn run_async(
 /// what the venue answers back to the core as events.
 async fn executor(
     routes: BTreeMap<MarketId, Route>,
+    placed: polymarket::PlacedOrders,
     mut rx: tokio::sync::mpsc::UnboundedReceiver<self::core::Outbound>,
     tx: crossbeam_channel::Sender<Inbound>,
     latency: Arc<std::sync::Mutex<Vec<u64>>>,
@@ -370,14 +389,23 @@ async fn executor(
             });
             continue;
         };
-        let (tx, latency) = (tx.clone(), latency.clone());
+        let (tx, latency, placed) = (tx.clone(), latency.clone(), placed.clone());
         tokio::spawn(async move {
             if let Ok(mut l) = latency.lock() {
                 l.push((wall_ns() - out.cause_ts).max(0) as u64);
             }
             let events = match &route {
                 Route::Kalshi { rest, ticker } => kalshi::place(rest, ticker, &order).await,
-                Route::Polymarket { rest, token } => polymarket::place(rest, token, &order).await,
+                Route::Polymarket { rest, token } => {
+                    let events = polymarket::place(rest, token, &order).await;
+                    // Remember the order hash: the user channel reports trades by it.
+                    if let Some(Event::OrderAck(ack)) = events.first()
+                        && let Ok(mut m) = placed.lock()
+                    {
+                        m.insert(ack.venue_order_id.clone(), (order, token.clone()));
+                    }
+                    events
+                }
             };
             for event in events {
                 let _ = tx.send(Inbound {

@@ -238,3 +238,87 @@ pub async fn place(rest: &PolymarketRest, token: &TokenInfo, o: &PlaceOrder) -> 
     }
     out
 }
+
+/// Orders the executor placed on Polymarket, by the venue's order id (the order hash),
+/// so that a trade reported on the user channel can be tied back to its order.
+pub type PlacedOrders =
+    Arc<std::sync::Mutex<std::collections::BTreeMap<String, (PlaceOrder, TokenInfo)>>>;
+
+/// Watches the account's user channel for trades that fail to settle and reports each
+/// as a `FillReversed` (once per trade).
+pub async fn user_ingress(
+    url: String,
+    creds: crate::venues::polymarket::auth::ApiCreds,
+    placed: PlacedOrders,
+    tx: Sender<Inbound>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut reversed = std::collections::BTreeSet::new();
+    let mut backoff = Duration::from_millis(250);
+    while !stop.load(Ordering::Relaxed) {
+        if let Ok(mut ws) = PolymarketWs::connect(&url).await {
+            backoff = Duration::from_millis(250);
+            if ws.subscribe_user(&creds, &[]).await.is_ok() {
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        ws.close().await;
+                        return;
+                    }
+                    let Ok(frame) =
+                        tokio::time::timeout(Duration::from_millis(200), ws.next()).await
+                    else {
+                        continue;
+                    };
+                    let Some(Ok((ts, text))) = frame else { break };
+                    for v in split_frame(&text) {
+                        if v.get("event_type").and_then(|e| e.as_str()) != Some("trade")
+                            || v.get("status").and_then(|s| s.as_str()) != Some("FAILED")
+                        {
+                            continue;
+                        }
+                        let (Some(trade), Some(order_hash)) = (
+                            v.get("id").and_then(|x| x.as_str()),
+                            v.get("taker_order_id").and_then(|x| x.as_str()),
+                        ) else {
+                            continue;
+                        };
+                        if reversed.contains(trade) {
+                            continue;
+                        }
+                        let found = placed.lock().ok().and_then(|m| m.get(order_hash).cloned());
+                        let Some((order, token)) = found else {
+                            continue;
+                        };
+                        let (Some(Ok(price)), Some(Ok(qty))) = (
+                            v.get("price")
+                                .and_then(|x| x.as_str())
+                                .map(Price::from_decimal),
+                            v.get("size")
+                                .and_then(|x| x.as_str())
+                                .map(Qty::from_decimal),
+                        ) else {
+                            continue;
+                        };
+                        reversed.insert(trade.to_string());
+                        // The fee is the one the fill was booked with.
+                        let paid = fee(token.fees, price, qty, false).unwrap_or(Money::ZERO);
+                        let event = Event::FillReversed(Fill {
+                            id: order.id,
+                            market: order.market,
+                            outcome: Outcome::Yes,
+                            price,
+                            qty,
+                            fee: paid,
+                            maker: false,
+                        });
+                        if tx.send(Inbound { ts, event }).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(5));
+    }
+}

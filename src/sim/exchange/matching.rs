@@ -477,6 +477,37 @@ impl Exchange {
         }
     }
 
+    /// Undoes the account side of a fill whose trade failed to settle: contracts and
+    /// cash go back to before it. Returns the fill, or `None` if unknown or undone.
+    pub fn reverse_fill(&mut self, trade_id: u64) -> Option<FillRecord> {
+        if self.failed_trades.contains(&trade_id) {
+            return None;
+        }
+        let f = self
+            .ledger
+            .fills
+            .iter()
+            .find(|f| f.trade_id == trade_id)?
+            .clone();
+        let account = self.accounts.entry(f.account.clone()).or_default();
+        let pos = account.positions.entry((f.market, f.outcome)).or_default();
+        match f.action {
+            Action::Buy => {
+                let cost = notional_ceil(f.price, f.qty).unwrap_or(Money::ZERO);
+                account.cash = Money(account.cash.0 + cost.0 + f.fee.0);
+                pos.0 -= f.qty.0;
+            }
+            Action::Sell => {
+                let proceeds = notional_floor(f.price, f.qty).unwrap_or(Money::ZERO);
+                account.cash = Money(account.cash.0 - proceeds.0 + f.fee.0);
+                pos.0 += f.qty.0;
+            }
+        }
+        self.failed_trades.insert(trade_id);
+        self.outbox.push(ExchangeEvent::FillFailed(f.clone()));
+        Some(f)
+    }
+
     /// Public quantity at a level: liquidity plus resting account orders.
     pub(super) fn public_qty(&self, market: usize, side: BookSide, price: u16) -> Qty {
         let m = &self.markets[market];

@@ -153,6 +153,8 @@ pub enum ExchangeEvent {
     Fill(FillRecord),
     /// An account's order changed state or fill.
     OrderUpdate(OrderId),
+    /// A fill was undone (its trade failed to settle).
+    FillFailed(FillRecord),
 }
 
 /// Why an order was refused.
@@ -199,6 +201,8 @@ pub struct Exchange {
     pub version: u64,
     /// A scripted partial-fill fault: taker orders fill at most this share (bp).
     pub fill_cap_bp: Option<u16>,
+    /// Trades that failed to settle (their fills were undone).
+    pub failed_trades: std::collections::BTreeSet<u64>,
     next_order: OrderId,
     next_trade: u64,
 }

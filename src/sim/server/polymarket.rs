@@ -849,7 +849,31 @@ async fn post_order(
     let Ok(req) = serde_json::from_slice::<w::PostOrderRequest>(&body) else {
         return Refusal::bad("Invalid order payload").into_response();
     };
-    respond(place(&state, idx, &req))
+    let fills_before = state.exchange().ledger.fills.len();
+    let placed = place(&state, idx, &req);
+    if placed.is_ok()
+        && state
+            .active_faults()
+            .iter()
+            .any(|(k, _)| *k == crate::sim::faults::FaultKind::SettlementFailure)
+    {
+        // The trades settle badly a moment later: the venue reports them FAILED and
+        // undoes them, after the order itself was answered as matched.
+        let trades: Vec<u64> = state.exchange().ledger.fills[fills_before..]
+            .iter()
+            .map(|f| f.trade_id)
+            .collect();
+        let state = state.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            state.mutate(|ex| {
+                for t in trades {
+                    ex.reverse_fill(t);
+                }
+            });
+        });
+    }
+    respond(placed)
 }
 
 /// `POST /orders`: up to 15 orders; each answer in the array, refusals as
@@ -1194,7 +1218,18 @@ async fn trades(
             let t = f.ts_ns / 1_000_000_000;
             before.is_none_or(|b| t < b) && after.is_none_or(|a| t > a)
         })
-        .map(|f| wire_trade(&state, &ex, f, "CONFIRMED"))
+        .map(|f| {
+            wire_trade(
+                &state,
+                &ex,
+                f,
+                if ex.failed_trades.contains(&f.trade_id) {
+                    "FAILED"
+                } else {
+                    "CONFIRMED"
+                },
+            )
+        })
         .filter(|t| {
             q.get("id").is_none_or(|v| *v == t.id)
                 && q.get("market").is_none_or(|v| *v == t.market)

@@ -409,8 +409,31 @@ impl Session {
         }
         for ev in &batch.events {
             match ev {
+                ExchangeEvent::FillFailed(f) if f.account == account.name && wanted(f.market) => {
+                    for status in ["RETRYING", "FAILED"] {
+                        let trade = wire_trade(state, &ex, f, status);
+                        if let Ok(mut v) = serde_json::to_value(&trade) {
+                            v["event_type"] = json!("trade");
+                            v["type"] = json!("TRADE");
+                            v["matchtime"] = json!(trade.match_time);
+                            v["timestamp"] = json!(trade.last_update);
+                            v["trade_owner"] = json!(trade.owner);
+                            out.push(v.to_string());
+                        }
+                    }
+                }
                 ExchangeEvent::Fill(f) if f.account == account.name && wanted(f.market) => {
-                    for status in ["MATCHED", "MINED", "CONFIRMED"] {
+                    let settles = ["MATCHED", "MINED", "CONFIRMED"];
+                    let settling_badly = ["MATCHED"];
+                    let failing = state
+                        .active_faults()
+                        .iter()
+                        .any(|(k, _)| *k == crate::sim::faults::FaultKind::SettlementFailure);
+                    for status in if failing {
+                        &settling_badly[..]
+                    } else {
+                        &settles[..]
+                    } {
                         let trade = wire_trade(state, &ex, f, status);
                         if let Ok(mut v) = serde_json::to_value(&trade) {
                             v["event_type"] = json!("trade");
