@@ -54,6 +54,42 @@ impl VenueError {
     }
 }
 
+impl VenueError {
+    /// The error a non-2xx answer stands for: 401/403 auth, 404, 429 with its
+    /// `Retry-After`, 5xx, and any other refusal with the venue's own code and text.
+    pub fn from_status(
+        endpoint: String,
+        status: u16,
+        retry_after: Option<Duration>,
+        code: String,
+        message: String,
+    ) -> VenueError {
+        match status {
+            401 | 403 => VenueError::Auth {
+                endpoint,
+                status,
+                message,
+            },
+            404 => VenueError::NotFound { endpoint },
+            429 => VenueError::RateLimited {
+                endpoint,
+                retry_after,
+            },
+            500..=599 => VenueError::Server {
+                endpoint,
+                status,
+                message,
+            },
+            _ => VenueError::Rejected {
+                endpoint,
+                status,
+                code,
+                message,
+            },
+        }
+    }
+}
+
 /// Builds the HTTP client every venue adapter uses. The first call installs rustls's
 /// ring provider as the process default.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, VenueError> {

@@ -275,29 +275,10 @@ impl PolymarketRest {
             Ok(e) => e.error,
             Err(_) => String::from_utf8_lossy(&bytes).chars().take(200).collect(),
         };
-        Err(match status {
-            401 | 403 => VenueError::Auth {
-                endpoint,
-                status,
-                message,
-            },
-            404 => VenueError::NotFound { endpoint },
-            429 => VenueError::RateLimited {
-                endpoint,
-                retry_after: retry,
-            },
-            500..=599 => VenueError::Server {
-                endpoint,
-                status,
-                message,
-            },
-            _ => VenueError::Rejected {
-                endpoint,
-                status,
-                code: classify(&message).to_string(),
-                message,
-            },
-        })
+        let code = classify(&message).to_string();
+        Err(VenueError::from_status(
+            endpoint, status, retry, code, message,
+        ))
     }
 
     async fn get<T: DeserializeOwned>(
