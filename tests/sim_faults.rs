@@ -339,3 +339,83 @@ fn a_trade_that_fails_to_settle_is_reversed_and_holds_the_engine_in_safe_mode() 
         );
     }
 }
+
+#[tokio::test]
+async fn polymarket_orders_meet_the_same_order_faults() {
+    use arb::run::live::polymarket::{TokenInfo, place};
+    use arb::sim::server::{sim_accounts, sim_keys};
+    use arb::venues::polymarket::auth::{ApiCreds, PolymarketSigner};
+    use arb::venues::polymarket::rest::PolymarketRest;
+    let token = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
+    let fees = FeeModel::Polymarket {
+        rate_ppm: 40_000,
+        exponent: 1,
+        taker_only: true,
+    };
+    let meta = |id: u32, venue_id: &str, other: u32| MarketMeta {
+        id: MarketId(id),
+        venue: Venue::Polymarket,
+        venue_id: venue_id.into(),
+        title: "t".into(),
+        event_id: "0xc0nd".into(),
+        series_id: String::new(),
+        close_ts: None,
+        no_leg: NoLeg::Complement(MarketId(other)),
+        fees,
+        tick: Price(100),
+    };
+    let state = SimState::new(
+        vec![meta(0, token, 1), meta(1, "222", 0)],
+        sim_accounts([Money::dollars(100); 2]).unwrap(),
+    );
+    let lvl = |p: u16, q: i64| Level {
+        price: Price(p),
+        qty: Qty::contracts(q),
+    };
+    state.mutate(|ex| ex.set_liquidity(0, &[lvl(4000, 50)], &[lvl(4200, 50)]));
+    let sim = SimServer::start(state, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let creds = ApiCreds::new(
+        Secret::new(sim_keys::POLY_API_KEY),
+        Secret::new(sim_keys::POLY_API_SECRET),
+        Secret::new(sim_keys::POLY_PASSPHRASE),
+    )
+    .unwrap();
+    let signer = PolymarketSigner::new(&Secret::new(sim_keys::POLY_PRIVATE_KEY), creds).unwrap();
+    let rest = PolymarketRest::new(
+        arb::venues::http::client(Duration::from_secs(5)).unwrap(),
+        sim.polymarket_base(),
+        Some(signer),
+    );
+    let info = TokenInfo {
+        token_id: token.into(),
+        tick: Price(100),
+        neg_risk: false,
+        fees,
+    };
+
+    sim.state
+        .activate(&fault(FaultKind::RejectOrders), Duration::from_millis(300));
+    let events = place(&rest, &info, &order(1, 10)).await;
+    assert!(
+        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("not accepting orders")),
+        "{events:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(350)).await;
+
+    sim.state.activate(
+        &fault(FaultKind::PartialFill { ratio_bp: 5_000 }),
+        Duration::from_secs(5),
+    );
+    let events = place(&rest, &info, &order(2, 10)).await;
+    assert_eq!(
+        events.iter().map(Event::kind).collect::<Vec<_>>(),
+        vec!["order_ack", "fill", "order_canceled"],
+        "{events:?}"
+    );
+    assert!(
+        matches!(events[1], Event::Fill(f) if f.qty == Qty::contracts(5) && f.price == Price(4200))
+    );
+    sim.stop().await;
+}
