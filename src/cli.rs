@@ -127,6 +127,32 @@ enum Command {
         #[arg(long)]
         allow_real_venues: bool,
     },
+    /// Halt new orders of a running `arb live` (the kill switch; journaled).
+    Halt {
+        #[arg(long)]
+        journal: PathBuf,
+        #[arg(long, default_value = "operator halt")]
+        reason: String,
+    },
+    /// Release the kill switch `arb halt` engaged.
+    Resume {
+        #[arg(long)]
+        journal: PathBuf,
+    },
+    /// Acknowledge unhedged exposure so that a running `arb live` leaves safe mode.
+    Ack {
+        #[arg(long)]
+        journal: PathBuf,
+        /// What the operator did about it (journaled).
+        #[arg(long)]
+        note: String,
+    },
+    /// Open orders, positions, unhedged exposure and mode, from a journal.
+    Orders {
+        journal: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Replay a journal through a fresh reducer and compare every decision.
     Replay {
         journal: PathBuf,
@@ -311,6 +337,72 @@ pub fn run(cli: Cli) -> Result<i32> {
                 out.display(),
                 out.display()
             );
+            Ok(0)
+        }
+        Command::Halt { journal, reason } => {
+            arb::run::control::halt(&journal, &reason).with_context(|| {
+                format!("writing {}", arb::run::control::dir(&journal).display())
+            })?;
+            println!(
+                "halt requested: a running arb live on {} stops new orders within 200 ms",
+                journal.display()
+            );
+            Ok(0)
+        }
+        Command::Resume { journal } => {
+            arb::run::control::resume(&journal).with_context(|| {
+                format!("writing {}", arb::run::control::dir(&journal).display())
+            })?;
+            println!("resume requested for {}", journal.display());
+            Ok(0)
+        }
+        Command::Ack { journal, note } => {
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as i64);
+            arb::run::control::ack(&journal, &note, stamp).with_context(|| {
+                format!("writing {}", arb::run::control::dir(&journal).display())
+            })?;
+            println!("acknowledgement left for {}", journal.display());
+            Ok(0)
+        }
+        Command::Orders { journal, json } => {
+            let v = arb::run::orders::view(&journal)?;
+            if json {
+                println!("{}", serde_json::to_string(&v)?);
+            } else {
+                println!("mode: {}", v.mode);
+                for (venue, cash) in &v.cash {
+                    println!("free cash {venue}: ${cash}");
+                }
+                println!("open orders: {}", v.open_orders.len());
+                for o in &v.open_orders {
+                    println!(
+                        "  {} {} {} {} {} @ {} filled {} ({})",
+                        o.client_order_id,
+                        o.venue,
+                        o.market,
+                        o.outcome,
+                        o.qty,
+                        o.price,
+                        o.filled,
+                        o.venue_order_id.as_deref().unwrap_or("not acked")
+                    );
+                }
+                println!("positions: {}", v.positions.len());
+                for p in &v.positions {
+                    println!(
+                        "  {} {} {} {} (cost ${})",
+                        p.venue, p.market, p.outcome, p.qty, p.cost
+                    );
+                }
+                for e in &v.exposure {
+                    println!(
+                        "  opportunity {}: exposed {} contracts, {} legs open",
+                        e.opportunity, e.exposed, e.legs_open
+                    );
+                }
+            }
             Ok(0)
         }
         Command::Replay { journal, json } => {

@@ -337,3 +337,70 @@ fn sigterm_stops_live_cleanly_and_the_journal_replays() {
     let out = arb().arg("inspect").arg(&journal).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("\"KillSwitch\":{\"engaged\":true}"));
 }
+
+#[test]
+fn arb_halt_stops_new_orders_of_a_running_live_and_ack_is_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let child = arb()
+        .args(["live", "--json", "--duration", "4", "--journal"])
+        .arg(&journal)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = arb()
+        .args(["halt", "--reason", "test", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = arb()
+        .args(["ack", "--note", "looked at it", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let out = arb().arg("inspect").arg(&journal).output().unwrap();
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let halt_seq = records
+        .iter()
+        .find(|r| r["body"]["Operator"]["KillSwitch"]["engaged"] == true)
+        .map(|r| r["seq"].as_u64().unwrap())
+        .expect("the halt file became a journaled kill switch");
+    assert!(
+        !records.iter().any(|r| r["seq"].as_u64().unwrap() > halt_seq && r["body"].get("PlaceOrder").is_some()),
+        "no order after the halt"
+    );
+    assert!(
+        records
+            .iter()
+            .any(|r| r["body"]["Operator"]["AckExposure"]["note"] == "looked at it"),
+        "the ack is journaled"
+    );
+    // The query view reads the same journal.
+    let out = arb()
+        .arg("orders")
+        .arg(&journal)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(view["mode"], "halted");
+    assert!(view["open_orders"].as_array().unwrap().is_empty());
+}

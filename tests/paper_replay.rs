@@ -461,3 +461,25 @@ fn bad_scenario_and_profile_values_are_named() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"));
 }
+
+#[test]
+fn orders_view_matches_the_run_that_wrote_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = paper_run(&short("arb-rich.toml", 600), dir.path());
+    let v = arb::run::orders::view(dir.path()).unwrap();
+    assert_eq!(v.positions.len(), run.open_positions);
+    assert_eq!(v.mode, format!("{:?}", run.mode).to_lowercase());
+    assert!(
+        v.open_orders.is_empty(),
+        "paper orders are immediate-or-cancel: none stay open"
+    );
+    let polymarket_cash = v
+        .cash
+        .iter()
+        .find(|(venue, _)| venue == "polymarket")
+        .unwrap();
+    assert_eq!(
+        polymarket_cash.1, run.cash.polymarket,
+        "nothing reserved once every order is done"
+    );
+}

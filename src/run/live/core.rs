@@ -25,6 +25,9 @@ pub struct Outbound {
     pub cause_ts: i64,
 }
 
+/// How often the core looks at `<journal>/control/`.
+const CONTROL_POLL: Duration = Duration::from_millis(200);
+
 pub fn wall_ns() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -33,6 +36,8 @@ pub fn wall_ns() -> i64 {
 
 pub struct CoreSettings {
     pub tick: Duration,
+    /// The journal directory, whose `control/` the core polls for operator commands.
+    pub journal: std::path::PathBuf,
     /// After a stop request: how long to wait for in-flight orders to finish.
     pub grace: Duration,
 }
@@ -47,8 +52,17 @@ pub fn run(
     settings: CoreSettings,
 ) -> Result<CoreLoop, JournalError> {
     let mut next_tick = Instant::now() + settings.tick;
+    let mut next_control = Instant::now();
+    let mut control = crate::run::control::ControlWatch::default();
     let mut stopping_until: Option<Instant> = None;
     loop {
+        if Instant::now() >= next_control {
+            // Operator commands (halt, resume, ack) enter as journaled events.
+            for ev in control.poll(&settings.journal) {
+                step(&mut core, wall_ns(), &ev, &outbound)?;
+            }
+            next_control = Instant::now() + CONTROL_POLL;
+        }
         if stop.load(Ordering::Relaxed) && stopping_until.is_none() {
             // Stop new entries first; in-flight orders still get their acks and fills.
             let halt = Event::Operator(OperatorCommand::KillSwitch { engaged: true });

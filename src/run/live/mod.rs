@@ -313,6 +313,7 @@ async fn run_async(
     )));
 
     let core_stop = stop.clone();
+    let core_journal = opts.journal.clone();
     let core_thread = std::thread::Builder::new()
         .name("arb-core".into())
         .spawn(move || {
@@ -323,6 +324,7 @@ async fn run_async(
                 core_stop,
                 CoreSettings {
                     tick: Duration::from_secs(1),
+                    journal: core_journal,
                     grace: Duration::from_secs(3),
                 },
             )
