@@ -2,7 +2,6 @@
 //! under target/ so every bench reads the same journal.
 #![allow(dead_code, clippy::disallowed_methods, clippy::disallowed_types)]
 
-use arb::config::EngineConfig;
 use arb::event::Event;
 use arb::journal::{Journal, RecordKind, SyncMode};
 use arb::run::paper;
@@ -21,8 +20,13 @@ pub fn day_journal(hours: i64) -> PathBuf {
     s.duration_ns = hours * 3_600_000_000_000;
     // Enough cash that the lanes keep trading all day.
     s.cash = [arb::core::Money::dollars(10_000_000); 2];
-    paper::run_scenario(&s, &EngineConfig::default(), &dir, SyncMode::OsBuffered)
-        .expect("paper run");
+    paper::run_scenario(
+        &s,
+        &arb::config::Profile::default(),
+        &dir,
+        SyncMode::OsBuffered,
+    )
+    .expect("paper run");
     dir
 }
 

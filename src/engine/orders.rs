@@ -21,23 +21,55 @@ impl OpenOrder {
     }
 }
 
-/// The legs of one traded opportunity, tracked until every leg is terminal.
+/// The orders of one traded opportunity, tracked until every one is terminal and the
+/// position is hedged (or the engine is in safe mode). By client order id leg number:
+/// 0 is the first leg, 1 the second, 2 and up hedges of the first leg (its other
+/// outcome bought on the same venue to close what the second leg did not cover).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Episode {
-    /// Per leg: filled quantity and whether the order is terminal.
+    /// Per order: filled quantity and whether the order is terminal.
     pub legs: Vec<(ClientOrderId, Qty, bool)>,
+    /// Legs not placed yet (sequential legging), with their planned prices.
+    pub pending: Vec<crate::event::Leg>,
+    /// Cash held back for the pending legs, per venue.
+    pub held: [Money; 2],
+    /// The first leg's order, kept for hedging it after it is done.
+    pub first: Option<PlaceOrder>,
 }
 
 impl Episode {
     pub fn is_done(&self) -> bool {
-        self.legs.iter().all(|l| l.2)
+        self.pending.is_empty() && self.legs.iter().all(|l| l.2)
     }
 
-    /// Contracts bought on some leg but not covered by every other leg.
+    fn filled(&self, role: impl Fn(u8) -> bool) -> i64 {
+        self.legs
+            .iter()
+            .filter(|l| role(l.0.leg))
+            .map(|l| l.1.0)
+            .sum()
+    }
+
+    /// Contracts of the first leg that neither the second leg nor a hedge covers (or,
+    /// should the second leg overfill, that much of it).
     pub fn exposed(&self) -> Qty {
-        let max = self.legs.iter().map(|l| l.1.0).max().unwrap_or(0);
-        let min = self.legs.iter().map(|l| l.1.0).min().unwrap_or(0);
-        Qty(max - min)
+        let first = self.filled(|l| l == 0);
+        let covered = self.filled(|l| l >= 1);
+        Qty((first - covered).abs())
+    }
+
+    /// Contracts the first leg filled that are not yet covered.
+    pub fn uncovered(&self) -> Qty {
+        Qty((self.filled(|l| l == 0) - self.filled(|l| l >= 1)).max(0))
+    }
+
+    /// The next client order id leg number for a hedge.
+    pub fn next_hedge_leg(&self) -> u8 {
+        self.legs
+            .iter()
+            .map(|l| l.0.leg)
+            .max()
+            .map_or(2, |m| m.max(1) + 1)
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Event {
     /// The venue undid a fill it had reported (a Polymarket trade that FAILED to
     /// settle on chain): the contracts and the cash are back as before it.
     FillReversed(Fill),
+    /// How legs are placed and exposure unwound (from the profile).
+    LegPolicyLoaded(crate::config::LegPolicy),
 }
 
 impl Event {
@@ -55,6 +57,7 @@ impl Event {
             Event::ConfigLoaded(_) => "config_loaded",
             Event::BookBatch(_) => "book_batch",
             Event::FillReversed(_) => "fill_reversed",
+            Event::LegPolicyLoaded(_) => "leg_policy_loaded",
         }
     }
 

@@ -3,7 +3,7 @@
 //! `arb replay` reproduces exactly.
 
 use super::CoreLoop;
-use crate::config::EngineConfig;
+use crate::config::{EngineConfig, Profile};
 use crate::core::{Money, Venue};
 use crate::engine::Reducer;
 use crate::event::{BalanceReport, Decision, Event, Lane, Mode};
@@ -109,13 +109,9 @@ impl PaperRun {
         Ok(())
     }
 
-    fn start(
-        &mut self,
-        ts: i64,
-        config: &EngineConfig,
-        cash: [Money; 2],
-    ) -> Result<(), JournalError> {
-        self.feed(ts, Event::ConfigLoaded(config.clone()))?;
+    fn start(&mut self, ts: i64, profile: &Profile, cash: [Money; 2]) -> Result<(), JournalError> {
+        self.feed(ts, Event::ConfigLoaded(profile.engine.clone()))?;
+        self.feed(ts, Event::LegPolicyLoaded(profile.legging))?;
         for venue in Venue::ALL {
             self.feed(
                 ts,
@@ -171,13 +167,13 @@ impl PaperRun {
 /// Runs a scenario to its end.
 pub fn run_scenario(
     scenario: &Scenario,
-    config: &EngineConfig,
+    profile: &Profile,
     journal: &Path,
     sync: SyncMode,
 ) -> Result<PaperSummary, PaperError> {
-    let mut run = PaperRun::new(journal, config.clone(), sync, scenario.cash)?;
+    let mut run = PaperRun::new(journal, profile.engine.clone(), sync, scenario.cash)?;
     let t0 = scenario.start_ns;
-    run.start(t0, config, scenario.cash)?;
+    run.start(t0, profile, scenario.cash)?;
     for meta in &scenario.markets {
         let ev = Event::MarketDefined(meta.clone());
         run.venue.observe(&ev);
@@ -203,7 +199,7 @@ pub fn run_scenario(
 /// Runs the lanes over the market data of a recorded journal (an import, or any run).
 pub fn run_from_journal(
     source: &Path,
-    config: &EngineConfig,
+    profile: &Profile,
     pairs: Vec<PairSpec>,
     cash: [Money; 2],
     journal: &Path,
@@ -232,8 +228,8 @@ pub fn run_from_journal(
             return Ok(());
         }
         if run.is_none() {
-            let mut r = PaperRun::new(journal, config.clone(), sync, cash)?;
-            r.start(rec.ts, config, cash)?;
+            let mut r = PaperRun::new(journal, profile.engine.clone(), sync, cash)?;
+            r.start(rec.ts, profile, cash)?;
             run = Some(r);
         }
         let Some(r) = run.as_mut() else { return Ok(()) };

@@ -112,6 +112,7 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
         Event::Operator(OperatorCommand::AckExposure {
             note: "hedged by hand".into(),
         }),
+        Event::LegPolicyLoaded(arb::config::LegPolicy::default()),
         Event::FillReversed(Fill {
             id: coid,
             market: m,

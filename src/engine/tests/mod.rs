@@ -1,6 +1,7 @@
 //! Behaviour of the reducer: lanes, sizing, gates, order flow, bad input, determinism.
 
 use super::*;
+use crate::config::LegPolicy;
 use crate::core::{Outcome, Price, Venue};
 use crate::event::*;
 
@@ -41,8 +42,18 @@ fn book(market: MarketId, bids: &[Level], asks: &[Level]) -> Event {
 
 /// Kalshi K plus a Polymarket token pair (PY, PN), both fee-free unless stated, with
 /// $1000 at each venue and a pair rule K.YES == PY.YES.
+/// Both legs at once: the lane tests look at what an opportunity buys, not at legging.
 fn setup(cfg: EngineConfig, fees: bool) -> (Reducer, Vec<Decision>) {
+    let concurrent = LegPolicy {
+        sequential: false,
+        ..LegPolicy::default()
+    };
+    setup_with(cfg, fees, concurrent)
+}
+
+fn setup_with(cfg: EngineConfig, fees: bool, policy: LegPolicy) -> (Reducer, Vec<Decision>) {
     let mut r = Reducer::new(cfg);
+    r.apply(0, &Event::LegPolicyLoaded(policy), &mut Vec::new());
     let mut out = Vec::new();
     let (kf, pf) = if fees {
         (
@@ -115,13 +126,14 @@ fn intra_venue_buys_both_tokens_when_asks_sum_below_one() {
     assert!(matches!(&out[1], Decision::Intent(i) if i.max_cost == Money::dollars(19)));
     let p = places(&out);
     assert_eq!(p.len(), 2);
+    // The shallower leg (PN, 20 shown) goes first.
     assert_eq!(
         (p[0].market, p[0].outcome, p[0].price),
-        (PY, Outcome::Yes, Price(4500))
+        (PN, Outcome::Yes, Price(5000))
     );
     assert_eq!(
         (p[1].market, p[1].outcome, p[1].price),
-        (PN, Outcome::Yes, Price(5000))
+        (PY, Outcome::Yes, Price(4500))
     );
     assert_eq!(p[0].id.to_string(), "arb-1-0-0");
     assert_eq!(p[1].id.to_string(), "arb-1-1-0");
@@ -379,12 +391,35 @@ fn filled_legs_become_positions_and_release_reservations() {
 fn a_leg_left_unfilled_puts_the_engine_in_safe_mode_until_acknowledged() {
     let (mut r, _) = setup(EngineConfig::default(), false);
     run(&mut r, book(PY, &[], &[lvl("0.45", 10)]));
-    let p = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 10)])));
+    let p = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
+    // PY (10 shown) goes first and fills; PN is rejected.
+    assert_eq!(p[0].market, PY);
     run(&mut r, fill(p[0].id, PY, 4500, 10));
     let out = run(
         &mut r,
         Event::OrderReject(OrderReject {
             id: p[1].id,
+            reason: "no liquidity".into(),
+        }),
+    );
+    // The engine unwinds: it buys PY's other outcome (PN) for the 10 left uncovered,
+    // paying at most 1 − 0.45 + the 0.05 loss bound.
+    let hedge = places(&out);
+    assert_eq!(hedge.len(), 1, "{out:?}");
+    assert_eq!(
+        (
+            hedge[0].id.leg,
+            hedge[0].market,
+            hedge[0].price,
+            hedge[0].qty
+        ),
+        (2, PN, Price(6000), Qty::contracts(10))
+    );
+    // The hedge fails too: now the exposure is the operator's.
+    let out = run(
+        &mut r,
+        Event::OrderReject(OrderReject {
+            id: hedge[0].id,
             reason: "no liquidity".into(),
         }),
     );
@@ -766,5 +801,132 @@ fn a_reversed_fill_restores_cash_and_position_and_stops_new_entries() {
         vec![Decision::InputRejected {
             reason: InputError::FillMismatch(p[1].id)
         }]
+    );
+}
+
+fn cancel(id: ClientOrderId, qty: i64) -> Event {
+    Event::OrderCanceled(OrderCanceled {
+        id,
+        canceled_qty: Qty::contracts(qty),
+    })
+}
+
+/// Sequential legging with the default policy (tolerance $0.01, unwind loss $0.05).
+fn sequential() -> Reducer {
+    setup_with(EngineConfig::default(), false, LegPolicy::default()).0
+}
+
+#[test]
+fn legs_go_one_after_the_other_and_the_second_follows_what_the_first_filled() {
+    let mut r = sequential();
+    run(&mut r, book(PY, &[], &[lvl("0.45", 30)]));
+    let out = run(&mut r, book(PN, &[], &[lvl("0.50", 20)]));
+    let first = places(&out);
+    assert_eq!(first.len(), 1, "only the first leg: {out:?}");
+    assert_eq!(
+        (first[0].market, first[0].qty),
+        (PN, Qty::contracts(20)),
+        "the thinner leg first"
+    );
+    // The second leg's cash is held while the first is out.
+    assert_eq!(
+        r.portfolio().available(Venue::Polymarket),
+        Money::dollars(1000) - Money::dollars(10) - Money::dollars(9)
+    );
+    // The first leg fills 12 of 20; the rest is canceled: the second leg is placed for 12.
+    run(&mut r, fill(first[0].id, PN, 5000, 12));
+    let out = run(&mut r, cancel(first[0].id, 8));
+    let second = places(&out);
+    assert_eq!(second.len(), 1, "{out:?}");
+    assert_eq!(
+        (
+            second[0].id.leg,
+            second[0].market,
+            second[0].qty,
+            second[0].price
+        ),
+        (1, PY, Qty::contracts(12), Price(4600)),
+        "planned 0.45 + 0.01 tolerance"
+    );
+    run(&mut r, fill(second[0].id, PY, 4500, 12));
+    assert!(
+        r.orders().episodes.is_empty() && r.orders().open.is_empty(),
+        "hedged: the episode is closed"
+    );
+    assert_eq!(r.mode(), Mode::Normal);
+    assert_eq!(r.portfolio().reserved, [Money::ZERO, Money::ZERO]);
+}
+
+#[test]
+fn an_unfilled_first_leg_leaves_nothing_to_do() {
+    let mut r = sequential();
+    run(&mut r, book(PY, &[], &[lvl("0.45", 30)]));
+    let first = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
+    let out = run(&mut r, cancel(first[0].id, 20));
+    assert!(out.is_empty(), "no second leg, no hedge: {out:?}");
+    assert!(r.orders().episodes.is_empty());
+    assert_eq!(
+        r.portfolio().reserved,
+        [Money::ZERO, Money::ZERO],
+        "held cash released"
+    );
+}
+
+#[test]
+fn a_second_leg_that_moved_too_far_is_replaced_by_unwinding_the_first() {
+    let mut r = sequential();
+    run(&mut r, book(PY, &[], &[lvl("0.45", 30)]));
+    let first = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
+    assert_eq!(first[0].market, PN);
+    // Before the first leg's fill arrives, PY's ask jumps to 0.48 (> 0.45 + 0.01).
+    run(&mut r, book(PY, &[lvl("0.40", 50)], &[lvl("0.48", 30)]));
+    let out = run(&mut r, fill(first[0].id, PN, 5000, 20));
+    let hedge = places(&out);
+    // Unwind: PN's other outcome is PY; at most 1 − 0.50 + 0.05 = 0.55 a contract.
+    assert_eq!(hedge.len(), 1, "{out:?}");
+    assert_eq!(
+        (
+            hedge[0].id.leg,
+            hedge[0].market,
+            hedge[0].price,
+            hedge[0].qty
+        ),
+        (2, PY, Price(5500), Qty::contracts(20))
+    );
+    run(&mut r, fill(hedge[0].id, PY, 4800, 20));
+    assert!(r.orders().episodes.is_empty(), "covered by the hedge");
+    assert_eq!(r.mode(), Mode::Normal);
+}
+
+#[test]
+fn a_second_leg_that_comes_up_short_is_topped_up_by_a_hedge_and_a_failed_hedge_is_safe_mode() {
+    let mut r = sequential();
+    run(&mut r, book(PY, &[], &[lvl("0.45", 30)]));
+    let first = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
+    let second = places(&run(&mut r, fill(first[0].id, PN, 5000, 20)));
+    run(&mut r, fill(second[0].id, PY, 4500, 5));
+    let out = run(&mut r, cancel(second[0].id, 15));
+    let hedge = places(&out);
+    assert_eq!(
+        (hedge[0].id.leg, hedge[0].market, hedge[0].qty),
+        (2, PY, Qty::contracts(15)),
+        "{out:?}"
+    );
+    let out = run(&mut r, cancel(hedge[0].id, 15));
+    assert_eq!(
+        out,
+        vec![
+            Decision::ModeChange {
+                from: Mode::Normal,
+                to: Mode::Safe
+            },
+            Decision::Halt {
+                reason: HaltReason::UnhedgedExposure
+            }
+        ]
+    );
+    assert_eq!(
+        r.orders().episodes.values().next().map(|e| e.exposed()),
+        Some(Qty::contracts(15))
     );
 }

@@ -11,7 +11,6 @@ pub mod polymarket;
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 
 use self::core::{CoreSettings, Inbound, wall_ns};
-use crate::config::EngineConfig;
 use crate::core::MarketId;
 use crate::core::Venue;
 use crate::engine::Reducer;
@@ -95,8 +94,8 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
         }
     }
     let engine = match &opts.config.profile {
-        Some(p) => EngineConfig::load(p)?,
-        None => EngineConfig::default(),
+        Some(p) => crate::config::Profile::load(p)?,
+        None => crate::config::Profile::default(),
     };
     let pairs = match &opts.config.pairs {
         Some(p) => crate::mapping::load(p)?,
@@ -141,7 +140,7 @@ enum Route {
 
 async fn run_async(
     opts: LiveOptions,
-    engine: EngineConfig,
+    engine: crate::config::Profile,
     pairs: Vec<crate::mapping::PairSpec>,
 ) -> Result<LiveSummary, LiveError> {
     let http = crate::venues::http::client(Duration::from_secs(10))?;
@@ -214,8 +213,9 @@ async fn run_async(
             ..WriterOptions::default()
         },
     )?;
-    let mut core = CoreLoop::new(writer, Reducer::new(engine.clone()));
-    core.step(wall_ns(), &Event::ConfigLoaded(engine))?;
+    let mut core = CoreLoop::new(writer, Reducer::new(engine.engine.clone()));
+    core.step(wall_ns(), &Event::ConfigLoaded(engine.engine.clone()))?;
+    core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
     let mut interner = MarketInterner::new();
     let mut resolver = PairResolver::new(pairs);
     let mut definitions = Vec::new();

@@ -1,0 +1,171 @@
+//! Legging: an opportunity's legs are placed one after the other; once the first is
+//! done the second is re-checked against its book and placed for what the first filled,
+//! or, if its price moved beyond the policy's tolerance, the first leg is unwound by
+//! buying its other outcome on the same venue at a bounded loss. Whatever stays
+//! uncovered puts the engine in safe mode. (A halt does not stop these orders: they
+//! close exposure that already exists.)
+
+use super::Reducer;
+use super::lanes::buy_quote;
+use super::orders::OpenOrder;
+use super::sizing::leg_cost;
+use crate::core::{ClientOrderId, Money, Price, Qty, Venue};
+use crate::event::{Decision, HaltReason, Leg, Mode, PlaceOrder, TimeInForce};
+
+/// The highest price an order may carry.
+const MAX_PRICE: u16 = Price::SCALE as u16 - 1;
+
+impl Reducer {
+    /// Places one leg of opportunity `opp` as an immediate-or-cancel buy. Returns false
+    /// (placing nothing) if the venue's free cash does not cover it.
+    pub(super) fn place_leg(
+        &mut self,
+        opp: u64,
+        leg_no: u8,
+        leg: &Leg,
+        limit: Price,
+        qty: Qty,
+        out: &mut Vec<Decision>,
+    ) -> bool {
+        let id = ClientOrderId {
+            opportunity: opp,
+            leg: leg_no,
+            attempt: 0,
+        };
+        let order = PlaceOrder {
+            id,
+            market: leg.market,
+            outcome: leg.outcome,
+            price: limit,
+            qty,
+            tif: TimeInForce::ImmediateOrCancel,
+        };
+        let Some(venue) = self.markets.get(leg.market).map(|m| m.meta.venue) else {
+            return false;
+        };
+        let Some(reserve) = leg_cost(
+            &self.markets,
+            &Leg {
+                price: limit,
+                ..*leg
+            },
+            qty,
+        ) else {
+            return false;
+        };
+        if reserve > self.portfolio.available(venue)
+            || self.portfolio.reserve(venue, reserve).is_none()
+        {
+            return false;
+        }
+        self.markets.list[leg.market.index()].open_orders += 1;
+        self.orders.open.insert(
+            id,
+            OpenOrder {
+                order,
+                venue,
+                venue_order_id: None,
+                filled: Qty::ZERO,
+                reserved: reserve,
+            },
+        );
+        if let Some(ep) = self.orders.episodes.get_mut(&opp) {
+            ep.legs.push((id, Qty::ZERO, false));
+            if leg_no == 0 {
+                ep.first = Some(order);
+            }
+        }
+        out.push(Decision::PlaceOrder(order));
+        true
+    }
+
+    /// After order `done` of episode `opp` became terminal: place the pending second
+    /// leg, hedge what is uncovered, or settle the episode.
+    pub(super) fn advance_episode(
+        &mut self,
+        opp: u64,
+        done: ClientOrderId,
+        out: &mut Vec<Decision>,
+    ) {
+        let Some(ep) = self.orders.episodes.get_mut(&opp) else {
+            return;
+        };
+        let uncovered = ep.uncovered();
+        if done.leg == 0 && !ep.pending.is_empty() {
+            let next = ep.pending.remove(0);
+            let held = std::mem::replace(&mut ep.held, [Money::ZERO; 2]);
+            if let Some(m) = self.markets.list.get_mut(next.market.index()) {
+                m.open_orders = m.open_orders.saturating_sub(1);
+            }
+            for v in Venue::ALL {
+                let _ = self.portfolio.release(v, held[v.index()]);
+            }
+            if uncovered.0 > 0 && !self.place_second(opp, &next, uncovered, out) {
+                self.hedge(opp, uncovered, out);
+            }
+        } else if done.leg == 1 && uncovered.0 > 0 {
+            // The second leg came up short: close the rest of the first.
+            self.hedge(opp, uncovered, out);
+        }
+        self.settle(opp, out);
+    }
+
+    /// Places the second leg for `qty` if its book still offers it within the
+    /// tolerance; false if it moved, is gone, or the cash is not there.
+    fn place_second(&mut self, opp: u64, planned: &Leg, qty: Qty, out: &mut Vec<Decision>) -> bool {
+        let Some(now) = buy_quote(&self.markets, planned.market, planned.outcome) else {
+            return false;
+        };
+        let limit = Price((planned.price.0 + self.policy.max_price_move.0).min(MAX_PRICE));
+        // The cash sizing checked covers the planned price; if the tolerance does not
+        // fit, the best price showing now (within the tolerance) still may.
+        now.price <= limit
+            && (self.place_leg(opp, 1, planned, limit, qty, out)
+                || self.place_leg(opp, 1, planned, now.price, qty, out))
+    }
+
+    /// Buys the other outcome of the first leg for `qty`, paying at most what makes
+    /// the pair cost $1 plus the policy's loss bound per contract. Safe mode if that
+    /// cannot be done.
+    fn hedge(&mut self, opp: u64, qty: Qty, out: &mut Vec<Decision>) {
+        let Some(ep) = self.orders.episodes.get(&opp) else {
+            return;
+        };
+        let (Some(first), leg_no) = (ep.first, ep.next_hedge_leg()) else {
+            return self.unhedged(out);
+        };
+        let Some(other) = buy_quote(&self.markets, first.market, first.outcome.other()) else {
+            return self.unhedged(out);
+        };
+        let loss = (self.policy.unwind_max_loss.0 / 100).clamp(0, i64::from(MAX_PRICE)) as u16; // 1e-6 $ -> 1e-4 $
+        let limit = Price((first.price.complement().0 + loss).min(MAX_PRICE));
+        if other.price > limit || !self.place_leg(opp, leg_no, &other, limit, qty, out) {
+            self.unhedged(out);
+        }
+    }
+
+    fn unhedged(&mut self, out: &mut Vec<Decision>) {
+        if self.mode != Mode::Halted {
+            self.set_mode(Mode::Safe, out);
+        }
+        out.push(Decision::Halt {
+            reason: HaltReason::UnhedgedExposure,
+        });
+    }
+
+    /// Closes an episode whose orders are all done: covered means forgotten; exposed
+    /// means safe mode, and the episode stays for the operator.
+    fn settle(&mut self, opp: u64, out: &mut Vec<Decision>) {
+        let Some(ep) = self.orders.episodes.get(&opp) else {
+            return;
+        };
+        if !ep.is_done() {
+            return;
+        }
+        if ep.exposed().0 == 0 {
+            self.orders.episodes.remove(&opp);
+        } else if self.mode == Mode::Normal {
+            self.unhedged(out);
+        }
+    }
+}
