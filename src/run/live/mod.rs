@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod kalshi;
 pub mod polymarket;
+pub mod recovery;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 
@@ -82,6 +83,8 @@ pub struct LiveSummary {
     /// Receive time of the causing event -> order request about to be written (µs).
     pub tick_to_order_us_p50: Option<f64>,
     pub tick_to_order_us_p99: Option<f64>,
+    /// Set when the run continued an existing journal.
+    pub recovered: Option<recovery::Recovered>,
 }
 
 /// Runs `arb live` to completion.
@@ -206,17 +209,38 @@ async fn run_async(
         (None, k, p, opts.config.endpoints().join(", "))
     };
 
-    let writer = JournalWriter::create(
-        &opts.journal,
-        WriterOptions {
-            sync: SyncMode::Fsync,
-            ..WriterOptions::default()
-        },
-    )?;
-    let mut core = CoreLoop::new(writer, Reducer::new(engine.engine.clone()));
+    // A journal that exists is continued: its torn tail cut, its state rebuilt.
+    let continuing = crate::journal::Journal::open(&opts.journal).is_ok();
+    let opts_w = WriterOptions {
+        sync: SyncMode::Fsync,
+        ..WriterOptions::default()
+    };
+    let (writer, reducer, mut interner, mut recovered) = if continuing {
+        let writer = JournalWriter::open(&opts.journal, opts_w)?;
+        let torn_tail = writer.recovered_tail().map(|t| t.offset);
+        let mut reducer = Reducer::new(engine.engine.clone());
+        let (interner, events) = recovery::replay_into(&opts.journal, &mut reducer)?;
+        (
+            writer,
+            reducer,
+            interner,
+            Some(recovery::Recovered {
+                events_replayed: events,
+                torn_tail,
+                ..Default::default()
+            }),
+        )
+    } else {
+        (
+            JournalWriter::create(&opts.journal, opts_w)?,
+            Reducer::new(engine.engine.clone()),
+            MarketInterner::new(),
+            None,
+        )
+    };
+    let mut core = CoreLoop::new(writer, reducer);
     core.step(wall_ns(), &Event::ConfigLoaded(engine.engine.clone()))?;
     core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
-    let mut interner = MarketInterner::new();
     let mut resolver = PairResolver::new(pairs);
     let mut definitions = Vec::new();
     let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
@@ -256,6 +280,12 @@ async fn run_async(
         for rule in ready {
             core.step(wall_ns(), &Event::PairDefined(rule))?;
         }
+    }
+    if let (Some(k), Some(r)) = (&kalshi_side, recovered.as_mut()) {
+        // Before any new order: what the journal left open, checked with the venue.
+        let (open, differences) = recovery::reconcile_kalshi(&mut core, &k.rest, &interner).await?;
+        r.open_orders_reconciled = open;
+        r.differences = differences;
     }
     if let Some(k) = &kalshi_side {
         core.step(wall_ns(), &kalshi::balance(&k.rest).await?)?;
@@ -362,6 +392,7 @@ async fn run_async(
         state_hash: format!("{:016x}", core.reducer.state_hash()),
         tick_to_order_us_p50: pct(0.5),
         tick_to_order_us_p99: pct(0.99),
+        recovered,
     };
     core.writer.finish()?;
     Ok(summary)

@@ -44,8 +44,11 @@ pub async fn market_metas(
     let mut out = Vec::new();
     let mut infos = Vec::new();
     for token in tokens {
-        if interner.get(Venue::Polymarket, token).is_some() {
-            continue; // defined with its sibling already
+        if infos
+            .iter()
+            .any(|(_, i): &(crate::core::MarketId, TokenInfo)| &i.token_id == token)
+        {
+            continue; // done with its sibling already
         }
         let condition = rest.market_by_token(token).await?.condition_id;
         let m = rest.clob_market(&condition).await?;
@@ -60,7 +63,24 @@ pub async fn market_metas(
         let tick = tick_of(m.mts);
         let base = interner.next_id();
         let pair = m.t.len() == 2;
+        // Tokens a continued journal already defined keep their ids (and need no event).
+        let known: Vec<Option<crate::core::MarketId>> =
+            m.t.iter()
+                .map(|t| interner.get(Venue::Polymarket, &t.t))
+                .collect();
         for (i, t) in m.t.iter().enumerate() {
+            if let Some(id) = known[i] {
+                infos.push((
+                    id,
+                    TokenInfo {
+                        token_id: t.t.clone(),
+                        tick,
+                        neg_risk: m.nr,
+                        fees,
+                    },
+                ));
+                continue;
+            }
             let no_leg = if pair {
                 NoLeg::Complement(crate::core::MarketId(base.0 + (1 - i as u32)))
             } else {

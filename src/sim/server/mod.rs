@@ -17,6 +17,7 @@ use axum::Router;
 use axum::response::{IntoResponse, Json};
 use axum::routing::get;
 use serde::Serialize;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -442,12 +443,21 @@ pub fn serve_standalone(
         let server = SimServer::start(state, listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        println!("kalshi rest: {}", server.kalshi_base());
-        println!("kalshi ws:   {}", server.kalshi_ws());
-        println!("ledger:      http://{}/_sim/ledger", server.addr);
-        println!("polymarket rest: {}", server.polymarket_base());
-        println!("polymarket ws: {}", server.polymarket_ws());
-        println!("accounts: arb-kalshi (Kalshi key id {}, src/sim/keys/kalshi_sim_only_rsa2048.pem), arb-polymarket (Hardhat account 0, API key {})", sim_keys::KALSHI_KEY_ID, sim_keys::POLY_API_KEY);
+        // The URLs go to stdout for whoever started us; a reader that has gone away
+        // (a closed pipe) must not take the server down with it.
+        let mut stdout = std::io::stdout();
+        let _ = writeln!(
+            stdout,
+            "kalshi rest: {}\nkalshi ws:   {}\nledger:      http://{}/_sim/ledger\npolymarket rest: {}\npolymarket ws: {}\naccounts: arb-kalshi (Kalshi key id {}, src/sim/keys/kalshi_sim_only_rsa2048.pem), arb-polymarket (Hardhat account 0, API key {})",
+            server.kalshi_base(),
+            server.kalshi_ws(),
+            server.addr,
+            server.polymarket_base(),
+            server.polymarket_ws(),
+            sim_keys::KALSHI_KEY_ID,
+            sim_keys::POLY_API_KEY
+        );
+        let _ = stdout.flush();
         let play = tokio::spawn(driver::play(server.state.clone(), scenario, speed));
         let stop = async {
             match duration {

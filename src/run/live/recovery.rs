@@ -1,0 +1,177 @@
+//! Restarting `arb live` on an existing journal: the torn tail is cut, the reducer is
+//! rebuilt by replaying every event, and before any new order every order the journal
+//! left open is reconciled with the venue (and the venue's balances and positions with
+//! the engine's), each difference journaled as an event.
+
+use super::core::wall_ns;
+use crate::core::{Outcome, Price, Qty, Venue};
+use crate::engine::Reducer;
+use crate::event::{Event, Fill, OrderAck, OrderCanceled, OrderReject, PositionReport};
+use crate::journal::{Journal, JournalError, RecordKind};
+use crate::run::CoreLoop;
+use crate::venues::MarketInterner;
+use crate::venues::kalshi::rest::KalshiRest;
+use std::path::Path;
+
+/// What recovery found.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Recovered {
+    pub events_replayed: u64,
+    pub torn_tail: Option<u64>,
+    pub open_orders_reconciled: usize,
+    pub differences: usize,
+}
+
+/// Replays the events of `dir` into `reducer` (no decisions are journaled: they are
+/// in the journal already) and seeds the interner with its markets.
+pub fn replay_into(
+    dir: &Path,
+    reducer: &mut Reducer,
+) -> Result<(MarketInterner, u64), JournalError> {
+    let journal = Journal::open(dir)?;
+    let mut interner = MarketInterner::new();
+    let mut scratch = Vec::new();
+    let mut events = 0;
+    journal.scan(|rec| -> Result<(), JournalError> {
+        if rec.kind == RecordKind::Event {
+            let ev = rec.event()?;
+            if let Event::MarketDefined(m) = &ev {
+                // A journal the engine wrote defines markets in order.
+                let _ = interner.observe(m.clone());
+            }
+            scratch.clear();
+            reducer.apply(rec.ts, &ev, &mut scratch);
+            events += 1;
+        }
+        Ok(())
+    })?;
+    Ok((interner, events))
+}
+
+/// Brings every open Kalshi order of the journal in line with what Kalshi says about
+/// it, and Kalshi positions with the engine's, by journaling events through `core`.
+pub async fn reconcile_kalshi(
+    core: &mut CoreLoop,
+    rest: &KalshiRest,
+    interner: &MarketInterner,
+) -> Result<(usize, usize), super::LiveError> {
+    let open: Vec<_> = core
+        .reducer
+        .orders()
+        .open
+        .values()
+        .filter(|o| o.venue == Venue::Kalshi)
+        .map(|o| (o.order, o.venue_order_id.clone(), o.filled))
+        .collect();
+    let mut differences = 0;
+    let venue_orders = if open.is_empty() {
+        Vec::new()
+    } else {
+        rest.orders(&[]).await?.orders
+    };
+    for (order, acked, filled) in &open {
+        let coid = order.id.to_string();
+        let found = venue_orders.iter().find(|o| o.client_order_id == coid);
+        let mut events = Vec::new();
+        match found {
+            None => {
+                // Never reached the venue (the crash came between journaling and sending).
+                events.push(Event::OrderReject(OrderReject {
+                    id: order.id,
+                    reason: "not at the venue on recovery".into(),
+                }));
+            }
+            Some(v) => {
+                if acked.is_none() {
+                    events.push(Event::OrderAck(OrderAck {
+                        id: order.id,
+                        venue_order_id: v.order_id.clone(),
+                    }));
+                }
+                let venue_filled = Qty::from_decimal(&v.fill_count_fp).unwrap_or(*filled);
+                if venue_filled.0 > filled.0 {
+                    // Fills the engine never heard of: book them at the venue's prices.
+                    let fills = rest.fills(&[("order_id", v.order_id.clone())]).await?.fills;
+                    let mut seen = filled.0;
+                    for f in fills {
+                        let (Ok(q), Ok(yes)) = (
+                            Qty::from_decimal(&f.count_fp),
+                            Price::from_decimal(&f.yes_price_dollars),
+                        ) else {
+                            continue;
+                        };
+                        // Skip the part of the venue's fills the engine already booked.
+                        let take = (q.0 - seen.min(q.0)).max(0);
+                        seen = (seen - q.0).max(0);
+                        if take == 0 {
+                            continue;
+                        }
+                        let price = if order.outcome == Outcome::Yes {
+                            yes
+                        } else {
+                            yes.complement()
+                        };
+                        let fee = crate::core::Money::from_decimal(&f.fee_cost).unwrap_or_default();
+                        events.push(Event::Fill(Fill {
+                            id: order.id,
+                            market: order.market,
+                            outcome: order.outcome,
+                            price,
+                            qty: Qty(take),
+                            fee,
+                            maker: !f.is_taker,
+                        }));
+                    }
+                }
+                if v.status == "canceled" {
+                    let rest_qty = Qty(order.qty.0 - venue_filled.0);
+                    if rest_qty.0 > 0 {
+                        events.push(Event::OrderCanceled(OrderCanceled {
+                            id: order.id,
+                            canceled_qty: rest_qty,
+                        }));
+                    }
+                }
+            }
+        }
+        differences += events.len();
+        for e in events {
+            core.step(wall_ns(), &e)?;
+        }
+    }
+    // Positions: the venue's word wins; each difference is journaled.
+    let positions = rest.positions().await?;
+    for p in positions.market_positions {
+        let Some(market) = interner.get(Venue::Kalshi, &p.ticker) else {
+            continue;
+        };
+        let Ok(net) = Qty::from_decimal(&p.position_fp) else {
+            continue;
+        };
+        let (yes, no) = if net.0 >= 0 {
+            (net, Qty::ZERO)
+        } else {
+            (Qty::ZERO, Qty(-net.0))
+        };
+        for (outcome, qty) in [(Outcome::Yes, yes), (Outcome::No, no)] {
+            let ours = core
+                .reducer
+                .portfolio()
+                .positions
+                .get(&(market, outcome))
+                .map_or(Qty::ZERO, |x| x.qty);
+            if ours != qty {
+                differences += 1;
+                core.step(
+                    wall_ns(),
+                    &Event::Position(PositionReport {
+                        market,
+                        outcome,
+                        qty,
+                    }),
+                )?;
+            }
+        }
+    }
+    Ok((open.len(), differences))
+}

@@ -1,0 +1,249 @@
+//! `arb live` stopped (cleanly, or with kill -9) and started again on the same journal,
+//! against one standalone `arb sim` that outlives it: the journal continues and
+//! replays, no client order id reaches the venue twice, and recovery reports what it
+//! rebuilt and reconciled.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn arb() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_arb"))
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Sim {
+    child: Child,
+    urls: BTreeMap<String, String>,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim() -> Sim {
+    let mut child = arb()
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--duration",
+            "120",
+            "--speed",
+            "20",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut urls = BTreeMap::new();
+    while urls.len() < 5 {
+        let line = lines.next().unwrap().unwrap();
+        if let Some((k, v)) = line.split_once(": ") {
+            urls.insert(k.trim().to_string(), v.trim().to_string());
+        }
+    }
+    Sim { child, urls }
+}
+
+fn secret_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+    p
+}
+
+/// A live config for both venues of the simulator, with its public test keys.
+fn config(dir: &Path, sim: &Sim) -> PathBuf {
+    use arb::sim::server::sim_keys;
+    let kalshi_key = secret_file(dir, "kalshi.pem", sim_keys::KALSHI_KEY_PEM);
+    let poly_key = secret_file(dir, "poly.key", sim_keys::POLY_PRIVATE_KEY);
+    let creds = format!(
+        r#"{{"apiKey":"{}","secret":"{}","passphrase":"{}"}}"#,
+        sim_keys::POLY_API_KEY,
+        sim_keys::POLY_API_SECRET,
+        sim_keys::POLY_PASSPHRASE
+    );
+    let poly_creds = secret_file(dir, "poly-creds.json", &creds);
+    let scenario = arb::sim::Scenario::load(&root().join("scenarios/arb-rich.toml")).unwrap();
+    let ids = |v: arb::core::Venue| {
+        scenario
+            .markets
+            .iter()
+            .filter(|m| m.venue == v)
+            .map(|m| format!("\"{}\"", m.venue_id))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut pairs = String::from("version = 1\n");
+    for p in &scenario.pairs {
+        pairs += &format!(
+            "[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n",
+            scenario.markets[p.a.0 as usize].venue_id,
+            scenario.markets[p.b.0 as usize].venue_id,
+            f64::from(p.confidence_bp) / 10_000.0
+        );
+    }
+    std::fs::write(dir.join("pairs.toml"), pairs).unwrap();
+    let text = format!(
+        "pairs = \"{}\"\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
+        dir.join("pairs.toml").display(),
+        sim.urls["kalshi rest"],
+        sim.urls["kalshi ws"],
+        sim_keys::KALSHI_KEY_ID,
+        kalshi_key.display(),
+        ids(arb::core::Venue::Kalshi),
+        sim.urls["polymarket rest"],
+        sim.urls["polymarket ws"],
+        poly_key.display(),
+        poly_creds.display(),
+        ids(arb::core::Venue::Polymarket),
+    );
+    let p = dir.join("live.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn ledger(sim: &Sim) -> serde_json::Value {
+    let url = sim.urls["ledger"].clone();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
+    rt.block_on(async move { http.get(url).send().await.unwrap().json().await.unwrap() })
+}
+
+#[test]
+fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start_sim();
+    let cfg = config(dir.path(), &sim);
+    let journal = dir.path().join("j");
+    let run = |secs: &str| {
+        let out = arb()
+            .args(["live", "--json", "--duration", secs, "--config"])
+            .arg(&cfg)
+            .arg("--journal")
+            .arg(&journal)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let first = run("2");
+    assert!(first["recovered"].is_null(), "a new journal: {first}");
+    let second = run("2");
+    assert!(
+        second["recovered"]["events_replayed"].as_u64().unwrap()
+            >= first["events"].as_u64().unwrap(),
+        "{second}"
+    );
+
+    // kill -9 in the middle of trading, three times, each run continuing the journal.
+    for ms in [700u64, 1200, 400] {
+        let mut child = arb()
+            .args(["live", "--config"])
+            .arg(&cfg)
+            .arg("--journal")
+            .arg(&journal)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(ms));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let last = run("2");
+    assert!(!last["recovered"].is_null());
+
+    // The journal replays: every recorded decision recomputed, a torn tail at most cut.
+    let out = arb()
+        .arg("replay")
+        .arg(&journal)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let rep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rep["mismatches"], 0, "{rep}");
+    // No client order id reached the venue twice (Kalshi keeps them; Polymarket orders
+    // are identified by their signed hash).
+    let l = ledger(&sim);
+    let ids: Vec<&str> = l["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["client_order_id"].as_str())
+        .filter(|c| c.starts_with("arb-"))
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(
+        ids.len(),
+        unique.len(),
+        "a client order id was placed twice: {ids:?}"
+    );
+    assert!(!ids.is_empty(), "the runs traded on Kalshi: {l}");
+    // The engine's Kalshi positions are the venue's (recovery reconciled them).
+    let out = arb()
+        .arg("orders")
+        .arg(&journal)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut engine: Vec<(String, String, String)> = view["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["venue"] == "kalshi")
+        .map(|p| {
+            (
+                p["market"].as_str().unwrap().to_string(),
+                p["outcome"].as_str().unwrap().to_string(),
+                p["qty"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let account = l["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "arb-kalshi")
+        .unwrap();
+    let mut venue: Vec<(String, String, String)> = account["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p[2].as_i64().unwrap() != 0)
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_string(),
+                p[1].as_str().unwrap().to_lowercase(),
+                arb::core::Qty(p[2].as_i64().unwrap()).to_string(),
+            )
+        })
+        .collect();
+    engine.sort();
+    venue.sort();
+    assert_eq!(
+        engine, venue,
+        "engine and venue disagree on Kalshi positions"
+    );
+}
