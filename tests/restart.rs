@@ -154,8 +154,15 @@ fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
         "{second}"
     );
 
-    // kill -9 in the middle of trading, three times, each run continuing the journal.
-    for ms in [700u64, 1200, 400] {
+    // kill -9 at seeded random moments (while trading, between legs, mid-write),
+    // each run continuing the journal. ARB_CRASH_TRIALS sets how many (CI: 3).
+    let trials: u64 = std::env::var("ARB_CRASH_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut rng = arb::core::Rng::new(20261124);
+    for trial in 0..trials {
+        let ms = rng.range_i64(250, 1500) as u64;
         let mut child = arb()
             .args(["live", "--config"])
             .arg(&cfg)
@@ -168,6 +175,9 @@ fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
         std::thread::sleep(Duration::from_millis(ms));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        if trials > 10 && trial % 25 == 0 {
+            eprintln!("crash trial {trial}: killed after {ms} ms");
+        }
     }
     let last = run("2");
     assert!(!last["recovered"].is_null());
@@ -208,42 +218,48 @@ fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
         .output()
         .unwrap();
     let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut engine: Vec<(String, String, String)> = view["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["venue"] == "kalshi")
-        .map(|p| {
-            (
-                p["market"].as_str().unwrap().to_string(),
-                p["outcome"].as_str().unwrap().to_string(),
-                p["qty"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    let account = l["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == "arb-kalshi")
-        .unwrap();
-    let mut venue: Vec<(String, String, String)> = account["positions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p[2].as_i64().unwrap() != 0)
-        .map(|p| {
-            (
-                p[0].as_str().unwrap().to_string(),
-                p[1].as_str().unwrap().to_lowercase(),
-                arb::core::Qty(p[2].as_i64().unwrap()).to_string(),
-            )
-        })
-        .collect();
-    engine.sort();
-    venue.sort();
-    assert_eq!(
-        engine, venue,
-        "engine and venue disagree on Kalshi positions"
+    for (venue_name, account_name) in [("kalshi", "arb-kalshi"), ("polymarket", "arb-polymarket")] {
+        let mut engine: Vec<(String, String, String)> = view["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["venue"] == venue_name)
+            .map(|p| {
+                (
+                    p["market"].as_str().unwrap().to_string(),
+                    p["outcome"].as_str().unwrap().to_string(),
+                    p["qty"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let account = l["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == account_name)
+            .unwrap();
+        let mut venue: Vec<(String, String, String)> = account["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p[2].as_i64().unwrap() != 0)
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_lowercase(),
+                    arb::core::Qty(p[2].as_i64().unwrap()).to_string(),
+                )
+            })
+            .collect();
+        engine.sort();
+        venue.sort();
+        assert_eq!(
+            engine, venue,
+            "engine and venue disagree on {venue_name} positions"
+        );
+    }
+    assert!(
+        view["open_orders"].as_array().unwrap().is_empty(),
+        "every order reconciled to an end: {view}"
     );
 }

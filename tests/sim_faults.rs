@@ -397,7 +397,7 @@ async fn polymarket_orders_meet_the_same_order_faults() {
 
     sim.state
         .activate(&fault(FaultKind::RejectOrders), Duration::from_millis(300));
-    let events = place(&rest, &info, &order(1, 10)).await;
+    let events = place(&rest, &info, &order(1, 10), 1_795_000_000_000).await;
     assert!(
         matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("not accepting orders")),
         "{events:?}"
@@ -408,7 +408,7 @@ async fn polymarket_orders_meet_the_same_order_faults() {
         &fault(FaultKind::PartialFill { ratio_bp: 5_000 }),
         Duration::from_secs(5),
     );
-    let events = place(&rest, &info, &order(2, 10)).await;
+    let events = place(&rest, &info, &order(2, 10), 1_795_000_000_000).await;
     assert_eq!(
         events.iter().map(Event::kind).collect::<Vec<_>>(),
         vec!["order_ack", "fill", "order_canceled"],

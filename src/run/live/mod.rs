@@ -211,6 +211,7 @@ async fn run_async(
 
     // A journal that exists is continued: its torn tail cut, its state rebuilt.
     let continuing = crate::journal::Journal::open(&opts.journal).is_ok();
+    let mut decided_ms = BTreeMap::new();
     let opts_w = WriterOptions {
         sync: SyncMode::Fsync,
         ..WriterOptions::default()
@@ -219,13 +220,14 @@ async fn run_async(
         let writer = JournalWriter::open(&opts.journal, opts_w)?;
         let torn_tail = writer.recovered_tail().map(|t| t.offset);
         let mut reducer = Reducer::new(engine.engine.clone());
-        let (interner, events) = recovery::replay_into(&opts.journal, &mut reducer)?;
+        let replayed = recovery::replay_into(&opts.journal, &mut reducer)?;
+        decided_ms = replayed.decided_ms;
         (
             writer,
             reducer,
-            interner,
+            replayed.interner,
             Some(recovery::Recovered {
-                events_replayed: events,
+                events_replayed: replayed.events,
                 torn_tail,
                 ..Default::default()
             }),
@@ -286,6 +288,19 @@ async fn run_async(
         let (open, differences) = recovery::reconcile_kalshi(&mut core, &k.rest, &interner).await?;
         r.open_orders_reconciled = open;
         r.differences = differences;
+    }
+    if let (Some(p), Some(r)) = (&poly_side, recovered.as_mut()) {
+        let tokens: BTreeMap<MarketId, polymarket::TokenInfo> = routes
+            .iter()
+            .filter_map(|(id, route)| match route {
+                Route::Polymarket { token, .. } => Some((*id, token.clone())),
+                Route::Kalshi { .. } => None,
+            })
+            .collect();
+        let (open, differences) =
+            recovery::reconcile_polymarket(&mut core, &p.rest, &tokens, &decided_ms).await?;
+        r.open_orders_reconciled += open;
+        r.differences += differences;
     }
     if let Some(k) = &kalshi_side {
         core.step(wall_ns(), &kalshi::balance(&k.rest).await?)?;
@@ -430,7 +445,8 @@ async fn executor(
             let events = match &route {
                 Route::Kalshi { rest, ticker } => kalshi::place(rest, ticker, &order).await,
                 Route::Polymarket { rest, token } => {
-                    let events = polymarket::place(rest, token, &order).await;
+                    let events =
+                        polymarket::place(rest, token, &order, out.cause_ts / 1_000_000).await;
                     // Remember the order hash: the user channel reports trades by it.
                     if let Some(Event::OrderAck(ack)) = events.first()
                         && let Ok(mut m) = placed.lock()

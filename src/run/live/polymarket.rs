@@ -184,16 +184,16 @@ pub async fn ingress(
     }
 }
 
-/// Places one immediate-or-cancel (FAK) buy and reports an ack, its fills and the
-/// cancel of the remainder, or a reject.
-pub async fn place(rest: &PolymarketRest, token: &TokenInfo, o: &PlaceOrder) -> Vec<Event> {
-    if o.outcome != Outcome::Yes {
-        return vec![Event::OrderReject(OrderReject {
-            id: o.id,
-            reason: "Polymarket orders buy a token (its YES)".into(),
-        })];
-    }
-    let order = LimitOrder {
+/// The order's salt, derived from its client order id: with the decision's timestamp
+/// it makes the signed order (and so the venue's order id) reproducible from the
+/// journal, which is how recovery finds an order whose answer a crash lost.
+pub fn salt_of(id: crate::core::ClientOrderId) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.to_string().as_bytes()) & ((1 << 53) - 1)
+}
+
+/// The limit order a `PlaceOrder` becomes on Polymarket.
+pub fn limit_order(token: &TokenInfo, o: &PlaceOrder) -> LimitOrder {
+    LimitOrder {
         token_id: token.token_id.clone(),
         side: Side::Buy,
         price: o.price,
@@ -203,8 +203,29 @@ pub async fn place(rest: &PolymarketRest, token: &TokenInfo, o: &PlaceOrder) -> 
         order_type: OrderType::Fak,
         expiration: 0,
         post_only: false,
-    };
-    let resp = match rest.place_order(&order).await {
+    }
+}
+
+/// Places one immediate-or-cancel (FAK) buy, signed with the salt of its client order
+/// id and the time it was decided (ms), and reports an ack, its fills and the cancel of
+/// the remainder, or a reject.
+pub async fn place(
+    rest: &PolymarketRest,
+    token: &TokenInfo,
+    o: &PlaceOrder,
+    decided_ms: i64,
+) -> Vec<Event> {
+    if o.outcome != Outcome::Yes {
+        return vec![Event::OrderReject(OrderReject {
+            id: o.id,
+            reason: "Polymarket orders buy a token (its YES)".into(),
+        })];
+    }
+    let order = limit_order(token, o);
+    let resp = match rest
+        .place_order_with(&order, salt_of(o.id), decided_ms.max(0) as u64)
+        .await
+    {
         Ok(r) => r,
         Err(e) => {
             return vec![Event::OrderReject(OrderReject {

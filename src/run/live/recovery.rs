@@ -4,6 +4,8 @@
 //! the engine's), each difference journaled as an event.
 
 use super::core::wall_ns;
+use super::polymarket::TokenInfo;
+use crate::core::{ClientOrderId, MarketId};
 use crate::core::{Outcome, Price, Qty, Venue};
 use crate::engine::Reducer;
 use crate::event::{Event, Fill, OrderAck, OrderCanceled, OrderReject, PositionReport};
@@ -11,6 +13,8 @@ use crate::journal::{Journal, JournalError, RecordKind};
 use crate::run::CoreLoop;
 use crate::venues::MarketInterner;
 use crate::venues::kalshi::rest::KalshiRest;
+use crate::venues::polymarket::rest::PolymarketRest;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// What recovery found.
@@ -22,30 +26,143 @@ pub struct Recovered {
     pub differences: usize,
 }
 
+/// What replaying a journal gives back besides the reducer's state.
+pub struct Replayed {
+    pub interner: MarketInterner,
+    pub events: u64,
+    /// When each order was decided (ms): with its client order id it rebuilds the
+    /// signed Polymarket order, and so the venue's order id.
+    pub decided_ms: BTreeMap<ClientOrderId, i64>,
+}
+
 /// Replays the events of `dir` into `reducer` (no decisions are journaled: they are
 /// in the journal already) and seeds the interner with its markets.
-pub fn replay_into(
-    dir: &Path,
-    reducer: &mut Reducer,
-) -> Result<(MarketInterner, u64), JournalError> {
+pub fn replay_into(dir: &Path, reducer: &mut Reducer) -> Result<Replayed, JournalError> {
     let journal = Journal::open(dir)?;
     let mut interner = MarketInterner::new();
     let mut scratch = Vec::new();
     let mut events = 0;
+    let mut decided_ms = BTreeMap::new();
     journal.scan(|rec| -> Result<(), JournalError> {
-        if rec.kind == RecordKind::Event {
-            let ev = rec.event()?;
-            if let Event::MarketDefined(m) = &ev {
-                // A journal the engine wrote defines markets in order.
-                let _ = interner.observe(m.clone());
+        match rec.kind {
+            RecordKind::Decision => {
+                if let crate::event::Decision::PlaceOrder(o) = rec.decision()? {
+                    decided_ms.insert(o.id, rec.ts / 1_000_000);
+                }
             }
-            scratch.clear();
-            reducer.apply(rec.ts, &ev, &mut scratch);
-            events += 1;
+            RecordKind::Event => {
+                let ev = rec.event()?;
+                if let Event::MarketDefined(m) = &ev {
+                    // A journal the engine wrote defines markets in order.
+                    let _ = interner.observe(m.clone());
+                }
+                scratch.clear();
+                reducer.apply(rec.ts, &ev, &mut scratch);
+                events += 1;
+            }
         }
         Ok(())
     })?;
-    Ok((interner, events))
+    Ok(Replayed {
+        interner,
+        events,
+        decided_ms,
+    })
+}
+
+/// Brings every open Polymarket order of the journal in line with the venue: the order
+/// is rebuilt from its client order id and decision time, its id (hash) looked up,
+/// and its fills and end journaled; an order the venue never saw is rejected.
+pub async fn reconcile_polymarket(
+    core: &mut CoreLoop,
+    rest: &PolymarketRest,
+    tokens: &BTreeMap<MarketId, TokenInfo>,
+    decided_ms: &BTreeMap<ClientOrderId, i64>,
+) -> Result<(usize, usize), super::LiveError> {
+    let open: Vec<_> = core
+        .reducer
+        .orders()
+        .open
+        .values()
+        .filter(|o| o.venue == Venue::Polymarket)
+        .map(|o| (o.order, o.venue_order_id.clone(), o.filled))
+        .collect();
+    let mut differences = 0;
+    for (order, acked, filled) in &open {
+        let (Some(token), Some(ms)) = (tokens.get(&order.market), decided_ms.get(&order.id)) else {
+            continue;
+        };
+        let lo = super::polymarket::limit_order(token, order);
+        let hash = match acked {
+            Some(h) => h.clone(),
+            None => rest.order_id_with(
+                &lo,
+                super::polymarket::salt_of(order.id),
+                (*ms).max(0) as u64,
+            )?,
+        };
+        let mut events = Vec::new();
+        match rest.order(&hash).await {
+            Err(crate::venues::http::VenueError::NotFound { .. }) => {
+                events.push(Event::OrderReject(OrderReject {
+                    id: order.id,
+                    reason: "not at the venue on recovery".into(),
+                }));
+            }
+            Err(e) => return Err(e.into()),
+            Ok(v) => {
+                if acked.is_none() {
+                    events.push(Event::OrderAck(OrderAck {
+                        id: order.id,
+                        venue_order_id: hash.clone(),
+                    }));
+                }
+                let mut booked = filled.0;
+                for trade_id in v.associate_trades.unwrap_or_default() {
+                    let page = rest.trades(&[("id", trade_id.clone())]).await?;
+                    for t in page
+                        .data
+                        .iter()
+                        .filter(|t| t.id == trade_id && t.status != "FAILED")
+                    {
+                        let (Ok(price), Ok(qty)) =
+                            (Price::from_decimal(&t.price), Qty::from_decimal(&t.size))
+                        else {
+                            continue;
+                        };
+                        let take = (qty.0 - booked.min(qty.0)).max(0);
+                        booked = (booked - qty.0).max(0);
+                        if take == 0 {
+                            continue;
+                        }
+                        let fee = crate::engine::fees::fee(token.fees, price, Qty(take), false)
+                            .unwrap_or_default();
+                        events.push(Event::Fill(Fill {
+                            id: order.id,
+                            market: order.market,
+                            outcome: Outcome::Yes,
+                            price,
+                            qty: Qty(take),
+                            fee,
+                            maker: false,
+                        }));
+                    }
+                }
+                let matched = Qty::from_decimal(&v.size_matched).unwrap_or(*filled);
+                if v.status != "LIVE" && matched.0 < order.qty.0 {
+                    events.push(Event::OrderCanceled(OrderCanceled {
+                        id: order.id,
+                        canceled_qty: Qty(order.qty.0 - matched.0),
+                    }));
+                }
+            }
+        }
+        differences += events.len();
+        for e in events {
+            core.step(wall_ns(), &e)?;
+        }
+    }
+    Ok((open.len(), differences))
 }
 
 /// Brings every open Kalshi order of the journal in line with what Kalshi says about

@@ -406,6 +406,19 @@ impl PolymarketRest {
     /// Builds and signs the V2 order for `o` (salt random, timestamp now) and the body
     /// `POST /order` sends. Refuses unless the venue takes version-2 orders.
     pub async fn sign_order(&self, o: &LimitOrder) -> Result<w::PostOrderRequest, VenueError> {
+        self.sign_order_with(o, salt(), now_ms().max(0) as u64)
+            .await
+    }
+
+    /// Signs `o` with a given salt and timestamp (ms): the same order with the same
+    /// pair always signs to the same hash, which is the venue's order id. A caller that
+    /// derives both from its own journal can find the order again after a crash.
+    pub async fn sign_order_with(
+        &self,
+        o: &LimitOrder,
+        salt: u64,
+        timestamp_ms: u64,
+    ) -> Result<w::PostOrderRequest, VenueError> {
         let endpoint = "POST /order";
         let version = self.version().await?;
         if version != ORDER_VERSION {
@@ -417,12 +430,44 @@ impl PolymarketRest {
             });
         }
         let signer = self.signer_for(endpoint)?;
-        build_signed_order(signer, o, salt(), now_ms().max(0) as u64).map_err(|message| {
+        build_signed_order(signer, o, salt, timestamp_ms).map_err(|message| VenueError::Signing {
+            endpoint: endpoint.into(),
+            message,
+        })
+    }
+
+    /// Places a limit order signed with this salt and timestamp (see
+    /// [`PolymarketRest::sign_order_with`]).
+    pub async fn place_order_with(
+        &self,
+        o: &LimitOrder,
+        salt: u64,
+        timestamp_ms: u64,
+    ) -> Result<w::PostOrderResponse, VenueError> {
+        let req = self.sign_order_with(o, salt, timestamp_ms).await?;
+        self.post_order(&req).await
+    }
+
+    /// The venue's id (EIP-712 hash) of `o` signed with this salt and timestamp.
+    pub fn order_id_with(
+        &self,
+        o: &LimitOrder,
+        salt: u64,
+        timestamp_ms: u64,
+    ) -> Result<String, VenueError> {
+        let endpoint = "order id";
+        let signer = self.signer_for(endpoint)?;
+        let req = build_signed_order(signer, o, salt, timestamp_ms).map_err(|message| {
             VenueError::Signing {
                 endpoint: endpoint.into(),
                 message,
             }
-        })
+        })?;
+        let hash = order_hash(signer, &req, o.neg_risk).map_err(|message| VenueError::Signing {
+            endpoint: endpoint.into(),
+            message,
+        })?;
+        Ok(hash)
     }
 
     /// Places a limit order: signs it (see [`PolymarketRest::sign_order`]) and posts it.
@@ -524,6 +569,38 @@ fn to_body<T: serde::Serialize + ?Sized>(endpoint: &str, v: &T) -> Result<String
 
 /// The signed `POST /order` body of a limit order: an EOA order (maker = signer = the
 /// wallet) with zero metadata and builder, owned by the signer's API key.
+/// The EIP-712 hash (`0x…`) of a signed order body: the venue's order id.
+fn order_hash(
+    signer: &PolymarketSigner,
+    req: &w::PostOrderRequest,
+    neg_risk: bool,
+) -> Result<String, String> {
+    let o = &req.order;
+    let order = OrderV2 {
+        salt: U256::from(o.salt),
+        maker: signer.address(),
+        signer: signer.address(),
+        token_id: U256::from_dec_str(&o.token_id).map_err(|e| format!("token id: {e}"))?,
+        maker_amount: U256::from_dec_str(&o.maker_amount)
+            .map_err(|e| format!("maker amount: {e}"))?,
+        taker_amount: U256::from_dec_str(&o.taker_amount)
+            .map_err(|e| format!("taker amount: {e}"))?,
+        side: if o.side == "BUY" {
+            Side::Buy
+        } else {
+            Side::Sell
+        },
+        signature_type: SignatureType::Eoa,
+        timestamp: U256::from_dec_str(&o.timestamp).map_err(|e| format!("timestamp: {e}"))?,
+        metadata: [0; 32],
+        builder: [0; 32],
+    };
+    let signed = signer
+        .sign_order(&order, neg_risk)
+        .map_err(|e| e.to_string())?;
+    Ok(crate::venues::polymarket::eth::hex0x(&signed.order_hash))
+}
+
 pub fn build_signed_order(
     signer: &PolymarketSigner,
     o: &LimitOrder,
