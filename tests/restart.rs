@@ -38,7 +38,7 @@ fn start_sim() -> Sim {
             "--listen",
             "127.0.0.1:0",
             "--duration",
-            "120",
+            "3600",
             "--speed",
             "20",
         ])

@@ -598,7 +598,7 @@ fn order_hash(
     let signed = signer
         .sign_order(&order, neg_risk)
         .map_err(|e| e.to_string())?;
-    Ok(crate::venues::polymarket::eth::hex0x(&signed.order_hash))
+    Ok(crate::venues::polymarket::eth::hex0x(signed.order_hash))
 }
 
 pub fn build_signed_order(
