@@ -40,5 +40,20 @@ fn replay_from_disk(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, reducer_apply, replay_from_disk);
+fn recovery_from_disk(c: &mut Criterion) {
+    let dir = common::day_journal(24);
+    let mut g = c.benchmark_group("recovery");
+    g.sample_size(10);
+    g.bench_function("rebuild_state_from_recorded_day", |b| {
+        b.iter(|| {
+            let mut r = Reducer::default();
+            arb::run::live::recovery::replay_into(&dir, &mut r)
+                .expect("replay")
+                .events
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, reducer_apply, replay_from_disk, recovery_from_disk);
 criterion_main!(benches);
