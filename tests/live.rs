@@ -404,3 +404,46 @@ fn arb_halt_stops_new_orders_of_a_running_live_and_ack_is_journaled() {
     assert_eq!(view["mode"], "halted");
     assert!(view["open_orders"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn balances_are_refreshed_on_the_configured_timer_and_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("live.toml");
+    std::fs::write(&cfg, "balance_refresh_s = 1\n").unwrap();
+    let journal = dir.path().join("j");
+    let out = arb()
+        .args(["live", "--duration", "3.5", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = arb().arg("inspect").arg(&journal).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for venue in ["Kalshi", "Polymarket"] {
+        let n = text
+            .lines()
+            .filter(|l| l.contains("\"Balance\"") && l.contains(&format!("\"venue\":\"{venue}\"")))
+            .count();
+        assert!(
+            n >= 3,
+            "{venue}: {n} balance events (one at start, then every second)"
+        );
+    }
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "balance_refresh_s = 0\n").unwrap();
+    let out = arb()
+        .args(["live", "--config"])
+        .arg(&bad)
+        .arg("--journal")
+        .arg(dir.path().join("k"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("balance_refresh_s"));
+}

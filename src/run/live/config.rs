@@ -16,13 +16,16 @@ pub enum LiveConfigError {
     Invalid { path: String, message: String },
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveConfig {
     /// Engine profile (see README); defaults when absent.
     pub profile: Option<PathBuf>,
     /// Cross-venue mapping file.
     pub pairs: Option<PathBuf>,
+    /// Seconds between balance refreshes from the venues (journaled as `Balance`).
+    #[serde(default = "default_balance_refresh")]
+    pub balance_refresh_s: f64,
     pub kalshi: Option<KalshiConfig>,
     pub polymarket: Option<PolymarketConfig>,
     /// The embedded simulator, used when no venue is configured.
@@ -66,6 +69,19 @@ pub struct SimConfig {
     pub speed: f64,
 }
 
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            profile: None,
+            pairs: None,
+            balance_refresh_s: default_balance_refresh(),
+            kalshi: None,
+            polymarket: None,
+            sim: SimConfig::default(),
+        }
+    }
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
@@ -73,6 +89,10 @@ impl Default for SimConfig {
             speed: default_speed(),
         }
     }
+}
+
+fn default_balance_refresh() -> f64 {
+    60.0
 }
 
 fn default_speed() -> f64 {
@@ -133,6 +153,12 @@ impl LiveConfig {
                     )));
                 }
             }
+        }
+        if !(cfg.balance_refresh_s >= 1.0 && cfg.balance_refresh_s <= 86_400.0) {
+            return Err(invalid(format!(
+                "balance_refresh_s: {} is not between 1 and 86400",
+                cfg.balance_refresh_s
+            )));
         }
         if !(cfg.sim.speed > 0.0 && cfg.sim.speed <= 10_000.0) {
             return Err(invalid(format!(

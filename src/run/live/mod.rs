@@ -309,6 +309,8 @@ async fn run_async(
         core.step(wall_ns(), &polymarket::balance(&p.rest).await?)?;
     }
 
+    let kalshi_rest = kalshi_side.as_ref().map(|k| k.rest.clone());
+    let poly_rest = poly_side.as_ref().map(|p| p.rest.clone());
     let stop = Arc::new(AtomicBool::new(false));
     let (in_tx, in_rx) = crossbeam_channel::bounded::<Inbound>(65_536);
     let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -349,6 +351,12 @@ async fn run_async(
             stop.clone(),
         )));
     }
+    tasks.push(tokio::spawn(refresh_balances(
+        kalshi_rest.clone(),
+        poly_rest.clone(),
+        Duration::from_secs_f64(opts.config.balance_refresh_s),
+        in_tx.clone(),
+    )));
     tasks.push(tokio::spawn(executor(
         routes,
         placed,
@@ -411,6 +419,43 @@ async fn run_async(
     };
     core.writer.finish()?;
     Ok(summary)
+}
+
+/// Reads each venue's balance every `every` and hands it to the core (journaled as
+/// `Balance`). A failed read is skipped: the next one tries again.
+async fn refresh_balances(
+    kalshi: Option<KalshiRest>,
+    poly: Option<PolymarketRest>,
+    every: Duration,
+    tx: crossbeam_channel::Sender<Inbound>,
+) {
+    let mut timer = tokio::time::interval(every);
+    timer.tick().await; // the start already read them
+    loop {
+        timer.tick().await;
+        if let Some(k) = &kalshi
+            && let Ok(ev) = kalshi::balance(k).await
+            && tx
+                .send(Inbound {
+                    ts: wall_ns(),
+                    event: ev,
+                })
+                .is_err()
+        {
+            return;
+        }
+        if let Some(p) = &poly
+            && let Ok(ev) = polymarket::balance(p).await
+            && tx
+                .send(Inbound {
+                    ts: wall_ns(),
+                    event: ev,
+                })
+                .is_err()
+        {
+            return;
+        }
+    }
 }
 
 /// Sends the core's order decisions to their venue, one task per order, and feeds
