@@ -111,7 +111,6 @@ fn find(state: &SimState, ticker: &str) -> Option<usize> {
     state.meta_of(Venue::Kalshi, ticker).map(|(i, _)| i)
 }
 
-/// The account an authenticated request acts for, or the response Kalshi gives.
 /// The account a signed request acts for: `signed_path` is the full request path as
 /// signed (`/trade-api/v2/portfolio/orders`), or the response Kalshi gives.
 pub(super) fn authenticate(
