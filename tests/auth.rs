@@ -1020,3 +1020,63 @@ fn keccak_and_type_hash_sanity() {
     );
     assert_eq!(ORDER_V2_TYPE.len(), 0xba);
 }
+
+/// EOA V2 vectors computed with the official client itself: py-clob-client-v2 1.2.1
+/// (PyPI), `order_utils/exchange_order_builder_v2.py` signing with the public Hardhat
+/// key, recorded by running the installed package (its test suite has no EOA V2
+/// vector; these close that gap). Order: salt 479249096354, maker = signer = the
+/// Hardhat address, token 1234, maker 100000000, taker 50000000, BUY, EOA, timestamp
+/// 1710000000000, zero metadata and builder.
+#[test]
+fn polymarket_v2_eoa_vectors_from_the_official_client() {
+    let signer = poly_signer();
+    let order = OrderV2 {
+        salt: U256::from(479_249_096_354u64),
+        maker: signer.address(),
+        signer: signer.address(),
+        token_id: U256::from(1234u64),
+        maker_amount: U256::from(100_000_000u64),
+        taker_amount: U256::from(50_000_000u64),
+        side: Side::Buy,
+        signature_type: SignatureType::Eoa,
+        timestamp: U256::from(1_710_000_000_000u64),
+        metadata: [0; 32],
+        builder: [0; 32],
+    };
+    let cases = [
+        (
+            137,
+            false,
+            "0x10124949f84e9f7438c88d02bfd546ceb27ed6eb1fdb0175137af535b6e2513d",
+            "0x42c7b4857d51e344045fcfde17b37cf1290d784471ffe618c22aa56ea5ddcf0009015b87ffb299813f5597e86d4ad56f40d634558d915edb719e6fc71dbc0d891c",
+        ),
+        (
+            137,
+            true,
+            "0x9c2976657c4b229cc8e467a32ce9e3281ef40a70aee31cdc4619ebf51e4a7274",
+            "0x79d82a92bd020329c6b9afad40b742c8cfaebdd992219b57e4282b6cfd53a66f2c97471d3297fa001f3eac2ead5f709c6e266893f19cef37633511420542a63b1b",
+        ),
+        (
+            AMOY_CHAIN_ID,
+            false,
+            "0x962c97b18bea292cc94b9479272aa74fb59a905e84a621a40eb339131e9fb6ba",
+            "0x518472f1b081f6bd713d638bb11d1bf0720ed577e93c52eb00ec9f5f325f7d510c65cbfdfe9130de2602185f4a500863d777d8b838cb28abc75ecc1b5330315d1c",
+        ),
+    ];
+    for (chain, neg_risk, hash, sig) in cases {
+        let s = poly_signer()
+            .with_chain_id(chain)
+            .sign_order(&order, neg_risk)
+            .unwrap();
+        assert_eq!(
+            arb::venues::polymarket::eth::hex0x(s.order_hash),
+            hash,
+            "chain {chain} neg_risk {neg_risk}"
+        );
+        assert_eq!(
+            s.signature.to_hex(),
+            sig,
+            "chain {chain} neg_risk {neg_risk}"
+        );
+    }
+}
