@@ -256,7 +256,9 @@ pub async fn reconcile_kalshi(
             core.step(wall_ns(), &e)?;
         }
     }
-    // Positions: the venue's word wins; each difference is journaled.
+    // Positions: Kalshi reports one net figure per market (YES − NO). The venue's net
+    // wins; a YES+NO pair the engine holds (a hedged leg) is kept, and only the net
+    // part is changed. Each change is journaled.
     let positions = rest.positions().await?;
     for p in positions.market_positions {
         let Some(market) = interner.get(Venue::Kalshi, &p.ticker) else {
@@ -265,26 +267,31 @@ pub async fn reconcile_kalshi(
         let Ok(net) = Qty::from_decimal(&p.position_fp) else {
             continue;
         };
-        let (yes, no) = if net.0 >= 0 {
-            (net, Qty::ZERO)
-        } else {
-            (Qty::ZERO, Qty(-net.0))
-        };
-        for (outcome, qty) in [(Outcome::Yes, yes), (Outcome::No, no)] {
-            let ours = core
-                .reducer
+        let held = |o| {
+            core.reducer
                 .portfolio()
                 .positions
-                .get(&(market, outcome))
-                .map_or(Qty::ZERO, |x| x.qty);
-            if ours != qty {
+                .get(&(market, o))
+                .map_or(0, |x: &crate::engine::portfolio::Position| x.qty.0)
+        };
+        let (yes, no) = (held(Outcome::Yes), held(Outcome::No));
+        if yes - no == net.0 {
+            continue;
+        }
+        let pair = yes.min(no);
+        let want = [
+            (Outcome::Yes, pair + net.0.max(0), yes),
+            (Outcome::No, pair + (-net.0).max(0), no),
+        ];
+        for (outcome, qty, ours) in want {
+            if qty != ours {
                 differences += 1;
                 core.step(
                     wall_ns(),
                     &Event::Position(PositionReport {
                         market,
                         outcome,
-                        qty,
+                        qty: Qty(qty),
                     }),
                 )?;
             }
