@@ -463,6 +463,17 @@ impl Reducer {
         self.portfolio
             .buy(venue, f.market, f.outcome, f.qty, notional, f.fee)
             .ok_or(InputError::Overflow)?;
+        if self
+            .markets
+            .get(f.market)
+            .is_some_and(|m| m.meta.no_leg == crate::event::NoLeg::SameBook)
+        {
+            // Kalshi holds one signed position per market: a YES+NO pair is closed at
+            // once and pays its $1.
+            self.portfolio
+                .net_pairs(venue, f.market)
+                .ok_or(InputError::Overflow)?;
+        }
         let o = self
             .orders
             .open

@@ -39,6 +39,37 @@ impl Portfolio {
         Some(())
     }
 
+    /// Closes the YES+NO pairs held in one market (Kalshi nets them): each pair pays $1
+    /// and takes its share of both sides' cost with it.
+    pub fn net_pairs(&mut self, venue: Venue, market: MarketId) -> Option<()> {
+        let yes = self
+            .positions
+            .get(&(market, Outcome::Yes))
+            .copied()
+            .unwrap_or_default();
+        let no = self
+            .positions
+            .get(&(market, Outcome::No))
+            .copied()
+            .unwrap_or_default();
+        let pairs = yes.qty.0.min(no.qty.0);
+        if pairs <= 0 {
+            return Some(());
+        }
+        for (outcome, p) in [(Outcome::Yes, yes), (Outcome::No, no)] {
+            // Cost leaves in proportion to the contracts that leave.
+            let cost_out =
+                i64::try_from(i128::from(p.cost.0) * i128::from(pairs) / i128::from(p.qty.0))
+                    .ok()?;
+            let e = self.positions.entry((market, outcome)).or_default();
+            e.qty = Qty(e.qty.0 - pairs);
+            e.cost = Money(e.cost.0 - cost_out);
+        }
+        let cash = &mut self.cash[venue.index()];
+        *cash = cash.checked_add(Money(pairs))?; // 1e-6 contracts × $1 = 1e-6 dollars
+        Some(())
+    }
+
     /// Books a buy fill: cash out, position in.
     pub fn buy(
         &mut self,

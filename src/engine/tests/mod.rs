@@ -930,3 +930,78 @@ fn a_second_leg_that_comes_up_short_is_topped_up_by_a_hedge_and_a_failed_hedge_i
         Some(Qty::contracts(15))
     );
 }
+
+#[test]
+fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
+    let (mut r, _) = setup(EngineConfig::default(), false);
+    run(&mut r, book(PY, &[], &[lvl("0.40", 10)]));
+    // K YES bid 0.55 -> NO ask 0.45: the pair K NO + PY YES costs 0.85.
+    let p = places(&run(
+        &mut r,
+        book(K, &[lvl("0.55", 10)], &[lvl("0.60", 10)]),
+    ));
+    assert_eq!((p[0].market, p[0].outcome), (K, Outcome::No));
+    let no_fill = Event::Fill(Fill {
+        id: p[0].id,
+        market: K,
+        outcome: Outcome::No,
+        price: Price(4500),
+        qty: Qty::contracts(10),
+        fee: Money::ZERO,
+        maker: false,
+    });
+    run(&mut r, no_fill);
+    let cash = r.portfolio().cash[Venue::Kalshi.index()];
+    assert_eq!(
+        cash,
+        Money::dollars(1000) - Money::from_decimal("4.50").unwrap()
+    );
+    // A later YES fill on the same ticker (a hedge of that NO) closes 10 pairs: $10
+    // back, flat.
+    let hedge = PlaceOrder {
+        id: ClientOrderId {
+            opportunity: 99,
+            leg: 2,
+            attempt: 0,
+        },
+        market: K,
+        outcome: Outcome::Yes,
+        price: Price(6000),
+        qty: Qty::contracts(10),
+        tif: TimeInForce::ImmediateOrCancel,
+    };
+    r.orders.open.insert(
+        hedge.id,
+        orders::OpenOrder {
+            order: hedge,
+            venue: Venue::Kalshi,
+            venue_order_id: None,
+            filled: Qty::ZERO,
+            reserved: Money::ZERO,
+        },
+    );
+    let out = run(
+        &mut r,
+        Event::Fill(Fill {
+            id: hedge.id,
+            market: K,
+            outcome: Outcome::Yes,
+            price: Price(6000),
+            qty: Qty::contracts(10),
+            fee: Money::ZERO,
+            maker: false,
+        }),
+    );
+    assert!(
+        out.iter()
+            .all(|d| !matches!(d, Decision::InputRejected { .. })),
+        "{out:?}"
+    );
+    assert_eq!(r.portfolio().positions[&(K, Outcome::Yes)].qty, Qty::ZERO);
+    assert_eq!(r.portfolio().positions[&(K, Outcome::No)].qty, Qty::ZERO);
+    assert_eq!(r.portfolio().positions[&(K, Outcome::No)].cost, Money::ZERO);
+    assert_eq!(
+        r.portfolio().cash[Venue::Kalshi.index()],
+        cash - Money::dollars(6) + Money::dollars(10)
+    );
+}

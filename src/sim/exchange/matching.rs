@@ -281,6 +281,26 @@ impl Exchange {
                 o.fill_cost = Money(o.fill_cost.0 + proceeds.0);
             }
         }
+        if self.markets[o.order.market].venue == crate::core::Venue::Kalshi {
+            // Kalshi keeps one signed position per market: YES+NO pairs close at $1.
+            let yes = account
+                .positions
+                .get(&(o.order.market, crate::core::Outcome::Yes))
+                .map_or(0, |q| q.0);
+            let no = account
+                .positions
+                .get(&(o.order.market, crate::core::Outcome::No))
+                .map_or(0, |q| q.0);
+            let pairs = yes.min(no).max(0);
+            if pairs > 0 {
+                for outcome in [crate::core::Outcome::Yes, crate::core::Outcome::No] {
+                    if let Some(q) = account.positions.get_mut(&(o.order.market, outcome)) {
+                        q.0 -= pairs;
+                    }
+                }
+                account.cash = Money(account.cash.0 + pairs);
+            }
+        }
         o.filled = Qty(o.filled.0 + qty.0);
         o.fees = Money(o.fees.0 + paid_fee.0);
         if o.locked.0 > 0 {

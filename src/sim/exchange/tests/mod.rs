@@ -387,3 +387,36 @@ fn fees_follow_the_market_schedule_for_takers_and_makers() {
         Money::dollars(100) - Money::from_decimal("51.75").unwrap()
     );
 }
+
+#[test]
+fn a_kalshi_account_never_holds_both_sides_of_one_market() {
+    let (mut ex, m) = setup();
+    ex.submit(order(
+        "alice",
+        m,
+        Outcome::Yes,
+        Action::Buy,
+        4200,
+        5,
+        Tif::ImmediateOrCancel,
+    ))
+    .unwrap();
+    ex.submit(order(
+        "alice",
+        m,
+        Outcome::No,
+        Action::Buy,
+        6000,
+        3,
+        Tif::ImmediateOrCancel,
+    ))
+    .unwrap();
+    let a = ex.account("alice").unwrap();
+    assert_eq!(a.positions[&(m, Outcome::Yes)], Qty::contracts(2));
+    assert_eq!(a.positions[&(m, Outcome::No)], Qty::ZERO);
+    // Paid 5 × 0.42 + 3 × 0.60 = 3.90; 3 pairs closed pay 3.00 back.
+    assert_eq!(
+        a.cash,
+        Money::dollars(100) - Money::from_decimal("0.90").unwrap()
+    );
+}
