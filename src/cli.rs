@@ -153,6 +153,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Two profiles over the same recorded market data (paper execution), side by side,
+    /// and the first decisions where they differ.
+    Diff {
+        /// Exactly two: --profile A.toml --profile B.toml.
+        #[arg(long = "profile", required = true, num_args = 1)]
+        profiles: Vec<PathBuf>,
+        journal: PathBuf,
+        /// Cross-venue mapping file for the recorded markets.
+        #[arg(long)]
+        pairs: Option<PathBuf>,
+        /// Starting cash per venue, dollars.
+        #[arg(long, default_value = "1000")]
+        cash: String,
+        /// How many differing decisions to list.
+        #[arg(long, default_value_t = 10)]
+        first: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Replay a journal through a fresh reducer and compare every decision.
     Replay {
         journal: PathBuf,
@@ -401,6 +420,80 @@ pub fn run(cli: Cli) -> Result<i32> {
                         "  opportunity {}: exposed {} contracts, {} legs open",
                         e.opportunity, e.exposed, e.legs_open
                     );
+                }
+            }
+            Ok(0)
+        }
+        Command::Diff {
+            profiles,
+            journal,
+            pairs,
+            cash,
+            first,
+            json,
+        } => {
+            let [pa, pb] = profiles.as_slice() else {
+                anyhow::bail!(
+                    "arb diff takes exactly two --profile files, got {}",
+                    profiles.len()
+                );
+            };
+            let specs = match &pairs {
+                Some(p) => arb::mapping::load(p)?,
+                None => Vec::new(),
+            };
+            let dollars = Money::from_decimal(&cash).with_context(|| format!("--cash {cash:?}"))?;
+            let report = arb::run::diff::diff(
+                &journal,
+                (pa, Profile::load(pa)?),
+                (pb, Profile::load(pb)?),
+                specs,
+                [dollars, dollars],
+                first,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{:<34} {:>14} {:>14}", "", pa.display(), pb.display());
+                let (a, b) = (&report.a.summary, &report.b.summary);
+                let row = |name: &str, x: String, y: String| println!("{name:<34} {x:>14} {y:>14}");
+                row(
+                    "opportunities, intra-venue",
+                    a.opportunities.intra_venue.to_string(),
+                    b.opportunities.intra_venue.to_string(),
+                );
+                row(
+                    "opportunities, cross-venue",
+                    a.opportunities.cross_venue.to_string(),
+                    b.opportunities.cross_venue.to_string(),
+                );
+                row("intents", a.intents.to_string(), b.intents.to_string());
+                row("orders", a.orders.to_string(), b.orders.to_string());
+                row("fills", a.fills.to_string(), b.fills.to_string());
+                row(
+                    "contracts filled",
+                    a.filled_contracts.clone(),
+                    b.filled_contracts.clone(),
+                );
+                row("fees $", a.fees.clone(), b.fees.clone());
+                row(
+                    "expected profit of intents $",
+                    a.expected_profit.clone(),
+                    b.expected_profit.clone(),
+                );
+                row(
+                    "mode at end",
+                    format!("{:?}", a.mode),
+                    format!("{:?}", b.mode),
+                );
+                println!(
+                    "source records after which they decided differently: {}",
+                    report.differing_records
+                );
+                for d in &report.first_differences {
+                    println!("  at source seq {}:", d.source_seq);
+                    println!("    A: {}", serde_json::to_string(&d.a)?);
+                    println!("    B: {}", serde_json::to_string(&d.b)?);
                 }
             }
             Ok(0)

@@ -490,3 +490,73 @@ fn orders_view_matches_the_run_that_wrote_the_journal() {
         "nothing reserved once every order is done"
     );
 }
+
+#[test]
+fn diff_of_two_profiles_shows_where_they_part_and_a_profile_against_itself_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    paper_run(&short("arb-rich.toml", 600), dir.path());
+    let profiles = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+    let (cons, aggr) = (
+        profiles.join("conservative.toml"),
+        profiles.join("aggressive.toml"),
+    );
+    let load = |p: &Path| arb::config::Profile::load(p).unwrap();
+    let cash = [arb::core::Money::dollars(1000); 2];
+    let same = arb::run::diff::diff(
+        dir.path(),
+        (&cons, load(&cons)),
+        (&cons, load(&cons)),
+        Vec::new(),
+        cash,
+        5,
+    )
+    .unwrap();
+    assert_eq!(same.differing_records, 0);
+    assert!(same.first_differences.is_empty());
+    assert_eq!(
+        same.a.summary.state_hash, same.b.summary.state_hash,
+        "deterministic"
+    );
+    let d = arb::run::diff::diff(
+        dir.path(),
+        (&cons, load(&cons)),
+        (&aggr, load(&aggr)),
+        Vec::new(),
+        cash,
+        3,
+    )
+    .unwrap();
+    assert!(
+        d.differing_records > 0 && d.first_differences.len() == 3,
+        "the shipped profiles change decisions on the shipped scenario"
+    );
+    assert_ne!(d.a.summary.state_hash, d.b.summary.state_hash);
+    let first = &d.first_differences[0];
+    assert_ne!(first.a, first.b);
+    // The CLI prints the same comparison as JSON.
+    let out = arb()
+        .arg("diff")
+        .arg("--profile")
+        .arg(&cons)
+        .arg("--profile")
+        .arg(&aggr)
+        .arg(dir.path())
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["differing_records"], d.differing_records);
+    let out = arb()
+        .arg("diff")
+        .arg("--profile")
+        .arg(&cons)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "one profile is not a diff");
+}

@@ -3,6 +3,7 @@
 
 pub mod control;
 pub mod core_loop;
+pub mod diff;
 pub mod inspect;
 pub mod live;
 pub mod orders;

@@ -67,6 +67,10 @@ struct PaperRun {
     queue: VecDeque<Event>,
     feedback: Vec<Event>,
     expected_profit: i64,
+    /// With `Some`, every decision is also recorded against the source record that led
+    /// to it (for `arb diff`).
+    trace: Option<Vec<(u64, Decision)>>,
+    source_seq: u64,
 }
 
 impl PaperRun {
@@ -89,6 +93,8 @@ impl PaperRun {
             queue: VecDeque::new(),
             feedback: Vec::new(),
             expected_profit: 0,
+            trace: None,
+            source_seq: 0,
         })
     }
 
@@ -97,6 +103,9 @@ impl PaperRun {
         self.queue.push_back(event);
         while let Some(ev) = self.queue.pop_front() {
             let decisions = self.core.step(ts, &ev)?;
+            if let Some(t) = self.trace.as_mut() {
+                t.extend(decisions.iter().map(|d| (self.source_seq, d.clone())));
+            }
             for d in decisions {
                 match d {
                     Decision::PlaceOrder(o) => self.venue.execute(o, &mut self.feedback),
@@ -205,6 +214,23 @@ pub fn run_from_journal(
     journal: &Path,
     sync: SyncMode,
 ) -> Result<PaperSummary, PaperError> {
+    run_from_journal_traced(source, profile, pairs, cash, journal, sync, false).map(|(s, _)| s)
+}
+
+/// Every decision of a run over recorded data, with the source record's seq that led
+/// to it.
+pub type Trace = Vec<(u64, Decision)>;
+
+/// `run_from_journal`, optionally recording each decision against its source record.
+pub fn run_from_journal_traced(
+    source: &Path,
+    profile: &Profile,
+    pairs: Vec<PairSpec>,
+    cash: [Money; 2],
+    journal: &Path,
+    sync: SyncMode,
+    trace: bool,
+) -> Result<(PaperSummary, Trace), PaperError> {
     let src = Journal::open(source)?;
     let mut run: Option<PaperRun> = None;
     let mut resolver = PairResolver::new(pairs);
@@ -229,10 +255,14 @@ pub fn run_from_journal(
         }
         if run.is_none() {
             let mut r = PaperRun::new(journal, profile.engine.clone(), sync, cash)?;
+            if trace {
+                r.trace = Some(Vec::new());
+            }
             r.start(rec.ts, profile, cash)?;
             run = Some(r);
         }
         let Some(r) = run.as_mut() else { return Ok(()) };
+        r.source_seq = rec.seq;
         r.venue.observe(&ev);
         let ready = match &ev {
             Event::MarketDefined(m) => resolver.on_market(m.venue, &m.venue_id, m.id),
@@ -244,10 +274,12 @@ pub fn run_from_journal(
         }
         Ok(())
     })?;
-    let run = run.ok_or_else(|| PaperError::NoMarketData(source.to_path_buf()))?;
-    Ok(run.finish(
+    let mut run = run.ok_or_else(|| PaperError::NoMarketData(source.to_path_buf()))?;
+    let trace = run.trace.take().unwrap_or_default();
+    let summary = run.finish(
         format!("journal {}", source.display()),
         journal,
         resolver.unresolved().len(),
-    )?)
+    )?;
+    Ok((summary, trace))
 }
