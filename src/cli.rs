@@ -376,9 +376,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Ack { journal, note } => {
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as i64);
+            let stamp = arb::clock::wall_ns();
             arb::run::control::ack(&journal, &note, stamp).with_context(|| {
                 format!("writing {}", arb::run::control::dir(&journal).display())
             })?;

@@ -36,9 +36,7 @@ pub struct DiffReport {
 }
 
 fn scratch_dir(tag: &str) -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nanos = crate::clock::wall_ns();
     std::env::temp_dir().join(format!("arb-diff-{}-{nanos}-{tag}", std::process::id()))
 }
 

@@ -2,6 +2,7 @@
 //! runs. It takes stamped events from the ingress channel (bounded), emits `Tick`s on
 //! its own timer, and hands order decisions to the executor once they are durable.
 
+pub use crate::clock::wall_ns;
 use crate::event::{Decision, Event, OperatorCommand};
 use crate::journal::JournalError;
 use crate::run::CoreLoop;
@@ -27,12 +28,6 @@ pub struct Outbound {
 
 /// How often the core looks at `<journal>/control/`.
 const CONTROL_POLL: Duration = Duration::from_millis(200);
-
-pub fn wall_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
-}
 
 pub struct CoreSettings {
     pub tick: Duration,

@@ -6,12 +6,6 @@ use super::SimAccount;
 /// How far a Kalshi request timestamp may be from the simulator's clock.
 const KALSHI_TIMESTAMP_WINDOW_MS: i64 = 5 * 60 * 1000;
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 /// True if `signature` is the account's RSA-PSS signature over `ts + METHOD + path`
 /// and `ts` is fresh.
 pub fn kalshi_signature_ok(
@@ -24,6 +18,11 @@ pub fn kalshi_signature_ok(
     let Some(verifier) = &account.kalshi else {
         return false;
     };
-    crate::venues::kalshi::auth::check_timestamp(ts, now_ms(), KALSHI_TIMESTAMP_WINDOW_MS).is_ok()
+    crate::venues::kalshi::auth::check_timestamp(
+        ts,
+        crate::clock::wall_ms(),
+        KALSHI_TIMESTAMP_WINDOW_MS,
+    )
+    .is_ok()
         && verifier.verify(ts, method, path, signature).is_ok()
 }

@@ -312,9 +312,7 @@ impl Session {
     }
 
     fn publish(&mut self, batch: &Batch, out: &mut Out) {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let now_ms = crate::clock::wall_ms();
         for sub in &mut self.subs {
             if batch.version <= sub.after_version {
                 continue;

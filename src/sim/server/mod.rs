@@ -191,7 +191,7 @@ impl SimState {
     /// Runs `f` on the exchange and publishes what it changed to the feeds.
     pub fn mutate<R>(&self, f: impl FnOnce(&mut Exchange) -> R) -> R {
         let mut ex = self.exchange();
-        ex.now_ns = wall_ns();
+        ex.now_ns = crate::clock::wall_ns();
         let r = f(&mut ex);
         if !ex.outbox.is_empty() {
             ex.version += 1;
@@ -222,12 +222,6 @@ impl SimState {
             .enumerate()
             .find(|(_, m)| m.venue == venue && m.venue_id == venue_id)
     }
-}
-
-fn wall_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
 }
 
 /// A running simulator.

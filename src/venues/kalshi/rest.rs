@@ -17,12 +17,6 @@ pub struct KalshiRest {
     signer: Option<KalshiSigner>,
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 impl KalshiRest {
     pub fn new(
         http: reqwest::Client,
@@ -53,7 +47,7 @@ impl KalshiRest {
                 message: "no API key configured".into(),
             })?;
             let headers = signer
-                .headers(now_ms(), method.as_str(), url_path(&url))
+                .headers(crate::clock::wall_ms(), method.as_str(), url_path(&url))
                 .map_err(|e| VenueError::Signing {
                     endpoint: endpoint.clone(),
                     message: e.to_string(),

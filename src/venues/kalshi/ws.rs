@@ -19,12 +19,6 @@ pub struct KalshiWs {
     url: String,
 }
 
-fn now_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
-}
-
 fn transport(url: &str, e: impl std::fmt::Display) -> VenueError {
     VenueError::Transport {
         endpoint: format!("websocket {url}"),
@@ -39,7 +33,7 @@ impl KalshiWs {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut request = url.into_client_request().map_err(|e| transport(url, e))?;
         if let Some(s) = signer {
-            let ts = now_ns() / 1_000_000;
+            let ts = crate::clock::wall_ms();
             let headers = s
                 .headers(ts, "GET", url_path(url))
                 .map_err(|e| VenueError::Signing {
@@ -108,7 +102,7 @@ impl KalshiWs {
     pub async fn next(&mut self) -> Option<Result<(i64, String), VenueError>> {
         loop {
             match self.stream.next().await? {
-                Ok(Message::Text(t)) => return Some(Ok((now_ns(), t.to_string()))),
+                Ok(Message::Text(t)) => return Some(Ok((crate::clock::wall_ns(), t.to_string()))),
                 Ok(Message::Close(_)) => return None,
                 Ok(_) => continue, // pings are answered by the library; pongs and binary are not data
                 Err(e) => return Some(Err(transport(&self.url, e))),

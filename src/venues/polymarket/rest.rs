@@ -147,12 +147,6 @@ fn salt() -> u64 {
     rand_core::OsRng.next_u64() & ((1 << 53) - 1)
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
 const ZERO32: &str = "0x0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The venue's refusal text, with a short code for the ones callers act on (the names
@@ -233,7 +227,12 @@ impl PolymarketRest {
         if auth {
             let signer = self.signer_for(&endpoint)?;
             let headers = signer
-                .l2_headers(now_ms() / 1000, method.as_str(), path, body.as_deref())
+                .l2_headers(
+                    crate::clock::wall_ms() / 1000,
+                    method.as_str(),
+                    path,
+                    body.as_deref(),
+                )
                 .map_err(|e| VenueError::Signing {
                     endpoint: endpoint.clone(),
                     message: e.to_string(),
@@ -389,7 +388,7 @@ impl PolymarketRest {
         let endpoint = "GET /auth/derive-api-key".to_string();
         let signer = self.signer_for(&endpoint)?;
         let headers = signer
-            .l1_headers(now_ms() / 1000, 0)
+            .l1_headers(crate::clock::wall_ms() / 1000, 0)
             .map_err(|e| VenueError::Signing {
                 endpoint: endpoint.clone(),
                 message: e.to_string(),
@@ -406,7 +405,7 @@ impl PolymarketRest {
     /// Builds and signs the V2 order for `o` (salt random, timestamp now) and the body
     /// `POST /order` sends. Refuses unless the venue takes version-2 orders.
     pub async fn sign_order(&self, o: &LimitOrder) -> Result<w::PostOrderRequest, VenueError> {
-        self.sign_order_with(o, salt(), now_ms().max(0) as u64)
+        self.sign_order_with(o, salt(), crate::clock::wall_ms().max(0) as u64)
             .await
     }
 

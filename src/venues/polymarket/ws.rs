@@ -47,12 +47,6 @@ pub struct PolymarketWs {
     ping: tokio::time::Interval,
 }
 
-fn now_ns() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64)
-}
-
 fn transport(url: &str, e: impl std::fmt::Display) -> VenueError {
     VenueError::Transport {
         endpoint: format!("websocket {url}"),
@@ -127,7 +121,7 @@ impl PolymarketWs {
             tokio::select! {
                 msg = self.stream.next() => match msg? {
                     Ok(Message::Text(t)) if t.as_str() == "PONG" => continue,
-                    Ok(Message::Text(t)) => return Some(Ok((now_ns(), t.to_string()))),
+                    Ok(Message::Text(t)) => return Some(Ok((crate::clock::wall_ns(), t.to_string()))),
                     Ok(Message::Close(_)) => return None,
                     Ok(_) => continue,
                     Err(e) => return Some(Err(transport(&self.url, e))),

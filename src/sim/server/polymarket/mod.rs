@@ -14,6 +14,7 @@ mod market_data;
 mod orders;
 
 use super::SimState;
+pub(super) use crate::clock::wall_ms as now_ms;
 use crate::core::fixed::format_decimal;
 use crate::core::{Money, Price, Qty, Venue};
 use crate::event::FeeModel;
@@ -124,12 +125,6 @@ fn respond<T: serde::Serialize>(r: Result<T, Refusal>) -> Response {
         Ok(v) => Json(v).into_response(),
         Err(e) => e.into_response(),
     }
-}
-
-pub(super) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 // ---- formatting ----
