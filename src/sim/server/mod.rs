@@ -96,6 +96,19 @@ pub struct Batch {
     pub events: Vec<ExchangeEvent>,
 }
 
+/// The faults that shape how the venues answer orders, as one value.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OrderFaults {
+    /// Orders are refused.
+    pub reject: bool,
+    /// Taker orders fill at most this share (bp).
+    pub fill_cap_bp: Option<u16>,
+    /// Order answers are this late.
+    pub ack_delay: Option<std::time::Duration>,
+    /// Trades fail to settle (Polymarket).
+    pub settlement_failure: bool,
+}
+
 /// One-shot faults every open WebSocket session acts on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
@@ -174,6 +187,38 @@ impl SimState {
         let mut f = self.faults.lock().unwrap_or_else(|p| p.into_inner());
         f.retain(|a| a.until > now);
         f.iter().map(|a| (a.kind, a.market)).collect()
+    }
+
+    /// The order-path faults in force now, read once per request.
+    pub fn order_faults(&self) -> OrderFaults {
+        let mut f = OrderFaults::default();
+        for (kind, _) in self.active_faults() {
+            match kind {
+                FaultKind::RejectOrders => f.reject = true,
+                FaultKind::PartialFill { ratio_bp } => f.fill_cap_bp = Some(ratio_bp),
+                FaultKind::SlowAck { delay_ms } => {
+                    f.ack_delay = Some(std::time::Duration::from_millis(u64::from(delay_ms)))
+                }
+                FaultKind::SettlementFailure => f.settlement_failure = true,
+                _ => {}
+            }
+        }
+        f
+    }
+
+    /// Submits an order under the order faults in force (a partial-fill fault caps
+    /// what it may take), publishing what changed.
+    pub fn submit(
+        &self,
+        order: crate::sim::exchange::NewOrder,
+        faults: &OrderFaults,
+    ) -> Result<crate::sim::exchange::OrderId, crate::sim::exchange::RejectReason> {
+        self.mutate(|ex| {
+            ex.fill_cap_bp = faults.fill_cap_bp;
+            let r = ex.submit(order);
+            ex.fill_cap_bp = None;
+            r
+        })
     }
 
     /// True while a `FreezeBook` fault holds `market` (or every market).

@@ -6,7 +6,6 @@ use super::{
 };
 use crate::core::{Money, Outcome, Price, Qty};
 use crate::sim::exchange::{Action, CancelError, NewOrder, OrderState, SimOrder, Tif};
-use crate::sim::faults::FaultKind;
 use crate::sim::server::SimState;
 use crate::venues::kalshi::rest_wire as w;
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -193,35 +192,17 @@ pub(super) async fn create_order(
         Ok(o) => o,
         Err(r) => return r.into_response(),
     };
-    let faults = state.active_faults();
-    if faults.iter().any(|(k, _)| *k == FaultKind::RejectOrders) {
+    let faults = state.order_faults();
+    if faults.reject {
         return error(
             StatusCode::BAD_REQUEST,
             "trading_is_paused",
             "the exchange is not accepting orders",
         );
     }
-    let cap = faults.iter().find_map(|(k, _)| {
-        if let FaultKind::PartialFill { ratio_bp } = k {
-            Some(*ratio_bp)
-        } else {
-            None
-        }
-    });
-    let result = state.mutate(|ex| {
-        ex.fill_cap_bp = cap;
-        let r = ex.submit(order);
-        ex.fill_cap_bp = None;
-        r
-    });
-    if let Some(delay_ms) = faults.iter().find_map(|(k, _)| {
-        if let FaultKind::SlowAck { delay_ms } = k {
-            Some(*delay_ms)
-        } else {
-            None
-        }
-    }) {
-        tokio::time::sleep(std::time::Duration::from_millis(u64::from(delay_ms))).await;
+    let result = state.submit(order, &faults);
+    if let Some(d) = faults.ack_delay {
+        tokio::time::sleep(d).await;
     }
     match result {
         Ok(id) => {

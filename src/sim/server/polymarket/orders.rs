@@ -82,13 +82,6 @@ pub(super) fn is_order_id(id: &str) -> bool {
 }
 
 /// Places one signed order for account `idx`; the `POST /order` answer or refusal.
-fn partial_fill_cap(state: &SimState) -> Option<u16> {
-    state.active_faults().iter().find_map(|(k, _)| match k {
-        crate::sim::faults::FaultKind::PartialFill { ratio_bp } => Some(*ratio_bp),
-        _ => None,
-    })
-}
-
 fn place(
     state: &SimState,
     idx: usize,
@@ -193,13 +186,7 @@ fn place(
         client_order_id: Some(id.clone()),
     };
     let oid = state
-        .mutate(|ex| {
-            // A scripted partial-fill fault caps what this order may take.
-            ex.fill_cap_bp = partial_fill_cap(state);
-            let r = ex.submit(new);
-            ex.fill_cap_bp = None;
-            r
-        })
+        .submit(new, &state.order_faults())
         .map_err(|reason| match reason {
             RejectReason::InsufficientBalance | RejectReason::InsufficientPosition => {
                 Refusal::bad("not enough balance / allowance")
@@ -270,31 +257,17 @@ pub(super) async fn post_order(
     let Ok(req) = serde_json::from_slice::<w::PostOrderRequest>(&body) else {
         return Refusal::bad("Invalid order payload").into_response();
     };
-    let faults = state.active_faults();
-    if faults
-        .iter()
-        .any(|(k, _)| *k == crate::sim::faults::FaultKind::RejectOrders)
-    {
+    let faults = state.order_faults();
+    if faults.reject {
         return Refusal::bad("the exchange is not accepting orders (trading paused)")
             .into_response();
     }
-    let delay = faults.iter().find_map(|(k, _)| match k {
-        crate::sim::faults::FaultKind::SlowAck { delay_ms } => {
-            Some(std::time::Duration::from_millis(u64::from(*delay_ms)))
-        }
-        _ => None,
-    });
     let fills_before = state.exchange().ledger.fills.len();
     let placed = place(&state, idx, &req);
-    if let Some(d) = delay {
+    if let Some(d) = faults.ack_delay {
         tokio::time::sleep(d).await;
     }
-    if placed.is_ok()
-        && state
-            .active_faults()
-            .iter()
-            .any(|(k, _)| *k == crate::sim::faults::FaultKind::SettlementFailure)
-    {
+    if placed.is_ok() && faults.settlement_failure {
         // The trades settle badly a moment later: the venue reports them FAILED and
         // undoes them, after the order itself was answered as matched.
         let trades: Vec<u64> = state.exchange().ledger.fills[fills_before..]
