@@ -68,11 +68,25 @@ impl Default for LegPolicy {
     }
 }
 
+/// How long a second leg may work at the venue, and what happens when it runs out of
+/// time. Journaled in a `RestingPolicyLoaded` event (format version 2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestingPolicy {
+    /// With a value above zero the second leg rests at its limit for up to this long
+    /// (event time) instead of being immediate-or-cancel; then it is canceled (on
+    /// Kalshi it also carries this expiration) and what it did not cover is unwound.
+    pub second_leg_rest_ms: u32,
+    /// How many times a second leg that ran out of time is placed again (re-checked
+    /// against its book and the price tolerance) before the first leg is unwound.
+    pub resubmits: u8,
+}
+
 /// A profile file: the engine's settings and its legging policy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Profile {
     pub engine: EngineConfig,
     pub legging: LegPolicy,
+    pub resting: RestingPolicy,
 }
 
 /// A problem in a profile file, naming the file and the field.
@@ -133,6 +147,8 @@ struct LeggingSection {
     sequential: Option<bool>,
     max_price_move: Option<Decimal>,
     unwind_max_loss: Option<Decimal>,
+    second_leg_rest_ms: Option<u32>,
+    resubmits: Option<u8>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -213,7 +229,27 @@ impl Profile {
             }
             legging.unwind_max_loss = Money(raw);
         }
-        Ok(Profile { engine, legging })
+        let mut resting = RestingPolicy::default();
+        if let Some(ms) = l.second_leg_rest_ms {
+            if ms > 600_000 {
+                return Err(bad(
+                    "legging.second_leg_rest_ms",
+                    format!("{ms} is more than 600000 (ten minutes)"),
+                ));
+            }
+            resting.second_leg_rest_ms = ms;
+        }
+        if let Some(n) = l.resubmits {
+            if n > 10 {
+                return Err(bad("legging.resubmits", format!("{n} is more than 10")));
+            }
+            resting.resubmits = n;
+        }
+        Ok(Profile {
+            engine,
+            legging,
+            resting,
+        })
     }
 }
 
@@ -319,6 +355,32 @@ mod tests {
             Profile::from_toml("", "t").unwrap().legging,
             LegPolicy::default()
         );
+    }
+
+    #[test]
+    fn resting_second_legs_are_read_and_bounded() {
+        let p = Profile::from_toml("[legging]\nsecond_leg_rest_ms = 1500\nresubmits = 2\n", "t")
+            .unwrap();
+        assert_eq!(
+            p.resting,
+            RestingPolicy {
+                second_leg_rest_ms: 1500,
+                resubmits: 2
+            }
+        );
+        assert_eq!(
+            Profile::from_toml("", "t").unwrap().resting,
+            RestingPolicy::default()
+        );
+        for (text, field) in [
+            ("second_leg_rest_ms = 700000", "legging.second_leg_rest_ms"),
+            ("resubmits = 11", "legging.resubmits"),
+        ] {
+            let e = Profile::from_toml(&format!("[legging]\n{text}\n"), "p.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("p.toml") && e.contains(field), "{e}");
+        }
     }
 
     #[test]

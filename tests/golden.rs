@@ -13,11 +13,17 @@ use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v1")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v2")
 }
 
 fn build(dir: &Path) {
-    let (events, decisions) = common::every_variant();
+    build_records(dir, common::every_variant());
+}
+
+fn build_records(
+    dir: &Path,
+    (events, decisions): (Vec<arb::event::Event>, Vec<arb::event::Decision>),
+) {
     let mut w = JournalWriter::create(
         dir,
         WriterOptions {
@@ -72,4 +78,52 @@ fn golden_journal_decodes_and_reencodes_byte_for_byte() {
     );
     let (events, decisions) = common::every_variant();
     assert_eq!(expected.lines().count(), events.len() + decisions.len());
+}
+
+/// Version 1 journals stay readable: the v1 golden journal decodes to its records, and
+/// its frames are the bytes this build writes for the same records (only the segment
+/// header, which names the version, differs).
+#[test]
+fn version_1_golden_journal_still_decodes_to_the_same_records() {
+    let v1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v1");
+    let expected = std::fs::read_to_string(v1.join("records.jsonl")).unwrap();
+    assert_eq!(jsonl(&v1.join("journal")), expected);
+    let golden = std::fs::read(v1.join("journal/00000000.arbj")).unwrap();
+    assert_eq!(
+        u16::from_le_bytes([golden[8], golden[9]]),
+        1,
+        "a version 1 segment"
+    );
+    let fresh = tempfile::tempdir().unwrap();
+    build_records(fresh.path(), common::every_variant_v1());
+    let bytes = std::fs::read(fresh.path().join("00000000.arbj")).unwrap();
+    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 2);
+    assert!(
+        bytes[32..] == golden[32..],
+        "version 1 records encode as they did"
+    );
+}
+
+/// Continuing a version 1 journal never mixes versions in one segment: new records go
+/// to a new segment of the current version, and the whole journal reads back.
+#[test]
+fn continuing_a_version_1_journal_starts_a_new_segment() {
+    let v1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v1/journal");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(v1.join("00000000.arbj"), dir.path().join("00000000.arbj")).unwrap();
+    let before = Journal::open(dir.path())
+        .unwrap()
+        .read_all()
+        .unwrap()
+        .0
+        .len();
+    let mut w = JournalWriter::open(dir.path(), WriterOptions::default()).unwrap();
+    w.append_event(1_800_000_000_000_000_000, &arb::event::Event::Tick)
+        .unwrap();
+    w.finish().unwrap();
+    let second = std::fs::read(dir.path().join("00000001.arbj")).unwrap();
+    assert_eq!(u16::from_le_bytes([second[8], second[9]]), 2);
+    let (records, _) = Journal::open(dir.path()).unwrap().read_all().unwrap();
+    assert_eq!(records.len(), before + 1);
+    assert_eq!(records.last().map(|r| r.seq), Some(before as u64 + 1));
 }

@@ -427,3 +427,40 @@ async fn the_live_executor_turns_an_order_into_ack_fills_and_cancel_events() {
     );
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn a_resting_order_with_an_expiration_is_canceled_by_the_venue_when_it_passes() {
+    let sim = start().await;
+    let k = client(&sim, Some(signer()));
+    let now_s = arb::clock::wall_ns() / 1_000_000_000;
+    let order = |id: &str, expiration_ts| CreateOrderRequest {
+        ticker: TICKER.into(),
+        client_order_id: Some(id.into()),
+        side: "yes".into(),
+        action: "buy".into(),
+        count: Some(2),
+        yes_price: Some(30),
+        expiration_ts: Some(expiration_ts),
+        ..CreateOrderRequest::default()
+    };
+    let past = k.create_order(&order("arb-9-1-0", now_s - 1)).await;
+    assert!(
+        matches!(&past, Err(VenueError::Rejected { status: 400, .. })),
+        "{past:?}"
+    );
+    let resting = k
+        .create_order(&order("arb-9-1-1", now_s + 2))
+        .await
+        .unwrap();
+    assert_eq!(resting.status, "resting");
+    let locked_balance = k.balance().await.unwrap().balance;
+    assert!(locked_balance < 10_000, "the bid's cash is locked");
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let after = k.order(&resting.order_id).await.unwrap();
+    assert_eq!(
+        (after.status.as_str(), after.fill_count_fp.as_str()),
+        ("canceled", "0.00")
+    );
+    assert_eq!(k.balance().await.unwrap().balance, 10_000, "released");
+    sim.stop().await;
+}

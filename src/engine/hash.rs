@@ -25,6 +25,7 @@ struct MarketView<'a> {
 struct StateView<'a> {
     config: &'a EngineConfig,
     policy: &'a crate::config::LegPolicy,
+    resting: &'a crate::config::RestingPolicy,
     markets: Vec<MarketView<'a>>,
     pairs: &'a [PairRule],
     portfolio: &'a Portfolio,
@@ -44,6 +45,7 @@ impl Reducer {
         let view = StateView {
             config: &self.config,
             policy: &self.policy,
+            resting: &self.resting,
             markets: self
                 .markets
                 .list

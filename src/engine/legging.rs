@@ -20,17 +20,19 @@ impl Reducer {
     /// (placing nothing) if the venue's free cash does not cover it.
     pub(super) fn place_leg(
         &mut self,
-        opp: u64,
-        leg_no: u8,
+        id: ClientOrderId,
         leg: &Leg,
         limit: Price,
         qty: Qty,
         out: &mut Vec<Decision>,
     ) -> bool {
-        let id = ClientOrderId {
-            opportunity: opp,
-            leg: leg_no,
-            attempt: 0,
+        let (opp, leg_no) = (id.opportunity, id.leg);
+        // Only a second leg rests: a first leg that cannot fill leaves nothing to undo.
+        let rest_ns = i64::from(self.resting.second_leg_rest_ms) * 1_000_000;
+        let deadline = (leg_no == 1 && rest_ns > 0).then(|| self.now.saturating_add(rest_ns));
+        let tif = match deadline {
+            Some(expires_ns) => TimeInForce::GoodTillTime { expires_ns },
+            None => TimeInForce::ImmediateOrCancel,
         };
         let order = PlaceOrder {
             id,
@@ -38,7 +40,7 @@ impl Reducer {
             outcome: leg.outcome,
             price: limit,
             qty,
-            tif: TimeInForce::ImmediateOrCancel,
+            tif,
         };
         let Some(venue) = self.markets.get(leg.market).map(|m| m.meta.venue) else {
             return false;
@@ -67,6 +69,8 @@ impl Reducer {
                 venue_order_id: None,
                 filled: Qty::ZERO,
                 reserved: reserve,
+                deadline,
+                cancel_sent: false,
             },
         );
         if let Some(ep) = self.orders.episodes.get_mut(&opp) {
@@ -85,6 +89,7 @@ impl Reducer {
         &mut self,
         opp: u64,
         done: ClientOrderId,
+        timed_out: bool,
         out: &mut Vec<Decision>,
     ) {
         let Some(ep) = self.orders.episodes.get_mut(&opp) else {
@@ -100,28 +105,64 @@ impl Reducer {
             for v in Venue::ALL {
                 let _ = self.portfolio.release(v, held[v.index()]);
             }
-            if uncovered.0 > 0 && !self.place_second(opp, &next, uncovered, out) {
+            if uncovered.0 > 0 && !self.place_second(opp, 0, &next, uncovered, out) {
                 self.hedge(opp, uncovered, out);
             }
+            if let Some(ep) = self.orders.episodes.get_mut(&opp) {
+                ep.second = Some(next);
+            }
         } else if done.leg == 1 && uncovered.0 > 0 {
-            // The second leg came up short: close the rest of the first.
-            self.hedge(opp, uncovered, out);
+            // The second leg came up short. If it ran out of time, it may try again
+            // (re-checked against its book); otherwise close the rest of the first.
+            let retry = ep
+                .second
+                .filter(|_| timed_out && done.attempt < self.resting.resubmits);
+            let placed = retry.is_some_and(|planned| {
+                self.place_second(opp, done.attempt + 1, &planned, uncovered, out)
+            });
+            if !placed {
+                self.hedge(opp, uncovered, out);
+            }
         }
         self.settle(opp, out);
     }
 
     /// Places the second leg for `qty` if its book still offers it within the
     /// tolerance; false if it moved, is gone, or the cash is not there.
-    fn place_second(&mut self, opp: u64, planned: &Leg, qty: Qty, out: &mut Vec<Decision>) -> bool {
+    fn place_second(
+        &mut self,
+        opp: u64,
+        attempt: u8,
+        planned: &Leg,
+        qty: Qty,
+        out: &mut Vec<Decision>,
+    ) -> bool {
         let Some(now) = buy_quote(&self.markets, planned.market, planned.outcome) else {
             return false;
         };
         let limit = Price((planned.price.0 + self.policy.max_price_move.0).min(MAX_PRICE));
+        let id = ClientOrderId {
+            opportunity: opp,
+            leg: 1,
+            attempt,
+        };
         // The cash sizing checked covers the planned price; if the tolerance does not
         // fit, the best price showing now (within the tolerance) still may.
         now.price <= limit
-            && (self.place_leg(opp, 1, planned, limit, qty, out)
-                || self.place_leg(opp, 1, planned, now.price, qty, out))
+            && (self.place_leg(id, planned, limit, qty, out)
+                || self.place_leg(id, planned, now.price, qty, out))
+    }
+
+    /// Asks the venue to cancel every order whose time ran out (once per order). The
+    /// venue's answer (canceled, or filled meanwhile) ends the order as usual.
+    pub(super) fn cancel_overdue(&mut self, out: &mut Vec<Decision>) {
+        let now = self.now;
+        for o in self.orders.open.values_mut() {
+            if !o.cancel_sent && o.deadline.is_some_and(|d| now >= d) {
+                o.cancel_sent = true;
+                out.push(Decision::CancelOrder { id: o.order.id });
+            }
+        }
     }
 
     /// Buys the other outcome of the first leg for `qty`, paying at most what makes
@@ -139,7 +180,12 @@ impl Reducer {
         };
         let loss = (self.policy.unwind_max_loss.0 / 100).clamp(0, i64::from(MAX_PRICE)) as u16; // 1e-6 $ -> 1e-4 $
         let limit = Price((first.price.complement().0 + loss).min(MAX_PRICE));
-        if other.price > limit || !self.place_leg(opp, leg_no, &other, limit, qty, out) {
+        let id = ClientOrderId {
+            opportunity: opp,
+            leg: leg_no,
+            attempt: 0,
+        };
+        if other.price > limit || !self.place_leg(id, &other, limit, qty, out) {
             self.unhedged(out);
         }
     }

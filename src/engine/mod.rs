@@ -14,7 +14,7 @@ pub mod orders;
 pub mod portfolio;
 pub mod sizing;
 
-use crate::config::{EngineConfig, LegPolicy};
+use crate::config::{EngineConfig, LegPolicy, RestingPolicy};
 use crate::core::{ClientOrderId, MarketId, Money, Qty, Rng};
 use crate::event::{
     Decision, Event, FeedState, Fill, HaltReason, InputError, Intent, Lane, Leg, Mode,
@@ -46,6 +46,7 @@ pub struct Stats {
 pub struct Reducer {
     config: EngineConfig,
     policy: LegPolicy,
+    resting: RestingPolicy,
     markets: Markets,
     portfolio: Portfolio,
     orders: Orders,
@@ -76,6 +77,7 @@ impl Reducer {
         };
         Reducer {
             policy: LegPolicy::default(),
+            resting: RestingPolicy::default(),
             rng: Rng::new(config.seed),
             config,
             markets: Markets::default(),
@@ -196,6 +198,10 @@ impl Reducer {
                 self.policy = *p;
                 Ok(())
             }
+            Event::RestingPolicyLoaded(p) => {
+                self.resting = *p;
+                Ok(())
+            }
             Event::ConfigLoaded(cfg) => {
                 self.config = cfg.clone();
                 self.rng = Rng::new(cfg.seed);
@@ -212,6 +218,7 @@ impl Reducer {
             self.stats.rejected_inputs += 1;
             out.push(Decision::InputRejected { reason });
         }
+        self.cancel_overdue(out);
         if !event.is_market_data()
             && !matches!(event, Event::MarketDefined(_) | Event::PairDefined(_))
         {
@@ -423,6 +430,7 @@ impl Reducer {
                 pending: Vec::new(),
                 held: [Money::ZERO; 2],
                 first: None,
+                second: None,
             },
         );
         if self.policy.sequential {
@@ -438,10 +446,20 @@ impl Reducer {
                 // may take the liquidity this one is about to need.
                 self.markets.list[second.market.index()].open_orders += 1;
             }
-            self.place_leg(id, 0, &legs[0], legs[0].price, s.qty, out);
+            let coid = ClientOrderId {
+                opportunity: id,
+                leg: 0,
+                attempt: 0,
+            };
+            self.place_leg(coid, &legs[0], legs[0].price, s.qty, out);
         } else {
             for (i, leg) in legs.iter().enumerate() {
-                self.place_leg(id, i as u8, leg, leg.price, s.qty, out);
+                let coid = ClientOrderId {
+                    opportunity: id,
+                    leg: i as u8,
+                    attempt: 0,
+                };
+                self.place_leg(coid, leg, leg.price, s.qty, out);
             }
         }
     }
@@ -574,7 +592,8 @@ impl Reducer {
         if let Some(l) = ep.legs.iter_mut().find(|l| l.0 == id) {
             l.2 = true;
         }
-        self.advance_episode(id.opportunity, id, out);
+        let timed_out = o.deadline.is_some_and(|d| self.now >= d);
+        self.advance_episode(id.opportunity, id, timed_out, out);
         Ok(())
     }
 }

@@ -13,6 +13,10 @@ pub struct OpenOrder {
     pub filled: Qty,
     /// Cash still reserved for the unfilled remainder.
     pub reserved: Money,
+    /// Event time after which a resting order is canceled.
+    pub deadline: Option<i64>,
+    /// The cancel for the deadline has been decided.
+    pub cancel_sent: bool,
 }
 
 impl OpenOrder {
@@ -35,6 +39,8 @@ pub struct Episode {
     pub held: [Money; 2],
     /// The first leg's order, kept for hedging it after it is done.
     pub first: Option<PlaceOrder>,
+    /// The second leg as planned, kept for placing it again after it ran out of time.
+    pub second: Option<crate::event::Leg>,
 }
 
 impl Episode {

@@ -112,6 +112,11 @@ pub enum TimeInForce {
     /// Fill what crosses now, cancel the rest.
     ImmediateOrCancel,
     GoodTillCanceled,
+    /// Rests until filled, canceled, or `expires_ns` (event time, ns since the epoch).
+    /// Format version 2.
+    GoodTillTime {
+        expires_ns: i64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

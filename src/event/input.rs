@@ -33,6 +33,9 @@ pub enum Event {
     FillReversed(Fill),
     /// How legs are placed and exposure unwound (from the profile).
     LegPolicyLoaded(crate::config::LegPolicy),
+    // Format version 2 from here on.
+    /// How long a second leg may rest at the venue (from the profile).
+    RestingPolicyLoaded(crate::config::RestingPolicy),
 }
 
 impl Event {
@@ -58,6 +61,7 @@ impl Event {
             Event::BookBatch(_) => "book_batch",
             Event::FillReversed(_) => "fill_reversed",
             Event::LegPolicyLoaded(_) => "leg_policy_loaded",
+            Event::RestingPolicyLoaded(_) => "resting_policy_loaded",
         }
     }
 

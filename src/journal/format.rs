@@ -2,8 +2,10 @@
 
 /// First eight bytes of every segment file.
 pub const SEGMENT_MAGIC: [u8; 8] = *b"ARBJRNL\n";
-/// Version of the framing and of the payload encodings it names.
-pub const FORMAT_VERSION: u16 = 1;
+/// Version of the framing and of the payload encodings it names; what the writer writes.
+pub const FORMAT_VERSION: u16 = 2;
+/// The oldest version this build still reads (each version's golden files are tested).
+pub const OLDEST_READABLE_VERSION: u16 = 1;
 pub const SEGMENT_HEADER_LEN: usize = 32;
 pub const FRAME_HEADER_LEN: usize = 28;
 /// Larger payloads are treated as corruption (no record comes near this).
@@ -35,7 +37,7 @@ impl RecordKind {
     }
 }
 
-/// Payload layout version of each kind in format version 1.
+/// Payload layout version of each kind (1 in format versions 1 and 2).
 pub const KIND_VERSION: u16 = 1;
 
 pub fn segment_file_name(index: u32) -> String {
@@ -76,9 +78,9 @@ pub fn decode_segment_header(b: &[u8]) -> Result<SegmentHeader, String> {
         return Err("header checksum mismatch".into());
     }
     let version = u16::from_le_bytes([b[8], b[9]]);
-    if version != FORMAT_VERSION {
+    if !(OLDEST_READABLE_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(format!(
-            "format version {version}; this build reads version {FORMAT_VERSION}"
+            "format version {version}; this build reads versions {OLDEST_READABLE_VERSION} to {FORMAT_VERSION}"
         ));
     }
     let header_len = u16::from_le_bytes([b[10], b[11]]);

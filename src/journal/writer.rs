@@ -5,8 +5,8 @@
 use super::JournalError;
 use super::codec::{encode_decision, encode_event};
 use super::format::{
-    FORMAT_VERSION, RecordKind, SEGMENT_HEADER_LEN, SegmentHeader, encode_frame,
-    encode_segment_header, segment_file_name,
+    FORMAT_VERSION, RecordKind, SEGMENT_HEADER_LEN, SegmentHeader, decode_segment_header,
+    encode_frame, encode_segment_header, segment_file_name,
 };
 use super::reader::{Journal, TornTail};
 use crate::event::{Decision, Event};
@@ -67,6 +67,19 @@ pub struct JournalWriter {
     recovered_tail: Option<TornTail>,
 }
 
+/// The format version in a segment's header (already verified by the scan).
+fn segment_version(path: &Path) -> Result<u16, JournalError> {
+    let mut header = [0u8; SEGMENT_HEADER_LEN];
+    let mut f = std::fs::File::open(path).map_err(io_err(path))?;
+    std::io::Read::read_exact(&mut f, &mut header).map_err(io_err(path))?;
+    decode_segment_header(&header)
+        .map(|h| h.version)
+        .map_err(|reason| JournalError::BadHeader {
+            segment: path.to_path_buf(),
+            reason,
+        })
+}
+
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
     move |source| JournalError::Io {
         path: path.to_path_buf(),
@@ -124,6 +137,18 @@ impl JournalWriter {
                 .map_err(io_err(&path))?;
             f.set_len(t.offset).map_err(io_err(&path))?;
             f.sync_all().map_err(io_err(&path))?;
+        }
+        if segment_version(&path)? < FORMAT_VERSION {
+            // Segments never mix versions: what this build writes goes into a new one.
+            let stats = WriterStats::default();
+            return Self::start_segment(
+                dir,
+                last as u32 + 1,
+                next_seq,
+                opts,
+                stats,
+                summary.torn_tail,
+            );
         }
         let file = OpenOptions::new()
             .append(true)

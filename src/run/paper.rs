@@ -102,6 +102,18 @@ impl PaperRun {
     fn feed(&mut self, ts: i64, event: Event) -> Result<(), JournalError> {
         self.queue.push_back(event);
         while let Some(ev) = self.queue.pop_front() {
+            // The book moved: resting orders it now crosses fill right after it.
+            match &ev {
+                Event::BookDelta(d) => self.venue.fill_resting(d.market, &mut self.feedback),
+                Event::BookSnapshot(b) => self.venue.fill_resting(b.market, &mut self.feedback),
+                Event::BookBatch(b) => {
+                    for d in &b.deltas {
+                        self.venue.fill_resting(d.market, &mut self.feedback);
+                    }
+                }
+                _ => {}
+            }
+            self.queue.extend(self.feedback.drain(..));
             let decisions = self.core.step(ts, &ev)?;
             if let Some(t) = self.trace.as_mut() {
                 t.extend(decisions.iter().map(|d| (self.source_seq, d.clone())));
@@ -109,6 +121,7 @@ impl PaperRun {
             for d in decisions {
                 match d {
                     Decision::PlaceOrder(o) => self.venue.execute(o, &mut self.feedback),
+                    Decision::CancelOrder { id } => self.venue.cancel(*id, &mut self.feedback),
                     Decision::Intent(i) => self.expected_profit += i.expected_profit.0,
                     _ => {}
                 }
@@ -121,6 +134,7 @@ impl PaperRun {
     fn start(&mut self, ts: i64, profile: &Profile, cash: [Money; 2]) -> Result<(), JournalError> {
         self.feed(ts, Event::ConfigLoaded(profile.engine.clone()))?;
         self.feed(ts, Event::LegPolicyLoaded(profile.legging))?;
+        self.feed(ts, Event::RestingPolicyLoaded(profile.resting))?;
         for venue in Venue::ALL {
             self.feed(
                 ts,

@@ -40,7 +40,8 @@ pub struct Fault {
     pub at_ns: i64,
     pub duration_ns: i64,
     pub kind: FaultKind,
-    /// Venue id of the one market affected (`FreezeBook`); all markets when absent.
+    /// Venue id of the one market affected (a frozen book, or the orders on it that an
+    /// order-path fault touches); all markets when absent.
     pub market: Option<String>,
 }
 

@@ -4,12 +4,12 @@
 
 use super::scenario::TargetBook;
 use crate::core::fixed::notional_ceil;
-use crate::core::{MarketId, Money, Outcome, Qty, Venue};
+use crate::core::{ClientOrderId, MarketId, Money, Outcome, Qty, Venue};
 use crate::engine::book::Book;
 use crate::engine::fees::fee;
 use crate::event::{
     BookDelta, BookSide, Event, Fill, LevelChange, MarketMeta, NoLeg, OrderAck, OrderCanceled,
-    OrderReject, PlaceOrder,
+    OrderReject, PlaceOrder, TimeInForce,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,6 +31,8 @@ pub struct SimVenue {
     /// Kalshi-style sequence number, shared by all Kalshi books.
     kalshi_seq: u64,
     next_order: u64,
+    /// Good-till orders with what is left of them.
+    resting: BTreeMap<ClientOrderId, (PlaceOrder, Qty)>,
     pub ledger: Ledger,
 }
 
@@ -42,6 +44,7 @@ impl SimVenue {
             cash,
             kalshi_seq: 0,
             next_order: 1,
+            resting: BTreeMap::new(),
             ledger: Ledger::default(),
         }
     }
@@ -162,16 +165,11 @@ impl SimVenue {
             out.push(reject("unknown market"));
             return;
         };
-        // Which book side the order takes, and the outcome price of a level there.
-        let take_bids = match (order.outcome, meta.no_leg) {
-            (Outcome::Yes, _) => false,
-            (Outcome::No, NoLeg::SameBook) => true,
-            (Outcome::No, _) => {
-                self.ledger.rejects += 1;
-                out.push(reject("NO is traded as the complement token on this venue"));
-                return;
-            }
-        };
+        if order.outcome == Outcome::No && meta.no_leg != NoLeg::SameBook {
+            self.ledger.rejects += 1;
+            out.push(reject("NO is traded as the complement token on this venue"));
+            return;
+        }
         let venue = meta.venue;
         // Cash check at the limit price, as a venue does before matching.
         let worst = notional_ceil(order.price, order.qty)
@@ -188,24 +186,77 @@ impl SimVenue {
         }));
         self.next_order += 1;
 
+        let remaining = self.sweep(order, order.qty, false, out);
+        if remaining.0 == 0 {
+            return;
+        }
+        if order.tif == TimeInForce::ImmediateOrCancel {
+            out.push(Event::OrderCanceled(OrderCanceled {
+                id: order.id,
+                canceled_qty: remaining,
+            }));
+        } else {
+            self.resting.insert(order.id, (*order, remaining));
+        }
+    }
+
+    /// Fills resting orders on `market` that its book now crosses (the other side
+    /// came to them: they are the maker, at their own price).
+    pub fn fill_resting(&mut self, market: MarketId, out: &mut Vec<Event>) {
+        let on_market: Vec<_> = self
+            .resting
+            .values()
+            .filter(|(o, _)| o.market == market)
+            .copied()
+            .collect();
+        for (order, remaining) in on_market {
+            let left = self.sweep(&order, remaining, true, out);
+            if left.0 == 0 {
+                self.resting.remove(&order.id);
+            } else if let Some(r) = self.resting.get_mut(&order.id) {
+                r.1 = left;
+            }
+        }
+    }
+
+    /// Cancels a resting order: what is left of it is reported canceled.
+    pub fn cancel(&mut self, id: ClientOrderId, out: &mut Vec<Event>) {
+        if let Some((_, remaining)) = self.resting.remove(&id) {
+            out.push(Event::OrderCanceled(OrderCanceled {
+                id,
+                canceled_qty: remaining,
+            }));
+        }
+    }
+
+    /// Takes displayed depth up to the order's limit for at most `qty`: fills, and the
+    /// book deltas of the liquidity taken. A taker pays the level's price; a resting
+    /// order (maker) its own. Returns what is left.
+    fn sweep(&mut self, order: &PlaceOrder, qty: Qty, maker: bool, out: &mut Vec<Event>) -> Qty {
+        let Some(meta) = self.metas.get(order.market.index()).cloned() else {
+            return qty;
+        };
+        let venue = meta.venue;
+        let take_bids = order.outcome == Outcome::No && meta.no_leg == NoLeg::SameBook;
         let side = if take_bids {
             BookSide::Bid
         } else {
             BookSide::Ask
         };
         let levels: Vec<_> = self.books[order.market.index()].levels(side).collect();
-        let mut remaining = order.qty;
+        let mut remaining = qty;
         for level in levels {
-            let outcome_price = if take_bids {
+            let level_price = if take_bids {
                 level.price.complement()
             } else {
                 level.price
             };
-            if remaining.0 == 0 || outcome_price > order.price {
+            if remaining.0 == 0 || level_price > order.price {
                 break;
             }
+            let outcome_price = if maker { order.price } else { level_price };
             let take = remaining.min(level.qty);
-            let fee_paid = fee(meta.fees, outcome_price, take, false).unwrap_or(Money::ZERO);
+            let fee_paid = fee(meta.fees, outcome_price, take, maker).unwrap_or(Money::ZERO);
             let cost = notional_ceil(outcome_price, take).unwrap_or(Money::ZERO);
             self.cash[venue.index()] = Money(self.cash[venue.index()].0 - cost.0 - fee_paid.0);
             out.push(Event::Fill(Fill {
@@ -215,7 +266,7 @@ impl SimVenue {
                 price: outcome_price,
                 qty: take,
                 fee: fee_paid,
-                maker: false,
+                maker,
             }));
             self.ledger.fills += 1;
             self.ledger.filled_qty = Qty(self.ledger.filled_qty.0 + take.0);
@@ -231,11 +282,90 @@ impl SimVenue {
             out.push(delta);
             remaining = Qty(remaining.0 - take.0);
         }
-        if remaining.0 > 0 {
-            out.push(Event::OrderCanceled(OrderCanceled {
-                id: order.id,
-                canceled_qty: remaining,
-            }));
-        }
+        remaining
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::Price;
+    use crate::event::{BookSnapshot, FeeModel, Level};
+
+    fn venue_with_book(asks: &[Level]) -> SimVenue {
+        let mut v = SimVenue::new([Money::dollars(100); 2]);
+        v.observe(&Event::MarketDefined(MarketMeta {
+            id: MarketId(0),
+            venue: Venue::Polymarket,
+            venue_id: "111".into(),
+            title: "t".into(),
+            event_id: "e".into(),
+            series_id: String::new(),
+            close_ts: None,
+            no_leg: NoLeg::Complement(MarketId(1)),
+            fees: FeeModel::Free,
+            tick: Price(100),
+        }));
+        v.observe(&Event::BookSnapshot(BookSnapshot {
+            market: MarketId(0),
+            venue_seq: 0,
+            bids: vec![],
+            asks: asks.to_vec(),
+        }));
+        v
+    }
+
+    #[test]
+    fn a_good_till_order_rests_fills_as_maker_when_the_book_comes_to_it_and_cancels() {
+        let mut v = venue_with_book(&[Level {
+            price: Price(5000),
+            qty: Qty::contracts(10),
+        }]);
+        let id = ClientOrderId {
+            opportunity: 1,
+            leg: 1,
+            attempt: 0,
+        };
+        let order = PlaceOrder {
+            id,
+            market: MarketId(0),
+            outcome: Outcome::Yes,
+            price: Price(4500),
+            qty: Qty::contracts(5),
+            tif: TimeInForce::GoodTillTime { expires_ns: 10 },
+        };
+        let mut out = Vec::new();
+        v.execute(&order, &mut out);
+        assert_eq!(
+            out.iter().map(Event::kind).collect::<Vec<_>>(),
+            ["order_ack"],
+            "nothing crosses: it rests"
+        );
+        // Someone offers 3 at 0.44: the resting bid at 0.45 takes them at its price.
+        v.observe(&Event::BookDelta(BookDelta {
+            market: MarketId(0),
+            venue_seq: 0,
+            side: BookSide::Ask,
+            price: Price(4400),
+            change: LevelChange::Set(Qty::contracts(3)),
+        }));
+        let mut out = Vec::new();
+        v.fill_resting(MarketId(0), &mut out);
+        assert!(
+            matches!(out[0], Event::Fill(f) if f.qty == Qty::contracts(3) && f.price == Price(4500) && f.maker),
+            "{out:?}"
+        );
+        let mut out = Vec::new();
+        v.cancel(id, &mut out);
+        assert_eq!(
+            out,
+            [Event::OrderCanceled(OrderCanceled {
+                id,
+                canceled_qty: Qty::contracts(2)
+            })]
+        );
+        let mut out = Vec::new();
+        v.cancel(id, &mut out);
+        assert!(out.is_empty(), "over: a second cancel does nothing");
     }
 }

@@ -7,7 +7,34 @@ use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
 /// journal is built from these.
+/// One record of every variant of format version 2 (version 1's and those added since).
+#[allow(dead_code)]
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (mut events, mut decisions) = every_variant_v1();
+    events.push(Event::RestingPolicyLoaded(arb::config::RestingPolicy {
+        second_leg_rest_ms: 2_500,
+        resubmits: 1,
+    }));
+    decisions.push(Decision::PlaceOrder(PlaceOrder {
+        id: ClientOrderId {
+            opportunity: 7,
+            leg: 1,
+            attempt: 1,
+        },
+        market: MarketId(0),
+        outcome: Outcome::No,
+        price: Price(5900),
+        qty: Qty(12_000_000),
+        tif: TimeInForce::GoodTillTime {
+            expires_ns: 1_700_000_002_500_000_000,
+        },
+    }));
+    (events, decisions)
+}
+
+/// One record of every variant of format version 1, in the order of its golden file.
+#[allow(dead_code)]
+pub fn every_variant_v1() -> (Vec<Event>, Vec<Decision>) {
     let coid = ClientOrderId {
         opportunity: 7,
         leg: 1,

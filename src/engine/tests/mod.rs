@@ -978,6 +978,8 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
             venue_order_id: None,
             filled: Qty::ZERO,
             reserved: Money::ZERO,
+            deadline: None,
+            cancel_sent: false,
         },
     );
     let out = run(
@@ -1005,3 +1007,5 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
         cash - Money::dollars(6) + Money::dollars(10)
     );
 }
+
+mod resting;

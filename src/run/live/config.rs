@@ -23,6 +23,9 @@ pub struct LiveConfig {
     pub profile: Option<PathBuf>,
     /// Cross-venue mapping file.
     pub pairs: Option<PathBuf>,
+    /// Milliseconds between status polls of each resting order.
+    #[serde(default = "default_order_poll")]
+    pub order_poll_ms: u64,
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
@@ -74,6 +77,7 @@ impl Default for LiveConfig {
         LiveConfig {
             profile: None,
             pairs: None,
+            order_poll_ms: default_order_poll(),
             balance_refresh_s: default_balance_refresh(),
             kalshi: None,
             polymarket: None,
@@ -89,6 +93,10 @@ impl Default for SimConfig {
             speed: default_speed(),
         }
     }
+}
+
+fn default_order_poll() -> u64 {
+    500
 }
 
 fn default_balance_refresh() -> f64 {
@@ -158,6 +166,12 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "balance_refresh_s: {} is not between 1 and 86400",
                 cfg.balance_refresh_s
+            )));
+        }
+        if !(50..=60_000).contains(&cfg.order_poll_ms) {
+            return Err(invalid(format!(
+                "order_poll_ms: {} is not between 50 and 60000",
+                cfg.order_poll_ms
             )));
         }
         if !(cfg.sim.speed > 0.0 && cfg.sim.speed <= 10_000.0) {

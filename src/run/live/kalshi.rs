@@ -7,7 +7,7 @@ use crate::core::fixed::format_decimal;
 use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::event::{
     BalanceReport, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg, OrderAck,
-    OrderCanceled, OrderReject, PlaceOrder,
+    OrderCanceled, OrderReject, PlaceOrder, TimeInForce,
 };
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
@@ -162,11 +162,21 @@ pub async fn place(rest: &KalshiRest, ticker: &str, o: &PlaceOrder) -> Vec<Event
         no_price_dollars: price_field.1,
         time_in_force: Some(
             match o.tif {
-                crate::event::TimeInForce::ImmediateOrCancel => "immediate_or_cancel",
-                crate::event::TimeInForce::GoodTillCanceled => "good_till_canceled",
+                TimeInForce::ImmediateOrCancel => "immediate_or_cancel",
+                TimeInForce::GoodTillCanceled | TimeInForce::GoodTillTime { .. } => {
+                    "good_till_canceled"
+                }
             }
             .into(),
         ),
+        // The venue expires the order itself (whole seconds, rounded up), so a resting
+        // leg ends on time even if this process does not live to cancel it.
+        expiration_ts: match o.tif {
+            TimeInForce::GoodTillTime { expires_ns } => {
+                Some((expires_ns + 999_999_999) / 1_000_000_000)
+            }
+            _ => None,
+        },
         ..CreateOrderRequest::default()
     };
     let order = match rest.create_order(&req).await {
@@ -182,38 +192,16 @@ pub async fn place(rest: &KalshiRest, ticker: &str, o: &PlaceOrder) -> Vec<Event
         id: o.id,
         venue_order_id: order.order_id.clone(),
     })];
-    let mut filled = Qty::ZERO;
-    match rest.fills(&[("order_id", order.order_id.clone())]).await {
-        Ok(f) => {
-            for fill in f.fills {
-                let (Ok(qty), Ok(yes)) = (
-                    Qty::from_decimal(&fill.count_fp),
-                    Price::from_decimal(&fill.yes_price_dollars),
-                ) else {
-                    continue;
-                };
-                let price = if o.outcome == Outcome::Yes {
-                    yes
-                } else {
-                    yes.complement()
-                };
-                let fee = Money::from_decimal(&fill.fee_cost).unwrap_or_default();
-                filled = Qty(filled.0 + qty.0);
-                out.push(Event::Fill(Fill {
-                    id: o.id,
-                    market: o.market,
-                    outcome: o.outcome,
-                    price,
-                    qty,
-                    fee,
-                    maker: !fill.is_taker,
-                }));
-            }
+    let filled = match new_fills(rest, o, &order.order_id, Qty::ZERO).await {
+        Ok((fills, filled)) => {
+            out.extend(fills);
+            filled
         }
         Err(e) => {
-            tracing::warn!(order = %o.id, error = %e, "fills of an acked order could not be read; reconciliation will find them")
+            tracing::warn!(order = %o.id, error = %e, "fills of an acked order could not be read; reconciliation will find them");
+            Qty::ZERO
         }
-    }
+    };
     if order.status == "canceled" {
         let remaining = Qty(o.qty.0 - filled.0);
         if remaining.0 > 0 {
@@ -224,4 +212,102 @@ pub async fn place(rest: &KalshiRest, ticker: &str, o: &PlaceOrder) -> Vec<Event
         }
     }
     out
+}
+
+/// The venue's fills of order `venue_order_id` beyond the first `booked` contracts
+/// (those the engine has already), as events; and the total the venue has filled.
+pub async fn new_fills(
+    rest: &KalshiRest,
+    o: &PlaceOrder,
+    venue_order_id: &str,
+    booked: Qty,
+) -> Result<(Vec<Event>, Qty), VenueError> {
+    let fills = rest
+        .fills(&[("order_id", venue_order_id.to_string())])
+        .await?
+        .fills;
+    let (mut out, mut total, mut skip) = (Vec::new(), 0i64, booked.0);
+    for f in fills {
+        let (Ok(q), Ok(yes)) = (
+            Qty::from_decimal(&f.count_fp),
+            Price::from_decimal(&f.yes_price_dollars),
+        ) else {
+            continue;
+        };
+        total += q.0;
+        // The part of the venue's fills the engine already booked is skipped.
+        let take = q.0 - skip.min(q.0);
+        skip -= q.0 - take;
+        if take == 0 {
+            continue;
+        }
+        let price = if o.outcome == Outcome::Yes {
+            yes
+        } else {
+            yes.complement()
+        };
+        out.push(Event::Fill(Fill {
+            id: o.id,
+            market: o.market,
+            outcome: o.outcome,
+            price,
+            qty: Qty(take),
+            fee: Money::from_decimal(&f.fee_cost).unwrap_or_default(),
+            maker: !f.is_taker,
+        }));
+    }
+    Ok((out, Qty(total)))
+}
+
+/// A Kalshi order resting at the venue, as the executor's tracker follows it.
+pub struct KalshiResting {
+    pub rest: Arc<KalshiRest>,
+    pub order: PlaceOrder,
+    pub venue_order_id: String,
+    /// Contracts of it the engine has been told of.
+    pub booked: Qty,
+}
+
+impl super::executor::RestingOrder for KalshiResting {
+    async fn cancel(&self) {
+        if let Err(e) = self.rest.cancel_order(&self.venue_order_id).await {
+            // Already over at the venue, or not reachable: the next poll tells.
+            tracing::info!(order = %self.order.id, error = %e, "cancel not taken");
+        }
+    }
+
+    async fn poll(&mut self) -> Option<(Vec<Event>, bool)> {
+        let o = self.order;
+        let v = match self.rest.order(&self.venue_order_id).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(order = %o.id, error = %e, "order status not read; will retry");
+                return None;
+            }
+        };
+        let venue_filled = Qty::from_decimal(&v.fill_count_fp).unwrap_or(self.booked);
+        let mut events = Vec::new();
+        if venue_filled > self.booked {
+            match new_fills(&self.rest, &o, &self.venue_order_id, self.booked).await {
+                Ok((fills, _)) => {
+                    for f in fills {
+                        if let Event::Fill(fill) = &f {
+                            self.booked = Qty(self.booked.0 + fill.qty.0);
+                        }
+                        events.push(f);
+                    }
+                }
+                Err(e) => tracing::warn!(order = %o.id, error = %e, "fills not read; will retry"),
+            }
+        }
+        // Over once the venue says so and every fill it counts is booked.
+        let over = v.status != "resting" && self.booked >= venue_filled;
+        if over && v.status == "canceled" && self.booked < o.qty {
+            events.push(Event::OrderCanceled(OrderCanceled {
+                id: o.id,
+                canceled_qty: Qty(o.qty.0 - self.booked.0),
+            }));
+        }
+        Some((events, over))
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod core;
+pub mod executor;
 pub mod kalshi;
 pub mod polymarket;
 pub mod recovery;
@@ -12,6 +13,7 @@ pub mod recovery;
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 
 use self::core::{CoreSettings, Inbound, wall_ns};
+use self::executor::{Executor, Route};
 use crate::core::MarketId;
 use crate::core::Venue;
 use crate::engine::Reducer;
@@ -128,19 +130,6 @@ struct PolymarketSide {
     tokens: Vec<String>,
 }
 
-/// Where an order for a market goes.
-#[derive(Clone)]
-enum Route {
-    Kalshi {
-        rest: Arc<KalshiRest>,
-        ticker: String,
-    },
-    Polymarket {
-        rest: Arc<PolymarketRest>,
-        token: polymarket::TokenInfo,
-    },
-}
-
 async fn run_async(
     opts: LiveOptions,
     engine: crate::config::Profile,
@@ -243,6 +232,7 @@ async fn run_async(
     let mut core = CoreLoop::new(writer, reducer);
     core.step(wall_ns(), &Event::ConfigLoaded(engine.engine.clone()))?;
     core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
+    core.step(wall_ns(), &Event::RestingPolicyLoaded(engine.resting))?;
     let mut resolver = PairResolver::new(pairs);
     let mut definitions = Vec::new();
     let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
@@ -357,14 +347,25 @@ async fn run_async(
         Duration::from_secs_f64(opts.config.balance_refresh_s),
         in_tx.clone(),
     )));
-    tasks.push(tokio::spawn(executor(
+    // Orders a recovered journal left resting at a venue are followed from the start.
+    let resting: Vec<_> = core
+        .reducer
+        .orders()
+        .open
+        .values()
+        .filter(|o| o.order.tif != crate::event::TimeInForce::ImmediateOrCancel)
+        .cloned()
+        .collect();
+    let executor = Executor {
         routes,
         placed,
-        out_rx,
-        in_tx,
-        latency.clone(),
-    )));
+        tx: in_tx,
+        latency: latency.clone(),
+        poll: Duration::from_millis(opts.config.order_poll_ms),
+    };
+    tasks.push(tokio::spawn(executor.run(resting, out_rx)));
 
+    let rest_ms = u64::from(engine.resting.second_leg_rest_ms);
     let core_stop = stop.clone();
     let core_journal = opts.journal.clone();
     let core_thread = std::thread::Builder::new()
@@ -378,7 +379,8 @@ async fn run_async(
                 CoreSettings {
                     tick: Duration::from_secs(1),
                     journal: core_journal,
-                    grace: Duration::from_secs(3),
+                    // A resting second leg may still be working: give it its time.
+                    grace: Duration::from_secs(3) + Duration::from_millis(rest_ms),
                 },
             )
         })
@@ -455,59 +457,6 @@ async fn refresh_balances(
         {
             return;
         }
-    }
-}
-
-/// Sends the core's order decisions to their venue, one task per order, and feeds
-/// what the venue answers back to the core as events.
-async fn executor(
-    routes: BTreeMap<MarketId, Route>,
-    placed: polymarket::PlacedOrders,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<self::core::Outbound>,
-    tx: crossbeam_channel::Sender<Inbound>,
-    latency: Arc<std::sync::Mutex<Vec<u64>>>,
-) {
-    while let Some(out) = rx.recv().await {
-        let crate::event::Decision::PlaceOrder(order) = out.decision else {
-            continue;
-        };
-        let Some(route) = routes.get(&order.market).cloned() else {
-            let reject = crate::event::OrderReject {
-                id: order.id,
-                reason: "no venue route for this market".into(),
-            };
-            let _ = tx.send(Inbound {
-                ts: wall_ns(),
-                event: Event::OrderReject(reject),
-            });
-            continue;
-        };
-        let (tx, latency, placed) = (tx.clone(), latency.clone(), placed.clone());
-        tokio::spawn(async move {
-            if let Ok(mut l) = latency.lock() {
-                l.push((wall_ns() - out.cause_ts).max(0) as u64);
-            }
-            let events = match &route {
-                Route::Kalshi { rest, ticker } => kalshi::place(rest, ticker, &order).await,
-                Route::Polymarket { rest, token } => {
-                    let events =
-                        polymarket::place(rest, token, &order, out.cause_ts / 1_000_000).await;
-                    // Remember the order hash: the user channel reports trades by it.
-                    if let Some(Event::OrderAck(ack)) = events.first()
-                        && let Ok(mut m) = placed.lock()
-                    {
-                        m.insert(ack.venue_order_id.clone(), (order, token.clone()));
-                    }
-                    events
-                }
-            };
-            for event in events {
-                let _ = tx.send(Inbound {
-                    ts: wall_ns(),
-                    event,
-                });
-            }
-        });
     }
 }
 

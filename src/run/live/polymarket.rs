@@ -7,7 +7,7 @@ use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::engine::fees::fee;
 use crate::event::{
     BalanceReport, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg, OrderAck,
-    OrderCanceled, OrderReject, PlaceOrder,
+    OrderCanceled, OrderReject, PlaceOrder, TimeInForce,
 };
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
@@ -200,7 +200,13 @@ pub fn limit_order(token: &TokenInfo, o: &PlaceOrder) -> LimitOrder {
         size: o.qty,
         tick: token.tick,
         neg_risk: token.neg_risk,
-        order_type: OrderType::Fak,
+        // A resting leg is good-till-canceled and canceled by the engine at its
+        // deadline: a GTD expiration would change the signed order (and so its hash,
+        // which recovery rebuilds), and Polymarket wants GTD at least a minute out.
+        order_type: match o.tif {
+            TimeInForce::ImmediateOrCancel => OrderType::Fak,
+            TimeInForce::GoodTillCanceled | TimeInForce::GoodTillTime { .. } => OrderType::Gtc,
+        },
         expiration: 0,
         post_only: false,
     }
@@ -271,13 +277,68 @@ pub async fn place(
         }
     }
     let remaining = Qty(o.qty.0 - filled.0);
-    if remaining.0 > 0 {
+    if remaining.0 > 0 && o.tif == TimeInForce::ImmediateOrCancel {
         out.push(Event::OrderCanceled(OrderCanceled {
             id: o.id,
             canceled_qty: remaining,
         }));
     }
     out
+}
+
+/// A Polymarket order resting at the venue, as the executor's tracker follows it.
+pub struct PolymarketResting {
+    pub rest: Arc<PolymarketRest>,
+    pub token: TokenInfo,
+    pub order: PlaceOrder,
+    pub order_hash: String,
+    /// Contracts of it the engine has been told of.
+    pub booked: Qty,
+}
+
+impl super::executor::RestingOrder for PolymarketResting {
+    async fn cancel(&self) {
+        if let Err(e) = self.rest.cancel_order(&self.order_hash).await {
+            tracing::info!(order = %self.order.id, error = %e, "cancel not taken");
+        }
+    }
+
+    async fn poll(&mut self) -> Option<(Vec<Event>, bool)> {
+        let o = self.order;
+        let v = match self.rest.order(&self.order_hash).await {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(order = %o.id, error = %e, "order status not read; will retry");
+                return None;
+            }
+        };
+        let matched = Qty::from_decimal(&v.size_matched)
+            .unwrap_or(self.booked)
+            .min(o.qty);
+        let mut events = Vec::new();
+        if matched > self.booked {
+            // A resting order is the maker: it trades at its own price.
+            let qty = Qty(matched.0 - self.booked.0);
+            events.push(Event::Fill(Fill {
+                id: o.id,
+                market: o.market,
+                outcome: o.outcome,
+                price: o.price,
+                qty,
+                fee: fee(self.token.fees, o.price, qty, true).unwrap_or(Money::ZERO),
+                maker: true,
+            }));
+            self.booked = matched;
+        }
+        let over = v.status != "LIVE";
+        if over && self.booked < o.qty {
+            events.push(Event::OrderCanceled(OrderCanceled {
+                id: o.id,
+                canceled_qty: Qty(o.qty.0 - self.booked.0),
+            }));
+        }
+        Some((events, over))
+    }
 }
 
 /// Orders the executor placed on Polymarket, by the venue's order id (the order hash),

@@ -208,37 +208,9 @@ pub async fn reconcile_kalshi(
                 let venue_filled = Qty::from_decimal(&v.fill_count_fp).unwrap_or(*filled);
                 if venue_filled.0 > filled.0 {
                     // Fills the engine never heard of: book them at the venue's prices.
-                    let fills = rest.fills(&[("order_id", v.order_id.clone())]).await?.fills;
-                    let mut seen = filled.0;
-                    for f in fills {
-                        let (Ok(q), Ok(yes)) = (
-                            Qty::from_decimal(&f.count_fp),
-                            Price::from_decimal(&f.yes_price_dollars),
-                        ) else {
-                            continue;
-                        };
-                        // Skip the part of the venue's fills the engine already booked.
-                        let take = (q.0 - seen.min(q.0)).max(0);
-                        seen = (seen - q.0).max(0);
-                        if take == 0 {
-                            continue;
-                        }
-                        let price = if order.outcome == Outcome::Yes {
-                            yes
-                        } else {
-                            yes.complement()
-                        };
-                        let fee = crate::core::Money::from_decimal(&f.fee_cost).unwrap_or_default();
-                        events.push(Event::Fill(Fill {
-                            id: order.id,
-                            market: order.market,
-                            outcome: order.outcome,
-                            price,
-                            qty: Qty(take),
-                            fee,
-                            maker: !f.is_taker,
-                        }));
-                    }
+                    let (fills, _) =
+                        super::kalshi::new_fills(rest, order, &v.order_id, *filled).await?;
+                    events.extend(fills);
                 }
                 if v.status == "canceled" {
                     let rest_qty = Qty(order.qty.0 - venue_filled.0);

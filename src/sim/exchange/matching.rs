@@ -419,6 +419,28 @@ impl Exchange {
         self.orders.get(&id).ok_or(CancelError::NotFound)
     }
 
+    /// Closes every resting order whose expiry is at or before `now_ns` (the venue
+    /// reports it canceled, with what it filled).
+    pub fn expire_due(&mut self, now_ns: i64) {
+        let due: Vec<OrderId> = self
+            .expiries
+            .iter()
+            .filter(|&(_, &at)| at <= now_ns)
+            .map(|(&id, _)| id)
+            .collect();
+        for id in due {
+            self.expiries.remove(&id);
+            if self
+                .orders
+                .get(&id)
+                .is_some_and(|o| o.state == OrderState::Resting)
+            {
+                self.close(id, OrderState::Canceled);
+                self.outbox.push(ExchangeEvent::OrderUpdate(id));
+            }
+        }
+    }
+
     /// Replaces a market's scenario liquidity. Resting orders the new quotes cross are
     /// filled by those other traders, at the resting order's price.
     pub fn set_liquidity(&mut self, market: usize, bids: &[Level], asks: &[Level]) {

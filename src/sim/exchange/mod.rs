@@ -203,6 +203,9 @@ pub struct Exchange {
     pub fill_cap_bp: Option<u16>,
     /// Trades that failed to settle (their fills were undone).
     pub failed_trades: std::collections::BTreeSet<u64>,
+    /// Resting orders that expire at a time (ns since the epoch), as Kalshi's
+    /// `expiration_ts` asks.
+    pub expiries: BTreeMap<OrderId, i64>,
     next_order: OrderId,
     next_trade: u64,
 }

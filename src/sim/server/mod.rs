@@ -189,10 +189,14 @@ impl SimState {
         f.iter().map(|a| (a.kind, a.market)).collect()
     }
 
-    /// The order-path faults in force now, read once per request.
-    pub fn order_faults(&self) -> OrderFaults {
+    /// The order-path faults in force now for an order on `market` (a fault naming
+    /// another market does not apply), read once per request.
+    pub fn order_faults(&self, market: Option<usize>) -> OrderFaults {
         let mut f = OrderFaults::default();
-        for (kind, _) in self.active_faults() {
+        for (kind, on) in self.active_faults() {
+            if on.is_some_and(|m| Some(m) != market) {
+                continue;
+            }
             match kind {
                 FaultKind::RejectOrders => f.reject = true,
                 FaultKind::PartialFill { ratio_bp } => f.fill_cap_bp = Some(ratio_bp),
@@ -219,6 +223,14 @@ impl SimState {
             ex.fill_cap_bp = None;
             r
         })
+    }
+
+    /// Ends every windowed fault now.
+    pub fn clear_faults(&self) {
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// True while a `FreezeBook` fault holds `market` (or every market).
@@ -258,7 +270,12 @@ impl SimState {
     /// The exchange, even if a handler panicked while holding it (its state is plain
     /// data; the ledger says what happened).
     pub fn exchange(&self) -> MutexGuard<'_, Exchange> {
-        self.exchange.lock().unwrap_or_else(|p| p.into_inner())
+        let mut ex = self.exchange.lock().unwrap_or_else(|p| p.into_inner());
+        // Whoever looks next sees orders whose time ran out as over.
+        if !ex.expiries.is_empty() {
+            ex.expire_due(crate::clock::wall_ns());
+        }
+        ex
     }
 
     pub fn meta_of(&self, venue: Venue, venue_id: &str) -> Option<(usize, &MarketMeta)> {

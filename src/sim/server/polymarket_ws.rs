@@ -425,7 +425,7 @@ impl Session {
                 ExchangeEvent::Fill(f) if f.account == account.name && wanted(f.market) => {
                     let settles = ["MATCHED", "MINED", "CONFIRMED"];
                     let settling_badly = ["MATCHED"];
-                    let failing = state.order_faults().settlement_failure;
+                    let failing = state.order_faults(Some(f.market)).settlement_failure;
                     for status in if failing {
                         &settling_badly[..]
                     } else {

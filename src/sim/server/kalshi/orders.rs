@@ -192,7 +192,7 @@ pub(super) async fn create_order(
         Ok(o) => o,
         Err(r) => return r.into_response(),
     };
-    let faults = state.order_faults();
+    let faults = state.order_faults(Some(order.market));
     if faults.reject {
         return error(
             StatusCode::BAD_REQUEST,
@@ -200,7 +200,29 @@ pub(super) async fn create_order(
             "the exchange is not accepting orders",
         );
     }
+    let expires_ns = match req.expiration_ts {
+        Some(s) if s.saturating_mul(1_000_000_000) <= crate::clock::wall_ns() => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_parameters",
+                "expiration_ts is in the past",
+            );
+        }
+        Some(s) => Some(s.saturating_mul(1_000_000_000)),
+        None => None,
+    };
     let result = state.submit(order, &faults);
+    if let (Ok(id), Some(at)) = (&result, expires_ns) {
+        state.mutate(|ex| {
+            if ex
+                .orders
+                .get(id)
+                .is_some_and(|o| o.state == OrderState::Resting)
+            {
+                ex.expiries.insert(*id, at);
+            }
+        });
+    }
     if let Some(d) = faults.ack_delay {
         tokio::time::sleep(d).await;
     }

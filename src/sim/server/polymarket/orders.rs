@@ -186,7 +186,7 @@ fn place(
         client_order_id: Some(id.clone()),
     };
     let oid = state
-        .submit(new, &state.order_faults())
+        .submit(new, &state.order_faults(Some(market)))
         .map_err(|reason| match reason {
             RejectReason::InsufficientBalance | RejectReason::InsufficientPosition => {
                 Refusal::bad("not enough balance / allowance")
@@ -257,7 +257,10 @@ pub(super) async fn post_order(
     let Ok(req) = serde_json::from_slice::<w::PostOrderRequest>(&body) else {
         return Refusal::bad("Invalid order payload").into_response();
     };
-    let faults = state.order_faults();
+    let market = state
+        .meta_of(crate::core::Venue::Polymarket, &req.order.token_id)
+        .map(|(i, _)| i);
+    let faults = state.order_faults(market);
     if faults.reject {
         return Refusal::bad("the exchange is not accepting orders (trading paused)")
             .into_response();
