@@ -64,7 +64,7 @@ fn secret_file(dir: &Path, name: &str, text: &str) -> PathBuf {
 }
 
 /// A live config for both venues of the simulator, with its public test keys.
-fn config(dir: &Path, sim: &Sim) -> PathBuf {
+fn config(dir: &Path, sim: &Sim, profile: Option<&str>) -> PathBuf {
     use arb::sim::server::sim_keys;
     let kalshi_key = secret_file(dir, "kalshi.pem", sim_keys::KALSHI_KEY_PEM);
     let poly_key = secret_file(dir, "poly.key", sim_keys::POLY_PRIVATE_KEY);
@@ -109,6 +109,16 @@ fn config(dir: &Path, sim: &Sim) -> PathBuf {
         poly_creds.display(),
         ids(arb::core::Venue::Polymarket),
     );
+    let text = match profile {
+        Some(body) => {
+            std::fs::write(dir.join("profile.toml"), body).unwrap();
+            format!(
+                "profile = \"{}\"\n{text}",
+                dir.join("profile.toml").display()
+            )
+        }
+        None => text,
+    };
     let p = dir.join("live.toml");
     std::fs::write(&p, text).unwrap();
     p
@@ -126,9 +136,23 @@ fn ledger(sim: &Sim) -> serde_json::Value {
 
 #[test]
 fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
+    crash_trials(None, 20261124);
+}
+
+/// The same with resting second legs: a kill may leave one working at the venue (and
+/// a Polymarket one does not expire by itself); the restart follows and cancels it.
+#[test]
+fn resting_second_legs_survive_kill_9_too() {
+    let profile = "[legging]\nsecond_leg_rest_ms = 400\nresubmits = 1\n";
+    crash_trials(Some(profile), 20261125);
+}
+
+/// Two clean runs, then `ARB_CRASH_TRIALS` runs killed with SIGKILL at seeded moments,
+/// then a clean run; then the journal, the venue's ledger and the engine must agree.
+fn crash_trials(profile: Option<&str>, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let sim = start_sim();
-    let cfg = config(dir.path(), &sim);
+    let cfg = config(dir.path(), &sim, profile);
     let journal = dir.path().join("j");
     let run = |secs: &str| {
         let out = arb()
@@ -160,7 +184,7 @@ fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let mut rng = arb::core::Rng::new(20261124);
+    let mut rng = arb::core::Rng::new(seed);
     for trial in 0..trials {
         let ms = rng.range_i64(250, 1500) as u64;
         let mut child = arb()
@@ -261,5 +285,19 @@ fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
     assert!(
         view["open_orders"].as_array().unwrap().is_empty(),
         "every order reconciled to an end: {view}"
+    );
+    // What the runs did, by decision: with a resting profile, second legs rested.
+    let out = arb().arg("inspect").arg(&journal).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let resting = text.matches("GoodTillTime").count();
+    let cancels = text.matches("\"CancelOrder\"").count();
+    eprintln!(
+        "{trials} kill points: {resting} resting orders, {cancels} cancels at a deadline, {} orders at the venue",
+        ids.len()
+    );
+    assert_eq!(
+        profile.is_some(),
+        resting > 0,
+        "resting legs only with the profile"
     );
 }
