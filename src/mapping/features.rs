@@ -317,6 +317,27 @@ const NOT_NAMES: &[&str] = &[
     "day",
 ];
 
+/// Underlyings named in lower case as often as not, with their canonical name.
+const ASSETS: &[(&str, &str)] = &[
+    ("gold", "gold"),
+    ("silver", "silver"),
+    ("oil", "oil"),
+    ("wti", "oil"),
+    ("brent", "brent"),
+    ("bitcoin", "bitcoin"),
+    ("btc", "bitcoin"),
+    ("ethereum", "ethereum"),
+    ("eth", "ethereum"),
+    ("solana", "solana"),
+    ("sol", "solana"),
+    ("xrp", "xrp"),
+    ("nasdaq", "nasdaq"),
+    ("cpi", "cpi"),
+    ("inflation", "cpi"),
+    ("unemployment", "unemployment"),
+    ("gas", "gas"),
+];
+
 /// Features of a question: the title decides; the rules text fills in what the title
 /// leaves out (predicate, scope, thresholds, dates); `ids` (ticker, slug) add dates and
 /// team codes.
@@ -345,6 +366,8 @@ pub fn features(title: &str, rules: &str, ids: &str) -> Features {
     if thresholds.is_empty() {
         thresholds = self::thresholds(rules);
     }
+    // "Will gold be above $1,600?" asks where a level ends up.
+    let predicate = predicate.or((!thresholds.is_empty()).then_some("level"));
     let mut dates = text::dates(&format!("{title} {ids}"));
     if dates.is_empty() {
         dates = text::dates(rules).into_iter().take(1).collect();
@@ -353,15 +376,20 @@ pub fn features(title: &str, rules: &str, ids: &str) -> Features {
     if years.is_empty() {
         years = dates.iter().filter_map(|d| d.year).collect();
     }
-    let names = title
+    let mut names: std::collections::BTreeSet<String> = title
         .split(|c: char| !(c.is_alphanumeric() || c == '\''))
         .filter(|w| w.chars().next().is_some_and(char::is_uppercase) && w.chars().count() > 1)
         .map(str::to_lowercase)
         .filter(|w| !NOT_NAMES.contains(&w.as_str()) && text::month(w).is_none())
         .filter(|w| teams::team_of(league, w).is_none() && !teams::is_team_word(league, w))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
+        .filter(|w| !ASSETS.iter().any(|(a, _)| a == w))
         .collect();
+    for (word, asset) in ASSETS {
+        if pt.contains(&format!(" {word} ")) {
+            names.insert(format!("asset:{asset}"));
+        }
+    }
+    let names = names.into_iter().collect();
     Features {
         league,
         predicate,
