@@ -238,3 +238,70 @@ pub fn write(table: &Table) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_keeps_commas_quotes_and_newlines() {
+        let mut t = Table::new("t.csv", vec!["a".into(), "b".into(), "c".into()]);
+        t.push(vec![
+            "plain".into(),
+            "x, \"quoted\"".into(),
+            "two\nlines".into(),
+        ]);
+        t.push(vec![String::new(), " padded ".into(), "ünïcode".into()]);
+        let text = write(&t);
+        let back = parse(&text, "t.csv").unwrap();
+        assert_eq!(
+            (back.header.clone(), back.rows.clone()),
+            (t.header.clone(), t.rows.clone())
+        );
+        assert_eq!(
+            back.lines,
+            vec![2, 4],
+            "the second row starts after the embedded newline"
+        );
+        assert_eq!(back.get(2, "b"), " padded ");
+        assert_eq!(back.get(2, "absent"), "");
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let t = parse("\u{feff}a,b\r\n1,2\r\n", "t").unwrap();
+        assert_eq!(
+            (t.header.clone(), t.rows.clone()),
+            (
+                vec!["a".into(), "b".into()],
+                vec![vec!["1".into(), "2".into()]]
+            )
+        );
+    }
+
+    #[test]
+    fn bad_csv_names_row_line_and_column() {
+        let e = parse("a,b\n1,2\n3\n", "in.csv").unwrap_err().to_string();
+        assert!(
+            e.contains("in.csv") && e.contains("row 2 (line 3)") && e.contains("1 fields"),
+            "{e}"
+        );
+        let e = parse("a,b\n\"open,2\n", "in.csv").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("not closed"), "{e}");
+        let e = parse("a,b\n1\"x\",2\n", "in.csv").unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("field 1"), "{e}");
+        let e = parse("a,a\n", "in.csv").unwrap_err().to_string();
+        assert!(e.contains("twice"), "{e}");
+        assert!(
+            parse("", "in.csv")
+                .unwrap_err()
+                .to_string()
+                .contains("no header")
+        );
+        let t = parse("a,b\n1,\n", "in.csv").unwrap();
+        let e = t.need(1, "b").unwrap_err().to_string();
+        assert!(e.contains("row 1 (line 2), column b: empty"), "{e}");
+        let e = t.require(&["a", "zz"]).unwrap_err().to_string();
+        assert!(e.contains("column zz") && e.contains("missing"), "{e}");
+    }
+}

@@ -404,3 +404,56 @@ pub fn features(title: &str, rules: &str, ids: &str) -> Features {
         negated: pt.contains(" not ") || pt.contains(" fail to ") || title.contains("n't"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn th(dir: Dir, value: f64) -> Threshold {
+        Threshold { dir, value }
+    }
+
+    #[test]
+    fn thresholds_carry_their_direction() {
+        assert_eq!(thresholds("above $1,600"), vec![th(Dir::Above, 1600.0)]);
+        assert_eq!(thresholds("$1,600 or above"), vec![th(Dir::Above, 1600.0)]);
+        assert_eq!(thresholds("less than 3.5%"), vec![th(Dir::Below, 3.5)]);
+        assert_eq!(
+            thresholds("Gold: 1,589.99 strike"),
+            vec![th(Dir::Line, 1589.99)]
+        );
+        assert_eq!(
+            thresholds("Bucks vs. Lakers: O/U 230.5"),
+            vec![th(Dir::Line, 230.5)]
+        );
+        assert!(thresholds("Will Trump win in 2028?").is_empty());
+    }
+
+    #[test]
+    fn predicate_stage_and_scope_classes() {
+        let f = |t: &str| features(t, "", "");
+        assert_eq!(f("Will Newsom run for president?").predicate, Some("run"));
+        assert_eq!(
+            f("Will Newsom win the nomination?").predicate,
+            Some("nominate")
+        );
+        assert_eq!(f("Will Trump attend the game?").predicate, Some("attend"));
+        assert_eq!(f("Will gold be above $1,600?").predicate, Some("level"));
+        assert_eq!(
+            f("Bucks vs. Lakers: 1H Moneyline").stage,
+            Some("first half")
+        );
+        assert_eq!(f("Who wins the first round?").stage, Some("first round"));
+        assert_eq!(f("Democratic primary winner").scope, Some("primary"));
+        assert_eq!(f("Presidential election winner").scope, Some("general"));
+        let g = features("Milwaukee at Los Angeles L", "", "KXNBAGAME-26JAN09MILLAL");
+        assert_eq!(
+            (g.predicate, g.teams.len(), g.names.len()),
+            (Some("win"), 2, 0)
+        );
+        assert_eq!(
+            f("Will JD Vance win?").names,
+            vec!["jd".to_string(), "vance".to_string()]
+        );
+    }
+}

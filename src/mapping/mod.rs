@@ -292,4 +292,77 @@ mod tests {
         let e = parse("version = 1\n[[pair]]\nkalshi = \"K\"\npolymarket = \"P\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = 1.5\n", "m").unwrap_err().to_string();
         assert!(e.contains("confidence"), "{e}");
     }
+
+    const V2: &str = r#"
+version = 2
+[[pair]]
+kalshi = "KXNBAGAME-26JAN09MILLAL-MIL"
+polymarket = "T-MIL"
+polymarket_outcome_for_kalshi_yes = "yes"
+confidence = 0.97
+verdict = "same"
+reason = "same predicate (win)"
+confirmed_by = "rules"
+kalshi_title = "Milwaukee at Los Angeles L"
+polymarket_title = "Bucks vs. Lakers"
+polymarket_end = "2026-01-10T03:30:00Z"
+[[pair]]
+kalshi = "KXNBAGAME-26JAN09MILLAL-MIL"
+polymarket = "T-SPREAD"
+polymarket_outcome_for_kalshi_yes = "yes"
+confidence = 0.0
+verdict = "different"
+reason = "predicate: kalshi asks 'win', polymarket asks 'spread'"
+confirmed_by = "rules"
+kalshi_title = "Milwaukee at Los Angeles L"
+polymarket_title = "Spread: Lakers (-3.5)"
+[[pair]]
+kalshi = "KX-2"
+polymarket = "T-2"
+polymarket_outcome_for_kalshi_yes = "no"
+confidence = 0.95
+verdict = "uncertain"
+reason = "threshold on one side only"
+confirmed_by = "person:ana"
+kalshi_title = "a"
+polymarket_title = "b"
+"#;
+
+    #[test]
+    fn version_2_trades_only_pairs_verified_same() {
+        let specs = parse(V2, "v2.toml").unwrap();
+        assert_eq!(
+            specs,
+            vec![PairSpec {
+                kalshi: "KXNBAGAME-26JAN09MILLAL-MIL".into(),
+                polymarket: "T-MIL".into(),
+                outcome: Outcome::Yes,
+                confidence_bp: 9700
+            }],
+            "the different and the uncertain pair are skipped, whatever their confidence"
+        );
+    }
+
+    #[test]
+    fn version_2_requires_a_known_verdict_and_who_confirmed_it() {
+        let e = parse(&V2.replace("\"different\"", "\"maybe\""), "v2.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("v2.toml") && e.contains("pair[1].verdict"),
+            "{e}"
+        );
+        let e = parse(&V2.replace("\"person:ana\"", "\" \""), "v2.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pair[2].confirmed_by"), "{e}");
+        let e = parse(&V2.replace("polymarket_title = \"b\"\n", ""), "v2.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("polymarket_title"), "{e}");
+        let e = parse(&V2.replace("0.97", "1.2"), "v2.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("pair[0].confidence"), "{e}");
+    }
 }

@@ -232,3 +232,51 @@ pub fn times(text: &str) -> Vec<u32> {
     out.dedup();
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(year: Option<u32>, month: u32, day: u32) -> Date {
+        Date { year, month, day }
+    }
+
+    #[test]
+    fn dates_from_words_iso_and_kalshi_codes() {
+        assert_eq!(dates("on Jan 9, 2026?"), vec![d(Some(2026), 1, 9)]);
+        assert_eq!(
+            dates("scheduled for January 10 at 7:00PM ET"),
+            vec![d(None, 1, 10)]
+        );
+        assert_eq!(dates("nba-mil-lal-2026-01-09"), vec![d(Some(2026), 1, 9)]);
+        assert_eq!(
+            dates("KXNBAGAME-26JAN09MILLAL-MIL"),
+            vec![d(Some(2026), 1, 9)]
+        );
+        assert!(
+            dates("Will it rain? It may.").is_empty(),
+            "the verb 'may' is no month"
+        );
+        assert!(
+            d(None, 1, 9).same_day(&d(Some(2026), 1, 9))
+                && !d(Some(2025), 1, 9).same_day(&d(Some(2026), 1, 9))
+        );
+    }
+
+    #[test]
+    fn times_need_minutes_or_am_pm() {
+        assert_eq!(times("at 5pm ET"), vec![17 * 60]);
+        assert_eq!(times("at 4:00 PM ET"), vec![16 * 60]);
+        assert_eq!(times("9:30PM"), vec![21 * 60 + 30]);
+        assert_eq!(times("17:00 UTC"), vec![17 * 60]);
+        assert!(times("above 5 points, 2028, $1,600.50").is_empty());
+    }
+
+    #[test]
+    fn words_keep_decimals_and_drop_thousands_commas() {
+        assert_eq!(
+            words("Above $1,589.99, O/U 2.5!"),
+            vec!["above", "1589.99", "o/u", "2.5"]
+        );
+    }
+}
