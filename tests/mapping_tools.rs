@@ -11,7 +11,6 @@ use arb::mapping::verify::{Side, Verdict, verify};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const PAIRS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/pairs");
 
