@@ -427,3 +427,14 @@ fn little_evidence_is_uncertain_not_same() {
     assert_eq!(d.verdict, Verdict::Uncertain, "{}", d.reason);
     assert!(d.confidence < 0.85 && d.confidence > 0.0);
 }
+
+proptest::proptest! {
+    /// Any text on either side gives a verdict, never a panic.
+    #[test]
+    fn arbitrary_text_never_panics(kt in "\\PC{0,60}", pt in "[ -~é€0-9$,.:/-]{0,60}", ids in "[A-Za-z0-9-]{0,30}", close in "[0-9T:Z-]{0,22}") {
+        let k = Side { ids: ids.clone(), title: kt.clone(), rules: pt.clone(), close: close.clone(), yes_subject: kt.clone(), outcomes: vec![] };
+        let p = Side { ids, title: pt, rules: kt, close, yes_subject: String::new(), outcomes: vec![("A".into(), "1".into()), ("B".into(), "2".into())] };
+        let d = verify(&k, &p);
+        proptest::prop_assert!((0.0..=1.0).contains(&d.confidence));
+    }
+}
