@@ -115,11 +115,8 @@ pub fn sides(t: &Table, row: usize) -> Result<(Side, Side), csv::CsvError> {
             )
         })?,
     };
-    for (col, time) in [
-        ("kalshi_close", "kalshi_close"),
-        ("polymarket_end", "polymarket_end"),
-    ] {
-        let v = t.get(row, time).trim();
+    for col in ["kalshi_close", "polymarket_end"] {
+        let v = t.get(row, col).trim();
         if !v.is_empty() && super::verify::epoch_days(v).is_none() {
             return Err(t.err(row, col, format!("{v:?} is not an RFC 3339 time")));
         }
