@@ -172,6 +172,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Cross-venue mapping tools: candidate pairs from listings, rule-based verification.
+    Mapping {
+        #[command(subcommand)]
+        cmd: MappingCommand,
+    },
     /// Replay a journal through a fresh reducer and compare every decision.
     Replay {
         journal: PathBuf,
@@ -187,6 +192,37 @@ enum Command {
         /// With --books: JSON output (the only format today).
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum MappingCommand {
+    /// Candidate pairs by text similarity from venue listings (Kalshi GET /events JSON,
+    /// Polymarket Gamma events JSON) as CSV.
+    Candidates {
+        #[arg(long)]
+        kalshi: PathBuf,
+        #[arg(long)]
+        polymarket: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Candidates kept per Kalshi listing.
+        #[arg(long, default_value_t = 3)]
+        top: usize,
+        /// Similarity floor (0..1).
+        #[arg(long, default_value_t = 0.15)]
+        min_score: f64,
+    },
+    /// Decide for each candidate row whether both sides ask the same question: adds
+    /// verdict (same/different/uncertain), confidence and reason.
+    Verify {
+        #[arg(long)]
+        pairs: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write a version 2 pairs file (only `same` pairs are traded).
+        #[arg(long)]
+        to_pairs: Option<PathBuf>,
     },
 }
 
@@ -526,6 +562,32 @@ pub fn run(cli: Cli) -> Result<i32> {
                 println!("{} mismatches", s.mismatches);
             }
             Ok(if s.mismatches > 0 { 3 } else { 0 })
+        }
+        Command::Mapping { cmd } => {
+            use arb::mapping::{candidates::Options, tool};
+            let summary = match cmd {
+                MappingCommand::Candidates {
+                    kalshi,
+                    polymarket,
+                    out,
+                    top,
+                    min_score,
+                } => {
+                    let o = Options {
+                        top,
+                        min_score,
+                        ..Options::default()
+                    };
+                    tool::run_candidates(&kalshi, &polymarket, &out, &o)?
+                }
+                MappingCommand::Verify {
+                    pairs,
+                    out,
+                    to_pairs,
+                } => tool::run_verify(&pairs, &out, to_pairs.as_deref())?,
+            };
+            println!("{summary}");
+            Ok(0)
         }
         Command::Inspect {
             journal,

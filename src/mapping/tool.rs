@@ -1,0 +1,224 @@
+//! `arb mapping candidates` and `arb mapping verify`: listings -> candidate CSV -> verified
+//! CSV (and optionally a version 2 pairs file the engine reads).
+
+use super::candidates::{Options, candidates};
+use super::csv::{self, Table};
+use super::listings::{self, Listing};
+use super::verify::{Side, Verdict, verify};
+use super::{MappingFileV2, PairV2, VERSION};
+use std::path::Path;
+
+/// Columns a candidate/verify CSV must have.
+pub const REQUIRED: [&str; 4] = [
+    "kalshi_ticker",
+    "kalshi_title",
+    "polymarket_id",
+    "polymarket_title",
+];
+
+/// All columns `candidates` writes, in order.
+pub const CANDIDATE_COLUMNS: [&str; 13] = [
+    "kalshi_ticker",
+    "kalshi_title",
+    "polymarket_id",
+    "polymarket_title",
+    "score",
+    "kalshi_event",
+    "polymarket_event",
+    "kalshi_yes",
+    "polymarket_outcomes",
+    "kalshi_rules",
+    "polymarket_description",
+    "kalshi_close",
+    "polymarket_end",
+];
+
+fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
+    std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
+}
+
+fn outcomes_json(l: &Listing) -> String {
+    if l.outcomes.is_empty() {
+        return String::new();
+    }
+    serde_json::to_string(&l.outcomes).unwrap_or_default()
+}
+
+/// Candidate rows for the listings, as a table.
+pub fn candidate_table(
+    k: &[Listing],
+    p: &[Listing],
+    o: &Options,
+) -> (Table, super::candidates::Stats) {
+    let (cands, stats) = candidates(k, p, o);
+    let mut t = Table::new(
+        "candidates",
+        CANDIDATE_COLUMNS.iter().map(|c| c.to_string()).collect(),
+    );
+    for c in &cands {
+        let (a, b) = (&k[c.kalshi], &p[c.polymarket]);
+        t.push(vec![
+            a.id.clone(),
+            a.title.clone(),
+            b.id.clone(),
+            b.title.clone(),
+            format!("{:.4}", c.score),
+            a.event_id.clone(),
+            b.event_id.clone(),
+            a.yes_subject.clone(),
+            outcomes_json(b),
+            a.rules.clone(),
+            b.rules.clone(),
+            a.close.clone(),
+            b.close.clone(),
+        ]);
+    }
+    (t, stats)
+}
+
+pub fn run_candidates(
+    kalshi: &Path,
+    poly: &Path,
+    out: &Path,
+    o: &Options,
+) -> anyhow::Result<String> {
+    let k = listings::load_kalshi(kalshi)?;
+    let p = listings::load_polymarket(poly)?;
+    let (t, stats) = candidate_table(&k, &p, o);
+    write_file(out, &csv::write(&t))?;
+    let matched: std::collections::BTreeSet<&str> = t.rows.iter().map(|r| r[0].as_str()).collect();
+    Ok(format!(
+        "candidates: {} kalshi listings x {} polymarket markets; scored {} of {} pairs; {} candidates for {} kalshi listings (top {}, min score {}) -> {}",
+        k.len(),
+        p.len(),
+        stats.scored,
+        stats.cross,
+        t.rows.len(),
+        matched.len(),
+        o.top,
+        o.min_score,
+        out.display()
+    ))
+}
+
+/// The two sides of data row `row` (1-based).
+pub fn sides(t: &Table, row: usize) -> Result<(Side, Side), csv::CsvError> {
+    let ticker = t.need(row, "kalshi_ticker")?;
+    t.need(row, "polymarket_id")?;
+    let outcomes = match t.get(row, "polymarket_outcomes").trim() {
+        "" => Vec::new(),
+        s => serde_json::from_str::<Vec<(String, String)>>(s).map_err(|e| {
+            t.err(
+                row,
+                "polymarket_outcomes",
+                format!("not a JSON list of [label, token] pairs: {e}"),
+            )
+        })?,
+    };
+    for col in ["kalshi_close", "polymarket_end"] {
+        let v = t.get(row, col).trim();
+        if !v.is_empty() && super::verify::epoch_days(v).is_none() {
+            return Err(t.err(row, col, format!("{v:?} is not an RFC 3339 time")));
+        }
+    }
+    let k = Side {
+        ids: format!("{ticker} {}", t.get(row, "kalshi_event")),
+        title: t.need(row, "kalshi_title")?.to_string(),
+        rules: t.get(row, "kalshi_rules").to_string(),
+        close: t.get(row, "kalshi_close").trim().to_string(),
+        yes_subject: t.get(row, "kalshi_yes").to_string(),
+        outcomes: Vec::new(),
+    };
+    let p = Side {
+        ids: t.get(row, "polymarket_event").to_string(),
+        title: t.need(row, "polymarket_title")?.to_string(),
+        rules: t.get(row, "polymarket_description").to_string(),
+        close: t.get(row, "polymarket_end").trim().to_string(),
+        yes_subject: String::new(),
+        outcomes,
+    };
+    Ok((k, p))
+}
+
+/// Verifies every row in place (adding `verdict`, `confidence`, `reason`,
+/// `polymarket_token`, `confirmed_by`); returns the version 2 pairs of rows whose token
+/// is known.
+pub fn verify_table(t: &mut Table) -> Result<Vec<PairV2>, csv::CsvError> {
+    t.require(&REQUIRED)?;
+    let mut pairs = Vec::new();
+    for row in 1..=t.rows.len() {
+        let (k, p) = sides(t, row)?;
+        let d = verify(&k, &p);
+        let token = d.polymarket_token.clone().unwrap_or_default();
+        if !token.is_empty() {
+            pairs.push(PairV2 {
+                kalshi: t.get(row, "kalshi_ticker").trim().to_string(),
+                polymarket: token.clone(),
+                polymarket_outcome_for_kalshi_yes: "yes".into(),
+                confidence: d.confidence,
+                verdict: d.verdict.as_str().into(),
+                reason: d.reason.clone(),
+                confirmed_by: "rules".into(),
+                kalshi_title: k.title.clone(),
+                polymarket_title: p.title.clone(),
+                kalshi_rules: k.rules.clone(),
+                polymarket_description: p.rules.clone(),
+                kalshi_close: k.close.clone(),
+                polymarket_end: p.close.clone(),
+                polymarket_condition: t.get(row, "polymarket_id").trim().to_string(),
+            });
+        }
+        t.set(row, "verdict", d.verdict.as_str().into());
+        t.set(row, "confidence", format!("{:.2}", d.confidence));
+        t.set(row, "reason", d.reason);
+        t.set(row, "polymarket_token", token);
+        t.set(row, "confirmed_by", "rules".into());
+    }
+    Ok(pairs)
+}
+
+pub fn run_verify(input: &Path, out: &Path, to_pairs: Option<&Path>) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(input)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
+    let mut t = csv::parse(&text, &input.display().to_string())?;
+    let pairs = verify_table(&mut t)?;
+    let count = |v: Verdict| {
+        t.rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| t.get(i + 1, "verdict") == v.as_str())
+            .count()
+    };
+    let (same, diff, unc) = (
+        count(Verdict::Same),
+        count(Verdict::Different),
+        count(Verdict::Uncertain),
+    );
+    write_file(out, &csv::write(&t))?;
+    let mut summary = format!(
+        "verify: {} rows: {same} same, {diff} different, {unc} uncertain -> {}",
+        t.rows.len(),
+        out.display()
+    );
+    if let Some(path) = to_pairs {
+        let traded = pairs.iter().filter(|p| p.verdict == "same").count();
+        let file = MappingFileV2 {
+            version: VERSION,
+            pairs,
+        };
+        let body =
+            toml::to_string(&file).map_err(|e| anyhow::anyhow!("cannot encode pairs: {e}"))?;
+        write_file(
+            path,
+            &format!(
+                "# arb mapping file, version {VERSION} (docs/mapping.md); written by `arb mapping verify`\n{body}"
+            ),
+        )?;
+        summary += &format!(
+            "; pairs file: {} pairs ({traded} same, traded) -> {}",
+            file.pairs.len(),
+            path.display()
+        );
+    }
+    Ok(summary)
+}
