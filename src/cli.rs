@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use arb::config::Profile;
 use arb::core::{Money, Venue};
 use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
+use arb::run::control::{self, Switch};
 use arb::run::{inspect, live, paper, replay};
 use arb::sim::Scenario;
 use arb::venues::{MarketInterner, import};
@@ -127,17 +128,33 @@ enum Command {
         #[arg(long)]
         allow_real_venues: bool,
     },
-    /// Halt new orders of a running `arb live` (the kill switch; journaled).
+    /// Halt new orders of a running `arb live` (the kill switch; journaled), or only
+    /// those with a leg on one venue.
     Halt {
         #[arg(long)]
         journal: PathBuf,
         #[arg(long, default_value = "operator halt")]
         reason: String,
+        /// Halt this venue only (kalshi or polymarket).
+        #[arg(long)]
+        venue: Option<Venue>,
     },
-    /// Release the kill switch `arb halt` engaged.
+    /// Release the kill switch `arb halt` engaged (or one venue's halt).
     Resume {
         #[arg(long)]
         journal: PathBuf,
+        #[arg(long)]
+        venue: Option<Venue>,
+    },
+    /// Switch a lane of a running `arb live` off or on (journaled).
+    Lane {
+        /// intra_venue or cross_venue.
+        lane: String,
+        #[arg(long)]
+        journal: PathBuf,
+        /// Switch it off (the default is to switch it back on).
+        #[arg(long)]
+        disable: bool,
     },
     /// Acknowledge unhedged exposure so that a running `arb live` leaves safe mode.
     Ack {
@@ -394,21 +411,45 @@ pub fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
-        Command::Halt { journal, reason } => {
-            arb::run::control::halt(&journal, &reason).with_context(|| {
-                format!("writing {}", arb::run::control::dir(&journal).display())
-            })?;
+        Command::Halt {
+            journal,
+            reason,
+            venue,
+        } => {
+            let switch = venue.map_or(Switch::Halt, Switch::VenueHalt);
+            control::set(&journal, switch, &reason)
+                .with_context(|| format!("writing {}", control::dir(&journal).display()))?;
+            let what = venue.map_or("new orders".to_string(), |v| format!("new orders on {v}"));
             println!(
-                "halt requested: a running arb live on {} stops new orders within 200 ms",
+                "halt requested: a running arb live on {} stops {what} within 200 ms",
                 journal.display()
             );
             Ok(0)
         }
-        Command::Resume { journal } => {
-            arb::run::control::resume(&journal).with_context(|| {
-                format!("writing {}", arb::run::control::dir(&journal).display())
-            })?;
+        Command::Resume { journal, venue } => {
+            let switch = venue.map_or(Switch::Halt, Switch::VenueHalt);
+            control::clear(&journal, switch)
+                .with_context(|| format!("writing {}", control::dir(&journal).display()))?;
             println!("resume requested for {}", journal.display());
+            Ok(0)
+        }
+        Command::Lane {
+            lane,
+            journal,
+            disable,
+        } => {
+            let Some(l) = arb::event::Lane::ALL.into_iter().find(|l| l.name() == lane) else {
+                anyhow::bail!("{lane:?} is not a lane (intra_venue, cross_venue)");
+            };
+            let switch = Switch::LaneOff(l);
+            if disable {
+                control::set(&journal, switch, "operator")
+            } else {
+                control::clear(&journal, switch)
+            }
+            .with_context(|| format!("writing {}", control::dir(&journal).display()))?;
+            let state = if disable { "off" } else { "on" };
+            println!("lane {lane} switched {state} for {}", journal.display());
             Ok(0)
         }
         Command::Ack { journal, note } => {

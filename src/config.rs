@@ -81,12 +81,71 @@ pub struct RestingPolicy {
     pub resubmits: u8,
 }
 
-/// A profile file: the engine's settings and its legging policy.
+/// Limits that stop the engine losing money: checked by the reducer before every new
+/// entry, each refusal journaled. Journaled in a `RiskLimitsLoaded` event (format
+/// version 2). A journal without one (version 1) replays with no limits, as it ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskLimits {
+    /// Loss in one UTC day (event time) the engine may reach: a new entry whose worst
+    /// case (losing its dearer leg whole) would take the day's loss past it is refused
+    /// and the engine halts. Zero: no cap.
+    pub daily_loss_cap: Money,
+    /// Rejected orders and unhedged episodes in a row before the engine halts; zero:
+    /// no limit.
+    pub max_consecutive_failures: u32,
+    /// Cash in positions and open orders allowed per venue, per market and per event
+    /// (a venue's event grouping); zero: no cap.
+    pub max_exposure_per_venue: Money,
+    pub max_exposure_per_market: Money,
+    pub max_exposure_per_event: Money,
+    /// A book older than this (event time) is not traded on; zero: any age.
+    pub max_book_age_ms: u32,
+    /// Canary mode for first live runs: at most `canary_max_contracts` an opportunity,
+    /// and only the lanes in `canary_lanes` (by `Lane` index).
+    pub canary: bool,
+    pub canary_max_contracts: Qty,
+    pub canary_lanes: [bool; 2],
+}
+
+impl RiskLimits {
+    /// No limit at all: how a journal that names none replays.
+    pub const NONE: RiskLimits = RiskLimits {
+        daily_loss_cap: Money::ZERO,
+        max_consecutive_failures: 0,
+        max_exposure_per_venue: Money::ZERO,
+        max_exposure_per_market: Money::ZERO,
+        max_exposure_per_event: Money::ZERO,
+        max_book_age_ms: 0,
+        canary: false,
+        canary_max_contracts: Qty::ZERO,
+        canary_lanes: [true, true],
+    };
+}
+
+impl Default for RiskLimits {
+    /// The limits a profile gets unless it says otherwise.
+    fn default() -> Self {
+        RiskLimits {
+            daily_loss_cap: Money::dollars(100),
+            max_consecutive_failures: 10,
+            max_exposure_per_venue: Money::dollars(2_500),
+            max_exposure_per_market: Money::dollars(1_000),
+            max_exposure_per_event: Money::dollars(1_500),
+            max_book_age_ms: 60_000,
+            canary: false,
+            canary_max_contracts: Qty::contracts(1),
+            canary_lanes: [true, true],
+        }
+    }
+}
+
+/// A profile file: the engine's settings, its legging policy and its risk limits.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Profile {
     pub engine: EngineConfig,
     pub legging: LegPolicy,
     pub resting: RestingPolicy,
+    pub risk: RiskLimits,
 }
 
 /// A problem in a profile file, naming the file and the field.
@@ -139,6 +198,22 @@ struct ProfileFile {
     engine: EngineSection,
     #[serde(default)]
     legging: LeggingSection,
+    #[serde(default)]
+    risk: RiskSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RiskSection {
+    daily_loss_cap: Option<Decimal>,
+    max_consecutive_failures: Option<u32>,
+    max_exposure_per_venue: Option<Decimal>,
+    max_exposure_per_market: Option<Decimal>,
+    max_exposure_per_event: Option<Decimal>,
+    max_book_age_ms: Option<u32>,
+    canary: Option<bool>,
+    canary_max_contracts: Option<i64>,
+    canary_lanes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -245,12 +320,87 @@ impl Profile {
             }
             resting.resubmits = n;
         }
+        let risk = risk_limits(&file.risk, origin)?;
         Ok(Profile {
             engine,
             legging,
             resting,
+            risk,
         })
     }
+}
+
+fn risk_limits(r: &RiskSection, origin: &str) -> Result<RiskLimits, ConfigError> {
+    let bad = |field: &'static str, message: String| ConfigError::Value {
+        path: origin.to_string(),
+        field,
+        message,
+    };
+    let money = |field: &'static str, d: &Decimal| -> Result<Money, ConfigError> {
+        let raw = parse_decimal(&d.text(), 6).map_err(|e| bad(field, e.to_string()))?;
+        if raw < 0 {
+            return Err(bad(field, format!("{} is negative", d.text())));
+        }
+        Ok(Money(raw))
+    };
+    let mut l = RiskLimits::default();
+    for (field, value, slot) in [
+        (
+            "risk.daily_loss_cap",
+            &r.daily_loss_cap,
+            &mut l.daily_loss_cap,
+        ),
+        (
+            "risk.max_exposure_per_venue",
+            &r.max_exposure_per_venue,
+            &mut l.max_exposure_per_venue,
+        ),
+        (
+            "risk.max_exposure_per_market",
+            &r.max_exposure_per_market,
+            &mut l.max_exposure_per_market,
+        ),
+        (
+            "risk.max_exposure_per_event",
+            &r.max_exposure_per_event,
+            &mut l.max_exposure_per_event,
+        ),
+    ] {
+        if let Some(d) = value {
+            *slot = money(field, d)?;
+        }
+    }
+    if let Some(n) = r.max_consecutive_failures {
+        l.max_consecutive_failures = n;
+    }
+    if let Some(ms) = r.max_book_age_ms {
+        l.max_book_age_ms = ms;
+    }
+    if let Some(c) = r.canary {
+        l.canary = c;
+    }
+    if let Some(n) = r.canary_max_contracts {
+        if !(1..=1_000).contains(&n) {
+            return Err(bad(
+                "risk.canary_max_contracts",
+                format!("{n} is not between 1 and 1000"),
+            ));
+        }
+        l.canary_max_contracts = Qty::contracts(n);
+    }
+    if let Some(lanes) = &r.canary_lanes {
+        l.canary_lanes = [false, false];
+        for name in lanes {
+            let Some(lane) = crate::event::Lane::ALL.iter().find(|l| l.name() == name) else {
+                return Err(bad(
+                    "risk.canary_lanes",
+                    format!("{name:?} is not a lane (intra_venue, cross_venue)"),
+                ));
+            };
+            l.canary_lanes[*lane as usize] = true;
+        }
+    }
+    Ok(l)
 }
 
 impl EngineConfig {

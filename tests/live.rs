@@ -466,3 +466,113 @@ fn balances_are_refreshed_on_the_configured_timer_and_journaled() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("balance_refresh_s"));
 }
+
+fn records(journal: &std::path::Path) -> Vec<serde_json::Value> {
+    let out = arb().arg("inspect").arg(journal).output().unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_environment_kill_switch_starts_live_halted() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let out = arb()
+        .args(["live", "--json", "--duration", "2", "--journal"])
+        .arg(&journal)
+        .env("ARB_KILL_SWITCH", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let recs = records(&journal);
+    let halt = recs
+        .iter()
+        .position(|r| r["body"]["Operator"]["KillSwitch"]["engaged"] == true)
+        .expect("the kill switch is journaled");
+    let first_market = recs
+        .iter()
+        .position(|r| r["body"].get("MarketDefined").is_some())
+        .unwrap();
+    assert!(halt < first_market, "halted before any market data");
+    assert!(
+        recs.iter()
+            .any(|r| r["body"]["Skipped"]["reason"] == "Halted")
+    );
+    assert!(!recs.iter().any(|r| r["body"].get("PlaceOrder").is_some()));
+}
+
+#[test]
+fn a_venue_halt_stops_entries_with_a_leg_there_and_is_journaled() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j");
+    let child = arb()
+        .args(["live", "--json", "--duration", "4", "--journal"])
+        .arg(&journal)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let out = arb()
+        .args(["halt", "--venue", "polymarket", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = arb()
+        .args(["lane", "cross_venue", "--disable", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(child.wait_with_output().unwrap().status.success());
+    let recs = records(&journal);
+    let seq_of = |pred: &dyn Fn(&serde_json::Value) -> bool| {
+        recs.iter()
+            .find(|r| pred(r))
+            .map(|r| r["seq"].as_u64().unwrap())
+    };
+    let halted = seq_of(&|r| r["body"]["Operator"]["VenueHalt"]["engaged"] == true)
+        .expect("the venue halt is journaled");
+    seq_of(&|r| r["body"]["Operator"]["LaneEnabled"]["enabled"] == false)
+        .expect("the lane switch is journaled");
+    // Every opportunity of the embedded scenario has a Polymarket leg: no entry after.
+    assert!(
+        !recs
+            .iter()
+            .any(|r| r["seq"].as_u64().unwrap() > halted && r["body"].get("Intent").is_some()),
+        "an entry after the venue halt"
+    );
+    assert!(recs.iter().any(|r| {
+        r["seq"].as_u64().unwrap() > halted && r["body"]["Skipped"]["reason"] == "VenueHalted"
+    }));
+    // The switches are files the core reads; the halt is released by resume.
+    let out = arb()
+        .args(["resume", "--venue", "polymarket", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!journal.join("control/halt-polymarket").exists());
+    let out = arb()
+        .args(["lane", "sideways", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a lane"));
+}

@@ -26,6 +26,7 @@ struct StateView<'a> {
     config: &'a EngineConfig,
     policy: &'a crate::config::LegPolicy,
     resting: &'a crate::config::RestingPolicy,
+    risk: &'a super::risk::RiskState,
     markets: Vec<MarketView<'a>>,
     pairs: &'a [PairRule],
     portfolio: &'a Portfolio,
@@ -46,6 +47,7 @@ impl Reducer {
             config: &self.config,
             policy: &self.policy,
             resting: &self.resting,
+            risk: &self.risk,
             markets: self
                 .markets
                 .list

@@ -197,6 +197,7 @@ impl Reducer {
         out.push(Decision::Halt {
             reason: HaltReason::UnhedgedExposure,
         });
+        self.execution_failed(out);
     }
 
     /// Closes an episode whose orders are all done: covered means forgotten; exposed
@@ -209,7 +210,9 @@ impl Reducer {
             return;
         }
         if ep.exposed().0 == 0 {
-            self.orders.episodes.remove(&opp);
+            if let Some(ep) = self.orders.episodes.remove(&opp) {
+                self.book_episode(&ep);
+            }
         } else if self.mode == Mode::Normal {
             self.unhedged(out);
         }

@@ -12,6 +12,7 @@ mod legging;
 pub mod markets;
 pub mod orders;
 pub mod portfolio;
+pub mod risk;
 pub mod sizing;
 
 use crate::config::{EngineConfig, LegPolicy, RestingPolicy};
@@ -47,6 +48,7 @@ pub struct Reducer {
     config: EngineConfig,
     policy: LegPolicy,
     resting: RestingPolicy,
+    risk: risk::RiskState,
     markets: Markets,
     portfolio: Portfolio,
     orders: Orders,
@@ -78,6 +80,7 @@ impl Reducer {
         Reducer {
             policy: LegPolicy::default(),
             resting: RestingPolicy::default(),
+            risk: risk::RiskState::default(),
             rng: Rng::new(config.seed),
             config,
             markets: Markets::default(),
@@ -110,6 +113,9 @@ impl Reducer {
     pub fn stats(&self) -> &Stats {
         &self.stats
     }
+    pub fn risk(&self) -> &risk::RiskState {
+        &self.risk
+    }
     /// Event time of the latest event applied.
     pub fn now(&self) -> i64 {
         self.now
@@ -119,6 +125,7 @@ impl Reducer {
     pub fn apply(&mut self, ts: i64, event: &Event, out: &mut Vec<Decision>) {
         self.stats.events += 1;
         self.now = self.now.max(ts);
+        self.roll_day();
         let result = match event {
             Event::BookDelta(d) => self
                 .markets
@@ -157,7 +164,14 @@ impl Reducer {
                 }
                 None => Err(InputError::UnknownOrder(a.id)),
             },
-            Event::OrderReject(r) => self.finish_order(r.id, out),
+            Event::OrderReject(r) => {
+                let known = self.orders.open.contains_key(&r.id);
+                let done = self.finish_order(r.id, out);
+                if known {
+                    self.execution_failed(out);
+                }
+                done
+            }
             Event::OrderCanceled(c) => self.finish_order(c.id, out),
             Event::Fill(f) => self.apply_fill(f, out),
             Event::FillReversed(f) => self.reverse_fill(f, out),
@@ -200,6 +214,10 @@ impl Reducer {
             }
             Event::RestingPolicyLoaded(p) => {
                 self.resting = *p;
+                Ok(())
+            }
+            Event::RiskLimitsLoaded(l) => {
+                self.risk.limits = *l;
                 Ok(())
             }
             Event::ConfigLoaded(cfg) => {
@@ -290,9 +308,23 @@ impl Reducer {
                     self.set_mode(to, out);
                 }
             }
+            OperatorCommand::VenueHalt { venue, engaged } => self.set_venue_halt(*venue, *engaged),
+            OperatorCommand::LaneEnabled { lane, enabled } => self.set_lane(*lane, *enabled),
             OperatorCommand::AckExposure { .. } => {
-                // The operator owns the exposure now: finished episodes are closed.
-                self.orders.episodes.retain(|_, e| !e.is_done());
+                // The operator owns the exposure now: finished episodes are closed, and
+                // what they locked in (uncovered contracts at nothing) counts for the day.
+                let done: Vec<u64> = self
+                    .orders
+                    .episodes
+                    .iter()
+                    .filter(|(_, e)| e.is_done())
+                    .map(|(&id, _)| id)
+                    .collect();
+                for id in done {
+                    if let Some(ep) = self.orders.episodes.remove(&id) {
+                        self.book_episode(&ep);
+                    }
+                }
                 if self.mode == Mode::Safe {
                     self.set_mode(Mode::Normal, out);
                 }
@@ -375,7 +407,16 @@ impl Reducer {
         self.stats.opportunities[lane as usize] += 1;
         let sized = self
             .gate(&cand)
-            .and_then(|()| sizing::size(&self.config, &self.portfolio, &self.markets, &cand.legs));
+            .and_then(|()| self.risk_gate(lane, &cand))
+            .and_then(|()| match self.canary_cap() {
+                Some(cap) => {
+                    let mut cfg = self.config.clone();
+                    cfg.max_contracts = cfg.max_contracts.min(cap);
+                    sizing::size(&cfg, &self.portfolio, &self.markets, &cand.legs)
+                }
+                None => sizing::size(&self.config, &self.portfolio, &self.markets, &cand.legs),
+            })
+            .and_then(|s| self.risk_gate_sized(&cand, &s).map(|()| s));
         let (qty, profit, edge) = match &sized {
             Ok(s) => (s.qty, s.profit, s.edge_per_contract),
             Err(_) => (Qty::ZERO, Money::ZERO, Money(unit_edge.unwrap_or(0))),
@@ -389,10 +430,15 @@ impl Reducer {
             expected_profit: profit,
         }));
         match sized {
-            Err(reason) => out.push(Decision::Skipped {
-                opportunity: id,
-                reason,
-            }),
+            Err(reason) => {
+                out.push(Decision::Skipped {
+                    opportunity: id,
+                    reason,
+                });
+                if reason == SkipReason::LossCap {
+                    self.halt_for(HaltReason::LossCap, out);
+                }
+            }
             Ok(s) => self.enter(id, &cand, s, out),
         }
     }
@@ -431,6 +477,7 @@ impl Reducer {
                 held: [Money::ZERO; 2],
                 first: None,
                 second: None,
+                spent: Money::ZERO,
             },
         );
         if self.policy.sequential {
@@ -517,7 +564,9 @@ impl Reducer {
             && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
         {
             l.1 = Qty(l.1.0 + f.qty.0);
+            ep.spent = Money(ep.spent.0 + notional.0 + f.fee.0);
         }
+        self.execution_succeeded();
         if remaining.0 == 0 {
             self.finish_order(f.id, out)?;
         }
@@ -558,6 +607,7 @@ impl Reducer {
             && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
         {
             l.1 = Qty(l.1.0 - f.qty.0);
+            ep.spent = Money(ep.spent.0 - refund.0);
         }
         if self.mode != Mode::Halted {
             self.set_mode(Mode::Safe, out);

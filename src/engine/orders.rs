@@ -41,6 +41,8 @@ pub struct Episode {
     pub first: Option<PlaceOrder>,
     /// The second leg as planned, kept for placing it again after it ran out of time.
     pub second: Option<crate::event::Leg>,
+    /// Cash paid for every fill of the episode, fees included.
+    pub spent: Money,
 }
 
 impl Episode {
@@ -62,6 +64,11 @@ impl Episode {
         let first = self.filled(|l| l == 0);
         let covered = self.filled(|l| l >= 1);
         Qty((first - covered).abs())
+    }
+
+    /// Pairs the episode holds: first-leg contracts matched by the second leg or a hedge.
+    pub fn covered(&self) -> Qty {
+        Qty(self.filled(|l| l == 0).min(self.filled(|l| l >= 1)))
     }
 
     /// Contracts the first leg filled that are not yet covered.

@@ -145,6 +145,17 @@ pub enum SkipReason {
     PairConfidenceTooLow,
     /// Cost or fee arithmetic overflowed: treated as untradeable.
     Overflow,
+    // Format version 2 from here on.
+    /// A leg's venue is halted by the operator.
+    VenueHalted,
+    /// The lane is switched off (by the operator, or not in the canary's lanes).
+    LaneDisabled,
+    /// The entry's worst case would take the day's loss past the cap.
+    LossCap,
+    /// The entry would take a venue's, market's or event's exposure past its cap.
+    ExposureCap,
+    /// A leg's book is older than the configured bound.
+    StaleBook,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +163,10 @@ pub enum HaltReason {
     KillSwitch,
     /// A fill left a position that no other leg hedges.
     UnhedgedExposure,
+    /// The day's loss reached its cap (format version 2).
+    LossCap,
+    /// Too many execution failures in a row (format version 2).
+    ExecutionFailures,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -36,6 +36,8 @@ pub enum Event {
     // Format version 2 from here on.
     /// How long a second leg may rest at the venue (from the profile).
     RestingPolicyLoaded(crate::config::RestingPolicy),
+    /// Loss, failure and exposure limits, stale-book bound and canary mode.
+    RiskLimitsLoaded(crate::config::RiskLimits),
 }
 
 impl Event {
@@ -62,6 +64,7 @@ impl Event {
             Event::FillReversed(_) => "fill_reversed",
             Event::LegPolicyLoaded(_) => "leg_policy_loaded",
             Event::RestingPolicyLoaded(_) => "resting_policy_loaded",
+            Event::RiskLimitsLoaded(_) => "risk_limits_loaded",
         }
     }
 
@@ -277,4 +280,11 @@ pub enum OperatorCommand {
     KillSwitch { engaged: bool },
     /// The operator has seen the unhedged exposure and lets the engine trade again.
     AckExposure { note: String },
+    /// Engaged: no new entries with a leg on this venue (format version 2).
+    VenueHalt { venue: Venue, engaged: bool },
+    /// A lane switched off or on at run time (format version 2).
+    LaneEnabled {
+        lane: crate::event::Lane,
+        enabled: bool,
+    },
 }

@@ -1,9 +1,12 @@
 //! Operator control of a running `arb live` through files in `<journal>/control/`:
-//! `halt` present = kill switch engaged (its removal releases it); `ack-*` files are
-//! one acknowledgement each of unhedged exposure. The core thread turns what it finds
-//! into journaled operator events, so every control decision replays.
+//! `halt` present = kill switch engaged (its removal releases it); `halt-kalshi` /
+//! `halt-polymarket` = that venue halted; `disable-intra_venue` / `disable-cross_venue`
+//! = that lane off; `ack-*` files are one acknowledgement each of unhedged exposure.
+//! The core thread turns what it finds into journaled operator events, so every
+//! control decision replays.
 
-use crate::event::{Event, OperatorCommand};
+use crate::core::Venue;
+use crate::event::{Event, Lane, OperatorCommand};
 use std::path::{Path, PathBuf};
 
 pub const HALT_FILE: &str = "halt";
@@ -13,19 +16,65 @@ pub fn dir(journal: &Path) -> PathBuf {
     journal.join("control")
 }
 
-/// `arb halt`: creates the halt file.
-pub fn halt(journal: &Path, reason: &str) -> std::io::Result<()> {
+/// One standing switch the operator sets by creating a file and clears by removing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    /// The global kill switch.
+    Halt,
+    VenueHalt(Venue),
+    LaneOff(Lane),
+}
+
+impl Switch {
+    pub const ALL: [Switch; 5] = [
+        Switch::Halt,
+        Switch::VenueHalt(Venue::Kalshi),
+        Switch::VenueHalt(Venue::Polymarket),
+        Switch::LaneOff(Lane::IntraVenue),
+        Switch::LaneOff(Lane::CrossVenue),
+    ];
+
+    pub fn file_name(self) -> String {
+        match self {
+            Switch::Halt => HALT_FILE.to_string(),
+            Switch::VenueHalt(v) => format!("halt-{}", v.name()),
+            Switch::LaneOff(l) => format!("disable-{}", l.name()),
+        }
+    }
+
+    /// The operator event for the switch being set (`on`) or cleared.
+    fn event(self, on: bool) -> Event {
+        Event::Operator(match self {
+            Switch::Halt => OperatorCommand::KillSwitch { engaged: on },
+            Switch::VenueHalt(venue) => OperatorCommand::VenueHalt { venue, engaged: on },
+            Switch::LaneOff(lane) => OperatorCommand::LaneEnabled { lane, enabled: !on },
+        })
+    }
+}
+
+/// Sets a switch (`arb halt`, `arb lane --disable`): creates its file with the reason.
+pub fn set(journal: &Path, switch: Switch, reason: &str) -> std::io::Result<()> {
     let d = dir(journal);
     std::fs::create_dir_all(&d)?;
-    write_atomic(&d, HALT_FILE, reason)
+    write_atomic(&d, &switch.file_name(), reason)
+}
+
+/// Clears a switch (`arb resume`, `arb lane --enable`); absent is fine.
+pub fn clear(journal: &Path, switch: Switch) -> std::io::Result<()> {
+    match std::fs::remove_file(dir(journal).join(switch.file_name())) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// `arb halt`: creates the halt file.
+pub fn halt(journal: &Path, reason: &str) -> std::io::Result<()> {
+    set(journal, Switch::Halt, reason)
 }
 
 /// `arb resume`: removes the halt file (absent is fine).
 pub fn resume(journal: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(dir(journal).join(HALT_FILE)) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
+    clear(journal, Switch::Halt)
 }
 
 /// `arb ack`: leaves one acknowledgement with the operator's note.
@@ -45,7 +94,8 @@ fn write_atomic(d: &Path, name: &str, text: &str) -> std::io::Result<()> {
 /// What the core last knew of the control directory.
 #[derive(Debug, Default)]
 pub struct ControlWatch {
-    halted: bool,
+    /// Per `Switch::ALL`: set when last looked.
+    set: [bool; 5],
 }
 
 impl ControlWatch {
@@ -54,12 +104,12 @@ impl ControlWatch {
     pub fn poll(&mut self, journal: &Path) -> Vec<Event> {
         let d = dir(journal);
         let mut out = Vec::new();
-        let halted = d.join(HALT_FILE).exists();
-        if halted != self.halted {
-            self.halted = halted;
-            out.push(Event::Operator(OperatorCommand::KillSwitch {
-                engaged: halted,
-            }));
+        for (i, switch) in Switch::ALL.into_iter().enumerate() {
+            let on = d.join(switch.file_name()).exists();
+            if on != self.set[i] {
+                self.set[i] = on;
+                out.push(switch.event(on));
+            }
         }
         let Ok(entries) = std::fs::read_dir(&d) else {
             return out;
@@ -127,6 +177,41 @@ mod tests {
             w.poll(j.path()),
             vec![Event::Operator(OperatorCommand::KillSwitch {
                 engaged: false
+            })]
+        );
+    }
+
+    #[test]
+    fn venue_halts_and_lane_switches_are_operator_events_too() {
+        let j = tempfile::tempdir().unwrap();
+        let mut w = ControlWatch::default();
+        set(j.path(), Switch::VenueHalt(Venue::Polymarket), "outage").unwrap();
+        set(
+            j.path(),
+            Switch::LaneOff(Lane::CrossVenue),
+            "mapping review",
+        )
+        .unwrap();
+        assert_eq!(
+            w.poll(j.path()),
+            vec![
+                Event::Operator(OperatorCommand::VenueHalt {
+                    venue: Venue::Polymarket,
+                    engaged: true
+                }),
+                Event::Operator(OperatorCommand::LaneEnabled {
+                    lane: Lane::CrossVenue,
+                    enabled: false
+                }),
+            ]
+        );
+        assert!(w.poll(j.path()).is_empty());
+        clear(j.path(), Switch::LaneOff(Lane::CrossVenue)).unwrap();
+        assert_eq!(
+            w.poll(j.path()),
+            vec![Event::Operator(OperatorCommand::LaneEnabled {
+                lane: Lane::CrossVenue,
+                enabled: true
             })]
         );
     }

@@ -135,6 +135,7 @@ impl PaperRun {
         self.feed(ts, Event::ConfigLoaded(profile.engine.clone()))?;
         self.feed(ts, Event::LegPolicyLoaded(profile.legging))?;
         self.feed(ts, Event::RestingPolicyLoaded(profile.resting))?;
+        self.feed(ts, Event::RiskLimitsLoaded(profile.risk))?;
         for venue in Venue::ALL {
             self.feed(
                 ts,

@@ -15,6 +15,30 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
         second_leg_rest_ms: 2_500,
         resubmits: 1,
     }));
+    events.push(Event::RiskLimitsLoaded(arb::config::RiskLimits::default()));
+    events.push(Event::Operator(OperatorCommand::VenueHalt {
+        venue: Venue::Polymarket,
+        engaged: true,
+    }));
+    events.push(Event::Operator(OperatorCommand::LaneEnabled {
+        lane: Lane::IntraVenue,
+        enabled: false,
+    }));
+    for reason in [
+        SkipReason::VenueHalted,
+        SkipReason::LaneDisabled,
+        SkipReason::LossCap,
+        SkipReason::ExposureCap,
+        SkipReason::StaleBook,
+    ] {
+        decisions.push(Decision::Skipped {
+            opportunity: 9,
+            reason,
+        });
+    }
+    for reason in [HaltReason::LossCap, HaltReason::ExecutionFailures] {
+        decisions.push(Decision::Halt { reason });
+    }
     decisions.push(Decision::PlaceOrder(PlaceOrder {
         id: ClientOrderId {
             opportunity: 7,

@@ -1009,3 +1009,4 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
 }
 
 mod resting;
+mod risk;

@@ -233,6 +233,12 @@ async fn run_async(
     core.step(wall_ns(), &Event::ConfigLoaded(engine.engine.clone()))?;
     core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
     core.step(wall_ns(), &Event::RestingPolicyLoaded(engine.resting))?;
+    core.step(wall_ns(), &Event::RiskLimitsLoaded(engine.risk))?;
+    if kill_switch_from_env() {
+        // The environment's kill switch: the run starts halted (journaled).
+        let halt = Event::Operator(crate::event::OperatorCommand::KillSwitch { engaged: true });
+        core.step(wall_ns(), &halt)?;
+    }
     let mut resolver = PairResolver::new(pairs);
     let mut definitions = Vec::new();
     let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
@@ -525,6 +531,11 @@ async fn start_sim(
         cfg.speed,
     ));
     Ok((sim, tickers, tokens))
+}
+
+/// `ARB_KILL_SWITCH` set to anything but empty or `0`: start with the kill switch on.
+fn kill_switch_from_env() -> bool {
+    std::env::var("ARB_KILL_SWITCH").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The journal directory a default run writes: `runs/live-N`.

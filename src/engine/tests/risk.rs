@@ -1,0 +1,228 @@
+//! Risk controls: each refusal is a journaled skip with its reason, each halt a
+//! journaled halt; a reducer that was given no limits (a version 1 journal) has none.
+
+use super::*;
+use crate::config::RiskLimits;
+
+const S: i64 = 1_000_000_000;
+
+fn at(r: &mut Reducer, ts: i64, e: Event) -> Vec<Decision> {
+    let mut out = Vec::new();
+    r.apply(ts, &e, &mut out);
+    out
+}
+
+fn limited(limits: RiskLimits) -> Reducer {
+    let mut r = sequential();
+    assert!(at(&mut r, 0, Event::RiskLimitsLoaded(limits)).is_empty());
+    r
+}
+
+/// No limit but the one a test sets.
+fn only(f: impl FnOnce(&mut RiskLimits)) -> RiskLimits {
+    let mut l = RiskLimits::NONE;
+    f(&mut l);
+    l
+}
+
+fn skips(out: &[Decision]) -> Vec<SkipReason> {
+    out.iter()
+        .filter_map(|d| match d {
+            Decision::Skipped { reason, .. } => Some(*reason),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The intra-venue edge on the Polymarket pair: PY 0.45 × 30, PN 0.50 × 20.
+fn intra_books(r: &mut Reducer, ts: i64) -> Vec<Decision> {
+    at(r, ts, book(PY, &[], &[lvl("0.45", 30)]));
+    at(r, ts, book(PN, &[], &[lvl("0.50", 20)]))
+}
+
+/// The cross-venue edge: Kalshi YES 0.40 × 10 and Polymarket NO (PN) 0.50.
+fn cross_books(r: &mut Reducer, ts: i64) -> Vec<Decision> {
+    at(r, ts, book(PY, &[], &[lvl("0.55", 30)]));
+    at(r, ts, book(PN, &[], &[lvl("0.50", 30)]));
+    at(r, ts, book(K, &[lvl("0.38", 20)], &[lvl("0.40", 10)]))
+}
+
+fn operator(cmd: OperatorCommand) -> Event {
+    Event::Operator(cmd)
+}
+
+#[test]
+fn a_halted_venue_and_a_disabled_lane_refuse_entries_until_released() {
+    let mut r = limited(RiskLimits::NONE);
+    at(
+        &mut r,
+        0,
+        operator(OperatorCommand::VenueHalt {
+            venue: Venue::Kalshi,
+            engaged: true,
+        }),
+    );
+    assert_eq!(skips(&cross_books(&mut r, 1)), [SkipReason::VenueHalted]);
+    at(
+        &mut r,
+        2,
+        operator(OperatorCommand::VenueHalt {
+            venue: Venue::Kalshi,
+            engaged: false,
+        }),
+    );
+    at(
+        &mut r,
+        2,
+        operator(OperatorCommand::LaneEnabled {
+            lane: Lane::CrossVenue,
+            enabled: false,
+        }),
+    );
+    assert_eq!(
+        skips(&at(
+            &mut r,
+            3,
+            book(K, &[lvl("0.38", 20)], &[lvl("0.40", 11)])
+        )),
+        [SkipReason::LaneDisabled]
+    );
+    at(
+        &mut r,
+        4,
+        operator(OperatorCommand::LaneEnabled {
+            lane: Lane::CrossVenue,
+            enabled: true,
+        }),
+    );
+    let out = at(&mut r, 5, book(K, &[lvl("0.38", 20)], &[lvl("0.40", 10)]));
+    assert_eq!(places(&out).len(), 1, "trades again: {out:?}");
+    assert_eq!(r.mode(), Mode::Normal, "a venue halt is not a global halt");
+}
+
+#[test]
+fn canary_mode_trades_one_contract_on_its_lanes_only() {
+    let canary = only(|l| {
+        l.canary = true;
+        l.canary_max_contracts = Qty::contracts(1);
+        l.canary_lanes = [true, false];
+    });
+    let mut r = limited(canary);
+    assert_eq!(skips(&cross_books(&mut r, 1)), [SkipReason::LaneDisabled]);
+    let mut r = limited(canary);
+    let out = intra_books(&mut r, 1);
+    assert_eq!(places(&out)[0].qty, Qty::contracts(1), "{out:?}");
+}
+
+#[test]
+fn a_book_older_than_the_bound_is_not_traded() {
+    let mut r = limited(only(|l| l.max_book_age_ms = 1_000));
+    at(&mut r, 0, book(PY, &[], &[lvl("0.45", 30)]));
+    let out = at(&mut r, 2 * S, book(PN, &[], &[lvl("0.50", 20)]));
+    assert_eq!(skips(&out), [SkipReason::StaleBook], "PY's book is 2 s old");
+    // Without limits (a journal that names none) the same books trade.
+    let mut r = sequential();
+    at(&mut r, 0, book(PY, &[], &[lvl("0.45", 30)]));
+    assert_eq!(
+        places(&at(&mut r, 2 * S, book(PN, &[], &[lvl("0.50", 20)]))).len(),
+        1
+    );
+}
+
+#[test]
+fn the_loss_cap_counts_the_day_and_halts_before_an_entry_could_cross_it() {
+    // $10.50: the first entry's worst case ($10, its dearer leg lost whole) fits.
+    let mut r = limited(only(|l| l.daily_loss_cap = Money(10_500_000)));
+    // Episode 1: PN 20 @ 0.50 fills; PY (second leg) is rejected; the unwind buys PY
+    // at 0.55: 20 pairs for $10 + $11 = −$1.00 locked in.
+    let first = places(&intra_books(&mut r, S));
+    at(&mut r, S, fill(first[0].id, PN, 5000, 20));
+    let reject = Event::OrderReject(OrderReject {
+        id: ClientOrderId {
+            opportunity: 1,
+            leg: 1,
+            attempt: 0,
+        },
+        reason: "no".into(),
+    });
+    at(&mut r, S, book(PY, &[], &[lvl("0.55", 30)]));
+    let out = at(&mut r, S, reject);
+    let hedge = places(&out);
+    assert_eq!(r.mode(), Mode::Normal, "{out:?}");
+    assert_eq!(hedge[0].id.leg, 2, "{out:?}");
+    at(&mut r, S, fill(hedge[0].id, PY, 5500, 20));
+    assert!(r.orders().episodes.is_empty());
+    assert_eq!(r.mode(), Mode::Normal, "covered by the unwind");
+    assert_eq!(r.risk().day_realized, Money(-1_000_000));
+    // Episode 2 would risk its dearer leg (PN 0.50 × 20 = $10): $1 + $10 > $10.50.
+    let out = at(&mut r, 2 * S, book(PY, &[], &[lvl("0.45", 30)]));
+    assert_eq!(skips(&out), [SkipReason::LossCap]);
+    assert_eq!(
+        out[out.len() - 2..],
+        [
+            Decision::ModeChange {
+                from: Mode::Normal,
+                to: Mode::Halted
+            },
+            Decision::Halt {
+                reason: HaltReason::LossCap
+            }
+        ]
+    );
+    assert!(places(&out).is_empty());
+    // A new UTC day starts from zero (the halt stays until the operator resumes).
+    at(&mut r, 86_400 * S + 1, Event::Tick);
+    assert_eq!(r.risk().day_realized, Money::ZERO);
+    assert_eq!(r.mode(), Mode::Halted);
+}
+
+#[test]
+fn failures_in_a_row_halt_and_a_fill_resets_the_count() {
+    let mut r = limited(only(|l| l.max_consecutive_failures = 2));
+    let reject = |opportunity| {
+        Event::OrderReject(OrderReject {
+            id: ClientOrderId {
+                opportunity,
+                leg: 0,
+                attempt: 0,
+            },
+            reason: "venue says no".into(),
+        })
+    };
+    intra_books(&mut r, 1);
+    assert!(at(&mut r, 2, reject(1)).is_empty());
+    assert_eq!(r.risk().consecutive_failures, 1);
+    let out = at(&mut r, 3, book(PN, &[], &[lvl("0.50", 19)]));
+    assert_eq!(places(&out).len(), 1);
+    let out = at(&mut r, 4, reject(2));
+    assert_eq!(
+        out,
+        [
+            Decision::ModeChange {
+                from: Mode::Normal,
+                to: Mode::Halted
+            },
+            Decision::Halt {
+                reason: HaltReason::ExecutionFailures
+            }
+        ]
+    );
+}
+
+#[test]
+fn an_entry_past_an_exposure_cap_is_refused() {
+    // PN's leg costs $10 (20 × 0.50): over a $9 cap per market.
+    let mut r = limited(only(|l| l.max_exposure_per_market = Money::dollars(9)));
+    assert_eq!(skips(&intra_books(&mut r, 1)), [SkipReason::ExposureCap]);
+    // Both legs are on Polymarket: $19.00 against a $20 venue cap fits.
+    let mut r = limited(only(|l| l.max_exposure_per_venue = Money::dollars(20)));
+    assert_eq!(places(&intra_books(&mut r, 1)).len(), 1);
+    // With a position of $10 already held there, it does not.
+    let mut r = limited(only(|l| l.max_exposure_per_venue = Money::dollars(20)));
+    let first = places(&intra_books(&mut r, 1));
+    let second = places(&at(&mut r, 2, fill(first[0].id, PN, 5000, 20)));
+    at(&mut r, 3, fill(second[0].id, PY, 4500, 20));
+    assert!(r.orders().open.is_empty());
+    let out = at(&mut r, 4, book(PN, &[], &[lvl("0.50", 19)]));
+    assert_eq!(skips(&out), [SkipReason::ExposureCap], "{out:?}");
+}
