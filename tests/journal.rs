@@ -153,6 +153,35 @@ fn a_torn_tail_is_reported_cut_off_and_appended_after() {
 }
 
 #[test]
+fn open_at_end_reads_only_the_last_segment_and_cuts_its_torn_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = events(2000, 4);
+    write(dir.path(), &evs, 16 << 10);
+    let seg = last_segment(dir.path());
+    let len = std::fs::metadata(&seg).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&seg)
+        .unwrap()
+        .set_len(len - 3)
+        .unwrap();
+    // A damaged record in a sealed segment is not read (a full open refuses it).
+    let first = Journal::open(dir.path()).unwrap().segments()[0].clone();
+    flip_byte(&first, SEGMENT_HEADER_LEN as u64 + 40);
+    assert!(JournalWriter::open(dir.path(), opts(16 << 10)).is_err());
+    let mut w = JournalWriter::open_at_end(dir.path(), opts(16 << 10)).unwrap();
+    assert!(w.recovered_tail().is_some());
+    assert_eq!(w.next_seq(), 2000);
+    w.append_event(1, &evs[1999]).unwrap();
+    w.finish().unwrap();
+    let s = Journal::open(dir.path())
+        .unwrap()
+        .scan_from(1990, |_| Ok::<(), JournalError>(()))
+        .unwrap();
+    assert_eq!((s.last_seq, s.torn_tail), (Some(2000), None));
+}
+
+#[test]
 fn a_zero_filled_tail_is_torn_too() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), &events(10, 3), 1 << 20);

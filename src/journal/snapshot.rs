@@ -174,7 +174,7 @@ pub fn list_snapshots(journal: &Path) -> Result<Vec<(u64, PathBuf)>, SnapshotFil
             found.push((seq, path));
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|s| std::cmp::Reverse(s.0));
     Ok(found)
 }
 
