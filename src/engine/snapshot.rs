@@ -275,6 +275,20 @@ mod tests {
         assert_eq!(book.best_ask().map(|l| l.price), Some(Price(4200)));
     }
 
+    /// A snapshot of another layout must not be decoded as this one: when the state's
+    /// fields change, this digest changes, and `SNAPSHOT_VERSION` must be raised with it.
+    #[test]
+    fn state_layout_is_pinned_to_the_snapshot_version() {
+        let digest = xxhash_rust::xxh3::xxh3_64(&small().snapshot_bytes());
+        let pinned = [(1u16, 0x6713_6767_0dd9_8b5f_u64)];
+        let version = crate::journal::snapshot::SNAPSHOT_VERSION;
+        assert_eq!(
+            pinned.iter().find(|p| p.0 == version).map(|p| p.1),
+            Some(digest),
+            "the reducer's state encoding changed: raise SNAPSHOT_VERSION (now {version}) and pin {digest:#x} for it"
+        );
+    }
+
     #[test]
     fn inconsistent_states_are_refused() {
         let r = small();
