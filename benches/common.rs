@@ -47,3 +47,39 @@ pub fn events(dir: &Path) -> Vec<(i64, Event)> {
         .expect("scan");
     v
 }
+
+/// Replaces the journal's snapshots with two: one after its first `events` events and
+/// one at its end, as the live core writes them (after an event's decisions). Returns
+/// their seqs.
+pub fn write_snapshots(dir: &Path, events: u64) -> (u64, u64) {
+    use arb::run::live::restart::write_state_snapshot;
+    let _ = std::fs::remove_dir_all(arb::journal::snapshot::snapshot_dir(dir));
+    let mut r = arb::engine::Reducer::default();
+    let mut decided = std::collections::BTreeMap::new();
+    let mut first = None;
+    let mut out = Vec::new();
+    let summary = Journal::open(dir)
+        .expect("journal")
+        .scan(|rec| -> Result<(), arb::journal::JournalError> {
+            match rec.kind {
+                RecordKind::Event => {
+                    if first.is_none() && r.stats().events == events {
+                        write_state_snapshot(dir, rec.seq - 1, &r, &decided).expect("snapshot");
+                        first = Some(rec.seq - 1);
+                    }
+                    out.clear();
+                    r.apply(rec.ts, &rec.event()?, &mut out);
+                }
+                RecordKind::Decision => {
+                    if let arb::event::Decision::PlaceOrder(o) = rec.decision()? {
+                        decided.insert(o.id, rec.ts / 1_000_000);
+                    }
+                }
+            }
+            Ok(())
+        })
+        .expect("scan");
+    let end = summary.last_seq.expect("records");
+    write_state_snapshot(dir, end, &r, &decided).expect("snapshot");
+    (first.unwrap_or(end), end)
+}

@@ -68,6 +68,42 @@ fn events_and_decisions_keep_their_kind_seq_and_time() {
     assert_eq!((recs[1].seq, recs[1].ts), (2, 6));
 }
 
+#[test]
+fn scan_from_visits_only_later_records_and_skips_whole_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = events(2000, 3);
+    write(dir.path(), &evs, 16 << 10);
+    let j = Journal::open(dir.path()).unwrap();
+    assert!(j.segments().len() > 3);
+    let full = j.scan(|_| Ok::<(), JournalError>(())).unwrap();
+    for after in [0, 1, 999, 1999, 2000, 5000] {
+        let mut seen = Vec::new();
+        let s = j
+            .scan_from(after, |r| -> Result<(), JournalError> {
+                seen.push((r.seq, r.event()?));
+                Ok(())
+            })
+            .unwrap();
+        let want: Vec<(u64, Event)> = (after + 1..=2000)
+            .map(|seq| (seq, evs[seq as usize - 1].clone()))
+            .collect();
+        assert_eq!(seen, want, "after {after}");
+        assert_eq!(s.last_seq, full.last_seq, "after {after}");
+        if after >= 1999 {
+            assert!(s.records < 2000, "earlier segments were not read: {s:?}");
+        }
+    }
+    // Proof that skipped segments are not read: damage a record in the first segment
+    // (not its header). A full scan fails there; a scan from past it does not.
+    let first = j.segments()[0].clone();
+    let mut b = std::fs::read(&first).unwrap();
+    b[SEGMENT_HEADER_LEN + 40] ^= 0xff;
+    std::fs::write(&first, b).unwrap();
+    assert!(j.scan(|_| Ok::<(), JournalError>(())).is_err());
+    let s = j.scan_from(1990, |_| Ok::<(), JournalError>(())).unwrap();
+    assert_eq!(s.last_seq, Some(2000));
+}
+
 fn last_segment(dir: &Path) -> std::path::PathBuf {
     Journal::open(dir)
         .unwrap()
@@ -114,6 +150,35 @@ fn a_torn_tail_is_reported_cut_off_and_appended_after() {
     let (back, summary) = read_events(dir.path());
     assert_eq!(back, evs);
     assert_eq!(summary.torn_tail, None);
+}
+
+#[test]
+fn open_at_end_reads_only_the_last_segment_and_cuts_its_torn_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = events(2000, 4);
+    write(dir.path(), &evs, 16 << 10);
+    let seg = last_segment(dir.path());
+    let len = std::fs::metadata(&seg).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&seg)
+        .unwrap()
+        .set_len(len - 3)
+        .unwrap();
+    // A damaged record in a sealed segment is not read (a full open refuses it).
+    let first = Journal::open(dir.path()).unwrap().segments()[0].clone();
+    flip_byte(&first, SEGMENT_HEADER_LEN as u64 + 40);
+    assert!(JournalWriter::open(dir.path(), opts(16 << 10)).is_err());
+    let mut w = JournalWriter::open_at_end(dir.path(), opts(16 << 10)).unwrap();
+    assert!(w.recovered_tail().is_some());
+    assert_eq!(w.next_seq(), 2000);
+    w.append_event(1, &evs[1999]).unwrap();
+    w.finish().unwrap();
+    let s = Journal::open(dir.path())
+        .unwrap()
+        .scan_from(1990, |_| Ok::<(), JournalError>(()))
+        .unwrap();
+    assert_eq!((s.last_seq, s.torn_tail), (Some(2000), None));
 }
 
 #[test]

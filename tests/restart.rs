@@ -63,6 +63,17 @@ fn secret_file(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Small enough that the killed runs below write snapshots while they trade.
+const SNAPSHOT_EVERY: u64 = 100;
+
+fn snapshot_seqs(journal: &Path) -> Vec<u64> {
+    arb::journal::snapshot::list_snapshots(journal)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.0)
+        .collect()
+}
+
 /// A live config for both venues of the simulator, with its public test keys.
 fn config(dir: &Path, sim: &Sim, profile: Option<&str>) -> PathBuf {
     use arb::sim::server::sim_keys;
@@ -96,7 +107,7 @@ fn config(dir: &Path, sim: &Sim, profile: Option<&str>) -> PathBuf {
     }
     std::fs::write(dir.join("pairs.toml"), pairs).unwrap();
     let text = format!(
-        "pairs = \"{}\"\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
+        "pairs = \"{}\"\nsnapshot_every_events = {SNAPSHOT_EVERY}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
         dir.join("pairs.toml").display(),
         sim.urls["kalshi rest"],
         sim.urls["kalshi ws"],
@@ -172,11 +183,20 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
     let first = run("2");
     assert!(first["recovered"].is_null(), "a new journal: {first}");
     let second = run("2");
+    // The clean stop wrote a snapshot of the final state: the restart starts from it
+    // and replays nothing before it.
+    let snap = &second["recovered"]["snapshot"];
     assert!(
-        second["recovered"]["events_replayed"].as_u64().unwrap()
+        snap.is_object(),
+        "restart used the clean stop's snapshot: {second}"
+    );
+    assert!(
+        snap["events"].as_u64().unwrap() + second["recovered"]["events_replayed"].as_u64().unwrap()
             >= first["events"].as_u64().unwrap(),
         "{second}"
     );
+    let after_clean_stops = snapshot_seqs(&journal);
+    assert!(!after_clean_stops.is_empty() && after_clean_stops.len() <= 2);
 
     // kill -9 at seeded random moments (while trading, between legs, mid-write),
     // each run continuing the journal. ARB_CRASH_TRIALS sets how many (CI: 3).
@@ -203,8 +223,18 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
             eprintln!("crash trial {trial}: killed after {ms} ms");
         }
     }
+    // Killed runs get no final snapshot; the periodic ones are written as they trade.
+    let after_kills = snapshot_seqs(&journal);
+    assert!(
+        trials == 0 || after_kills[0] > after_clean_stops[0],
+        "a killed run wrote a periodic snapshot (every {SNAPSHOT_EVERY} events): {after_kills:?} vs {after_clean_stops:?}"
+    );
     let last = run("2");
     assert!(!last["recovered"].is_null());
+    assert!(
+        last["recovered"]["snapshot"]["seq"].as_u64() >= Some(after_kills[0]),
+        "the restart after the crashes used the newest snapshot: {last}"
+    );
 
     // The journal replays: every recorded decision recomputed, a torn tail at most cut.
     let out = arb()

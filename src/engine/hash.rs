@@ -1,5 +1,6 @@
 //! `state_hash`: a 64-bit digest (xxh3) of a canonical encoding of the whole reducer
-//! state. Two reducers that saw the same journal have the same hash.
+//! state (the bytes a snapshot stores). Two reducers that saw the same journal have the
+//! same hash.
 
 use super::orders::Orders;
 use super::portfolio::Portfolio;
@@ -10,40 +11,46 @@ use crate::event::{BookSide, Leg, Level, MarketMeta, Mode, PairRule};
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct MarketView<'a> {
-    meta: &'a MarketMeta,
-    bids: Vec<Level>,
-    asks: Vec<Level>,
-    last_venue_seq: u64,
-    suspect: bool,
-    updated_ts: i64,
-    pairs: &'a [u32],
-    open_orders: u32,
+pub(super) struct MarketView<'a> {
+    pub(super) meta: &'a MarketMeta,
+    pub(super) bids: Vec<Level>,
+    pub(super) asks: Vec<Level>,
+    pub(super) last_venue_seq: u64,
+    pub(super) suspect: bool,
+    pub(super) updated_ts: i64,
+    pub(super) pairs: &'a [u32],
+    pub(super) open_orders: u32,
 }
 
+/// The canonical encoding of the state: what `state_hash` digests and what a snapshot
+/// stores (`snapshot::StateOwned` mirrors it field for field).
 #[derive(Serialize)]
-struct StateView<'a> {
-    config: &'a EngineConfig,
-    policy: &'a crate::config::LegPolicy,
-    resting: &'a crate::config::RestingPolicy,
-    risk: &'a super::risk::RiskState,
-    markets: Vec<MarketView<'a>>,
-    pairs: &'a [PairRule],
-    portfolio: &'a Portfolio,
-    orders: &'a Orders,
-    mode: Mode,
-    next_opportunity: u64,
-    rng: &'a Rng,
-    now: i64,
-    stats: &'a Stats,
-    last_intra: &'a [Option<[Leg; 2]>],
-    last_cross: &'a [Option<[Leg; 2]>],
+pub(super) struct StateView<'a> {
+    pub(super) config: &'a EngineConfig,
+    pub(super) policy: &'a crate::config::LegPolicy,
+    pub(super) resting: &'a crate::config::RestingPolicy,
+    pub(super) risk: &'a super::risk::RiskState,
+    pub(super) markets: Vec<MarketView<'a>>,
+    pub(super) pairs: &'a [PairRule],
+    pub(super) portfolio: &'a Portfolio,
+    pub(super) orders: &'a Orders,
+    pub(super) mode: Mode,
+    pub(super) next_opportunity: u64,
+    pub(super) rng: &'a Rng,
+    pub(super) now: i64,
+    pub(super) stats: &'a Stats,
+    pub(super) last_intra: &'a [Option<[Leg; 2]>],
+    pub(super) last_cross: &'a [Option<[Leg; 2]>],
 }
 
 impl Reducer {
     /// Digest of the complete state, for replay and recovery checks.
     pub fn state_hash(&self) -> u64 {
-        let view = StateView {
+        xxhash_rust::xxh3::xxh3_64(&self.snapshot_bytes())
+    }
+
+    pub(super) fn view(&self) -> StateView<'_> {
+        StateView {
             config: &self.config,
             policy: &self.policy,
             resting: &self.resting,
@@ -73,9 +80,6 @@ impl Reducer {
             stats: &self.stats,
             last_intra: &self.last_intra,
             last_cross: &self.last_cross,
-        };
-        // Serialising plain data into a Vec cannot fail.
-        let bytes = bincode::serialize(&view).unwrap_or_default();
-        xxhash_rust::xxh3::xxh3_64(&bytes)
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod orders;
 pub mod portfolio;
 pub mod risk;
 pub mod sizing;
+pub mod snapshot;
 
 use crate::config::{EngineConfig, LegPolicy, RestingPolicy};
 use crate::core::{ClientOrderId, MarketId, Money, Qty, Rng};
@@ -25,10 +26,10 @@ use lanes::Candidate;
 use markets::Markets;
 use orders::{Episode, Orders};
 use portfolio::Portfolio;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counters that explain what the lanes did; part of the state (and its hash).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     pub events: u64,
     /// Lane evaluations, per `Lane` index.

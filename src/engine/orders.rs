@@ -2,10 +2,10 @@
 
 use crate::core::{ClientOrderId, Money, Qty, Venue};
 use crate::event::PlaceOrder;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenOrder {
     pub order: PlaceOrder,
     pub venue: Venue,
@@ -29,7 +29,7 @@ impl OpenOrder {
 /// position is hedged (or the engine is in safe mode). By client order id leg number:
 /// 0 is the first leg, 1 the second, 2 and up hedges of the first leg (its other
 /// outcome bought on the same venue to close what the second leg did not cover).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Episode {
     /// Per order: filled quantity and whether the order is terminal.
     pub legs: Vec<(ClientOrderId, Qty, bool)>,
@@ -86,7 +86,7 @@ impl Episode {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Orders {
     pub open: BTreeMap<ClientOrderId, OpenOrder>,
     pub episodes: BTreeMap<u64, Episode>,

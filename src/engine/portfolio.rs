@@ -1,17 +1,17 @@
 //! Cash per venue (free and reserved by open orders) and positions held.
 
 use crate::core::{MarketId, Money, Outcome, Qty, Venue};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub qty: Qty,
     /// Cash paid for the position, fees included.
     pub cost: Money,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Portfolio {
     /// Cash at each venue (indexed by `Venue::index`), before reservations.
     pub cash: [Money; 2],

@@ -9,12 +9,12 @@ use super::sizing::{Sizing, leg_cost};
 use crate::config::RiskLimits;
 use crate::core::{MarketId, Money, Qty, Venue};
 use crate::event::{Decision, HaltReason, Lane, Mode, SkipReason};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 const NS_PER_DAY: i64 = 86_400 * 1_000_000_000;
 
 /// What the risk controls remember; part of the state (and its hash).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RiskState {
     pub limits: RiskLimits,
     pub venue_halted: [bool; 2],

@@ -5,6 +5,7 @@
 mod codec;
 mod format;
 mod reader;
+pub mod snapshot;
 mod writer;
 
 pub use codec::{decode_decision, decode_event, encode_decision, encode_event};

@@ -149,13 +149,55 @@ impl Journal {
     /// journal or from `visit`).
     pub fn scan<E: From<JournalError>>(
         &self,
+        visit: impl FnMut(RecordRef<'_>) -> Result<(), E>,
+    ) -> Result<ReadSummary, E> {
+        self.scan_segments(0, visit)
+    }
+
+    /// Visits the verified records after `after_seq`, in order, without reading the
+    /// segments that end at or before it (only their headers). The summary's
+    /// `last_seq` is the journal's last good record, as with `scan`; `records` counts
+    /// the records read, skipped segments excluded.
+    pub fn scan_from<E: From<JournalError>>(
+        &self,
+        after_seq: u64,
+        mut visit: impl FnMut(RecordRef<'_>) -> Result<(), E>,
+    ) -> Result<ReadSummary, E> {
+        let mut start = 0;
+        for (i, path) in self.segments.iter().enumerate().skip(1) {
+            let mut head = Vec::with_capacity(SEGMENT_HEADER_LEN);
+            std::fs::File::open(path)
+                .and_then(|f| f.take(SEGMENT_HEADER_LEN as u64).read_to_end(&mut head))
+                .map_err(|source| JournalError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+            if head.len() < SEGMENT_HEADER_LEN && i + 1 == self.segments.len() {
+                break; // a torn last segment: the full scan of the one before reports it
+            }
+            let header =
+                decode_segment_header(&head).map_err(|reason| JournalError::BadHeader {
+                    segment: path.clone(),
+                    reason,
+                })?;
+            if header.first_seq > after_seq.saturating_add(1) {
+                break; // the segment before holds records after `after_seq`
+            }
+            start = i;
+        }
+        self.scan_segments(start, |r| if r.seq > after_seq { visit(r) } else { Ok(()) })
+    }
+
+    fn scan_segments<E: From<JournalError>>(
+        &self,
+        start: usize,
         mut visit: impl FnMut(RecordRef<'_>) -> Result<(), E>,
     ) -> Result<ReadSummary, E> {
         let mut summary = ReadSummary::default();
         let mut next_seq: Option<u64> = None;
         // One buffer for every segment: its pages are faulted in once, not per segment.
         let mut bytes = Vec::new();
-        for (i, path) in self.segments.iter().enumerate() {
+        for (i, path) in self.segments.iter().enumerate().skip(start) {
             let io = |source| JournalError::Io {
                 path: path.clone(),
                 source,

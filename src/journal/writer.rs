@@ -104,6 +104,21 @@ impl JournalWriter {
     /// Opens a journal to continue it (creating it if absent): verifies every record,
     /// cuts off a torn tail, and appends after the last good record.
     pub fn open(dir: &Path, opts: WriterOptions) -> Result<JournalWriter, JournalError> {
+        Self::open_verifying(dir, opts, true)
+    }
+
+    /// Like `open`, but verifies only the last segment (the one a crash can tear; the
+    /// sealed ones are read by whoever replays them): a restart from a snapshot opens
+    /// the journal without reading all of it.
+    pub fn open_at_end(dir: &Path, opts: WriterOptions) -> Result<JournalWriter, JournalError> {
+        Self::open_verifying(dir, opts, false)
+    }
+
+    fn open_verifying(
+        dir: &Path,
+        opts: WriterOptions,
+        every_segment: bool,
+    ) -> Result<JournalWriter, JournalError> {
         let journal = match Journal::open(dir) {
             Ok(j) => j,
             Err(JournalError::Empty { .. }) => return Self::create(dir, opts),
@@ -114,7 +129,11 @@ impl JournalWriter {
             }
             Err(e) => return Err(e),
         };
-        let summary = journal.scan(|_| Ok::<(), JournalError>(()))?;
+        let summary = if every_segment {
+            journal.scan(|_| Ok::<(), JournalError>(()))?
+        } else {
+            journal.scan_from(u64::MAX, |_| Ok::<(), JournalError>(()))?
+        };
         let last = journal.segments().len() - 1;
         let path = journal.segments()[last].clone();
         let next_seq = summary.last_seq.map_or(1, |s| s + 1);

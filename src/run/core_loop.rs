@@ -1,9 +1,11 @@
 //! The core step every writing driver shares: journal the event, apply it, journal the
 //! decisions, commit (durable if any decision must be), then hand decisions out.
 
+use crate::core::ClientOrderId;
 use crate::engine::Reducer;
 use crate::event::{Decision, Event};
 use crate::journal::{JournalError, JournalWriter};
+use std::collections::BTreeMap;
 
 pub struct CoreLoop {
     pub writer: JournalWriter,
@@ -11,6 +13,10 @@ pub struct CoreLoop {
     decisions: Vec<Decision>,
     pub events: u64,
     pub decisions_total: u64,
+    /// When each order still open was decided (ms, the time of its `PlaceOrder`
+    /// record): a restart needs it to rebuild signed Polymarket orders, and a
+    /// snapshot carries it. Terminal orders are dropped from time to time.
+    pub decided_ms: BTreeMap<ClientOrderId, i64>,
 }
 
 impl CoreLoop {
@@ -21,6 +27,7 @@ impl CoreLoop {
             decisions: Vec::with_capacity(16),
             events: 0,
             decisions_total: 0,
+            decided_ms: BTreeMap::new(),
         }
     }
 
@@ -32,10 +39,22 @@ impl CoreLoop {
         self.reducer.apply(ts, event, &mut self.decisions);
         for d in &self.decisions {
             self.writer.append_decision(ts, d)?;
+            if let Decision::PlaceOrder(o) = d {
+                self.decided_ms.insert(o.id, ts / 1_000_000);
+            }
         }
         self.writer.commit()?;
         self.events += 1;
         self.decisions_total += self.decisions.len() as u64;
+        if self.decided_ms.len() > 2 * self.reducer.orders().open.len() + 1024 {
+            self.forget_terminal_orders();
+        }
         Ok(&self.decisions)
+    }
+
+    /// Drops the decision times of orders that are no longer open.
+    pub fn forget_terminal_orders(&mut self) {
+        let open = &self.reducer.orders().open;
+        self.decided_ms.retain(|id, _| open.contains_key(id));
     }
 }

@@ -29,6 +29,10 @@ pub struct LiveConfig {
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
+    /// A reducer snapshot (`<journal>/snapshots/`) every this many events, and one at
+    /// a clean stop, so a restart replays only the journal after it. 0: none.
+    #[serde(default = "default_snapshot_every")]
+    pub snapshot_every_events: u64,
     pub kalshi: Option<KalshiConfig>,
     pub polymarket: Option<PolymarketConfig>,
     /// The embedded simulator, used when no venue is configured.
@@ -79,6 +83,7 @@ impl Default for LiveConfig {
             pairs: None,
             order_poll_ms: default_order_poll(),
             balance_refresh_s: default_balance_refresh(),
+            snapshot_every_events: default_snapshot_every(),
             kalshi: None,
             polymarket: None,
             sim: SimConfig::default(),
@@ -101,6 +106,10 @@ fn default_order_poll() -> u64 {
 
 fn default_balance_refresh() -> f64 {
     60.0
+}
+
+fn default_snapshot_every() -> u64 {
+    1_000_000
 }
 
 fn default_speed() -> f64 {

@@ -35,6 +35,8 @@ pub struct CoreSettings {
     pub journal: std::path::PathBuf,
     /// After a stop request: how long to wait for in-flight orders to finish.
     pub grace: Duration,
+    /// State snapshots every N events and at the end.
+    pub snapshots: super::restart::Snapshotter,
 }
 
 /// Runs the core loop until `stop` is set (then halts new entries, waits for in-flight
@@ -44,7 +46,7 @@ pub fn run(
     inbound: Receiver<Inbound>,
     outbound: tokio::sync::mpsc::UnboundedSender<Outbound>,
     stop: Arc<AtomicBool>,
-    settings: CoreSettings,
+    mut settings: CoreSettings,
 ) -> Result<CoreLoop, JournalError> {
     let mut next_tick = Instant::now() + settings.tick;
     let mut next_control = Instant::now();
@@ -54,14 +56,26 @@ pub fn run(
         if Instant::now() >= next_control {
             // Operator commands (halt, resume, ack) enter as journaled events.
             for ev in control.poll(&settings.journal) {
-                step(&mut core, wall_ns(), &ev, &outbound)?;
+                step(
+                    &mut core,
+                    wall_ns(),
+                    &ev,
+                    &outbound,
+                    &mut settings.snapshots,
+                )?;
             }
             next_control = Instant::now() + CONTROL_POLL;
         }
         if stop.load(Ordering::Relaxed) && stopping_until.is_none() {
             // Stop new entries first; in-flight orders still get their acks and fills.
             let halt = Event::Operator(OperatorCommand::KillSwitch { engaged: true });
-            step(&mut core, wall_ns(), &halt, &outbound)?;
+            step(
+                &mut core,
+                wall_ns(),
+                &halt,
+                &outbound,
+                &mut settings.snapshots,
+            )?;
             stopping_until = Some(Instant::now() + settings.grace);
         }
         if let Some(deadline) = stopping_until
@@ -73,16 +87,30 @@ pub fn run(
             .saturating_duration_since(Instant::now())
             .min(Duration::from_millis(50));
         match inbound.recv_timeout(wait) {
-            Ok(inb) => step(&mut core, inb.ts, &inb.event, &outbound)?,
+            Ok(inb) => step(
+                &mut core,
+                inb.ts,
+                &inb.event,
+                &outbound,
+                &mut settings.snapshots,
+            )?,
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
         if Instant::now() >= next_tick {
-            step(&mut core, wall_ns(), &Event::Tick, &outbound)?;
+            step(
+                &mut core,
+                wall_ns(),
+                &Event::Tick,
+                &outbound,
+                &mut settings.snapshots,
+            )?;
             next_tick += settings.tick;
         }
     }
     core.writer.sync()?;
+    // A clean stop: the next start restores this state and replays nothing.
+    settings.snapshots.finish(&mut core)?;
     Ok(core)
 }
 
@@ -91,6 +119,7 @@ fn step(
     ts: i64,
     event: &Event,
     outbound: &tokio::sync::mpsc::UnboundedSender<Outbound>,
+    snapshots: &mut super::restart::Snapshotter,
 ) -> Result<(), JournalError> {
     // `step` returns only after the journal holds (durably, for orders) the decisions.
     for d in core.step(ts, event)? {
@@ -102,5 +131,5 @@ fn step(
             });
         }
     }
-    Ok(())
+    snapshots.after_step(core)
 }

@@ -9,6 +9,7 @@ pub mod executor;
 pub mod kalshi;
 pub mod polymarket;
 pub mod recovery;
+pub mod restart;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 
@@ -206,7 +207,8 @@ async fn run_async(
         ..WriterOptions::default()
     };
     let (writer, reducer, mut interner, mut recovered) = if continuing {
-        let writer = JournalWriter::open(&opts.journal, opts_w)?;
+        // Only the last segment is verified here: the replay reads what it needs.
+        let writer = JournalWriter::open_at_end(&opts.journal, opts_w)?;
         let torn_tail = writer.recovered_tail().map(|t| t.offset);
         let mut reducer = Reducer::new(engine.engine.clone());
         let replayed = recovery::replay_into(&opts.journal, &mut reducer)?;
@@ -217,6 +219,7 @@ async fn run_async(
             replayed.interner,
             Some(recovery::Recovered {
                 events_replayed: replayed.events,
+                snapshot: replayed.snapshot,
                 torn_tail,
                 ..Default::default()
             }),
@@ -230,6 +233,7 @@ async fn run_async(
         )
     };
     let mut core = CoreLoop::new(writer, reducer);
+    core.decided_ms = decided_ms.clone();
     core.step(wall_ns(), &Event::ConfigLoaded(engine.engine.clone()))?;
     core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
     core.step(wall_ns(), &Event::RestingPolicyLoaded(engine.resting))?;
@@ -374,6 +378,11 @@ async fn run_async(
     let rest_ms = u64::from(engine.resting.second_leg_rest_ms);
     let core_stop = stop.clone();
     let core_journal = opts.journal.clone();
+    let snapshots = restart::Snapshotter::new(
+        &opts.journal,
+        opts.config.snapshot_every_events,
+        core.reducer.stats().events,
+    );
     let core_thread = std::thread::Builder::new()
         .name("arb-core".into())
         .spawn(move || {
@@ -387,6 +396,7 @@ async fn run_async(
                     journal: core_journal,
                     // A resting second leg may still be working: give it its time.
                     grace: Duration::from_secs(3) + Duration::from_millis(rest_ms),
+                    snapshots,
                 },
             )
         })

@@ -1,73 +1,32 @@
 //! Restarting `arb live` on an existing journal: the torn tail is cut, the reducer is
-//! rebuilt by replaying every event, and before any new order every order the journal
-//! left open is reconciled with the venue (and the venue's balances and positions with
-//! the engine's), each difference journaled as an event.
+//! rebuilt (from the newest snapshot and the events after it: `restart`), and before
+//! any new order every order the journal left open is reconciled with the venue (and
+//! the venue's balances and positions with the engine's), each difference journaled
+//! as an event.
 
 use super::core::wall_ns;
 use super::polymarket::TokenInfo;
 use crate::core::{ClientOrderId, MarketId};
 use crate::core::{Outcome, Price, Qty, Venue};
-use crate::engine::Reducer;
 use crate::event::{Event, Fill, OrderAck, OrderCanceled, OrderReject, PositionReport};
-use crate::journal::{Journal, JournalError, RecordKind};
 use crate::run::CoreLoop;
 use crate::venues::MarketInterner;
 use crate::venues::kalshi::rest::KalshiRest;
 use crate::venues::polymarket::rest::PolymarketRest;
 use std::collections::BTreeMap;
-use std::path::Path;
+
+pub use super::restart::{Replayed, SnapshotUsed, replay_into};
 
 /// What recovery found.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Recovered {
+    /// Events replayed from the journal: after the snapshot, if one was used.
     pub events_replayed: u64,
+    /// The snapshot the state was restored from (null: the whole journal replayed).
+    pub snapshot: Option<SnapshotUsed>,
     pub torn_tail: Option<u64>,
     pub open_orders_reconciled: usize,
     pub differences: usize,
-}
-
-/// What replaying a journal gives back besides the reducer's state.
-pub struct Replayed {
-    pub interner: MarketInterner,
-    pub events: u64,
-    /// When each order was decided (ms): with its client order id it rebuilds the
-    /// signed Polymarket order, and so the venue's order id.
-    pub decided_ms: BTreeMap<ClientOrderId, i64>,
-}
-
-/// Replays the events of `dir` into `reducer` (no decisions are journaled: they are
-/// in the journal already) and seeds the interner with its markets.
-pub fn replay_into(dir: &Path, reducer: &mut Reducer) -> Result<Replayed, JournalError> {
-    let journal = Journal::open(dir)?;
-    let mut interner = MarketInterner::new();
-    let mut scratch = Vec::new();
-    let mut events = 0;
-    let mut decided_ms = BTreeMap::new();
-    journal.scan(|rec| -> Result<(), JournalError> {
-        match rec.kind {
-            RecordKind::Decision => {
-                if let crate::event::Decision::PlaceOrder(o) = rec.decision()? {
-                    decided_ms.insert(o.id, rec.ts / 1_000_000);
-                }
-            }
-            RecordKind::Event => {
-                let ev = rec.event()?;
-                if let Event::MarketDefined(m) = &ev {
-                    // A journal the engine wrote defines markets in order.
-                    let _ = interner.observe(m.clone());
-                }
-                scratch.clear();
-                reducer.apply(rec.ts, &ev, &mut scratch);
-                events += 1;
-            }
-        }
-        Ok(())
-    })?;
-    Ok(Replayed {
-        interner,
-        events,
-        decided_ms,
-    })
 }
 
 /// Brings every open Polymarket order of the journal in line with the venue: the order
