@@ -180,9 +180,10 @@ fn record_then_import_reproduces_the_simulators_books() {
     std::fs::write(
         &poly_cfg,
         format!(
-            "[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\nprivate_key = {{ env = \"UNUSED\" }}\napi_creds = {{ env = \"UNUSED\" }}\ntokens = [\"{POLY_YES}\", \"{POLY_NO}\"]\n",
+            "[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\ndata_url = \"{}\"\nprivate_key = {{ env = \"UNUSED\" }}\napi_creds = {{ env = \"UNUSED\" }}\ntokens = [\"{POLY_YES}\", \"{POLY_NO}\"]\n",
             urls["polymarket rest"],
             urls["polymarket ws"],
+            urls["polymarket rest"],
         ),
     )
     .unwrap();

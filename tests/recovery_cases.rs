@@ -219,3 +219,80 @@ async fn an_order_that_never_reached_the_venue_is_rejected_on_recovery() {
     );
     sim.stop().await;
 }
+
+/// Polymarket positions come from the Data API (`GET /positions?user=`): a token the
+/// venue says the wallet holds, and the engine does not, is journaled as a `Position`
+/// (and a position the engine holds that the venue does not show is set to zero).
+#[tokio::test]
+async fn polymarket_positions_are_reconciled_with_the_data_api() {
+    use arb::run::live::polymarket::TokenInfo;
+    use arb::run::live::recovery::reconcile_polymarket_positions;
+    use arb::venues::polymarket::auth::{ApiCreds, PolymarketSigner};
+    use arb::venues::polymarket::rest::PolymarketRest;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut core, _, _) = decided(dir.path());
+    core.step(
+        1_000,
+        &Event::Position(PositionReport {
+            market: MarketId(2),
+            outcome: Outcome::Yes,
+            qty: Qty::contracts(4),
+        }),
+    )
+    .unwrap();
+    let (sim, _) = sim().await;
+    sim.state.mutate(|ex| {
+        let a = ex.accounts.get_mut("arb-polymarket").unwrap();
+        a.positions.insert((1, Outcome::Yes), Qty(7_500_000));
+    });
+    let creds = ApiCreds::new(
+        Secret::new(sim_keys::POLY_API_KEY),
+        Secret::new(sim_keys::POLY_API_SECRET),
+        Secret::new(sim_keys::POLY_PASSPHRASE),
+    )
+    .unwrap();
+    let wallet = PolymarketSigner::new(&Secret::new(sim_keys::POLY_PRIVATE_KEY), creds)
+        .unwrap()
+        .address()
+        .to_string();
+    let data = PolymarketRest::new(
+        arb::venues::http::client(Duration::from_secs(5)).unwrap(),
+        sim.polymarket_base(),
+        None,
+    );
+    let token = |id: &str| TokenInfo {
+        token_id: id.into(),
+        tick: Price(100),
+        neg_risk: false,
+        fees: FeeModel::Free,
+    };
+    let tokens = [(MarketId(1), token("111")), (MarketId(2), token("222"))]
+        .into_iter()
+        .collect();
+    let before = core.writer.next_seq() - 1;
+    let n = reconcile_polymarket_positions(&mut core, &data, &wallet, &tokens)
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    core.writer.sync().unwrap();
+    assert_eq!(
+        journaled_after(dir.path(), before),
+        ["event position", "event position"]
+    );
+    let held = |m: u32| {
+        core.reducer
+            .portfolio()
+            .positions
+            .get(&(MarketId(m), Outcome::Yes))
+            .map_or(0, |p| p.qty.0)
+    };
+    assert_eq!((held(1), held(2)), (7_500_000, 0));
+    // Agreeing now: a second pass finds nothing.
+    assert_eq!(
+        reconcile_polymarket_positions(&mut core, &data, &wallet, &tokens)
+            .await
+            .unwrap(),
+        0
+    );
+    sim.stop().await;
+}

@@ -107,7 +107,7 @@ fn config(dir: &Path, sim: &Sim, profile: Option<&str>) -> PathBuf {
     }
     std::fs::write(dir.join("pairs.toml"), pairs).unwrap();
     let text = format!(
-        "pairs = \"{}\"\nsnapshot_every_events = {SNAPSHOT_EVERY}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
+        "pairs = \"{}\"\nsnapshot_every_events = {SNAPSHOT_EVERY}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\ndata_url = \"{}\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
         dir.join("pairs.toml").display(),
         sim.urls["kalshi rest"],
         sim.urls["kalshi ws"],
@@ -116,6 +116,7 @@ fn config(dir: &Path, sim: &Sim, profile: Option<&str>) -> PathBuf {
         ids(arb::core::Venue::Kalshi),
         sim.urls["polymarket rest"],
         sim.urls["polymarket ws"],
+        sim.urls["polymarket rest"],
         poly_key.display(),
         poly_creds.display(),
         ids(arb::core::Venue::Polymarket),

@@ -64,6 +64,13 @@ pub struct PolymarketConfig {
     pub api_creds: CredentialSource,
     /// Token ids to trade (each is traded with its sibling outcome).
     pub tokens: Vec<String>,
+    /// The Data API (positions), a host of its own.
+    #[serde(default = "default_data_url")]
+    pub data_url: String,
+}
+
+fn default_data_url() -> String {
+    "https://data-api.polymarket.com".into()
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -194,10 +201,15 @@ impl LiveConfig {
 
     /// Every venue endpoint configured, for the loopback check.
     pub fn endpoints(&self) -> Vec<&str> {
-        self.kalshi
+        let kalshi = self
+            .kalshi
             .iter()
-            .flat_map(|k| [k.rest_url.as_str(), k.ws_url.as_str()])
-            .collect()
+            .flat_map(|k| [k.rest_url.as_str(), k.ws_url.as_str()]);
+        let polymarket = self
+            .polymarket
+            .iter()
+            .flat_map(|p| [p.rest_url.as_str(), p.ws_url.as_str(), p.data_url.as_str()]);
+        kalshi.chain(polymarket).collect()
     }
 }
 
@@ -250,5 +262,23 @@ mod tests {
         let e = LiveConfig::parse("[sim]\nspeed = 0\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("sim.speed"), "{e}");
         assert!(LiveConfig::parse("", "c.toml").unwrap().kalshi.is_none());
+    }
+
+    /// The loopback guard sees every endpoint: a real Polymarket host (CLOB, stream or
+    /// Data API) counts as much as a real Kalshi one.
+    #[test]
+    fn every_venue_endpoint_is_listed_for_the_loopback_check() {
+        let c = LiveConfig::parse(
+            "[polymarket]\nrest_url = \"http://127.0.0.1:9\"\nws_url = \"ws://127.0.0.1:9/ws/market\"\nprivate_key = { env = \"K\" }\napi_creds = { env = \"C\" }\ntokens = [\"1\"]\n",
+            "c.toml",
+        )
+        .unwrap();
+        let e = c.endpoints();
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(
+            e.contains(&"https://data-api.polymarket.com"),
+            "the default Data API is a real host: {e:?}"
+        );
+        assert!(!e.iter().all(|u| is_loopback(u)));
     }
 }

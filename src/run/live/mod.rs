@@ -125,6 +125,8 @@ struct KalshiSide {
 
 struct PolymarketSide {
     rest: PolymarketRest,
+    /// The Data API (positions), unauthenticated.
+    data: PolymarketRest,
     ws_url: String,
     /// User channel (trade settlement), when known.
     user_url: Option<String>,
@@ -162,6 +164,7 @@ async fn run_async(
         };
         let p = PolymarketSide {
             rest: PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(ps)),
+            data: PolymarketRest::new(http.clone(), sim.polymarket_base(), None),
             ws_url: format!("{}/ws/market", sim.polymarket_ws()),
             user_url: Some(format!("{}/ws/user", sim.polymarket_ws())),
             tokens: poly_tokens,
@@ -186,6 +189,7 @@ async fn run_async(
                 let signer = PolymarketSigner::load(&c.private_key, &c.api_creds)?;
                 Some(PolymarketSide {
                     rest: PolymarketRest::new(http.clone(), c.rest_url.clone(), Some(signer)),
+                    data: PolymarketRest::new(http.clone(), c.data_url.clone(), None),
                     ws_url: c.ws_url.clone(),
                     user_url: c
                         .ws_url
@@ -297,8 +301,14 @@ async fn run_async(
                 Route::Kalshi { .. } => None,
             })
             .collect();
-        let (open, differences) =
+        let (open, mut differences) =
             recovery::reconcile_polymarket(&mut core, &p.rest, &tokens, &decided_ms).await?;
+        if let Some(signer) = p.rest.signer() {
+            let wallet = signer.address().to_string();
+            differences +=
+                recovery::reconcile_polymarket_positions(&mut core, &p.data, &wallet, &tokens)
+                    .await?;
+        }
         r.open_orders_reconciled += open;
         r.differences += differences;
     }

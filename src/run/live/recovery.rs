@@ -124,6 +124,42 @@ pub async fn reconcile_polymarket(
     Ok((open.len(), differences))
 }
 
+/// Brings the engine's Polymarket token positions in line with the Data API's view of
+/// the wallet (after the orders are reconciled): each difference is journaled as a
+/// `Position` event. Returns how many there were.
+pub async fn reconcile_polymarket_positions(
+    core: &mut CoreLoop,
+    data: &PolymarketRest,
+    wallet: &str,
+    tokens: &BTreeMap<MarketId, TokenInfo>,
+) -> Result<usize, super::LiveError> {
+    let held = data.data_positions(wallet).await?;
+    let mut differences = 0;
+    for (&market, token) in tokens {
+        let venue = held
+            .iter()
+            .filter(|p| p.asset == token.token_id)
+            .map(|p| (p.size * Qty::SCALE as f64).round() as i64)
+            .sum::<i64>();
+        let ours = core
+            .reducer
+            .portfolio()
+            .positions
+            .get(&(market, Outcome::Yes))
+            .map_or(0, |p| p.qty.0);
+        if venue != ours {
+            differences += 1;
+            let report = Event::Position(PositionReport {
+                market,
+                outcome: Outcome::Yes,
+                qty: Qty(venue),
+            });
+            core.step(wall_ns(), &report)?;
+        }
+    }
+    Ok(differences)
+}
+
 /// Brings every open Kalshi order of the journal in line with what Kalshi says about
 /// it, and Kalshi positions with the engine's, by journaling events through `core`.
 pub async fn reconcile_kalshi(

@@ -552,6 +552,17 @@ impl PolymarketRest {
         self.get("/data/orders", query, true).await
     }
 
+    /// Positions of the wallet `user`, from the Data API: call it on a client whose
+    /// base is the Data API's host. Every size, however small (`sizeThreshold=0`).
+    pub async fn data_positions(&self, user: &str) -> Result<Vec<w::DataPosition>, VenueError> {
+        let query = [
+            ("user", user.to_string()),
+            ("sizeThreshold", "0".to_string()),
+            ("limit", "500".to_string()),
+        ];
+        self.get("/positions", &query, false).await
+    }
+
     /// A page of the account's trades; `query` may hold `id`, `market`, `asset_id`,
     /// `maker_address`, `before`, `after`, `next_cursor`.
     pub async fn trades(&self, query: &[(&str, String)]) -> Result<w::TradesPage, VenueError> {

@@ -484,6 +484,24 @@ pub struct FeeDetails {
     pub to: bool,
 }
 
+/// One position of the Data API's `GET /positions?user=` (its host is not the CLOB's).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataPosition {
+    #[serde(default)]
+    pub proxy_wallet: String,
+    /// The token id.
+    pub asset: String,
+    #[serde(default)]
+    pub condition_id: String,
+    /// Tokens held.
+    pub size: f64,
+    #[serde(default)]
+    pub avg_price: f64,
+    #[serde(default)]
+    pub outcome: String,
+}
+
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::Number(n) => n

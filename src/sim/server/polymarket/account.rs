@@ -265,3 +265,45 @@ pub(super) async fn trades(
     })
     .into_response()
 }
+
+/// `GET /positions?user=ADDRESS` (the Data API): the wallet's token positions, public
+/// (no authentication), every size above `sizeThreshold` (default 1, as the venue).
+pub(super) async fn positions(
+    State(state): Shared,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let Some(user) = q.get("user") else {
+        return Refusal::bad("user is required").into_response();
+    };
+    let threshold = match q.get("sizeThreshold").map(|t| t.parse::<f64>()) {
+        None => 1.0,
+        Some(Ok(t)) if t >= 0.0 => t,
+        Some(_) => return Refusal::bad("sizeThreshold is not a number >= 0").into_response(),
+    };
+    let Some(account) = state
+        .accounts
+        .iter()
+        .find(|a| address_of(a).eq_ignore_ascii_case(user))
+    else {
+        return Json(Vec::<w::DataPosition>::new()).into_response();
+    };
+    let ex = state.exchange();
+    let held = ex
+        .account(&account.name)
+        .map(|a| a.positions.clone())
+        .unwrap_or_default();
+    let data: Vec<w::DataPosition> = held
+        .iter()
+        .filter(|((m, _), q)| q.0 > 0 && is_token(&state, *m))
+        .map(|(&(m, _), q)| w::DataPosition {
+            proxy_wallet: address_of(account),
+            asset: state.metas[m].venue_id.clone(),
+            condition_id: condition(&state, m),
+            size: q.0 as f64 / crate::core::Qty::SCALE as f64,
+            avg_price: 0.0,
+            outcome: outcome_name(&state, m).into(),
+        })
+        .filter(|p| p.size >= threshold)
+        .collect();
+    Json(data).into_response()
+}

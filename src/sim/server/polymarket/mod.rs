@@ -22,7 +22,7 @@ use crate::sim::exchange::Action;
 use crate::venues::polymarket::auth::{AMOY_CHAIN_ID, POLYGON_CHAIN_ID};
 use crate::venues::polymarket::eth::{U256, hex0x, keccak256};
 use crate::venues::polymarket::rest_wire as w;
-use account::{balance_allowance, get_order, open_orders, trades};
+use account::{balance_allowance, get_order, open_orders, positions, trades};
 use auth::{create_api_key, derive_api_key};
 use axum::Router;
 use axum::extract::State;
@@ -79,6 +79,8 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/data/orders", get(open_orders))
         .route("/data/trades", get(trades))
         .route("/balance-allowance", get(balance_allowance))
+        // The Data API's route (a separate host at the venue; here the same server).
+        .route("/positions", get(positions))
 }
 
 /// A refusal in the CLOB's shape: `{"error": message}` with a status.
