@@ -473,15 +473,18 @@ async fn leg_b_times_out_on_kalshi_and_the_first_leg_is_unwound_on_polymarket() 
         Vec::new()
     })
     .await;
+    // Kalshi also expires the order itself (at the deadline rounded up to a second):
+    // if its expiry is seen first, the engine has nothing left to cancel.
+    let mut seq = h.sequence();
+    seq.retain(|l| l != "cancel arb-1-1-0");
     assert_eq!(
-        h.sequence(),
+        seq,
         [
             "place arb-1-0-0 PN Yes 6.00 @0.5000 ioc",
             "ack arb-1-0-0",
             "fill arb-1-0-0 6.00 @0.5000",
             "place arb-1-1-0 K Yes 6.00 @0.4100 gtt",
             "ack arb-1-1-0",
-            "cancel arb-1-1-0",
             "canceled arb-1-1-0 6.00",
             // Unwind: Polymarket YES (PN's other outcome) at most 1 − 0.50 + 0.05.
             "place arb-1-2-0 PY Yes 6.00 @0.5500 ioc",

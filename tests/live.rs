@@ -334,9 +334,11 @@ fn sigterm_stops_live_cleanly_and_the_journal_replays() {
         serde_json::Value::Null,
         "the journal was flushed, not torn"
     );
-    // The stop is in the journal: the kill switch engaged before the end.
+    // The stop is in the journal: the shutdown halted new entries before the end.
     let out = arb().arg("inspect").arg(&journal).output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("\"KillSwitch\":{\"engaged\":true}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"Operator\":\"Shutdown\""), "{text}");
+    assert!(text.contains("\"Halt\":{\"reason\":\"Shutdown\"}"));
 }
 
 #[test]

@@ -162,10 +162,20 @@ fn resting_second_legs_survive_kill_9_too() {
 /// Two clean runs, then `ARB_CRASH_TRIALS` runs killed with SIGKILL at seeded moments,
 /// then a clean run; then the journal, the venue's ledger and the engine must agree.
 fn crash_trials(profile: Option<&str>, seed: u64) {
-    let dir = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir_buf = tmp.path().to_path_buf();
+    let _cleanup = if std::env::var_os("ARB_KEEP_RUNS").is_some() {
+        // Left for a look: `arb inspect DIR/j`, `arb orders DIR/j`.
+        eprintln!("journal kept in {}", dir_buf.display());
+        std::mem::forget(tmp);
+        None
+    } else {
+        Some(tmp)
+    };
+    let dir = dir_buf.as_path();
     let sim = start_sim();
-    let cfg = config(dir.path(), &sim, profile);
-    let journal = dir.path().join("j");
+    let cfg = config(dir, &sim, profile);
+    let journal = dir.join("j");
     let run = |secs: &str| {
         let out = arb()
             .args(["live", "--json", "--duration", secs, "--config"])
@@ -322,8 +332,31 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
     let text = String::from_utf8_lossy(&out.stdout);
     let resting = text.matches("GoodTillTime").count();
     let cancels = text.matches("\"CancelOrder\"").count();
+    let intents = text.matches("\"Intent\"").count();
+    // The start after the first clean stop lifts the halt that stop left, before the
+    // engine looks at any opportunity.
+    let after_restart = text
+        .split("\"Restarted\"")
+        .nth(1)
+        .expect("the second run journaled its restart");
+    let lifted = after_restart.find("\"ModeChange\":{\"from\":\"Halted\"");
+    let first_skip = after_restart.find("\"Skipped\"");
+    assert!(
+        lifted.is_some_and(|l| first_skip.is_none_or(|s| l < s)),
+        "the restart did not lift the shutdown halt"
+    );
+    let mut skips: BTreeMap<&str, usize> = BTreeMap::new();
+    for piece in text.split("\"Skipped\":{").skip(1) {
+        if let Some(reason) = piece
+            .split("\"reason\":\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+        {
+            *skips.entry(reason).or_default() += 1;
+        }
+    }
     eprintln!(
-        "{trials} kill points: {resting} resting orders, {cancels} cancels at a deadline, {} orders at the venue",
+        "{trials} kill points: {intents} entries, {resting} resting orders, {cancels} cancels at a deadline, {} Kalshi orders at the venue, skips {skips:?}",
         ids.len()
     );
     assert_eq!(

@@ -81,7 +81,10 @@ impl Reducer {
         Reducer {
             policy: LegPolicy::default(),
             resting: RestingPolicy::default(),
-            risk: risk::RiskState::default(),
+            risk: risk::RiskState {
+                halted_by: (mode == Mode::Halted).then_some(HaltReason::KillSwitch),
+                ..risk::RiskState::default()
+            },
             rng: Rng::new(config.seed),
             config,
             markets: Markets::default(),
@@ -225,10 +228,7 @@ impl Reducer {
                 self.config = cfg.clone();
                 self.rng = Rng::new(cfg.seed);
                 if cfg.kill_switch && self.mode == Mode::Normal {
-                    self.set_mode(Mode::Halted, out);
-                    out.push(Decision::Halt {
-                        reason: HaltReason::KillSwitch,
-                    });
+                    self.halt(HaltReason::KillSwitch, out);
                 }
                 Ok(())
             }
@@ -289,24 +289,39 @@ impl Reducer {
         }
     }
 
+    /// No new entries until released; journaled with its reason.
+    fn halt(&mut self, reason: HaltReason, out: &mut Vec<Decision>) {
+        if self.mode != Mode::Halted {
+            self.set_mode(Mode::Halted, out);
+            out.push(Decision::Halt { reason });
+            self.risk.halted_by = Some(reason);
+        }
+    }
+
+    /// Leaves a halt: to safe mode while exposure is open, else normal.
+    fn release_halt(&mut self, out: &mut Vec<Decision>) {
+        if self.mode == Mode::Halted {
+            let to = if self.any_exposure() {
+                Mode::Safe
+            } else {
+                Mode::Normal
+            };
+            self.set_mode(to, out);
+            self.risk.halted_by = None;
+        }
+    }
+
     fn apply_operator(&mut self, cmd: &OperatorCommand, out: &mut Vec<Decision>) {
         match cmd {
             OperatorCommand::KillSwitch { engaged: true } => {
-                if self.mode != Mode::Halted {
-                    self.set_mode(Mode::Halted, out);
-                    out.push(Decision::Halt {
-                        reason: HaltReason::KillSwitch,
-                    });
-                }
+                self.halt(HaltReason::KillSwitch, out);
             }
-            OperatorCommand::KillSwitch { engaged: false } => {
-                if self.mode == Mode::Halted {
-                    let to = if self.any_exposure() {
-                        Mode::Safe
-                    } else {
-                        Mode::Normal
-                    };
-                    self.set_mode(to, out);
+            OperatorCommand::KillSwitch { engaged: false } => self.release_halt(out),
+            OperatorCommand::Shutdown => self.halt(HaltReason::Shutdown, out),
+            OperatorCommand::Restarted => {
+                // Only the halt of the stop before: an operator's or a risk halt stays.
+                if self.risk.halted_by == Some(HaltReason::Shutdown) {
+                    self.release_halt(out);
                 }
             }
             OperatorCommand::VenueHalt { venue, engaged } => self.set_venue_halt(*venue, *engaged),

@@ -24,6 +24,8 @@ pub struct RiskState {
     /// PnL of the episodes closed this day: $1 per covered pair minus all they cost.
     pub day_realized: Money,
     pub consecutive_failures: u32,
+    /// Why the engine is halted, while it is.
+    pub halted_by: Option<HaltReason>,
 }
 
 impl Default for RiskState {
@@ -35,6 +37,7 @@ impl Default for RiskState {
             day: 0,
             day_realized: Money::ZERO,
             consecutive_failures: 0,
+            halted_by: None,
         }
     }
 }
@@ -180,8 +183,7 @@ impl Reducer {
     /// The loss cap refused an entry: no more entries until the operator resumes.
     pub(super) fn halt_for(&mut self, reason: HaltReason, out: &mut Vec<Decision>) {
         if self.mode == Mode::Normal {
-            self.set_mode(Mode::Halted, out);
-            out.push(Decision::Halt { reason });
+            self.halt(reason, out);
         }
     }
 

@@ -167,6 +167,8 @@ pub enum HaltReason {
     LossCap,
     /// Too many execution failures in a row (format version 2).
     ExecutionFailures,
+    /// The process is stopping (format version 2).
+    Shutdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -287,4 +287,9 @@ pub enum OperatorCommand {
         lane: crate::event::Lane,
         enabled: bool,
     },
+    /// The process is stopping: no new entries; in-flight orders finish (v2).
+    Shutdown,
+    /// The process started again on this journal: a halt left by its `Shutdown` is
+    /// released (an operator's or a risk halt is not) (v2).
+    Restarted,
 }

@@ -17,6 +17,10 @@ pub struct CoreLoop {
     /// record): a restart needs it to rebuild signed Polymarket orders, and a
     /// snapshot carries it. Terminal orders are dropped from time to time.
     pub decided_ms: BTreeMap<ClientOrderId, i64>,
+    /// With `Some`, order decisions (place, cancel) are also kept here: a driver that
+    /// steps events before its executor runs (a live start's reconciliation) hands
+    /// them over once it does, so none is journaled and never sent.
+    pub held_orders: Option<Vec<(i64, Decision)>>,
 }
 
 impl CoreLoop {
@@ -28,6 +32,7 @@ impl CoreLoop {
             events: 0,
             decisions_total: 0,
             decided_ms: BTreeMap::new(),
+            held_orders: None,
         }
     }
 
@@ -41,6 +46,11 @@ impl CoreLoop {
             self.writer.append_decision(ts, d)?;
             if let Decision::PlaceOrder(o) = d {
                 self.decided_ms.insert(o.id, ts / 1_000_000);
+            }
+            if let Some(held) = self.held_orders.as_mut()
+                && matches!(d, Decision::PlaceOrder(_) | Decision::CancelOrder { .. })
+            {
+                held.push((ts, d.clone()));
             }
         }
         self.writer.commit()?;

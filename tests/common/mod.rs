@@ -36,7 +36,13 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
             reason,
         });
     }
-    for reason in [HaltReason::LossCap, HaltReason::ExecutionFailures] {
+    events.push(Event::Operator(OperatorCommand::Shutdown));
+    events.push(Event::Operator(OperatorCommand::Restarted));
+    for reason in [
+        HaltReason::LossCap,
+        HaltReason::ExecutionFailures,
+        HaltReason::Shutdown,
+    ] {
         decisions.push(Decision::Halt { reason });
     }
     decisions.push(Decision::PlaceOrder(PlaceOrder {

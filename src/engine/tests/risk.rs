@@ -226,3 +226,40 @@ fn an_entry_past_an_exposure_cap_is_refused() {
     let out = at(&mut r, 4, book(PN, &[], &[lvl("0.50", 19)]));
     assert_eq!(skips(&out), [SkipReason::ExposureCap], "{out:?}");
 }
+
+#[test]
+fn a_restart_lifts_the_shutdown_halt_but_not_an_operator_or_risk_halt() {
+    let mut r = limited(RiskLimits::NONE);
+    let out = at(&mut r, 1, operator(OperatorCommand::Shutdown));
+    assert_eq!(
+        out,
+        [
+            Decision::ModeChange {
+                from: Mode::Normal,
+                to: Mode::Halted
+            },
+            Decision::Halt {
+                reason: HaltReason::Shutdown
+            }
+        ]
+    );
+    assert_eq!(skips(&intra_books(&mut r, 2)), [SkipReason::Halted]);
+    at(&mut r, 3, operator(OperatorCommand::Restarted));
+    assert_eq!(r.mode(), Mode::Normal);
+    assert_eq!(
+        places(&at(&mut r, 4, book(PN, &[], &[lvl("0.50", 19)]))).len(),
+        1
+    );
+
+    // An operator's halt survives a restart.
+    let mut r = limited(RiskLimits::NONE);
+    at(
+        &mut r,
+        1,
+        operator(OperatorCommand::KillSwitch { engaged: true }),
+    );
+    at(&mut r, 2, operator(OperatorCommand::Shutdown));
+    assert!(at(&mut r, 3, operator(OperatorCommand::Restarted)).is_empty());
+    assert_eq!(r.mode(), Mode::Halted);
+    assert_eq!(r.risk().halted_by, Some(HaltReason::KillSwitch));
+}

@@ -29,6 +29,10 @@ pub struct Outbound {
 /// How often the core looks at `<journal>/control/`.
 const CONTROL_POLL: Duration = Duration::from_millis(200);
 
+/// While stopping: how long an order sent after the stop began may take to be
+/// answered (the stop waits for it, up to three grace periods in all).
+const ANSWER_WAIT: Duration = Duration::from_secs(2);
+
 pub struct CoreSettings {
     pub tick: Duration,
     /// The journal directory, whose `control/` the core polls for operator commands.
@@ -52,6 +56,7 @@ pub fn run(
     let mut next_control = Instant::now();
     let mut control = crate::run::control::ControlWatch::default();
     let mut stopping_until: Option<Instant> = None;
+    let mut hard_stop: Option<Instant> = None;
     loop {
         if Instant::now() >= next_control {
             // Operator commands (halt, resume, ack) enter as journaled events.
@@ -68,7 +73,7 @@ pub fn run(
         }
         if stop.load(Ordering::Relaxed) && stopping_until.is_none() {
             // Stop new entries first; in-flight orders still get their acks and fills.
-            let halt = Event::Operator(OperatorCommand::KillSwitch { engaged: true });
+            let halt = Event::Operator(OperatorCommand::Shutdown);
             step(
                 &mut core,
                 wall_ns(),
@@ -77,6 +82,7 @@ pub fn run(
                 &mut settings.snapshots,
             )?;
             stopping_until = Some(Instant::now() + settings.grace);
+            hard_stop = Some(Instant::now() + settings.grace * 3);
         }
         if let Some(deadline) = stopping_until
             && (core.reducer.orders().open.is_empty() || Instant::now() >= deadline)
@@ -87,13 +93,20 @@ pub fn run(
             .saturating_duration_since(Instant::now())
             .min(Duration::from_millis(50));
         match inbound.recv_timeout(wait) {
-            Ok(inb) => step(
-                &mut core,
-                inb.ts,
-                &inb.event,
-                &outbound,
-                &mut settings.snapshots,
-            )?,
+            Ok(inb) => {
+                let sent = step(
+                    &mut core,
+                    inb.ts,
+                    &inb.event,
+                    &outbound,
+                    &mut settings.snapshots,
+                )?;
+                // An order sent while stopping (a second leg, an unwind) gets the time
+                // to be answered, within a hard bound.
+                if let (true, Some(until), Some(hard)) = (sent, stopping_until, hard_stop) {
+                    stopping_until = Some(until.max(Instant::now() + ANSWER_WAIT).min(hard));
+                }
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
@@ -120,8 +133,9 @@ fn step(
     event: &Event,
     outbound: &tokio::sync::mpsc::UnboundedSender<Outbound>,
     snapshots: &mut super::restart::Snapshotter,
-) -> Result<(), JournalError> {
+) -> Result<bool, JournalError> {
     // `step` returns only after the journal holds (durably, for orders) the decisions.
+    let mut sent = false;
     for d in core.step(ts, event)? {
         if matches!(d, Decision::PlaceOrder(_) | Decision::CancelOrder { .. }) {
             // The executor has gone only when shutting down; the journal has the intent.
@@ -129,7 +143,9 @@ fn step(
                 decision: d.clone(),
                 cause_ts: ts,
             });
+            sent = true;
         }
     }
-    snapshots.after_step(core)
+    snapshots.after_step(core)?;
+    Ok(sent)
 }

@@ -237,11 +237,21 @@ async fn run_async(
         )
     };
     let mut core = CoreLoop::new(writer, reducer);
+    // Orders decided before the executor runs (an unwind found by reconciliation, a
+    // cancel of an overdue resting leg) are held and sent once it does.
+    core.held_orders = Some(Vec::new());
     core.decided_ms = decided_ms.clone();
     core.step(wall_ns(), &Event::ConfigLoaded(engine.engine.clone()))?;
     core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
     core.step(wall_ns(), &Event::RestingPolicyLoaded(engine.resting))?;
     core.step(wall_ns(), &Event::RiskLimitsLoaded(engine.risk))?;
+    if recovered.is_some() {
+        // A clean stop before left the engine halted for its shutdown: lift that.
+        core.step(
+            wall_ns(),
+            &Event::Operator(crate::event::OperatorCommand::Restarted),
+        )?;
+    }
     if kill_switch_from_env() {
         // The environment's kill switch: the run starts halted (journaled).
         let halt = Event::Operator(crate::event::OperatorCommand::KillSwitch { engaged: true });
@@ -383,6 +393,9 @@ async fn run_async(
         latency: latency.clone(),
         poll: Duration::from_millis(opts.config.order_poll_ms),
     };
+    for (cause_ts, decision) in core.held_orders.take().unwrap_or_default() {
+        let _ = out_tx.send(self::core::Outbound { decision, cause_ts });
+    }
     tasks.push(tokio::spawn(executor.run(resting, out_rx)));
 
     let rest_ms = u64::from(engine.resting.second_leg_rest_ms);
