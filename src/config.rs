@@ -139,6 +139,10 @@ struct ProfileFile {
     engine: EngineSection,
     #[serde(default)]
     legging: LeggingSection,
+    /// The Monte Carlo venue model: read by `sim::stochastic::ModelParams`, not here.
+    #[allow(dead_code)]
+    #[serde(default)]
+    montecarlo: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
