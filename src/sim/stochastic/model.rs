@@ -12,7 +12,13 @@
 //! latency_ms = [20, 80]      # decision -> arrival at the venue, uniform (event time)
 //! adverse_selection = 0.5    # log-odds of a fill per cent the price moves against it
 //! adverse_horizon_ms = 1000  # how far ahead the venue looks for that move
+//! operator_ack_ms = 60000    # unhedged exposure acknowledged this long after safe
+//!                            #   mode began (-1: never; the engine stays out)
 //! ```
+//!
+//! Orders are limit orders, mostly at the touch: slippage that would cross the limit
+//! does not fill, so slippage shows as fewer fills more than as worse prices (hence
+//! its default of 0).
 
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +41,7 @@ pub struct ModelParams {
     /// as the book crosses them (the paper venue's rule).
     pub queue: bool,
     /// A taking fill pays 0..=N ticks (uniform, the market's tick) more than the
-    /// level shown, never past the order's limit. Default 1.
+    /// level shown, never past the order's limit. Default 0.
     pub slippage_ticks: u32,
     /// Latency from decision to arrival at the venue, uniform in [min, max] ns of
     /// event time: the recorded book moves meanwhile (and the engine sees it). A
@@ -47,6 +53,10 @@ pub struct ModelParams {
     /// price is about to move against the order. Default 0.5.
     pub adverse_selection: f64,
     pub adverse_horizon_ns: i64,
+    /// The operator: after unhedged exposure puts the engine in safe mode, an
+    /// acknowledgement (`arb ack`) arrives this much event time later and the engine
+    /// trades again (the exposure stays, and settles). `None`: never. Default 60 s.
+    pub operator_ack_ns: Option<i64>,
 }
 
 impl Default for ModelParams {
@@ -54,10 +64,11 @@ impl Default for ModelParams {
         ModelParams {
             fill_prob: [0.9, 0.9, 0.95],
             queue: true,
-            slippage_ticks: 1,
+            slippage_ticks: 0,
             latency_ns: [20_000_000, 80_000_000],
             adverse_selection: 0.5,
             adverse_horizon_ns: 1_000_000_000,
+            operator_ack_ns: Some(60_000_000_000),
         }
     }
 }
@@ -73,7 +84,15 @@ impl ModelParams {
             latency_ns: [0, 0],
             adverse_selection: 0.0,
             adverse_horizon_ns: 0,
+            operator_ack_ns: None,
         }
+    }
+
+    /// The `[montecarlo]` section of a profile file (defaults without one).
+    pub fn load(path: &std::path::Path) -> Result<ModelParams, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read profile {}: {e}", path.display()))?;
+        ModelParams::from_profile_toml(&text, &path.display().to_string())
     }
 
     /// The `[montecarlo]` section of a profile's text, over the defaults; no section
@@ -95,6 +114,7 @@ impl ModelParams {
             latency_ms: Option<[f64; 2]>,
             adverse_selection: Option<f64>,
             adverse_horizon_ms: Option<f64>,
+            operator_ack_ms: Option<f64>,
         }
         let f: File = toml::from_str(text).map_err(|e| format!("profile {origin}: {e}"))?;
         let mut p = ModelParams::default();
@@ -159,6 +179,13 @@ impl ModelParams {
         }
         if let Some(h) = s.adverse_horizon_ms {
             p.adverse_horizon_ns = ms("adverse_horizon_ms", h)?;
+        }
+        if let Some(a) = s.operator_ack_ms {
+            p.operator_ack_ns = if a == -1.0 {
+                None
+            } else {
+                Some(ms("operator_ack_ms", a)?)
+            };
         }
         Ok(p)
     }
