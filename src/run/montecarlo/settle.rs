@@ -112,3 +112,92 @@ impl Questions {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{Price, Qty, Venue};
+    use crate::event::{BookSnapshot, Event, FeeModel, Level};
+
+    fn meta(id: u32, venue: Venue, no_leg: NoLeg) -> MarketMeta {
+        MarketMeta {
+            id: MarketId(id),
+            venue,
+            venue_id: format!("m{id}"),
+            title: String::new(),
+            event_id: String::new(),
+            series_id: String::new(),
+            close_ts: None,
+            no_leg,
+            fees: FeeModel::Free,
+            tick: Price(100),
+        }
+    }
+
+    fn book(id: u32, bid: u16, ask: u16) -> Event {
+        let l = |p| Level {
+            price: Price(p),
+            qty: Qty::contracts(1),
+        };
+        Event::BookSnapshot(BookSnapshot {
+            market: MarketId(id),
+            venue_seq: 0,
+            bids: vec![l(bid)],
+            asks: vec![l(ask)],
+        })
+    }
+
+    fn setup(outcome: Outcome) -> Questions {
+        // Kalshi K; Polymarket tokens Y and N (complements); K's YES is Y's `outcome`.
+        let markets = vec![
+            meta(0, Venue::Kalshi, NoLeg::SameBook),
+            meta(1, Venue::Polymarket, NoLeg::Complement(MarketId(2))),
+            meta(2, Venue::Polymarket, NoLeg::Complement(MarketId(1))),
+            meta(3, Venue::Kalshi, NoLeg::SameBook),
+        ];
+        let mut events: Vec<Event> = markets.iter().cloned().map(Event::MarketDefined).collect();
+        let k = if outcome == Outcome::Yes { 3000 } else { 7000 };
+        events.extend([
+            book(0, k - 100, k + 100),
+            book(1, 2900, 3100),
+            book(2, 6900, 7100),
+            book(3, 8900, 9100),
+        ]);
+        let mids = MidSeries::build(events.iter().map(|e| (0, e)));
+        let pair = PairRule {
+            a: MarketId(0),
+            b: MarketId(1),
+            b_outcome_for_a_yes: outcome,
+            confidence_bp: 10_000,
+        };
+        Questions::new(&markets, &[pair], &mids)
+    }
+
+    #[test]
+    fn a_pair_and_complement_tokens_resolve_together_with_the_mids_odds() {
+        for outcome in [Outcome::Yes, Outcome::No] {
+            let q = setup(outcome);
+            assert_eq!(
+                q.count(),
+                2,
+                "K, Y, N are one question; the other market its own"
+            );
+            let mut rng = Rng::new(5);
+            let (mut yes, n) = (0, 4000);
+            for _ in 0..n {
+                let r = q.draw(&mut rng);
+                let (k, y, no) = (r.0[0], r.0[1], r.0[2]);
+                assert_eq!(k, (y == (outcome == Outcome::Yes)), "K follows its pair");
+                assert_eq!(no, !y, "complement tokens resolve opposite ways");
+                assert!(r.pays(MarketId(1), Outcome::Yes) == y);
+                assert!(r.pays(MarketId(0), Outcome::No) != k);
+                yes += u32::from(y);
+            }
+            let share = f64::from(yes) / f64::from(n);
+            assert!(
+                (share - 0.3).abs() < 0.03,
+                "Y resolves YES about 30%: {share}"
+            );
+        }
+    }
+}
