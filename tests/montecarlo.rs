@@ -123,8 +123,10 @@ fn the_same_seed_gives_the_same_report_whatever_the_threads_and_another_seed_ano
 fn with_fill_probability_zero_nothing_fills_and_nothing_is_made_or_lost() {
     let src = recorded(300);
     let data = MarketData::load(src.path(), Vec::new()).unwrap();
-    let mut m = ModelParams::default();
-    m.fill_prob = [0.0; 3];
+    let m = ModelParams {
+        fill_prob: [0.0; 3],
+        ..ModelParams::default()
+    };
     let outcomes =
         montecarlo::run_paths(&data, &Profile::default(), &m, CASH, opts(6, 1, 0)).unwrap();
     for o in &outcomes {

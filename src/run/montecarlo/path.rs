@@ -110,10 +110,8 @@ impl PathRun<'_> {
                         self.out.expected += it.expected_profit.0;
                         self.out.lane_expected[lane] += it.expected_profit.0;
                     }
-                    Decision::OpportunityFound(o) => {
-                        if o.id as usize == self.lanes.len() + 1 {
-                            self.lanes.push(o.lane);
-                        }
+                    Decision::OpportunityFound(o) if o.id as usize == self.lanes.len() + 1 => {
+                        self.lanes.push(o.lane);
                     }
                     _ => {}
                 }
