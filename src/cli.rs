@@ -9,8 +9,9 @@ use arb::config::Profile;
 use arb::core::{Money, Venue};
 use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
 use arb::run::control::{self, Switch};
-use arb::run::{inspect, live, paper, replay};
+use arb::run::{inspect, live, montecarlo, paper, replay};
 use arb::sim::Scenario;
+use arb::sim::stochastic::ModelParams;
 use arb::venues::{MarketInterner, import};
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -186,6 +187,40 @@ enum Command {
         /// How many differing decisions to list.
         #[arg(long, default_value_t = 10)]
         first: usize,
+        /// Also run both profiles through this many Monte Carlo paths (same seeds).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        paths: Option<u64>,
+        /// Seed of the Monte Carlo paths (with --paths).
+        #[arg(long, default_value_t = 1, requires = "paths")]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-run the reducer over a journal's market data with a stochastic venue, once
+    /// per seeded path (in parallel), and report the distribution of PnL.
+    Montecarlo {
+        journal: PathBuf,
+        /// Number of paths.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+        paths: u64,
+        /// Seed: the same seed gives the same numbers.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Engine profile (TOML); its [montecarlo] section sets the venue model.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+        /// Cross-venue mapping file for the recorded markets.
+        #[arg(long)]
+        pairs: Option<PathBuf>,
+        /// Starting cash per venue, dollars.
+        #[arg(long, default_value = "1000")]
+        cash: String,
+        /// Worker threads (default: one per core). Results do not depend on it.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Write a plot (histogram of path PnL, equity curves of 5 paths) as SVG.
+        #[arg(long)]
+        plot: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -505,6 +540,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             pairs,
             cash,
             first,
+            paths,
+            seed,
             json,
         } => {
             let [pa, pb] = profiles.as_slice() else {
@@ -518,14 +555,26 @@ pub fn run(cli: Cli) -> Result<i32> {
                 None => Vec::new(),
             };
             let dollars = Money::from_decimal(&cash).with_context(|| format!("--cash {cash:?}"))?;
-            let report = arb::run::diff::diff(
+            let (profile_a, profile_b) = (Profile::load(pa)?, Profile::load(pb)?);
+            let mut report = arb::run::diff::diff(
                 &journal,
-                (pa, Profile::load(pa)?),
-                (pb, Profile::load(pb)?),
-                specs,
+                (pa, profile_a.clone()),
+                (pb, profile_b.clone()),
+                specs.clone(),
                 [dollars, dollars],
                 first,
             )?;
+            if let Some(paths) = paths {
+                let (ma, mb) = (model(Some(pa))?, model(Some(pb))?);
+                report.montecarlo = Some(arb::run::diff::diff_montecarlo(
+                    &journal,
+                    (&profile_a, &ma),
+                    (&profile_b, &mb),
+                    specs,
+                    [dollars, dollars],
+                    mc_options(paths, seed, 0, json),
+                )?);
+            }
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -569,6 +618,47 @@ pub fn run(cli: Cli) -> Result<i32> {
                     println!("  at source seq {}:", d.source_seq);
                     println!("    A: {}", serde_json::to_string(&d.a)?);
                     println!("    B: {}", serde_json::to_string(&d.b)?);
+                }
+                if let Some(mc) = &report.montecarlo {
+                    print_mc_diff(mc, &row);
+                }
+            }
+            Ok(0)
+        }
+        Command::Montecarlo {
+            journal,
+            paths,
+            seed,
+            profile,
+            pairs,
+            cash,
+            threads,
+            plot,
+            json,
+        } => {
+            let config = match &profile {
+                Some(p) => Profile::load(p)?,
+                None => Profile::default(),
+            };
+            let params = model(profile.as_deref())?;
+            let specs = match &pairs {
+                Some(p) => arb::mapping::load(p)?,
+                None => Vec::new(),
+            };
+            let dollars = Money::from_decimal(&cash).with_context(|| format!("--cash {cash:?}"))?;
+            let data = montecarlo::MarketData::load(&journal, specs)?;
+            let mut opts = mc_options(paths, seed, threads, json);
+            opts.curves = if plot.is_some() { 5 } else { 0 };
+            let report = montecarlo::run(&data, &config, &params, [dollars, dollars], opts)?;
+            if let Some(p) = &plot {
+                montecarlo::plot::write(&report, p).map_err(anyhow::Error::msg)?;
+            }
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                montecarlo::report::print(&report);
+                if let Some(p) = &plot {
+                    println!("  plot: {}", p.display());
                 }
             }
             Ok(0)
@@ -646,6 +736,82 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+    }
+}
+
+/// The venue model of a profile's `[montecarlo]` section (defaults without a profile).
+fn model(profile: Option<&Path>) -> Result<ModelParams> {
+    match profile {
+        Some(p) => ModelParams::load(p).map_err(anyhow::Error::msg),
+        None => Ok(ModelParams::default()),
+    }
+}
+
+/// Monte Carlo options; a progress line only for long runs on a terminal.
+fn mc_options(paths: u64, seed: u64, threads: usize, json: bool) -> montecarlo::McOptions {
+    use std::io::IsTerminal;
+    montecarlo::McOptions {
+        paths,
+        seed,
+        threads,
+        curves: 0,
+        progress: !json && paths >= 200 && std::io::stderr().is_terminal(),
+    }
+}
+
+fn print_mc_diff(mc: &arb::run::diff::McDiff, row: &dyn Fn(&str, String, String)) {
+    let (a, b) = (&mc.a, &mc.b);
+    println!("monte carlo, {} paths from seed {}:", a.paths, a.seed);
+    let f = |x: f64| format!("{x:.2}");
+    let pct = |x: Option<f64>| x.map_or("n/a".into(), |x| format!("{:.1}%", x * 100.0));
+    row("  mean PnL $", f(a.pnl.mean), f(b.pnl.mean));
+    row("  median PnL $", f(a.pnl.median), f(b.pnl.median));
+    row(
+        "  p5 / worst PnL $",
+        format!("{} / {}", f(a.pnl.p5), f(a.pnl.worst)),
+        format!("{} / {}", f(b.pnl.p5), f(b.pnl.worst)),
+    );
+    row(
+        "  probability of loss",
+        pct(Some(a.prob_loss)),
+        pct(Some(b.prob_loss)),
+    );
+    row(
+        "  expected $ (intents)",
+        f(a.expected_mean),
+        f(b.expected_mean),
+    );
+    row(
+        "  conversion realized/expected",
+        pct(a.conversion),
+        pct(b.conversion),
+    );
+    row(
+        "  fill rate, first legs",
+        pct(a.fill_rates.first_leg.rate),
+        pct(b.fill_rates.first_leg.rate),
+    );
+    row(
+        "  fill rate, second legs",
+        pct(a.fill_rates.second_leg.rate),
+        pct(b.fill_rates.second_leg.rate),
+    );
+    row(
+        "  fill rate, hedges",
+        pct(a.fill_rates.hedge.rate),
+        pct(b.fill_rates.hedge.rate),
+    );
+    for (la, lb) in a.lanes.iter().zip(&b.lanes) {
+        row(
+            &format!("  {} realized $", la.lane),
+            f(la.pnl_mean),
+            f(lb.pnl_mean),
+        );
+        row(
+            &format!("  {} conversion", la.lane),
+            pct(la.conversion),
+            pct(lb.conversion),
+        );
     }
 }
 

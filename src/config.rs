@@ -198,6 +198,10 @@ struct ProfileFile {
     engine: EngineSection,
     #[serde(default)]
     legging: LeggingSection,
+    /// The Monte Carlo venue model: read by `sim::stochastic::ModelParams`, not here.
+    #[allow(dead_code)]
+    #[serde(default)]
+    montecarlo: Option<toml::Table>,
     #[serde(default)]
     risk: RiskSection,
 }

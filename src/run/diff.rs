@@ -1,12 +1,15 @@
 //! `arb diff`: two configuration profiles over the same recorded market data (paper
 //! execution), side by side — what each found, decided and filled — and the first
-//! decisions where they part, named by the source record that led to them.
+//! decisions where they part, named by the source record that led to them. With
+//! `--paths`, also both through the same Monte Carlo paths: PnL, conversion, fill rates.
 
+use super::montecarlo::{self, McReport};
 use super::paper::{self, PaperSummary};
 use crate::config::Profile;
 use crate::core::Money;
 use crate::journal::SyncMode;
 use crate::mapping::PairSpec;
+use crate::sim::stochastic::ModelParams;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -33,6 +36,34 @@ pub struct DiffReport {
     /// Source records after which the two decided differently.
     pub differing_records: u64,
     pub first_differences: Vec<Difference>,
+    /// With `--paths`: both profiles through the same Monte Carlo paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub montecarlo: Option<McDiff>,
+}
+
+/// Both profiles over the same Monte Carlo paths (same seeds: the same settlement of
+/// every question on path k; the venue's draws follow each profile's own orders).
+/// Each profile's `[montecarlo]` section sets its venue model.
+#[derive(Debug, Serialize)]
+pub struct McDiff {
+    pub a: McReport,
+    pub b: McReport,
+}
+
+/// Runs both profiles through `opts.paths` Monte Carlo paths of `journal`'s data.
+pub fn diff_montecarlo(
+    journal: &Path,
+    a: (&Profile, &ModelParams),
+    b: (&Profile, &ModelParams),
+    pairs: Vec<PairSpec>,
+    cash: [Money; 2],
+    opts: montecarlo::McOptions,
+) -> Result<McDiff, montecarlo::McError> {
+    let data = montecarlo::MarketData::load(journal, pairs)?;
+    Ok(McDiff {
+        a: montecarlo::run(&data, a.0, a.1, cash, opts)?,
+        b: montecarlo::run(&data, b.0, b.1, cash, opts)?,
+    })
 }
 
 fn scratch_dir(tag: &str) -> PathBuf {
@@ -110,5 +141,6 @@ pub fn diff(
         },
         differing_records,
         first_differences,
+        montecarlo: None,
     })
 }

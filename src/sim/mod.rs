@@ -6,6 +6,7 @@ pub mod exchange;
 pub mod faults;
 pub mod scenario;
 pub mod server;
+pub mod stochastic;
 pub mod venue;
 
 pub use scenario::{Scenario, ScenarioError};

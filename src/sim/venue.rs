@@ -4,7 +4,7 @@
 
 use super::scenario::TargetBook;
 use crate::core::fixed::notional_ceil;
-use crate::core::{ClientOrderId, MarketId, Money, Outcome, Qty, Venue};
+use crate::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Venue};
 use crate::engine::book::Book;
 use crate::engine::fees::fee;
 use crate::event::{
@@ -153,6 +153,14 @@ impl SimVenue {
     /// limit, the book deltas of the liquidity taken, and a cancel of any remainder
     /// (immediate-or-cancel).
     pub fn execute(&mut self, order: &PlaceOrder, out: &mut Vec<Event>) {
+        self.execute_with(order, Some(0), out);
+    }
+
+    /// `execute` with a taking model: `Some(slip)` takes displayed depth with every
+    /// level `slip` (1e-4 $) dearer than shown (never past the limit); `None` finds
+    /// none of it (someone else took it first): the order is acked and its remainder
+    /// canceled (immediate-or-cancel) or left resting.
+    pub fn execute_with(&mut self, order: &PlaceOrder, take: Option<u16>, out: &mut Vec<Event>) {
         self.ledger.orders += 1;
         let reject = |reason: &str| {
             Event::OrderReject(OrderReject {
@@ -186,7 +194,10 @@ impl SimVenue {
         }));
         self.next_order += 1;
 
-        let remaining = self.sweep(order, order.qty, false, out);
+        let remaining = match take {
+            Some(slip) => self.sweep(order, order.qty, false, slip, out),
+            None => order.qty,
+        };
         if remaining.0 == 0 {
             return;
         }
@@ -203,20 +214,83 @@ impl SimVenue {
     /// Fills resting orders on `market` that its book now crosses (the other side
     /// came to them: they are the maker, at their own price).
     pub fn fill_resting(&mut self, market: MarketId, out: &mut Vec<Event>) {
+        self.fill_resting_where(market, |_| true, out);
+    }
+
+    /// `fill_resting` for the resting orders `eligible` accepts (a queue model holds
+    /// back orders that still have displayed size ahead of them).
+    pub fn fill_resting_where(
+        &mut self,
+        market: MarketId,
+        eligible: impl Fn(ClientOrderId) -> bool,
+        out: &mut Vec<Event>,
+    ) {
         let on_market: Vec<_> = self
             .resting
             .values()
-            .filter(|(o, _)| o.market == market)
+            .filter(|(o, _)| o.market == market && eligible(o.id))
             .copied()
             .collect();
         for (order, remaining) in on_market {
-            let left = self.sweep(&order, remaining, true, out);
+            let left = self.sweep(&order, remaining, true, 0, out);
             if left.0 == 0 {
                 self.resting.remove(&order.id);
             } else if let Some(r) = self.resting.get_mut(&order.id) {
                 r.1 = left;
             }
         }
+    }
+
+    /// Resting orders with what is left of each, by client order id.
+    pub fn resting(&self) -> impl Iterator<Item = (&PlaceOrder, Qty)> + '_ {
+        self.resting.values().map(|(o, q)| (o, *q))
+    }
+
+    pub fn meta(&self, market: MarketId) -> Option<&MarketMeta> {
+        self.metas.get(market.index())
+    }
+
+    /// Fills up to `qty` of resting order `id` at its own price (maker), matched by a
+    /// counterparty's trade rather than displayed depth: no book change. Returns the
+    /// quantity filled.
+    pub fn fill_resting_by_trade(
+        &mut self,
+        id: ClientOrderId,
+        qty: Qty,
+        out: &mut Vec<Event>,
+    ) -> Qty {
+        let Some(&(order, remaining)) = self.resting.get(&id) else {
+            return Qty::ZERO;
+        };
+        let Some(meta) = self.metas.get(order.market.index()) else {
+            return Qty::ZERO;
+        };
+        let take = remaining.min(qty);
+        if take.0 <= 0 {
+            return Qty::ZERO;
+        }
+        let fee_paid = fee(meta.fees, order.price, take, true).unwrap_or(Money::ZERO);
+        let cost = notional_ceil(order.price, take).unwrap_or(Money::ZERO);
+        let v = meta.venue.index();
+        self.cash[v] = Money(self.cash[v].0 - cost.0 - fee_paid.0);
+        out.push(Event::Fill(Fill {
+            id,
+            market: order.market,
+            outcome: order.outcome,
+            price: order.price,
+            qty: take,
+            fee: fee_paid,
+            maker: true,
+        }));
+        self.ledger.fills += 1;
+        self.ledger.filled_qty = Qty(self.ledger.filled_qty.0 + take.0);
+        self.ledger.fees = Money(self.ledger.fees.0 + fee_paid.0);
+        if take == remaining {
+            self.resting.remove(&id);
+        } else if let Some(r) = self.resting.get_mut(&id) {
+            r.1 = Qty(remaining.0 - take.0);
+        }
+        take
     }
 
     /// Cancels a resting order: what is left of it is reported canceled.
@@ -230,9 +304,16 @@ impl SimVenue {
     }
 
     /// Takes displayed depth up to the order's limit for at most `qty`: fills, and the
-    /// book deltas of the liquidity taken. A taker pays the level's price; a resting
-    /// order (maker) its own. Returns what is left.
-    fn sweep(&mut self, order: &PlaceOrder, qty: Qty, maker: bool, out: &mut Vec<Event>) -> Qty {
+    /// book deltas of the liquidity taken. A taker pays the level's price plus `slip`;
+    /// a resting order (maker) its own. Returns what is left.
+    fn sweep(
+        &mut self,
+        order: &PlaceOrder,
+        qty: Qty,
+        maker: bool,
+        slip: u16,
+        out: &mut Vec<Event>,
+    ) -> Qty {
         let Some(meta) = self.metas.get(order.market.index()).cloned() else {
             return qty;
         };
@@ -246,11 +327,12 @@ impl SimVenue {
         let levels: Vec<_> = self.books[order.market.index()].levels(side).collect();
         let mut remaining = qty;
         for level in levels {
-            let level_price = if take_bids {
+            let shown = if take_bids {
                 level.price.complement()
             } else {
                 level.price
             };
+            let level_price = Price(shown.0.saturating_add(slip));
             if remaining.0 == 0 || level_price > order.price {
                 break;
             }
@@ -289,7 +371,6 @@ impl SimVenue {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::Price;
     use crate::event::{BookSnapshot, FeeModel, Level};
 
     fn venue_with_book(asks: &[Level]) -> SimVenue {
