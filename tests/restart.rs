@@ -148,15 +148,19 @@ fn ledger(sim: &Sim) -> serde_json::Value {
 
 #[test]
 fn live_continues_its_journal_after_a_clean_stop_and_after_kill_9() {
-    crash_trials(None, 20261124);
+    crash_trials(Some(ROOMY_RISK), 20261124);
 }
+
+/// Exposure caps far above what the runs build up: the harness is about crashes, and
+/// with the default caps the positions it accumulates stop new entries early.
+const ROOMY_RISK: &str = "[risk]\nmax_exposure_per_venue = \"1000000\"\nmax_exposure_per_market = \"1000000\"\nmax_exposure_per_event = \"1000000\"\ndaily_loss_cap = \"1000000\"\n";
 
 /// The same with resting second legs: a kill may leave one working at the venue (and
 /// a Polymarket one does not expire by itself); the restart follows and cancels it.
 #[test]
 fn resting_second_legs_survive_kill_9_too() {
-    let profile = "[legging]\nsecond_leg_rest_ms = 400\nresubmits = 1\n";
-    crash_trials(Some(profile), 20261125);
+    let profile = format!("{ROOMY_RISK}[legging]\nsecond_leg_rest_ms = 400\nresubmits = 1\n");
+    crash_trials(Some(&profile), 20261125);
 }
 
 /// Two clean runs, then `ARB_CRASH_TRIALS` runs killed with SIGKILL at seeded moments,
@@ -360,7 +364,7 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
         ids.len()
     );
     assert_eq!(
-        profile.is_some(),
+        profile.is_some_and(|p| p.contains("second_leg_rest_ms")),
         resting > 0,
         "resting legs only with the profile"
     );

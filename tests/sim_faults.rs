@@ -103,15 +103,24 @@ async fn rate_limits_and_server_errors_are_typed_and_orders_under_them_are_rejec
         "{err:?}"
     );
     assert!(err.is_transient());
+    // The governor honours Retry-After: an order that would wait past its bound is
+    // refused here, never sent into the storm.
+    let t0 = std::time::Instant::now();
     let events = arb::run::live::kalshi::place(&rest, TICKER, &order(1, 1)).await;
+    assert!(t0.elapsed() < Duration::from_millis(100), "refused at once");
     assert!(
-        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("429")),
+        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("not sent")),
         "{events:?}"
     );
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    let t0 = std::time::Instant::now();
     assert!(
         rest.markets(&[]).await.is_ok(),
         "recovers when the window ends"
+    );
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1_800),
+        "the read waited out Retry-After: {:?}",
+        t0.elapsed()
     );
 
     sim.state.activate(
@@ -416,6 +425,98 @@ async fn polymarket_orders_meet_the_same_order_faults() {
     );
     assert!(
         matches!(events[1], Event::Fill(f) if f.qty == Qty::contracts(5) && f.price == Price(4200))
+    );
+    sim.stop().await;
+}
+
+/// A 429 storm against 50 pollers sharing one client: the governor honours
+/// Retry-After, backs off, opens the reads breaker, and keeps the requests that reach
+/// the venue far under its limit; nobody waits unboundedly; after the storm the
+/// breaker closes and reads succeed again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_is_met_with_back_off_an_open_breaker_and_no_burst() {
+    use arb::venues::governor::{BreakerState, Class};
+    let (sim, rest) = start().await;
+    let storm = Duration::from_secs(3);
+    sim.state
+        .activate(&fault(FaultKind::RateLimit { retry_after_s: 1 }), storm);
+    let t0 = Instant::now();
+    let storm_start = arb::clock::wall_ns();
+    let mut pollers = Vec::new();
+    for _ in 0..50 {
+        let rest = rest.clone();
+        pollers.push(tokio::spawn(async move {
+            let (mut ok, mut refused, mut longest) = (0u32, 0u32, Duration::ZERO);
+            while t0.elapsed() < Duration::from_secs(6) {
+                let asked = Instant::now();
+                match rest.balance().await {
+                    Ok(_) => ok += 1,
+                    Err(VenueError::Throttled { .. } | VenueError::CircuitOpen { .. }) => {
+                        refused += 1
+                    }
+                    Err(_) => {}
+                }
+                longest = longest.max(asked.elapsed());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            (ok, refused, longest)
+        }));
+    }
+    let mut totals = (0, 0, Duration::ZERO);
+    for p in pollers {
+        let (ok, refused, longest) = p.await.unwrap();
+        totals = (totals.0 + ok, totals.1 + refused, totals.2.max(longest));
+    }
+    let storm_end = storm_start + storm.as_nanos() as i64;
+    let during = sim
+        .state
+        .request_times()
+        .iter()
+        .filter(|&&t| t >= storm_start && t < storm_end)
+        .count();
+    // Counted from the first request the storm met (on a loaded machine the pollers
+    // may start late).
+    let first = sim
+        .state
+        .request_times()
+        .into_iter()
+        .find(|&t| t >= storm_start)
+        .unwrap_or(storm_start);
+    let after_first_second = sim
+        .state
+        .request_times()
+        .iter()
+        .filter(|&&t| t >= first + 1_000_000_000 && t < storm_end)
+        .count();
+    // 50 pollers every 20 ms would send ~7,500 in 3 s; the limit, 20/s, is 60. What is
+    // already on its way when the first 429 comes back still arrives; after that,
+    // Retry-After, halved rates and the open breaker leave a few probes.
+    eprintln!(
+        "429 storm: {during} requests reached the venue in 3 s ({after_first_second} after the first second); pollers: {totals:?} (ok, refused here, longest wait)"
+    );
+    assert!(
+        during <= 60,
+        "{during} requests reached the venue during the storm"
+    );
+    assert!(
+        after_first_second <= 8,
+        "{after_first_second} requests in the last 2 s of the storm ({during} in all)"
+    );
+    assert!(totals.1 > 0, "refused locally instead of sent: {totals:?}");
+    assert!(
+        totals.2 <= Duration::from_secs(11),
+        "no wait beyond the bound: {totals:?}"
+    );
+    assert!(totals.0 > 0, "reads succeed after the storm: {totals:?}");
+    let changes = rest.governor().drain_changes();
+    assert!(
+        changes.contains(&(Class::Read, BreakerState::Open)),
+        "{changes:?}"
+    );
+    assert_eq!(
+        rest.governor().breaker(Class::Read),
+        BreakerState::Closed,
+        "{changes:?}"
     );
     sim.stop().await;
 }

@@ -224,6 +224,10 @@ impl Reducer {
                 self.risk.limits = *l;
                 Ok(())
             }
+            Event::Circuit(c) => {
+                self.circuit(c);
+                Ok(())
+            }
             Event::ConfigLoaded(cfg) => {
                 self.config = cfg.clone();
                 self.rng = Rng::new(cfg.seed);

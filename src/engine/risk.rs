@@ -26,6 +26,8 @@ pub struct RiskState {
     pub consecutive_failures: u32,
     /// Why the engine is halted, while it is.
     pub halted_by: Option<HaltReason>,
+    /// Per venue: its order requests' breaker is open.
+    pub orders_circuit_open: [bool; 2],
 }
 
 impl Default for RiskState {
@@ -38,6 +40,7 @@ impl Default for RiskState {
             day_realized: Money::ZERO,
             consecutive_failures: 0,
             halted_by: None,
+            orders_circuit_open: [false; 2],
         }
     }
 }
@@ -64,6 +67,9 @@ impl Reducer {
             };
             if r.venue_halted[m.meta.venue.index()] {
                 return Err(SkipReason::VenueHalted);
+            }
+            if r.orders_circuit_open[m.meta.venue.index()] {
+                return Err(SkipReason::CircuitOpen);
             }
             if max_age > 0 && self.now - m.updated_ts > max_age {
                 return Err(SkipReason::StaleBook);
@@ -203,6 +209,15 @@ impl Reducer {
 
     pub(super) fn set_venue_halt(&mut self, venue: Venue, engaged: bool) {
         self.risk.venue_halted[venue.index()] = engaged;
+    }
+
+    /// A breaker report: an open order breaker pauses entries on its venue; half-open
+    /// lets the next order be the probe.
+    pub(super) fn circuit(&mut self, c: &crate::event::CircuitReport) {
+        if c.class == crate::event::RequestClass::Orders {
+            self.risk.orders_circuit_open[c.venue.index()] =
+                c.state == crate::event::CircuitState::Open;
+        }
     }
 
     pub(super) fn set_lane(&mut self, lane: Lane, enabled: bool) {

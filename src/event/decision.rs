@@ -156,6 +156,8 @@ pub enum SkipReason {
     ExposureCap,
     /// A leg's book is older than the configured bound.
     StaleBook,
+    /// A leg's venue is failing order requests (its breaker is open).
+    CircuitOpen,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

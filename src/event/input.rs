@@ -38,6 +38,33 @@ pub enum Event {
     RestingPolicyLoaded(crate::config::RestingPolicy),
     /// Loss, failure and exposure limits, stale-book bound and canary mode.
     RiskLimitsLoaded(crate::config::RiskLimits),
+    /// A venue's circuit breaker for a kind of request changed state.
+    Circuit(CircuitReport),
+}
+
+/// A kind of venue request with a breaker of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestClass {
+    /// Placing and canceling orders.
+    Orders,
+    /// Market data, account state, order status.
+    Reads,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CircuitState {
+    Closed,
+    /// Failing: no requests until a probe is allowed.
+    Open,
+    /// One probe request may go.
+    HalfOpen,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CircuitReport {
+    pub venue: Venue,
+    pub class: RequestClass,
+    pub state: CircuitState,
 }
 
 impl Event {
@@ -65,6 +92,7 @@ impl Event {
             Event::LegPolicyLoaded(_) => "leg_policy_loaded",
             Event::RestingPolicyLoaded(_) => "resting_policy_loaded",
             Event::RiskLimitsLoaded(_) => "risk_limits_loaded",
+            Event::Circuit(_) => "circuit",
         }
     }
 

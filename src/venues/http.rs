@@ -40,6 +40,12 @@ pub enum VenueError {
     Decode { endpoint: String, message: String },
     #[error("{endpoint}: cannot sign request: {message}")]
     Signing { endpoint: String, message: String },
+    /// Not sent: the rate governor's queue is full or the wait would be too long.
+    #[error("{endpoint}: not sent: the rate limit leaves no room (request throttled here)")]
+    Throttled { endpoint: String },
+    /// Not sent: this kind of request failed repeatedly; the breaker is open.
+    #[error("{endpoint}: not sent: circuit open after repeated failures")]
+    CircuitOpen { endpoint: String },
 }
 
 impl VenueError {
@@ -50,6 +56,8 @@ impl VenueError {
             VenueError::RateLimited { .. }
                 | VenueError::Server { .. }
                 | VenueError::Transport { .. }
+                | VenueError::Throttled { .. }
+                | VenueError::CircuitOpen { .. }
         )
     }
 }

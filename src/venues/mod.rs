@@ -8,6 +8,7 @@
 //! without its `MarketDefined` being returned).
 
 pub mod credentials;
+pub mod governor;
 pub mod http;
 pub mod import;
 pub mod kalshi;

@@ -36,6 +36,15 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
             reason,
         });
     }
+    events.push(Event::Circuit(CircuitReport {
+        venue: Venue::Kalshi,
+        class: RequestClass::Orders,
+        state: CircuitState::Open,
+    }));
+    decisions.push(Decision::Skipped {
+        opportunity: 9,
+        reason: SkipReason::CircuitOpen,
+    });
     events.push(Event::Operator(OperatorCommand::Shutdown));
     events.push(Event::Operator(OperatorCommand::Restarted));
     for reason in [

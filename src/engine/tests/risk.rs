@@ -263,3 +263,30 @@ fn a_restart_lifts_the_shutdown_halt_but_not_an_operator_or_risk_halt() {
     assert_eq!(r.mode(), Mode::Halted);
     assert_eq!(r.risk().halted_by, Some(HaltReason::KillSwitch));
 }
+
+#[test]
+fn an_open_order_breaker_pauses_entries_on_its_venue_and_half_open_lets_the_probe_go() {
+    let mut r = limited(RiskLimits::NONE);
+    let report = |state| {
+        Event::Circuit(CircuitReport {
+            venue: Venue::Polymarket,
+            class: RequestClass::Orders,
+            state,
+        })
+    };
+    assert!(at(&mut r, 0, report(CircuitState::Open)).is_empty());
+    assert_eq!(skips(&intra_books(&mut r, 1)), [SkipReason::CircuitOpen]);
+    // A reads breaker does not stop entries.
+    at(
+        &mut r,
+        2,
+        Event::Circuit(CircuitReport {
+            venue: Venue::Polymarket,
+            class: RequestClass::Reads,
+            state: CircuitState::Open,
+        }),
+    );
+    at(&mut r, 3, report(CircuitState::HalfOpen));
+    let out = at(&mut r, 4, book(PN, &[], &[lvl("0.50", 19)]));
+    assert_eq!(places(&out).len(), 1, "the probe: {out:?}");
+}

@@ -371,6 +371,11 @@ async fn run_async(
             stop.clone(),
         )));
     }
+    tasks.push(tokio::spawn(report_circuits(
+        kalshi_rest.as_ref().map(|k| k.governor().clone()),
+        poly_rest.as_ref().map(|p| p.governor().clone()),
+        in_tx.clone(),
+    )));
     tasks.push(tokio::spawn(refresh_balances(
         kalshi_rest.clone(),
         poly_rest.clone(),
@@ -460,6 +465,51 @@ async fn run_async(
     };
     core.writer.finish()?;
     Ok(summary)
+}
+
+/// Every 250 ms: lets breakers whose cool-down is over go half-open, and hands each
+/// breaker change to the core (journaled as `Circuit`; an open order breaker pauses
+/// entries on its venue).
+async fn report_circuits(
+    kalshi: Option<crate::venues::governor::Governor>,
+    poly: Option<crate::venues::governor::Governor>,
+    tx: crossbeam_channel::Sender<Inbound>,
+) {
+    use crate::event::{CircuitReport, CircuitState, RequestClass};
+    use crate::venues::governor::{BreakerState, Class};
+    let mut timer = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        timer.tick().await;
+        for (venue, g) in [(Venue::Kalshi, &kalshi), (Venue::Polymarket, &poly)] {
+            let Some(g) = g else { continue };
+            g.tick();
+            for (class, state) in g.drain_changes() {
+                let report = CircuitReport {
+                    venue,
+                    class: match class {
+                        Class::Order => RequestClass::Orders,
+                        Class::Read => RequestClass::Reads,
+                    },
+                    state: match state {
+                        BreakerState::Closed => CircuitState::Closed,
+                        BreakerState::Open => CircuitState::Open,
+                        BreakerState::HalfOpen => CircuitState::HalfOpen,
+                    },
+                };
+                tracing::warn!(?report, "circuit breaker");
+                let ev = Event::Circuit(report);
+                if tx
+                    .send(Inbound {
+                        ts: wall_ns(),
+                        event: ev,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Reads each venue's balance every `every` and hands it to the core (journaled as

@@ -130,6 +130,8 @@ pub struct SimState {
     feed: tokio::sync::broadcast::Sender<Arc<Batch>>,
     control: tokio::sync::broadcast::Sender<Control>,
     faults: Mutex<Vec<ActiveFault>>,
+    /// When each venue HTTP request arrived (ns since the epoch), answered or not.
+    request_log: Mutex<Vec<i64>>,
     /// Per exchange market index: the metadata the venues serve.
     pub metas: Vec<MarketMeta>,
     pub accounts: Vec<SimAccount>,
@@ -152,6 +154,7 @@ impl SimState {
             feed,
             control,
             faults: Mutex::new(Vec::new()),
+            request_log: Mutex::new(Vec::new()),
             metas,
             accounts,
         }
@@ -223,6 +226,14 @@ impl SimState {
             ex.fill_cap_bp = None;
             r
         })
+    }
+
+    /// Arrival times (ns since the epoch) of every venue HTTP request so far.
+    pub fn request_times(&self) -> Vec<i64> {
+        self.request_log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Ends every windowed fault now.
@@ -368,6 +379,13 @@ async fn http_faults(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    if !request.uri().path().starts_with("/ws/") && !request.uri().path().contains("/ws/") {
+        state
+            .request_log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(crate::clock::wall_ns());
+    }
     for (kind, _) in state.active_faults() {
         match kind {
             FaultKind::RateLimit { retry_after_s } => {

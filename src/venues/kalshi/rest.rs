@@ -3,6 +3,7 @@
 
 use super::auth::KalshiSigner;
 use super::rest_wire as w;
+use crate::venues::governor::{Governor, Limits};
 use crate::venues::http::{VenueError, retry_after, url_path};
 use reqwest::Method;
 use serde::Serialize;
@@ -15,6 +16,8 @@ pub struct KalshiRest {
     http: reqwest::Client,
     base: String,
     signer: Option<KalshiSigner>,
+    /// Shared by every clone: one account's limits.
+    governor: Governor,
 }
 
 impl KalshiRest {
@@ -27,7 +30,18 @@ impl KalshiRest {
             http,
             base: base.into().trim_end_matches('/').to_string(),
             signer,
+            governor: Governor::new(Limits::default()),
         }
+    }
+
+    /// The same client under other limits (a higher Kalshi tier, or a test's).
+    pub fn with_limits(mut self, limits: Limits) -> KalshiRest {
+        self.governor = Governor::new(limits);
+        self
+    }
+
+    pub fn governor(&self) -> &Governor {
+        &self.governor
     }
 
     async fn call<B: Serialize, T: DeserializeOwned>(
@@ -39,6 +53,23 @@ impl KalshiRest {
         signed: bool,
     ) -> Result<T, VenueError> {
         let endpoint = format!("{method} {path}");
+        self.governor
+            .run(
+                &endpoint,
+                self.send(method, path, query, body, signed, endpoint.clone()),
+            )
+            .await
+    }
+
+    async fn send<B: Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+        signed: bool,
+        endpoint: String,
+    ) -> Result<T, VenueError> {
         let url = format!("{}{}", self.base, path);
         let mut req = self.http.request(method.clone(), &url).query(query);
         if signed {

@@ -7,6 +7,7 @@ use super::auth::{OrderV2, PolymarketSigner, Side, SignatureType};
 use super::eth::U256;
 use super::rest_wire as w;
 use crate::core::{Price, Qty};
+use crate::venues::governor::{Governor, Limits};
 use crate::venues::http::{VenueError, retry_after};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -184,6 +185,8 @@ pub struct PolymarketRest {
     signer: Option<PolymarketSigner>,
     /// The venue's `/version`, once read (it decides how orders are signed).
     version: Arc<tokio::sync::OnceCell<u32>>,
+    /// Shared by every clone: one account's limits.
+    governor: Governor,
 }
 
 impl PolymarketRest {
@@ -197,7 +200,18 @@ impl PolymarketRest {
             base: base.into().trim_end_matches('/').to_string(),
             signer,
             version: Arc::new(tokio::sync::OnceCell::new()),
+            governor: Governor::new(Limits::default()),
         }
+    }
+
+    /// The same client under other limits.
+    pub fn with_limits(mut self, limits: Limits) -> PolymarketRest {
+        self.governor = Governor::new(limits);
+        self
+    }
+
+    pub fn governor(&self) -> &Governor {
+        &self.governor
     }
 
     pub fn signer(&self) -> Option<&PolymarketSigner> {
@@ -250,6 +264,15 @@ impl PolymarketRest {
     }
 
     async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+        endpoint: String,
+    ) -> Result<T, VenueError> {
+        let ep = endpoint.clone();
+        self.governor.run(&ep, self.send_now(req, endpoint)).await
+    }
+
+    async fn send_now<T: DeserializeOwned>(
         &self,
         req: reqwest::RequestBuilder,
         endpoint: String,

@@ -1,0 +1,381 @@
+//! The rate governor and circuit breakers of one venue's REST client: a token bucket
+//! per request class sized from the venue's published limits, AIMD back-off on 429,
+//! `Retry-After` honoured for every class, order requests ahead of reads, a bounded
+//! wait (a request that would wait too long, or find too many ahead of it, is refused
+//! at once), and a breaker per class that opens after failures in a row, lets one
+//! probe through after a jittered cool-down, and closes when the probe succeeds.
+
+use super::http::VenueError;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a request is, for its bucket, its breaker and its priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    /// Placing and canceling orders (a venue's write tier); goes ahead of reads.
+    Order,
+    /// Everything else: market data, account state, order status.
+    Read,
+}
+
+impl Class {
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The class of a request named `"METHOD /path"`: writes to an order path are
+    /// orders (placing, canceling), the rest are reads.
+    pub fn of(endpoint: &str) -> Class {
+        let (method, path) = endpoint.split_once(' ').unwrap_or(("GET", endpoint));
+        if method != "GET" && (path.contains("order") || path.contains("cancel")) {
+            Class::Order
+        } else {
+            Class::Read
+        }
+    }
+}
+
+/// Limits of one venue. Kalshi's basic tier is 20 reads and 10 writes a second.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    pub read_per_s: f64,
+    pub write_per_s: f64,
+    /// The longest a read may wait for its turn before it is refused.
+    pub read_max_wait: Duration,
+    /// The longest an order request may wait.
+    pub order_max_wait: Duration,
+    /// Requests waiting at most, per class: the queue is bounded.
+    pub max_waiting: u32,
+    /// Failures in a row (429, 5xx, transport) that open a breaker.
+    pub breaker_failures: u32,
+    pub breaker_cooldown: Duration,
+    pub breaker_max_cooldown: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            read_per_s: 20.0,
+            write_per_s: 10.0,
+            read_max_wait: Duration::from_secs(10),
+            order_max_wait: Duration::from_secs(2),
+            max_waiting: 64,
+            breaker_failures: 5,
+            breaker_cooldown: Duration::from_secs(1),
+            breaker_max_cooldown: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A breaker's state, reported to the engine when it changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BreakerState {
+    Closed,
+    Open,
+    /// One probe request is allowed through.
+    HalfOpen,
+}
+
+/// Why the governor refused a request without sending it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The class's breaker is open (or its one probe is out).
+    CircuitOpen,
+    /// The request would wait longer than allowed, or too many are waiting.
+    Saturated,
+}
+
+/// What came of a request that was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// HTTP 429, with the venue's `Retry-After`.
+    RateLimited(Option<Duration>),
+    /// 5xx or a transport failure.
+    Failed,
+    /// The venue answered and refused (4xx other than 429): the path works.
+    Refused,
+}
+
+#[derive(Debug)]
+struct Lane {
+    tokens: f64,
+    refilled: Instant,
+    /// AIMD factor on the rate: halved on 429, raised back on success.
+    factor: f64,
+    waiting: u32,
+    state: BreakerState,
+    open_until: Instant,
+    failures: u32,
+    cooldown: Duration,
+    /// Half-open: the one probe is out.
+    probing: bool,
+}
+
+#[derive(Debug)]
+struct State {
+    lanes: [Lane; 2],
+    /// Set by `Retry-After`: nobody sends before.
+    blocked_until: Instant,
+    changes: Vec<(Class, BreakerState)>,
+    jitter: u64,
+}
+
+/// Shared by every clone of a venue's REST client.
+#[derive(Clone, Debug)]
+pub struct Governor {
+    limits: Limits,
+    state: Arc<Mutex<State>>,
+}
+
+const CLASSES: [Class; 2] = [Class::Order, Class::Read];
+
+impl Governor {
+    pub fn new(limits: Limits) -> Governor {
+        let now = Instant::now();
+        let lane = |rate: f64| Lane {
+            tokens: rate.max(1.0),
+            refilled: now,
+            factor: 1.0,
+            waiting: 0,
+            state: BreakerState::Closed,
+            open_until: now,
+            failures: 0,
+            cooldown: limits.breaker_cooldown,
+            probing: false,
+        };
+        Governor {
+            limits,
+            state: Arc::new(Mutex::new(State {
+                lanes: [lane(limits.write_per_s), lane(limits.read_per_s)],
+                blocked_until: now,
+                changes: Vec::new(),
+                jitter: 0x9E37_79B9_7F4A_7C15,
+            })),
+        }
+    }
+
+    fn rate(&self, class: Class) -> f64 {
+        match class {
+            Class::Order => self.limits.write_per_s,
+            Class::Read => self.limits.read_per_s,
+        }
+    }
+
+    fn max_wait(&self, class: Class) -> Duration {
+        match class {
+            Class::Order => self.limits.order_max_wait,
+            Class::Read => self.limits.read_max_wait,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for this class's turn; `Err` without waiting when the breaker is open,
+    /// too many are waiting, or the wait would be too long.
+    pub async fn acquire(&self, class: Class) -> Result<(), Refusal> {
+        let started = Instant::now();
+        let mut queued = false;
+        loop {
+            let wait = {
+                let mut s = self.lock();
+                let now = Instant::now();
+                let verdict = self.try_take(&mut s, class, now);
+                match verdict {
+                    Ok(None) => {
+                        if queued {
+                            s.lanes[class.index()].waiting -= 1;
+                        }
+                        return Ok(());
+                    }
+                    Ok(Some(wait)) => {
+                        let lane = &mut s.lanes[class.index()];
+                        let too_long = now + wait > started + self.max_wait(class);
+                        let too_many = !queued && lane.waiting >= self.limits.max_waiting;
+                        if too_long || too_many {
+                            if queued {
+                                lane.waiting -= 1;
+                            }
+                            return Err(Refusal::Saturated);
+                        }
+                        if !queued {
+                            lane.waiting += 1;
+                            queued = true;
+                        }
+                        wait
+                    }
+                    Err(r) => {
+                        if queued {
+                            s.lanes[class.index()].waiting -= 1;
+                        }
+                        return Err(r);
+                    }
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Takes a token now (`Ok(None)`), says how long to wait (`Ok(Some)`), or refuses.
+    fn try_take(
+        &self,
+        s: &mut State,
+        class: Class,
+        now: Instant,
+    ) -> Result<Option<Duration>, Refusal> {
+        let rate = self.rate(class);
+        {
+            let lane = &mut s.lanes[class.index()];
+            match lane.state {
+                BreakerState::Open if now < lane.open_until => return Err(Refusal::CircuitOpen),
+                BreakerState::Open | BreakerState::HalfOpen => {
+                    if lane.probing {
+                        return Err(Refusal::CircuitOpen);
+                    }
+                    // The cool-down is over: this request is the probe.
+                    if lane.state == BreakerState::Open {
+                        lane.state = BreakerState::HalfOpen;
+                        s.changes.push((class, BreakerState::HalfOpen));
+                    }
+                    s.lanes[class.index()].probing = true;
+                    return Ok(None);
+                }
+                BreakerState::Closed => {}
+            }
+        }
+        if now < s.blocked_until {
+            // The whole wait: to the end of the block, then for a token (none gathered
+            // while blocked), so a request that cannot make it is refused at once.
+            let lane = &s.lanes[class.index()];
+            let token = (1.0 - lane.tokens).max(0.0) / (rate * lane.factor);
+            return Ok(Some(s.blocked_until - now + Duration::from_secs_f64(token)));
+        }
+        if class == Class::Read && s.lanes[Class::Order.index()].waiting > 0 {
+            // Orders first: reads step aside while any order waits.
+            return Ok(Some(Duration::from_millis(5)));
+        }
+        let lane = &mut s.lanes[class.index()];
+        let effective = rate * lane.factor;
+        let elapsed = now.saturating_duration_since(lane.refilled).as_secs_f64();
+        lane.tokens = (lane.tokens + elapsed * effective).min(effective.max(1.0));
+        lane.refilled = now;
+        if lane.tokens >= 1.0 {
+            lane.tokens -= 1.0;
+            Ok(None)
+        } else {
+            Ok(Some(Duration::from_secs_f64(
+                (1.0 - lane.tokens) / effective,
+            )))
+        }
+    }
+
+    /// Moves breakers whose cool-down is over to half-open (reported as a change), so
+    /// that the engine may send the probe.
+    pub fn tick(&self) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        for c in CLASSES {
+            let lane = &mut s.lanes[c.index()];
+            if lane.state == BreakerState::Open && now >= lane.open_until {
+                lane.state = BreakerState::HalfOpen;
+                s.changes.push((c, BreakerState::HalfOpen));
+            }
+        }
+    }
+
+    /// Tells the governor what came of a request it let through.
+    pub fn record(&self, class: Class, outcome: Outcome) {
+        let mut s = self.lock();
+        let now = Instant::now();
+        s.lanes[class.index()].probing = false;
+        let limits = self.limits;
+        let failed = match outcome {
+            Outcome::Ok | Outcome::Refused => {
+                let lane = &mut s.lanes[class.index()];
+                lane.factor = (lane.factor + 0.1).min(1.0);
+                lane.failures = 0;
+                lane.cooldown = limits.breaker_cooldown;
+                if lane.state != BreakerState::Closed {
+                    lane.state = BreakerState::Closed;
+                    s.changes.push((class, BreakerState::Closed));
+                }
+                false
+            }
+            Outcome::RateLimited(retry_after) => {
+                let wait = retry_after.unwrap_or(Duration::from_secs(1));
+                let until = s.blocked_until.max(now + wait);
+                s.blocked_until = until;
+                // A 429 slows every class (the venue counts the account), and no
+                // tokens gather while blocked: the end of a storm is no burst.
+                for c in CLASSES {
+                    let lane = &mut s.lanes[c.index()];
+                    lane.factor = (lane.factor * 0.5).max(0.05);
+                    lane.tokens = 0.0;
+                    lane.refilled = until;
+                }
+                true
+            }
+            Outcome::Failed => true,
+        };
+        if !failed {
+            return;
+        }
+        s.jitter ^= s.jitter << 13;
+        s.jitter ^= s.jitter >> 7;
+        s.jitter ^= s.jitter << 17;
+        let spread = 0.8 + 0.4 * ((s.jitter >> 11) as f64 / (1u64 << 53) as f64);
+        let lane = &mut s.lanes[class.index()];
+        lane.failures += 1;
+        let trips = lane.state == BreakerState::HalfOpen
+            || (lane.state == BreakerState::Closed && lane.failures >= limits.breaker_failures);
+        if trips {
+            let cooldown = lane.cooldown.mul_f64(spread);
+            lane.state = BreakerState::Open;
+            lane.open_until = now + cooldown;
+            lane.cooldown = (lane.cooldown * 2).min(limits.breaker_max_cooldown);
+            s.changes.push((class, BreakerState::Open));
+        }
+    }
+
+    /// Runs one request to `endpoint` under the governor: waits its turn (or is refused
+    /// without being sent), then records what came of it.
+    pub async fn run<T>(
+        &self,
+        endpoint: &str,
+        request: impl std::future::Future<Output = Result<T, VenueError>>,
+    ) -> Result<T, VenueError> {
+        let class = Class::of(endpoint);
+        self.acquire(class).await.map_err(|r| match r {
+            Refusal::CircuitOpen => VenueError::CircuitOpen {
+                endpoint: endpoint.to_string(),
+            },
+            Refusal::Saturated => VenueError::Throttled {
+                endpoint: endpoint.to_string(),
+            },
+        })?;
+        let result = request.await;
+        let outcome = match &result {
+            Ok(_) => Outcome::Ok,
+            Err(VenueError::RateLimited { retry_after, .. }) => Outcome::RateLimited(*retry_after),
+            Err(VenueError::Server { .. } | VenueError::Transport { .. }) => Outcome::Failed,
+            Err(_) => Outcome::Refused,
+        };
+        self.record(class, outcome);
+        result
+    }
+
+    /// Breaker changes since the last call, in order (for the engine's journal).
+    pub fn drain_changes(&self) -> Vec<(Class, BreakerState)> {
+        std::mem::take(&mut self.lock().changes)
+    }
+
+    pub fn breaker(&self, class: Class) -> BreakerState {
+        self.lock().lanes[class.index()].state
+    }
+}
+
+#[cfg(test)]
+mod tests;

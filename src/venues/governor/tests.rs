@@ -1,0 +1,172 @@
+//! The governor on paused tokio time: rates, back-off, Retry-After, priority, the
+//! bounded wait and the breaker's cycle.
+
+use super::*;
+
+fn limits() -> Limits {
+    Limits {
+        read_per_s: 20.0,
+        write_per_s: 10.0,
+        ..Limits::default()
+    }
+}
+
+/// Times (ms since start) at which `n` sequential acquires of `class` got through.
+async fn pace(g: &Governor, class: Class, n: usize) -> Vec<u128> {
+    let t0 = Instant::now();
+    let mut at = Vec::new();
+    for _ in 0..n {
+        g.acquire(class).await.unwrap();
+        at.push(t0.elapsed().as_millis());
+    }
+    at
+}
+
+#[tokio::test(start_paused = true)]
+async fn reads_keep_to_the_rate_after_the_burst() {
+    let g = Governor::new(limits());
+    let at = pace(&g, Class::Read, 60).await;
+    assert_eq!(at[19], 0, "a second's worth at once");
+    // The other 40 at 20 a second: two seconds.
+    assert!((1_990..=2_010).contains(&at[59]), "{}", at[59]);
+    let at = pace(&g, Class::Order, 30).await;
+    assert!(
+        (1_990..=2_010).contains(&at[29]),
+        "orders at 10/s: {}",
+        at[29]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_blocks_every_class_for_retry_after_and_halves_the_rate() {
+    let g = Governor::new(limits());
+    pace(&g, Class::Read, 20).await;
+    g.record(
+        Class::Read,
+        Outcome::RateLimited(Some(Duration::from_millis(1_500))),
+    );
+    let t0 = Instant::now();
+    g.acquire(Class::Order).await.unwrap();
+    assert!(
+        t0.elapsed() >= Duration::from_millis(1_500),
+        "orders wait too"
+    );
+    // Reads now come at half the rate, 100 ms apart, not 50 (what gathered while the
+    // order waited for its own token goes first).
+    let at = pace(&g, Class::Read, 11).await;
+    assert_eq!(at[10] - at[2], 800, "{at:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn orders_go_ahead_of_waiting_reads() {
+    let g = Governor::new(limits());
+    pace(&g, Class::Read, 20).await;
+    pace(&g, Class::Order, 10).await;
+    let done = Arc::new(Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for (i, class) in [Class::Read, Class::Read, Class::Order]
+        .into_iter()
+        .enumerate()
+    {
+        let (g, done) = (g.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(i as u64)).await;
+            g.acquire(class).await.unwrap();
+            done.lock().unwrap().push(class);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        done.lock().unwrap()[0],
+        Class::Order,
+        "{:?}",
+        done.lock().unwrap()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_queue_is_bounded_and_a_long_wait_is_refused_at_once() {
+    let g = Governor::new(Limits {
+        max_waiting: 3,
+        ..limits()
+    });
+    pace(&g, Class::Read, 20).await;
+    let mut waiting = Vec::new();
+    for _ in 0..3 {
+        let g = g.clone();
+        waiting.push(tokio::spawn(async move { g.acquire(Class::Read).await }));
+    }
+    tokio::task::yield_now().await;
+    assert_eq!(
+        g.acquire(Class::Read).await,
+        Err(Refusal::Saturated),
+        "a fourth waiter"
+    );
+    for w in waiting {
+        assert_eq!(w.await.unwrap(), Ok(()));
+    }
+    g.record(
+        Class::Read,
+        Outcome::RateLimited(Some(Duration::from_secs(60))),
+    );
+    let t0 = Instant::now();
+    assert_eq!(g.acquire(Class::Order).await, Err(Refusal::Saturated));
+    assert!(
+        t0.elapsed() < Duration::from_millis(1),
+        "refused without waiting"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_breaker_opens_probes_after_a_cooldown_and_closes_on_success() {
+    let g = Governor::new(limits());
+    for _ in 0..4 {
+        g.acquire(Class::Read).await.unwrap();
+        g.record(Class::Read, Outcome::Failed);
+    }
+    assert_eq!(g.breaker(Class::Read), BreakerState::Closed);
+    g.acquire(Class::Read).await.unwrap();
+    g.record(Class::Read, Outcome::Failed);
+    assert_eq!(g.breaker(Class::Read), BreakerState::Open);
+    assert_eq!(g.acquire(Class::Read).await, Err(Refusal::CircuitOpen));
+    assert_eq!(
+        g.acquire(Class::Order).await,
+        Ok(()),
+        "orders have their own breaker"
+    );
+    // After the cool-down (1 s ± 20 %) one probe goes through; a failed probe reopens
+    // for longer.
+    tokio::time::sleep(Duration::from_millis(1_250)).await;
+    assert_eq!(g.acquire(Class::Read).await, Ok(()));
+    assert_eq!(g.breaker(Class::Read), BreakerState::HalfOpen);
+    assert_eq!(
+        g.acquire(Class::Read).await,
+        Err(Refusal::CircuitOpen),
+        "one probe"
+    );
+    g.record(Class::Read, Outcome::Failed);
+    assert_eq!(g.breaker(Class::Read), BreakerState::Open);
+    tokio::time::sleep(Duration::from_millis(1_250)).await;
+    assert_eq!(
+        g.acquire(Class::Read).await,
+        Err(Refusal::CircuitOpen),
+        "2 s now"
+    );
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert_eq!(g.acquire(Class::Read).await, Ok(()));
+    g.record(Class::Read, Outcome::Ok);
+    assert_eq!(g.breaker(Class::Read), BreakerState::Closed);
+    assert_eq!(
+        g.drain_changes(),
+        [
+            (Class::Read, BreakerState::Open),
+            (Class::Read, BreakerState::HalfOpen),
+            (Class::Read, BreakerState::Open),
+            (Class::Read, BreakerState::HalfOpen),
+            (Class::Read, BreakerState::Closed),
+        ]
+    );
+    assert!(g.drain_changes().is_empty());
+}
