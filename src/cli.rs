@@ -129,6 +129,18 @@ enum Command {
         #[arg(long)]
         allow_real_venues: bool,
     },
+    /// Check that `arb live` could start: configuration, credentials, each venue
+    /// reachable, streams delivering books, a dry run of the reducer. Exit 1 if not.
+    Preflight {
+        /// Live configuration (TOML). Default: the embedded simulator.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        allow_real_venues: bool,
+        /// Print the report as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Halt new orders of a running `arb live` (the kill switch; journaled), or only
     /// those with a leg on one venue.
     Halt {
@@ -445,6 +457,25 @@ pub fn run(cli: Cli) -> Result<i32> {
                 out.display()
             );
             Ok(0)
+        }
+        Command::Preflight {
+            config,
+            allow_real_venues,
+            json,
+        } => {
+            let cfg = match &config {
+                Some(p) => live::LiveConfig::load(p)?,
+                None => live::LiveConfig::default(),
+            };
+            let report = live::preflight(&cfg, allow_real_venues)?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                for line in report.lines() {
+                    println!("{line}");
+                }
+            }
+            Ok(if report.passed() { 0 } else { 1 })
         }
         Command::Halt {
             journal,

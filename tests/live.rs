@@ -579,3 +579,77 @@ fn a_venue_halt_stops_entries_with_a_leg_there_and_is_journaled() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a lane"));
 }
+
+#[test]
+fn preflight_passes_on_the_simulator_and_fails_red_on_an_unreachable_venue_which_live_refuses() {
+    let out = arb().args(["preflight", "--json"]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for want in [
+        "kalshi reachable",
+        "kalshi stream",
+        "polymarket stream",
+        "dry run",
+    ] {
+        assert!(names.contains(&want), "{names:?}");
+    }
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["ok"] == true)
+    );
+
+    // A Kalshi endpoint where nothing listens: red, exit 1; and arb live will not start.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    std::fs::write(&key, arb::sim::server::sim_keys::KALSHI_KEY_PEM).unwrap();
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let cfg = dir.path().join("live.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[kalshi]\nrest_url = \"http://{dead}/trade-api/v2\"\nws_url = \"ws://{dead}/ws\"\nkey_id = \"k\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [\"KXT\"]\n",
+            key.display()
+        ),
+    )
+    .unwrap();
+    let out = arb()
+        .args(["preflight", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL kalshi reachable"), "{text}");
+    let out = arb()
+        .args(["live", "--duration", "1", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(dir.path().join("j"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("preflight failed") && err.contains("kalshi reachable"),
+        "{err}"
+    );
+    assert!(!dir.path().join("j").exists(), "no journal was started");
+}

@@ -8,8 +8,10 @@ pub mod core;
 pub mod executor;
 pub mod kalshi;
 pub mod polymarket;
+pub mod preflight;
 pub mod recovery;
 pub mod restart;
+mod sides;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 
@@ -22,14 +24,9 @@ use crate::event::{Event, Lane};
 use crate::journal::{JournalError, JournalWriter, SyncMode, WriterOptions};
 use crate::mapping::PairResolver;
 use crate::run::CoreLoop;
-use crate::sim::Scenario;
-use crate::sim::server::{SimServer, SimState, sim_accounts, sim_keys};
 use crate::venues::MarketInterner;
-use crate::venues::credentials::Secret;
 use crate::venues::http::VenueError;
-use crate::venues::kalshi::auth::KalshiSigner;
 use crate::venues::kalshi::rest::KalshiRest;
-use crate::venues::polymarket::auth::{ApiCreds, PolymarketSigner};
 use crate::venues::polymarket::rest::PolymarketRest;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -37,8 +34,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/arb-rich.toml");
 
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
@@ -90,6 +85,42 @@ pub struct LiveSummary {
     pub recovered: Option<recovery::Recovered>,
 }
 
+/// `arb preflight`: the gate chain `arb live` passes first, on its own. A
+/// configuration or credential problem is an error; a venue that fails a check is a red
+/// line in the report.
+pub fn preflight(
+    config: &LiveConfig,
+    allow_real_venues: bool,
+) -> Result<preflight::Report, LiveError> {
+    for url in config.endpoints() {
+        if !is_loopback(url) && !allow_real_venues {
+            return Err(LiveError::Refused(format!(
+                "{url} is a real venue endpoint: checking it needs --allow-real-venues"
+            )));
+        }
+    }
+    let profile = match &config.profile {
+        Some(p) => crate::config::Profile::load(p)?,
+        None => crate::config::Profile::default(),
+    };
+    if let Some(p) = &config.pairs {
+        crate::mapping::load(p)?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Runtime(e.to_string()))?;
+    runtime.block_on(async {
+        let s = sides::connect(config).await?;
+        let report = preflight::run(&profile, s.kalshi.as_ref(), s.poly.as_ref()).await;
+        if let Some(sim) = s.sim {
+            sim.stop().await;
+        }
+        Ok(report)
+    })
+}
+
 /// Runs `arb live` to completion.
 pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
     for url in opts.config.endpoints() {
@@ -115,93 +146,29 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
     runtime.block_on(run_async(opts, engine, pairs))
 }
 
-/// One venue's connection for this run.
-struct KalshiSide {
-    rest: KalshiRest,
-    ws_url: String,
-    signer: KalshiSigner,
-    tickers: Vec<String>,
-}
-
-struct PolymarketSide {
-    rest: PolymarketRest,
-    /// The Data API (positions), unauthenticated.
-    data: PolymarketRest,
-    ws_url: String,
-    /// User channel (trade settlement), when known.
-    user_url: Option<String>,
-    tokens: Vec<String>,
-}
-
 async fn run_async(
     opts: LiveOptions,
     engine: crate::config::Profile,
     pairs: Vec<crate::mapping::PairSpec>,
 ) -> Result<LiveSummary, LiveError> {
-    let http = crate::venues::http::client(Duration::from_secs(10))?;
-    // Venue endpoints and credentials: configured, or the embedded simulator's.
-    let embedded = opts.config.kalshi.is_none() && opts.config.polymarket.is_none();
-    let (sim, kalshi_side, poly_side, venue_name) = if embedded {
-        let (sim, kalshi_tickers, poly_tokens) = start_sim(&opts.config.sim).await?;
-        let ks = KalshiSigner::from_pem(
-            sim_keys::KALSHI_KEY_ID,
-            &Secret::new(sim_keys::KALSHI_KEY_PEM),
-        )
-        .map_err(|e| LiveError::Refused(e.to_string()))?;
-        let creds = ApiCreds::new(
-            Secret::new(sim_keys::POLY_API_KEY),
-            Secret::new(sim_keys::POLY_API_SECRET),
-            Secret::new(sim_keys::POLY_PASSPHRASE),
-        )
-        .map_err(|e| LiveError::Refused(e.to_string()))?;
-        let ps = PolymarketSigner::new(&Secret::new(sim_keys::POLY_PRIVATE_KEY), creds)
-            .map_err(|e| LiveError::Refused(e.to_string()))?;
-        let k = KalshiSide {
-            rest: KalshiRest::new(http.clone(), sim.kalshi_base(), Some(ks.clone())),
-            ws_url: sim.kalshi_ws(),
-            signer: ks,
-            tickers: kalshi_tickers,
-        };
-        let p = PolymarketSide {
-            rest: PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(ps)),
-            data: PolymarketRest::new(http.clone(), sim.polymarket_base(), None),
-            ws_url: format!("{}/ws/market", sim.polymarket_ws()),
-            user_url: Some(format!("{}/ws/user", sim.polymarket_ws())),
-            tokens: poly_tokens,
-        };
-        let name = format!("the embedded simulator at {}", sim.addr);
-        (Some(sim), Some(k), Some(p), name)
-    } else {
-        let k = match &opts.config.kalshi {
-            Some(c) => {
-                let signer = KalshiSigner::load(c.key_id.clone(), &c.private_key)?;
-                Some(KalshiSide {
-                    rest: KalshiRest::new(http.clone(), c.rest_url.clone(), Some(signer.clone())),
-                    ws_url: c.ws_url.clone(),
-                    signer,
-                    tickers: c.markets.clone(),
-                })
-            }
-            None => None,
-        };
-        let p = match &opts.config.polymarket {
-            Some(c) => {
-                let signer = PolymarketSigner::load(&c.private_key, &c.api_creds)?;
-                Some(PolymarketSide {
-                    rest: PolymarketRest::new(http.clone(), c.rest_url.clone(), Some(signer)),
-                    data: PolymarketRest::new(http.clone(), c.data_url.clone(), None),
-                    ws_url: c.ws_url.clone(),
-                    user_url: c
-                        .ws_url
-                        .strip_suffix("/market")
-                        .map(|base| format!("{base}/user")),
-                    tokens: c.tokens.clone(),
-                })
-            }
-            None => None,
-        };
-        (None, k, p, opts.config.endpoints().join(", "))
-    };
+    let sides::Sides {
+        sim,
+        kalshi: kalshi_side,
+        poly: poly_side,
+        name: venue_name,
+    } = sides::connect(&opts.config).await?;
+    // The gate: every venue reachable with these credentials, streams alive, and a
+    // dry run through the reducer, before the journal is touched.
+    let gate = preflight::run(&engine, kalshi_side.as_ref(), poly_side.as_ref()).await;
+    for line in gate.lines() {
+        tracing::info!("preflight {line}");
+    }
+    if !gate.passed() {
+        return Err(LiveError::Refused(format!(
+            "preflight failed: {}",
+            gate.failures()
+        )));
+    }
 
     // A journal that exists is continued: its torn tail cut, its state rebuilt.
     let continuing = crate::journal::Journal::open(&opts.journal).is_ok();
@@ -579,41 +546,6 @@ async fn wait_for_stop(duration: Option<Duration>) {
         }
         None => signal.await,
     }
-}
-
-/// Starts the simulator with the configured (or embedded) scenario and its two
-/// accounts (one per venue, with the simulator's own keys). Returns it, the Kalshi
-/// tickers and the Polymarket tokens to trade.
-async fn start_sim(
-    cfg: &config::SimConfig,
-) -> Result<(SimServer, Vec<String>, Vec<String>), LiveError> {
-    let scenario = match &cfg.scenario {
-        Some(p) => Scenario::load(p)?,
-        None => Scenario::parse(DEFAULT_SCENARIO, "embedded arb-rich.toml")?,
-    };
-    let accounts = sim_accounts(scenario.cash).map_err(LiveError::Refused)?;
-    let ids = |v: Venue| {
-        scenario
-            .markets
-            .iter()
-            .filter(|m| m.venue == v)
-            .map(|m| m.venue_id.clone())
-            .collect::<Vec<_>>()
-    };
-    let (tickers, tokens) = (ids(Venue::Kalshi), ids(Venue::Polymarket));
-    let state = SimState::new(scenario.markets.clone(), accounts);
-    let addr: std::net::SocketAddr = "127.0.0.1:0"
-        .parse()
-        .map_err(|e: std::net::AddrParseError| LiveError::Runtime(e.to_string()))?;
-    let sim = SimServer::start(state, addr)
-        .await
-        .map_err(|e| LiveError::Runtime(format!("cannot start the simulator: {e}")))?;
-    tokio::spawn(crate::sim::server::driver::play(
-        sim.state.clone(),
-        scenario,
-        cfg.speed,
-    ));
-    Ok((sim, tickers, tokens))
 }
 
 /// `ARB_KILL_SWITCH` set to anything but empty or `0`: start with the kill switch on.
