@@ -5,7 +5,7 @@
 //!
 //! The container (specified in `docs/bundle.md`): a 24-byte header (magic
 //! `ARBBNDL\n`, version, section count, CRC-32C), then named sections, each with its
-//! length and the CRC-32C of its bytes. Reading never panics: any damage is an error
+//! length and the CRC-32C of its name and bytes. Reading never panics: any damage is an error
 //! naming the file and what is wrong.
 
 pub mod config;
@@ -111,10 +111,15 @@ pub fn encode(sections: &[Section]) -> Vec<u8> {
         b.extend_from_slice(&(s.name.len() as u16).to_le_bytes());
         b.extend_from_slice(s.name.as_bytes());
         b.extend_from_slice(&(s.data.len() as u64).to_le_bytes());
-        b.extend_from_slice(&crc32c::crc32c(&s.data).to_le_bytes());
+        b.extend_from_slice(&section_crc(s.name.as_bytes(), &s.data).to_le_bytes());
         b.extend_from_slice(&s.data);
     }
     b
+}
+
+/// CRC-32C of a section's name followed by its data.
+fn section_crc(name: &[u8], data: &[u8]) -> u32 {
+    crc32c::crc32c_append(crc32c::crc32c(name), data)
 }
 
 /// True when `bytes` start with the bundle magic.
@@ -183,7 +188,7 @@ pub fn decode(b: &[u8]) -> Result<Vec<Section>, String> {
         at += 12;
         let len = usize::try_from(len).map_err(|_| format!("section {name}: length {len}"))?;
         let data = take(b, at, len, &format!("section {name}'s {len} bytes"))?;
-        if crc32c::crc32c(data) != crc {
+        if section_crc(name.as_bytes(), data) != crc {
             return Err(format!("section {name}: checksum mismatch"));
         }
         if sections.iter().any(|s: &Section| s.name == name) {
