@@ -241,8 +241,29 @@ enum Command {
         #[command(subcommand)]
         cmd: MappingCommand,
     },
-    /// Replay a journal through a fresh reducer and compare every decision.
+    /// Write one file with everything needed to reproduce a window of a journal: the
+    /// slice, the state it starts from, the config (secrets redacted), build info, a
+    /// summary of decisions and orders, and the window's log lines.
+    Bundle {
+        journal: PathBuf,
+        /// The bundle file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        /// Window start: a journal seq (digits) or an RFC 3339 time. Default: the start.
+        #[arg(long)]
+        from: Option<String>,
+        /// Window end (inclusive), a seq or an RFC 3339 time. Default: the end.
+        #[arg(long)]
+        to: Option<String>,
+        /// Include this config file (TOML or .json) instead of <journal>/config.jsonl.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replay a journal (or a bundle) through a reducer and compare every decision.
     Replay {
+        /// A journal directory, or a bundle file from `arb bundle`.
         journal: PathBuf,
         #[arg(long)]
         json: bool,
@@ -326,7 +347,16 @@ pub fn run(cli: Cli) -> Result<i32> {
                     None => Scenario::parse(DEFAULT_SCENARIO, "embedded arb-rich.toml")?,
                 };
                 let out = journal.unwrap_or_else(|| fresh_run_dir(&scn.name));
-                paper::run_scenario(&scn, &config, &out, sync)?
+                let summary = paper::run_scenario(&scn, &config, &out, sync)?;
+                let source = scenario.as_ref().map(|p| p.display().to_string());
+                let effective = serde_json::json!({
+                    "scenario": source.unwrap_or_else(|| "embedded arb-rich.toml".into()),
+                    "profile_file": profile.as_ref().map(|p| p.display().to_string()),
+                    "profile": &config,
+                });
+                arb::bundle::config::record(&out, "paper", None, effective)
+                    .with_context(|| format!("writing {}", out.display()))?;
+                summary
             };
             if json {
                 println!("{}", serde_json::to_string(&summary)?);
@@ -403,6 +433,7 @@ pub fn run(cli: Cli) -> Result<i32> {
                 journal,
                 duration,
                 allow_real_venues,
+                log_file: true,
             })?;
             if json {
                 println!("{}", serde_json::to_string(&s)?);
@@ -694,8 +725,55 @@ pub fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Bundle {
+            journal,
+            out,
+            from,
+            to,
+            config,
+            json,
+        } => {
+            let made = arb::bundle::make(&arb::bundle::MakeOptions {
+                journal,
+                out,
+                from,
+                to,
+                config,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&made)?);
+            } else {
+                let m = &made.manifest;
+                println!(
+                    "bundle {} ({} bytes): seqs {}..{} ({} .. {}), {} events, {} decisions",
+                    made.bundle.display(),
+                    made.bytes,
+                    m.first_seq,
+                    m.last_seq,
+                    m.first_time,
+                    m.last_time,
+                    m.events,
+                    m.decisions
+                );
+                println!(
+                    "  config from {}, {} values redacted; {} log lines",
+                    made.config_source
+                        .as_deref()
+                        .unwrap_or("nowhere (none recorded)"),
+                    made.redacted,
+                    made.log_lines
+                );
+                println!("replay it: arb replay {}", made.bundle.display());
+            }
+            Ok(0)
+        }
         Command::Replay { journal, json } => {
-            let (s, _) = replay::replay(&journal)?;
+            let s = if journal.is_dir() {
+                replay::replay(&journal)?.0
+            } else {
+                arb::bundle::replay_bundle(&journal)?
+            };
+            let end_differs = s.bundle.as_ref().is_some_and(|b| !b.end_state_matches);
             if json {
                 println!("{}", serde_json::to_string(&s)?);
             } else {
@@ -721,9 +799,26 @@ pub fn run(cli: Cli) -> Result<i32> {
                             .map_or("nothing".into(), |v| v.to_string())
                     );
                 }
+                if let Some(b) = &s.bundle {
+                    println!(
+                        "bundle window seqs {}..{}: end state {} the source journal's ({})",
+                        b.first_seq,
+                        b.last_seq,
+                        if b.end_state_matches {
+                            "matches"
+                        } else {
+                            "DIFFERS from"
+                        },
+                        b.expected_end_state_hash
+                    );
+                }
                 println!("{} mismatches", s.mismatches);
             }
-            Ok(if s.mismatches > 0 { 3 } else { 0 })
+            Ok(if s.mismatches > 0 || end_differs {
+                3
+            } else {
+                0
+            })
         }
         Command::Mapping { cmd } => {
             use arb::mapping::{candidates::Options, tool};

@@ -140,7 +140,7 @@ impl Default for RiskLimits {
 }
 
 /// A profile file: the engine's settings, its legging policy and its risk limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Profile {
     pub engine: EngineConfig,
     pub legging: LegPolicy,

@@ -5,6 +5,7 @@
 // The determinism lists in clippy.toml bind the reducer only (`engine` denies them).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+pub mod bundle;
 pub mod clock;
 pub mod config;
 pub mod core;

@@ -208,6 +208,7 @@ fn live_with_faults(faults: &str, secs: f64) -> Vec<Event> {
         journal: journal.clone(),
         duration: Some(Duration::from_secs_f64(secs)),
         allow_real_venues: false,
+        log_file: false,
     })
     .unwrap();
     let (records, _) = Journal::open(&journal).unwrap().read_all().unwrap();

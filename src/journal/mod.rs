@@ -11,10 +11,11 @@ mod writer;
 pub use codec::{decode_decision, decode_event, encode_decision, encode_event};
 pub use format::{
     FORMAT_VERSION, FRAME_HEADER_LEN, MAX_PAYLOAD_LEN, RecordKind, SEGMENT_HEADER_LEN,
-    SEGMENT_MAGIC, segment_file_name,
+    SEGMENT_MAGIC, encode_frame, segment_file_name,
 };
 pub use reader::{
-    Journal, ReadSummary, Record, RecordBody, RecordRef, TornTail, verify_segment_bytes,
+    Journal, ReadSummary, Record, RecordBody, RecordRef, TornTail, scan_segment_bytes,
+    verify_segment_bytes,
 };
 pub use writer::{JournalWriter, SyncMode, WriterOptions, WriterStats};
 

@@ -235,6 +235,30 @@ impl Journal {
     }
 }
 
+/// Visits the verified records of one segment held in memory, as if it were the only
+/// (and so the last) segment of a journal named `name` in errors: a bundle's journal
+/// slice. A torn tail is reported in the summary, never visited.
+pub fn scan_segment_bytes<E: From<JournalError>>(
+    name: &Path,
+    bytes: &[u8],
+    mut visit: impl FnMut(RecordRef<'_>) -> Result<(), E>,
+) -> Result<ReadSummary, E> {
+    let mut summary = ReadSummary::default();
+    let mut next_seq = None;
+    let torn = scan_segment(
+        name,
+        0,
+        bytes,
+        true,
+        &mut next_seq,
+        &mut summary,
+        &mut visit,
+    )?;
+    summary.torn_tail = torn;
+    summary.last_seq = next_seq.map(|n| n - 1);
+    Ok(summary)
+}
+
 /// Verifies one segment's bytes as if it were the last segment of a journal and
 /// decodes every payload; returns the number of good records and any torn tail. For
 /// fuzzing and tools: it never panics on any input.

@@ -6,6 +6,7 @@ pub mod core_loop;
 pub mod diff;
 pub mod inspect;
 pub mod live;
+pub mod logfile;
 pub mod montecarlo;
 pub mod orders;
 pub mod paper;

@@ -3,7 +3,7 @@
 
 use crate::engine::Reducer;
 use crate::event::Decision;
-use crate::journal::{Journal, JournalError, RecordKind};
+use crate::journal::{Journal, JournalError, ReadSummary, RecordKind, RecordRef};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -31,6 +31,10 @@ pub struct ReplaySummary {
     /// Decisions of the last event that a torn tail cut off: lost with the crash, not
     /// a divergence (recovery re-derives them).
     pub torn_tail_decisions: u64,
+    /// Set when a bundle was replayed: its window and whether the replay ended in the
+    /// state the bundle recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<crate::bundle::BundleCheck>,
 }
 
 const MISMATCH_DETAILS: usize = 20;
@@ -48,77 +52,112 @@ fn unrecorded(event_seq: u64, d: &Decision) -> Mismatch {
     }
 }
 
+/// Re-applies records one at a time and compares the decisions it computes with the
+/// recorded ones: the replay of a journal directory and of a bundle's slice.
+pub struct Replayer {
+    reducer: Reducer,
+    computed: Vec<Decision>,
+    next: usize,
+    event_seq: u64,
+    events: u64,
+    decisions: u64,
+    mismatches: u64,
+    details: Vec<Mismatch>,
+}
+
+impl Replayer {
+    /// Starts from `reducer`: a fresh one for a whole journal, a restored snapshot for
+    /// a slice.
+    pub fn new(reducer: Reducer) -> Replayer {
+        Replayer {
+            reducer,
+            computed: Vec::with_capacity(16),
+            next: 0,
+            event_seq: 0,
+            events: 0,
+            decisions: 0,
+            mismatches: 0,
+            details: Vec::new(),
+        }
+    }
+
+    fn note(&mut self, m: Mismatch) {
+        self.mismatches += 1;
+        if self.details.len() < MISMATCH_DETAILS {
+            self.details.push(m);
+        }
+    }
+
+    /// Computed decisions of the last event the journal did not record.
+    fn unrecorded_tail(&mut self) {
+        if self.next >= self.computed.len() {
+            return;
+        }
+        let tail = self.computed.split_off(self.next);
+        for d in &tail {
+            self.note(unrecorded(self.event_seq, d));
+        }
+    }
+
+    pub fn visit(&mut self, rec: RecordRef<'_>) -> Result<(), JournalError> {
+        match rec.kind {
+            RecordKind::Event => {
+                // More recorded than computed is caught decision by decision below.
+                self.unrecorded_tail();
+                let ev = rec.event()?;
+                self.computed.clear();
+                self.next = 0;
+                self.reducer.apply(rec.ts, &ev, &mut self.computed);
+                self.event_seq = rec.seq;
+                self.events += 1;
+            }
+            RecordKind::Decision => {
+                let d = rec.decision()?;
+                self.decisions += 1;
+                if self.computed.get(self.next) != Some(&d) {
+                    let computed = self.computed.get(self.next).map(json);
+                    self.note(Mismatch {
+                        seq: rec.seq,
+                        recorded: Some(json(&d)),
+                        computed,
+                    });
+                }
+                self.next += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// The summary once every record is visited. Decisions a torn tail cut off are
+    /// counted apart (lost with the crash, not a divergence).
+    pub fn finish(mut self, journal: &Path, read: ReadSummary) -> (ReplaySummary, Reducer) {
+        let mut torn_tail_decisions = 0;
+        if read.torn_tail.is_some() {
+            torn_tail_decisions = self.computed.len().saturating_sub(self.next) as u64;
+        } else {
+            self.unrecorded_tail();
+        }
+        let summary = ReplaySummary {
+            journal: journal.to_path_buf(),
+            events: self.events,
+            decisions: self.decisions,
+            mismatches: self.mismatches,
+            first_mismatches: self.details,
+            state_hash: format!("{:016x}", self.reducer.state_hash()),
+            torn_tail: read.torn_tail.as_ref().map(|t| t.offset),
+            torn_tail_segment: read.torn_tail.map(|t| t.segment),
+            torn_tail_decisions,
+            bundle: None,
+        };
+        (summary, self.reducer)
+    }
+}
+
 /// Replays a journal directory. Journal errors (corruption) stop it; mismatches are
 /// counted and the first few reported.
 pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
     let journal = Journal::open(dir)?;
-    let mut reducer = Reducer::default();
-    let mut computed: Vec<Decision> = Vec::with_capacity(16);
-    let mut next = 0usize;
-    let mut event_seq = 0u64;
-    let mut events = 0u64;
-    let mut decisions = 0u64;
-    let mut mismatches = 0u64;
-    let mut details = Vec::new();
-    let mut note = |m: Mismatch, count: &mut u64| {
-        *count += 1;
-        if details.len() < MISMATCH_DETAILS {
-            details.push(m);
-        }
-    };
-    let summary = journal.scan(|rec| -> Result<(), JournalError> {
-        match rec.kind {
-            RecordKind::Event => {
-                // Computed decisions the journal did not record (more recorded than
-                // computed is caught decision by decision below).
-                for d in computed.get(next..).unwrap_or(&[]) {
-                    note(unrecorded(event_seq, d), &mut mismatches);
-                }
-                let ev = rec.event()?;
-                computed.clear();
-                next = 0;
-                reducer.apply(rec.ts, &ev, &mut computed);
-                event_seq = rec.seq;
-                events += 1;
-            }
-            RecordKind::Decision => {
-                let d = rec.decision()?;
-                decisions += 1;
-                match computed.get(next) {
-                    Some(c) if *c == d => {}
-                    other => note(
-                        Mismatch {
-                            seq: rec.seq,
-                            recorded: Some(json(&d)),
-                            computed: other.map(json),
-                        },
-                        &mut mismatches,
-                    ),
-                }
-                next += 1;
-            }
-        }
-        Ok(())
-    })?;
-    let unrecorded_tail = computed.get(next..).unwrap_or(&[]);
-    let mut torn_tail_decisions = 0;
-    if summary.torn_tail.is_some() {
-        torn_tail_decisions = unrecorded_tail.len() as u64;
-    } else {
-        for d in unrecorded_tail {
-            note(unrecorded(event_seq, d), &mut mismatches);
-        }
-    }
-    let summary = ReplaySummary {
-        journal: dir.to_path_buf(),
-        events,
-        decisions,
-        mismatches,
-        first_mismatches: details,
-        state_hash: format!("{:016x}", reducer.state_hash()),
-        torn_tail: summary.torn_tail.as_ref().map(|t| t.offset),
-        torn_tail_segment: summary.torn_tail.map(|t| t.segment),
-        torn_tail_decisions,
-    };
-    Ok((summary, reducer))
+    let mut replayer = Replayer::new(Reducer::default());
+    let read = journal.scan(|rec| replayer.visit(rec))?;
+    Ok(replayer.finish(dir, read))
 }

@@ -2,7 +2,7 @@
 //! markets; with no venue configured, the embedded loopback simulator.
 
 use crate::venues::credentials::CredentialSource;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +16,7 @@ pub enum LiveConfigError {
     Invalid { path: String, message: String },
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveConfig {
     /// Engine profile (see README); defaults when absent.
@@ -40,7 +40,7 @@ pub struct LiveConfig {
     pub sim: SimConfig,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KalshiConfig {
     pub rest_url: String,
@@ -51,7 +51,7 @@ pub struct KalshiConfig {
     pub markets: Vec<String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolymarketConfig {
     /// CLOB REST root, e.g. `https://clob.polymarket.com`.
@@ -73,7 +73,7 @@ fn default_data_url() -> String {
     "https://data-api.polymarket.com".into()
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimConfig {
     /// Scenario file; the embedded arb-rich scenario when absent.

@@ -64,6 +64,8 @@ pub struct LiveOptions {
     pub duration: Option<Duration>,
     /// Permit endpoints that are not loopback: real venues, real money.
     pub allow_real_venues: bool,
+    /// Install the process's log subscriber: stderr and `<journal>/logs/arb.log`.
+    pub log_file: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -138,12 +140,26 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
         Some(p) => crate::mapping::load(p)?,
         None => Vec::new(),
     };
+    let at = |e: std::io::Error| LiveError::Runtime(format!("{}: {e}", opts.journal.display()));
+    if opts.log_file {
+        crate::run::logfile::init(&opts.journal).map_err(at)?;
+    }
+    let effective = serde_json::json!({ "live": &opts.config, "profile": &engine });
+    crate::bundle::config::record(&opts.journal, "live", Some(wall_ns()), effective).map_err(at)?;
+    tracing::info!(journal = %opts.journal.display(), "arb live starting");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| LiveError::Runtime(e.to_string()))?;
-    runtime.block_on(run_async(opts, engine, pairs))
+    let done = runtime.block_on(run_async(opts, engine, pairs));
+    match &done {
+        Ok(s) => {
+            tracing::info!(events = s.events, orders = s.orders, state_hash = %s.state_hash, "arb live stopped")
+        }
+        Err(e) => tracing::error!(error = %e, "arb live failed"),
+    }
+    done
 }
 
 async fn run_async(

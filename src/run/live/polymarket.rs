@@ -172,6 +172,11 @@ pub async fn ingress(
                 }
             }
         }
+        tracing::warn!(
+            venue = "polymarket",
+            retry_in_ms = backoff.as_millis() as u64,
+            "market data stream down; reconnecting"
+        );
         let _ = tx.send(Inbound {
             ts: wall_ns(),
             event: Event::Feed(FeedStatus {

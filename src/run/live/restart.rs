@@ -25,7 +25,10 @@ struct Payload<'a> {
     decided_ms: Vec<(ClientOrderId, i64)>,
 }
 
-fn encode_payload(reducer: &Reducer, decided_ms: &BTreeMap<ClientOrderId, i64>) -> Vec<u8> {
+pub(crate) fn encode_payload(
+    reducer: &Reducer,
+    decided_ms: &BTreeMap<ClientOrderId, i64>,
+) -> Vec<u8> {
     let open = &reducer.orders().open;
     let payload = Payload {
         state: &reducer.snapshot_bytes(),
@@ -39,7 +42,9 @@ fn encode_payload(reducer: &Reducer, decided_ms: &BTreeMap<ClientOrderId, i64>) 
     bincode::serialize(&payload).unwrap_or_default()
 }
 
-fn decode_payload(bytes: &[u8]) -> Result<(Reducer, BTreeMap<ClientOrderId, i64>), String> {
+pub(crate) fn decode_payload(
+    bytes: &[u8],
+) -> Result<(Reducer, BTreeMap<ClientOrderId, i64>), String> {
     use bincode::Options;
     let p: Payload<'_> = bincode::DefaultOptions::new()
         .with_fixint_encoding()
