@@ -18,7 +18,7 @@ use self::executor::{Executor, Route};
 use crate::core::MarketId;
 use crate::core::Venue;
 use crate::engine::Reducer;
-use crate::event::{Event, Lane};
+use crate::event::Event;
 use crate::journal::{JournalError, JournalWriter, SyncMode, WriterOptions};
 use crate::mapping::PairResolver;
 use crate::run::CoreLoop;
@@ -448,8 +448,7 @@ async fn run_async(
         venue: venue_name,
         events: core.events,
         decisions: core.decisions_total,
-        opportunities: stats.opportunities[Lane::IntraVenue as usize]
-            + stats.opportunities[Lane::CrossVenue as usize],
+        opportunities: stats.opportunities.iter().sum(),
         intents: stats.intents,
         orders: lat.len() as u64,
         open_orders: core.reducer.orders().open.len(),
