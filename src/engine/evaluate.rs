@@ -32,6 +32,7 @@ impl Reducer {
                 inputs.push(c);
             }
             if self.inputs_pass(Lane::IntraVenue, key.0, &inputs, out) {
+                self.lane_refused.remove(&(Lane::IntraVenue, key.0));
                 let cand = lanes::intra::evaluate(&self.markets, key);
                 self.consider(Lane::IntraVenue, cand, key.index(), out);
             }
@@ -53,6 +54,7 @@ impl Reducer {
                     }
                 }
                 if self.inputs_pass(Lane::CrossVenue, pair, &inputs, out) {
+                    self.lane_refused.remove(&(Lane::CrossVenue, pair));
                     let cand = lanes::cross::evaluate(&self.markets, pair);
                     self.consider(Lane::CrossVenue, cand, pair as usize, out);
                 }
@@ -94,8 +96,15 @@ impl Reducer {
     }
 
     /// True if the firewall lets the lane read every input book; otherwise the
-    /// refusal is counted (and journaled if its reason is new for this rule).
-    fn inputs_pass(&mut self, lane: Lane, key: u32, inputs: &[MarketId], out: &mut Vec<Decision>) -> bool {
+    /// refusal is counted (and journaled if its reason is new for this rule). The
+    /// caller forgets the rule's refusal once the whole evaluation passes.
+    fn inputs_pass(
+        &mut self,
+        lane: Lane,
+        key: u32,
+        inputs: &[MarketId],
+        out: &mut Vec<Decision>,
+    ) -> bool {
         let now = self.now;
         let refused = inputs
             .iter()
@@ -105,10 +114,7 @@ impl Reducer {
                 self.refuse(lane, key, reason, out);
                 false
             }
-            None => {
-                self.lane_refused.remove(&(lane, key));
-                true
-            }
+            None => true,
         }
     }
 
@@ -123,8 +129,12 @@ impl Reducer {
 
     fn is_seen(&self, lane: Lane, key: usize, legs: &[Leg]) -> bool {
         match lane {
-            Lane::IntraVenue => self.last_intra[key].as_ref().is_some_and(|l| l[..] == *legs),
-            Lane::CrossVenue => self.last_cross[key].as_ref().is_some_and(|l| l[..] == *legs),
+            Lane::IntraVenue => self.last_intra[key]
+                .as_ref()
+                .is_some_and(|l| l[..] == *legs),
+            Lane::CrossVenue => self.last_cross[key]
+                .as_ref()
+                .is_some_and(|l| l[..] == *legs),
             _ => self.last_group[key].as_deref() == Some(legs),
         }
     }
@@ -183,7 +193,13 @@ impl Reducer {
                 if let Some(cap) = self.canary_cap() {
                     cfg.max_contracts = cfg.max_contracts.min(cap);
                 }
-                sizing::size(&cfg, &self.portfolio, &self.markets, &cand.legs, cand.payout)
+                sizing::size(
+                    &cfg,
+                    &self.portfolio,
+                    &self.markets,
+                    &cand.legs,
+                    cand.payout,
+                )
             })
             .and_then(|s| self.risk_gate_sized(&cand, &s).map(|()| s));
         let (qty, profit, edge) = match &sized {
@@ -232,8 +248,7 @@ impl Reducer {
             return Err(SkipReason::PairConfidenceTooLow);
         }
         let fw = &self.firewall.config;
-        if fw.enabled && fw.max_edge.0 > 0 && lane != Lane::IntraVenue && unit_edge > fw.max_edge
-        {
+        if fw.enabled && fw.max_edge.0 > 0 && lane != Lane::IntraVenue && unit_edge > fw.max_edge {
             return Err(SkipReason::EdgeTooLarge);
         }
         Ok(())

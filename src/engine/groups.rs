@@ -90,9 +90,9 @@ impl Groups {
     /// True when one parity family holds both markets: the family's lane evaluates
     /// them, so the cross-venue lane leaves that pair alone.
     pub fn same_family(&self, a: MarketId, b: MarketId) -> bool {
-        self.of(a).iter().any(|g| {
-            self.rules[*g as usize].kind == GroupKind::Parity && self.of(b).contains(g)
-        })
+        self.of(a)
+            .iter()
+            .any(|g| self.rules[*g as usize].kind == GroupKind::Parity && self.of(b).contains(g))
     }
 
     /// Rebuilds the index from the rules (after a snapshot restore).

@@ -44,7 +44,8 @@ pub(super) struct StateView<'a> {
     pub(super) firewall: &'a super::firewall::FirewallState,
     pub(super) groups: &'a [crate::event::GroupRule],
     pub(super) last_group: &'a [Option<Vec<Leg>>],
-    pub(super) lane_refused: &'a std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
+    pub(super) lane_refused:
+        &'a std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
 }
 
 impl Reducer {

@@ -79,8 +79,10 @@ impl Episode {
     pub fn locked_value(&self) -> i64 {
         match self.basket {
             None => self.covered().0,
-            Some(b) => (i128::from(self.covered().0) * i128::from(b.payout.0)
-                / i128::from(Money::SCALE)) as i64,
+            Some(b) => {
+                (i128::from(self.covered().0) * i128::from(b.payout.0) / i128::from(Money::SCALE))
+                    as i64
+            }
         }
     }
 

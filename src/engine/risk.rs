@@ -56,7 +56,12 @@ impl Reducer {
         let r = &self.risk;
         if r.lane_disabled[lane as usize]
             || (r.limits.canary
-                && !r.limits.canary_lanes.get(lane as usize).copied().unwrap_or(false))
+                && !r
+                    .limits
+                    .canary_lanes
+                    .get(lane as usize)
+                    .copied()
+                    .unwrap_or(false))
         {
             return Err(SkipReason::LaneDisabled);
         }

@@ -24,7 +24,11 @@ pub fn evaluate(markets: &Markets, pair: u32) -> Option<Candidate> {
             continue;
         };
         let c = Candidate::pair_of(Lane::CrossVenue, [la, lb], Some(pair));
-        if c.gross_edge() > 0 && best.as_ref().is_none_or(|b| c.gross_edge() > b.gross_edge()) {
+        if c.gross_edge() > 0
+            && best
+                .as_ref()
+                .is_none_or(|b| c.gross_edge() > b.gross_edge())
+        {
             best = Some(c);
         }
     }

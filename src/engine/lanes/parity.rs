@@ -43,7 +43,9 @@ pub fn evaluate(
             };
             if pays > Money::ZERO
                 && c.gross_edge() > 0
-                && best.as_ref().is_none_or(|b| c.gross_edge() > b.gross_edge())
+                && best
+                    .as_ref()
+                    .is_none_or(|b| c.gross_edge() > b.gross_edge())
             {
                 best = Some(c);
             }

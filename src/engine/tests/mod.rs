@@ -1008,5 +1008,7 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
     );
 }
 
+mod firewall;
+mod groups;
 mod resting;
 mod risk;
