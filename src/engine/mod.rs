@@ -5,6 +5,7 @@
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod book;
+mod coverage;
 mod entry;
 mod evaluate;
 pub mod fees;
