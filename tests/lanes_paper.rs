@@ -245,6 +245,7 @@ fn cli_paper_reports_the_bucket_lane() {
         "{text} {}",
         String::from_utf8_lossy(&run.stderr)
     );
+    println!("{text}");
     assert!(text.contains("lane bucket: 1 rules"), "{text}");
     assert!(
         text.contains("firewall rejected book updates: jump_without_trade"),

@@ -245,6 +245,7 @@ async fn run_async(
     core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
     core.step(wall_ns(), &Event::RestingPolicyLoaded(engine.resting))?;
     core.step(wall_ns(), &Event::RiskLimitsLoaded(engine.risk))?;
+    core.step(wall_ns(), &Event::FirewallLoaded(engine.firewall))?;
     if recovered.is_some() {
         // A clean stop before left the engine halted for its shutdown: lift that.
         core.step(

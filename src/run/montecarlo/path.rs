@@ -190,6 +190,7 @@ pub fn run_path(
     run.feed(t0, Event::LegPolicyLoaded(profile.legging));
     run.feed(t0, Event::RestingPolicyLoaded(profile.resting));
     run.feed(t0, Event::RiskLimitsLoaded(profile.risk));
+    run.feed(t0, Event::FirewallLoaded(profile.firewall));
     for venue in Venue::ALL {
         let cash = cash[venue.index()];
         run.feed(t0, Event::Balance(BalanceReport { venue, cash }));
