@@ -51,6 +51,10 @@ enum Command {
         /// Cross-venue mapping file, for --from-journal.
         #[arg(long, requires = "from_journal")]
         pairs: Option<PathBuf>,
+        /// Kalshi GET /events (or /events/{ticker}) answer, for --from-journal: the
+        /// markets of each event marked mutually_exclusive form a bucket ladder.
+        #[arg(long, requires = "from_journal")]
+        kalshi_events: Option<PathBuf>,
         /// Starting cash per venue for --from-journal, in dollars.
         #[arg(long, default_value = "1000")]
         cash: String,
@@ -319,6 +323,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             journal,
             profile,
             pairs,
+            kalshi_events,
             cash,
             fsync,
             json,
@@ -340,7 +345,22 @@ pub fn run(cli: Cli) -> Result<i32> {
                 let dollars =
                     Money::from_decimal(&cash).with_context(|| format!("--cash {cash:?}"))?;
                 let out = journal.unwrap_or_else(|| fresh_run_dir("from-journal"));
-                paper::run_from_journal(&src, &config, specs, [dollars, dollars], &out, sync)?
+                let groups = paper::GroupInputs {
+                    kalshi_events: match &kalshi_events {
+                        Some(p) => arb::mapping::groups::load_kalshi_events(p)?,
+                        None => Vec::new(),
+                    },
+                    specs: Vec::new(),
+                };
+                paper::run_from_journal_grouped(
+                    &src,
+                    &config,
+                    specs,
+                    groups,
+                    [dollars, dollars],
+                    &out,
+                    sync,
+                )?
             } else {
                 let scn = match &scenario {
                     Some(p) => Scenario::load(p)?,
@@ -986,6 +1006,32 @@ fn print_paper(s: &paper::PaperSummary) {
         println!(
             "  {} mapped pairs never appeared in the journal",
             s.unresolved_pairs
+        );
+    }
+    if s.groups + s.unresolved_groups > 0 {
+        println!(
+            "  groups {} ({} never appeared in the journal)",
+            s.groups, s.unresolved_groups
+        );
+    }
+    if !s.firewall.is_empty() {
+        let by: Vec<String> = s.firewall.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("  firewall rejected book updates: {}", by.join(", "));
+    }
+    for l in s.lanes.iter().filter(|l| l.evaluations + l.rules > 0) {
+        let skips: Vec<String> = l.skips.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!(
+            "  lane {}: {} rules ({} fresh), {} evaluations, {} opportunities, skips: {}",
+            l.lane,
+            l.rules,
+            l.fresh,
+            l.evaluations,
+            l.opportunities,
+            if skips.is_empty() {
+                "none".to_string()
+            } else {
+                skips.join(", ")
+            }
         );
     }
     println!("  state hash {}", s.state_hash);

@@ -651,5 +651,8 @@ fn preflight_passes_on_the_simulator_and_fails_red_on_an_unreachable_venue_which
         err.contains("preflight failed") && err.contains("kalshi reachable"),
         "{err}"
     );
-    assert!(!dir.path().join("j").exists(), "no journal was started");
+    assert!(
+        arb::journal::Journal::open(&dir.path().join("j")).is_err(),
+        "no journal was started (only the log of the refused start)"
+    );
 }

@@ -41,6 +41,11 @@ pub(super) struct StateView<'a> {
     pub(super) stats: &'a Stats,
     pub(super) last_intra: &'a [Option<[Leg; 2]>],
     pub(super) last_cross: &'a [Option<[Leg; 2]>],
+    pub(super) firewall: &'a super::firewall::FirewallState,
+    pub(super) groups: &'a [crate::event::GroupRule],
+    pub(super) last_group: &'a [Option<Vec<Leg>>],
+    pub(super) lane_refused:
+        &'a std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
 }
 
 impl Reducer {
@@ -80,6 +85,10 @@ impl Reducer {
             stats: &self.stats,
             last_intra: &self.last_intra,
             last_cross: &self.last_cross,
+            firewall: &self.firewall,
+            groups: &self.groups.rules,
+            last_group: &self.last_group,
+            lane_refused: &self.lane_refused,
         }
     }
 }

@@ -29,7 +29,13 @@ impl Reducer {
         let (opp, leg_no) = (id.opportunity, id.leg);
         // Only a second leg rests: a first leg that cannot fill leaves nothing to undo.
         let rest_ns = i64::from(self.resting.second_leg_rest_ms) * 1_000_000;
-        let deadline = (leg_no == 1 && rest_ns > 0).then(|| self.now.saturating_add(rest_ns));
+        let basket = self
+            .orders
+            .episodes
+            .get(&opp)
+            .is_some_and(|e| e.basket.is_some());
+        let deadline =
+            (leg_no == 1 && rest_ns > 0 && !basket).then(|| self.now.saturating_add(rest_ns));
         let tif = match deadline {
             Some(expires_ns) => TimeInForce::GoodTillTime { expires_ns },
             None => TimeInForce::ImmediateOrCancel,
@@ -95,6 +101,12 @@ impl Reducer {
         let Some(ep) = self.orders.episodes.get_mut(&opp) else {
             return;
         };
+        if ep.basket.is_some() {
+            // Basket legs went out together and are not hedged one by one: once all
+            // are done, complete sets are kept and anything beyond them is exposure
+            // for the operator (safe mode).
+            return self.settle(opp, out);
+        }
         let uncovered = ep.uncovered();
         if done.leg == 0 && !ep.pending.is_empty() {
             let next = ep.pending.remove(0);

@@ -5,7 +5,12 @@
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod book;
+mod coverage;
+mod entry;
+mod evaluate;
 pub mod fees;
+pub mod firewall;
+pub mod groups;
 mod hash;
 pub mod lanes;
 mod legging;
@@ -19,23 +24,25 @@ pub mod snapshot;
 use crate::config::{EngineConfig, LegPolicy, RestingPolicy};
 use crate::core::{ClientOrderId, MarketId, Money, Qty, Rng};
 use crate::event::{
-    Decision, Event, FeedState, Fill, HaltReason, InputError, Intent, Lane, Leg, Mode,
-    OperatorCommand, Opportunity, OrderStatus, SkipReason,
+    Decision, Event, FeedState, Fill, HaltReason, InputError, Lane, Leg, Mode, OperatorCommand,
+    OrderStatus, SkipReason,
 };
-use lanes::Candidate;
+use firewall::FirewallState;
+use groups::Groups;
 use markets::Markets;
-use orders::{Episode, Orders};
+use orders::Orders;
 use portfolio::Portfolio;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Counters that explain what the lanes did; part of the state (and its hash).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     pub events: u64,
     /// Lane evaluations, per `Lane` index.
-    pub evaluations: [u64; 2],
+    pub evaluations: [u64; Lane::COUNT],
     /// Opportunities journaled, per lane.
-    pub opportunities: [u64; 2],
+    pub opportunities: [u64; Lane::COUNT],
     pub intents: u64,
     /// Edges seen again unchanged, or on markets with an order in flight.
     pub repeats: u64,
@@ -43,6 +50,11 @@ pub struct Stats {
     /// suspect (gap, disconnect): the market is not traded until a clean book.
     pub unusable_books: u64,
     pub rejected_inputs: u64,
+    /// Book updates the quote firewall refused, by reason.
+    pub firewall: BTreeMap<SkipReason, u64>,
+    /// Per lane and reason: evaluations refused before looking for an edge
+    /// (`LaneSkipped`) and opportunities not traded (`Skipped`).
+    pub skips: BTreeMap<(Lane, SkipReason), u64>,
 }
 
 pub struct Reducer {
@@ -63,6 +75,15 @@ pub struct Reducer {
     /// edge is journaled once, not on every book update.
     last_intra: Vec<Option<[Leg; 2]>>,
     last_cross: Vec<Option<[Leg; 2]>>,
+    /// The quote firewall's bounds and per-market marks.
+    firewall: FirewallState,
+    /// Bucket, tree and parity rules.
+    groups: Groups,
+    /// Last journaled candidate per group (as `last_cross` per pair).
+    last_group: Vec<Option<Vec<Leg>>>,
+    /// The reason each (lane, key) was last refused, while it is: `LaneSkipped` is
+    /// journaled when this changes.
+    lane_refused: BTreeMap<(Lane, u32), SkipReason>,
 }
 
 impl Default for Reducer {
@@ -96,6 +117,10 @@ impl Reducer {
             stats: Stats::default(),
             last_intra: Vec::new(),
             last_cross: Vec::new(),
+            firewall: FirewallState::default(),
+            groups: Groups::default(),
+            last_group: Vec::new(),
+            lane_refused: BTreeMap::new(),
         }
     }
 
@@ -120,6 +145,12 @@ impl Reducer {
     pub fn risk(&self) -> &risk::RiskState {
         &self.risk
     }
+    pub fn firewall(&self) -> &FirewallState {
+        &self.firewall
+    }
+    pub fn groups(&self) -> &Groups {
+        &self.groups
+    }
     /// Event time of the latest event applied.
     pub fn now(&self) -> i64 {
         self.now
@@ -134,24 +165,36 @@ impl Reducer {
             Event::BookDelta(d) => self
                 .markets
                 .apply_delta(ts, d)
-                .map(|()| self.evaluate(d.market, out)),
+                .map(|()| self.evaluate(d.market, false, out)),
             Event::BookSnapshot(s) => self
                 .markets
                 .apply_snapshot(ts, s)
-                .map(|()| self.evaluate(s.market, out)),
+                .map(|()| self.evaluate(s.market, true, out)),
             Event::BookBatch(b) => {
                 self.apply_batch(ts, &b.deltas, out);
                 Ok(())
             }
-            Event::Trade(t) => self
-                .markets
-                .get(t.market)
-                .map(|_| ())
-                .ok_or(InputError::UnknownMarket(t.market)),
+            Event::Trade(t) => match self.markets.get(t.market) {
+                Some(_) => {
+                    self.firewall.on_trade(t.market);
+                    Ok(())
+                }
+                None => Err(InputError::UnknownMarket(t.market)),
+            },
             Event::Tick => Ok(()),
             Event::MarketDefined(meta) => self.markets.define(meta).map(|()| {
-                self.last_intra.resize(self.markets.list.len(), None);
+                let n = self.markets.list.len();
+                self.last_intra.resize(n, None);
+                self.firewall.on_market(n);
+                self.groups.on_market(n);
             }),
+            Event::GroupDefined(rule) => self.groups.define(&self.markets, rule).map(|()| {
+                self.last_group.resize(self.groups.rules.len(), None);
+            }),
+            Event::FirewallLoaded(c) => {
+                self.firewall.config = *c;
+                Ok(())
+            }
             Event::PairDefined(rule) => self.markets.add_pair(rule).map(|()| {
                 self.last_cross.resize(self.markets.pairs.len(), None);
             }),
@@ -243,7 +286,10 @@ impl Reducer {
         }
         self.cancel_overdue(out);
         if !event.is_market_data()
-            && !matches!(event, Event::MarketDefined(_) | Event::PairDefined(_))
+            && !matches!(
+                event,
+                Event::MarketDefined(_) | Event::PairDefined(_) | Event::GroupDefined(_)
+            )
         {
             // Cash, orders or mode may have changed: an edge seen before may now be
             // tradeable (or not), so it is judged afresh on its next book update.
@@ -274,13 +320,14 @@ impl Reducer {
             }
         }
         for m in touched {
-            self.evaluate(m, out);
+            self.evaluate(m, false, out);
         }
     }
 
     fn forget_seen(&mut self) {
         self.last_intra.iter_mut().for_each(|s| *s = None);
         self.last_cross.iter_mut().for_each(|s| *s = None);
+        self.last_group.iter_mut().for_each(|s| *s = None);
     }
 
     fn set_mode(&mut self, to: Mode, out: &mut Vec<Decision>) {
@@ -354,181 +401,6 @@ impl Reducer {
 
     fn any_exposure(&self) -> bool {
         self.orders.episodes.values().any(|e| e.exposed().0 > 0)
-    }
-
-    /// Runs the lanes that a book change of `market` can affect.
-    fn evaluate(&mut self, market: MarketId, out: &mut Vec<Decision>) {
-        let m = &self.markets.list[market.index()];
-        if m.suspect || m.book.is_crossed() {
-            self.stats.unusable_books += 1;
-        }
-        if self.config.intra_venue
-            && let Some(key) = lanes::intra::canonical(&self.markets, market)
-        {
-            self.stats.evaluations[Lane::IntraVenue as usize] += 1;
-            let cand = lanes::intra::evaluate(&self.markets, key);
-            self.consider(Lane::IntraVenue, cand, key.index(), out);
-        }
-        if self.config.cross_venue {
-            let pairs = self.markets.list[market.index()].pairs.len();
-            for i in 0..pairs {
-                let pair = self.markets.list[market.index()].pairs[i];
-                self.stats.evaluations[Lane::CrossVenue as usize] += 1;
-                let cand = lanes::cross::evaluate(&self.markets, pair);
-                self.consider(Lane::CrossVenue, cand, pair as usize, out);
-            }
-        }
-    }
-
-    fn last_seen(&mut self, lane: Lane, key: usize) -> &mut Option<[Leg; 2]> {
-        match lane {
-            Lane::IntraVenue => &mut self.last_intra[key],
-            Lane::CrossVenue => &mut self.last_cross[key],
-        }
-    }
-
-    /// Turns a candidate into journaled decisions: an opportunity, then an intent with
-    /// its orders, or the reason it is skipped.
-    fn consider(
-        &mut self,
-        lane: Lane,
-        cand: Option<Candidate>,
-        key: usize,
-        out: &mut Vec<Decision>,
-    ) {
-        let Some(cand) = cand else {
-            // No edge: a later reappearance is news again.
-            *self.last_seen(lane, key) = None;
-            return;
-        };
-        if *self.last_seen(lane, key) == Some(cand.legs) {
-            self.stats.repeats += 1;
-            return;
-        }
-        if cand
-            .legs
-            .iter()
-            .any(|l| self.markets.list[l.market.index()].open_orders > 0)
-        {
-            self.stats.repeats += 1;
-            return;
-        }
-        *self.last_seen(lane, key) = Some(cand.legs);
-        let unit_edge = cand.legs.iter().try_fold(Money::SCALE, |acc, l| {
-            sizing::leg_cost(&self.markets, l, Qty::contracts(1)).map(|c| acc - c.0)
-        });
-        if unit_edge.is_none_or(|e| e <= 0) {
-            // Gross edge exists but fees eat it: not an opportunity.
-            return;
-        }
-
-        let id = self.next_opportunity;
-        self.next_opportunity += 1;
-        self.stats.opportunities[lane as usize] += 1;
-        let sized = self
-            .gate(&cand)
-            .and_then(|()| self.risk_gate(lane, &cand))
-            .and_then(|()| match self.canary_cap() {
-                Some(cap) => {
-                    let mut cfg = self.config.clone();
-                    cfg.max_contracts = cfg.max_contracts.min(cap);
-                    sizing::size(&cfg, &self.portfolio, &self.markets, &cand.legs)
-                }
-                None => sizing::size(&self.config, &self.portfolio, &self.markets, &cand.legs),
-            })
-            .and_then(|s| self.risk_gate_sized(&cand, &s).map(|()| s));
-        let (qty, profit, edge) = match &sized {
-            Ok(s) => (s.qty, s.profit, s.edge_per_contract),
-            Err(_) => (Qty::ZERO, Money::ZERO, Money(unit_edge.unwrap_or(0))),
-        };
-        out.push(Decision::OpportunityFound(Opportunity {
-            id,
-            lane,
-            legs: cand.legs.to_vec(),
-            edge_per_contract: edge,
-            qty,
-            expected_profit: profit,
-        }));
-        match sized {
-            Err(reason) => {
-                out.push(Decision::Skipped {
-                    opportunity: id,
-                    reason,
-                });
-                if reason == SkipReason::LossCap {
-                    self.halt_for(HaltReason::LossCap, out);
-                }
-            }
-            Ok(s) => self.enter(id, &cand, s, out),
-        }
-    }
-
-    /// Risk gates that do not depend on size.
-    fn gate(&self, cand: &Candidate) -> Result<(), SkipReason> {
-        if self.mode != Mode::Normal {
-            return Err(SkipReason::Halted);
-        }
-        if let Some(p) = cand.pair
-            && self.markets.pairs[p as usize].confidence_bp < self.config.min_pair_confidence_bp
-        {
-            return Err(SkipReason::PairConfidenceTooLow);
-        }
-        Ok(())
-    }
-
-    fn enter(&mut self, id: u64, cand: &Candidate, s: sizing::Sizing, out: &mut Vec<Decision>) {
-        self.stats.intents += 1;
-        out.push(Decision::Intent(Intent {
-            opportunity: id,
-            qty: s.qty,
-            max_cost: s.cost,
-            expected_profit: s.profit,
-        }));
-        // The thinner leg first: if it cannot fill, nothing needs unwinding.
-        let mut legs = cand.legs;
-        if legs[1].depth < legs[0].depth {
-            legs.swap(0, 1);
-        }
-        self.orders.episodes.insert(
-            id,
-            Episode {
-                legs: Vec::with_capacity(2),
-                pending: Vec::new(),
-                held: [Money::ZERO; 2],
-                first: None,
-                second: None,
-                spent: Money::ZERO,
-            },
-        );
-        if self.policy.sequential {
-            // Hold the second leg's cash now: sizing counted it.
-            let second = legs[1];
-            let venue = self.markets.get(second.market).map(|m| m.meta.venue);
-            let cost = sizing::leg_cost(&self.markets, &second, s.qty);
-            if let (Some(v), Some(c), Some(ep)) = (venue, cost, self.orders.episodes.get_mut(&id)) {
-                ep.pending.push(second);
-                ep.held[v.index()] = c;
-                let _ = self.portfolio.reserve(v, c);
-                // The pending leg's market counts as in flight: no other opportunity
-                // may take the liquidity this one is about to need.
-                self.markets.list[second.market.index()].open_orders += 1;
-            }
-            let coid = ClientOrderId {
-                opportunity: id,
-                leg: 0,
-                attempt: 0,
-            };
-            self.place_leg(coid, &legs[0], legs[0].price, s.qty, out);
-        } else {
-            for (i, leg) in legs.iter().enumerate() {
-                let coid = ClientOrderId {
-                    opportunity: id,
-                    leg: i as u8,
-                    attempt: 0,
-                };
-                self.place_leg(coid, leg, leg.price, s.qty, out);
-            }
-        }
     }
 
     fn apply_fill(&mut self, f: &Fill, out: &mut Vec<Decision>) -> Result<(), InputError> {

@@ -43,9 +43,49 @@ pub struct Episode {
     pub second: Option<crate::event::Leg>,
     /// Cash paid for every fill of the episode, fees included.
     pub spent: Money,
+    /// A basket of more than two legs or paying other than $1 (bucket, tree, parity
+    /// lanes): legs 0..n are placed together and never hedged leg by leg.
+    pub basket: Option<Basket>,
+}
+
+/// The shape of a basket episode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Basket {
+    pub legs: u8,
+    /// What one complete set (one contract of every leg) pays at least.
+    pub payout: Money,
 }
 
 impl Episode {
+    /// A new episode with no orders yet.
+    pub fn new(basket: Option<Basket>) -> Episode {
+        Episode {
+            legs: Vec::new(),
+            pending: Vec::new(),
+            held: [Money::ZERO; 2],
+            first: None,
+            second: None,
+            spent: Money::ZERO,
+            basket,
+        }
+    }
+
+    /// Filled contracts of each basket leg (legs 0..n).
+    fn basket_fills(&self, n: u8) -> impl Iterator<Item = i64> + '_ {
+        (0..n).map(move |leg| self.filled(|l| l == leg))
+    }
+
+    /// What the complete sets held pay at least (1e-6 dollars).
+    pub fn locked_value(&self) -> i64 {
+        match self.basket {
+            None => self.covered().0,
+            Some(b) => {
+                (i128::from(self.covered().0) * i128::from(b.payout.0) / i128::from(Money::SCALE))
+                    as i64
+            }
+        }
+    }
+
     pub fn is_done(&self) -> bool {
         self.pending.is_empty() && self.legs.iter().all(|l| l.2)
     }
@@ -61,6 +101,13 @@ impl Episode {
     /// Contracts of the first leg that neither the second leg nor a hedge covers (or,
     /// should the second leg overfill, that much of it).
     pub fn exposed(&self) -> Qty {
+        if let Some(b) = self.basket {
+            // A basket is covered by complete sets: what one leg holds beyond the
+            // least-filled leg is exposed.
+            let max = self.basket_fills(b.legs).max().unwrap_or(0);
+            let min = self.basket_fills(b.legs).min().unwrap_or(0);
+            return Qty(max - min);
+        }
         let first = self.filled(|l| l == 0);
         let covered = self.filled(|l| l >= 1);
         Qty((first - covered).abs())
@@ -68,11 +115,17 @@ impl Episode {
 
     /// Pairs the episode holds: first-leg contracts matched by the second leg or a hedge.
     pub fn covered(&self) -> Qty {
+        if let Some(b) = self.basket {
+            return Qty(self.basket_fills(b.legs).min().unwrap_or(0));
+        }
         Qty(self.filled(|l| l == 0).min(self.filled(|l| l >= 1)))
     }
 
     /// Contracts the first leg filled that are not yet covered.
     pub fn uncovered(&self) -> Qty {
+        if self.basket.is_some() {
+            return self.exposed();
+        }
         Qty((self.filled(|l| l == 0) - self.filled(|l| l >= 1)).max(0))
     }
 

@@ -1,6 +1,8 @@
 //! Risk controls: the operator's per-venue halts and per-lane switches, the daily loss
 //! cap, execution failures in a row, exposure caps, the stale-book bound and canary
-//! mode. Each refusal is a journaled `Skipped` (and each halt a journaled `Halt`).
+//! mode (which covers only the two lanes of format version 1: its journaled list has
+//! two slots, so the bucket, tree and parity lanes do not run in canary mode). Each
+//! refusal is a journaled `Skipped` (and each halt a journaled `Halt`).
 
 use super::Reducer;
 use super::lanes::Candidate;
@@ -18,7 +20,7 @@ const NS_PER_DAY: i64 = 86_400 * 1_000_000_000;
 pub struct RiskState {
     pub limits: RiskLimits,
     pub venue_halted: [bool; 2],
-    pub lane_disabled: [bool; 2],
+    pub lane_disabled: [bool; Lane::COUNT],
     /// UTC day (event time) that `day_realized` counts.
     pub day: i64,
     /// PnL of the episodes closed this day: $1 per covered pair minus all they cost.
@@ -35,7 +37,7 @@ impl Default for RiskState {
         RiskState {
             limits: RiskLimits::NONE,
             venue_halted: [false; 2],
-            lane_disabled: [false; 2],
+            lane_disabled: [false; Lane::COUNT],
             day: 0,
             day_realized: Money::ZERO,
             consecutive_failures: 0,
@@ -48,7 +50,7 @@ impl Default for RiskState {
 /// The PnL an episode has locked in whatever happens next: each covered pair pays $1,
 /// and contracts not covered are counted as worth nothing.
 pub fn locked_pnl(ep: &Episode) -> i64 {
-    ep.covered().0 - ep.spent.0
+    ep.locked_value() - ep.spent.0
 }
 
 impl Reducer {
@@ -56,7 +58,13 @@ impl Reducer {
     pub(super) fn risk_gate(&self, lane: Lane, cand: &Candidate) -> Result<(), SkipReason> {
         let r = &self.risk;
         if r.lane_disabled[lane as usize]
-            || (r.limits.canary && !r.limits.canary_lanes[lane as usize])
+            || (r.limits.canary
+                && !r
+                    .limits
+                    .canary_lanes
+                    .get(lane as usize)
+                    .copied()
+                    .unwrap_or(false))
         {
             return Err(SkipReason::LaneDisabled);
         }

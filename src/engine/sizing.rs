@@ -39,7 +39,8 @@ fn contracts_within(budget: Money, unit_cost: Money) -> i64 {
     }
 }
 
-/// The outcome of sizing, or why the opportunity is not traded. The fee at one
+/// The outcome of sizing, or why the opportunity is not traded: `payout` is what one
+/// contract of every leg pays together at least ($1 for a pair). The fee at one
 /// contract is the largest per contract (fees round up per order), so edges and caps
 /// checked at one contract hold at any larger size.
 pub fn size(
@@ -47,10 +48,11 @@ pub fn size(
     portfolio: &Portfolio,
     markets: &Markets,
     legs: &[Leg],
+    payout: Money,
 ) -> Result<Sizing, SkipReason> {
     let one = Qty::contracts(1);
     let unit_cost = legs_cost(markets, legs, one).ok_or(SkipReason::Overflow)?;
-    let unit_edge = Money(Money::SCALE - unit_cost.0);
+    let unit_edge = Money(payout.0 - unit_cost.0);
     if unit_edge < cfg.min_edge || unit_edge.0 <= 0 {
         return Err(SkipReason::EdgeBelowMinimum);
     }
@@ -90,7 +92,8 @@ pub fn size(
     }
     let qty = Qty::contracts(n);
     let cost = legs_cost(markets, legs, qty).ok_or(SkipReason::Overflow)?;
-    let profit = Money(qty.0 - cost.0);
+    let paid = i128::from(qty.0) * i128::from(payout.0) / i128::from(Money::SCALE);
+    let profit = Money(i64::try_from(paid).map_err(|_| SkipReason::Overflow)? - cost.0);
     if profit < cfg.min_profit {
         return Err(SkipReason::ProfitBelowMinimum);
     }

@@ -56,6 +56,10 @@ struct StateOwned {
     stats: Stats,
     last_intra: Vec<Option<[Leg; 2]>>,
     last_cross: Vec<Option<[Leg; 2]>>,
+    firewall: super::firewall::FirewallState,
+    groups: Vec<crate::event::GroupRule>,
+    last_group: Vec<Option<Vec<Leg>>>,
+    lane_refused: std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
 }
 
 /// The journal's payload options: fixed-width integers, little-endian, no trailing
@@ -99,15 +103,18 @@ impl Reducer {
                 open_orders: m.open_orders,
             });
         }
+        let markets = Markets {
+            list,
+            pairs: s.pairs,
+        };
+        let groups = super::groups::Groups::rebuild(&markets, s.groups)
+            .map_err(|e| invalid(format!("group rules: {e:?}")))?;
         Ok(Reducer {
             config: s.config,
             policy: s.policy,
             resting: s.resting,
             risk: s.risk,
-            markets: Markets {
-                list,
-                pairs: s.pairs,
-            },
+            markets,
             portfolio: s.portfolio,
             orders: s.orders,
             mode: s.mode,
@@ -117,6 +124,10 @@ impl Reducer {
             stats: s.stats,
             last_intra: s.last_intra,
             last_cross: s.last_cross,
+            firewall: s.firewall,
+            groups,
+            last_group: s.last_group,
+            lane_refused: s.lane_refused,
         })
     }
 }
@@ -166,8 +177,17 @@ fn check(s: &StateOwned) -> Result<(), SnapshotError> {
             s.pairs.len()
         )));
     }
+    if s.firewall.marks.len() != n || s.last_group.len() != s.groups.len() {
+        return Err(invalid(format!(
+            "{} firewall marks and {} group edge slots for {n} markets and {} groups",
+            s.firewall.marks.len(),
+            s.last_group.len(),
+            s.groups.len()
+        )));
+    }
     let legs = s.last_intra.iter().chain(&s.last_cross).flatten().flatten();
-    for l in legs {
+    let group_legs = s.last_group.iter().flatten().flatten();
+    for l in legs.chain(group_legs) {
         market(l.market, "a remembered edge")?;
     }
     for (id, o) in &s.orders.open {
@@ -287,7 +307,14 @@ mod tests {
         let digest = xxhash_rust::xxh3::xxh3_64(&small().snapshot_bytes());
         // Version 1 includes the resting policy, risk state and halt reason (merged before any snapshot
         // left the project).
-        let pinned = [(1u16, 0xd14e_c59d_d9db_9d91_u64)];
+        // Version 2 adds the quote firewall, group rules and their edge slots, the
+        // lanes' refusals, five lanes in the stats, and the basket of an episode.
+        // (Version 2 also has the order-breaker flags: merged before it left the
+        // project.)
+        let pinned = [
+            (1u16, 0xd14e_c59d_d9db_9d91_u64),
+            (2, 0x48c2_a571_d03a_c352),
+        ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(
             pinned.iter().find(|p| p.0 == version).map(|p| p.1),

@@ -31,6 +31,22 @@ pub enum Decision {
     InputRejected {
         reason: InputError,
     },
+    /// The quote sanity firewall refused a market's book (format version 2): no lane
+    /// reads it until an update passes. Journaled when a market's verdict turns to this
+    /// reason (each refusal is counted in the reducer's stats).
+    BookRejected {
+        market: MarketId,
+        reason: SkipReason,
+    },
+    /// A lane's evaluation of one rule (`key`: the market, pair or group index) was
+    /// refused before it looked for an edge (format version 2): an input book refused,
+    /// stale, missing, or a ladder that fails its sanity check. Journaled when the
+    /// rule's verdict turns to this reason; every refusal is counted.
+    LaneSkipped {
+        lane: Lane,
+        key: u32,
+        reason: SkipReason,
+    },
 }
 
 impl Decision {
@@ -44,6 +60,8 @@ impl Decision {
             Decision::Halt { .. } => "halt",
             Decision::ModeChange { .. } => "mode_change",
             Decision::InputRejected { .. } => "input_rejected",
+            Decision::BookRejected { .. } => "book_rejected",
+            Decision::LaneSkipped { .. } => "lane_skipped",
         }
     }
 
@@ -63,15 +81,36 @@ pub enum Lane {
     IntraVenue,
     /// YES on one venue + NO on the other for the same question below $1.
     CrossVenue,
+    // Format version 2 from here on.
+    /// A mutually exclusive (and exhaustive) bucket ladder of one event: YES on every
+    /// bucket below $1, or NO on every bucket below (n − 1) dollars.
+    Bucket,
+    /// Parent/child markets (a child implies its parent): baskets whose payout in
+    /// every outcome, found by enumeration, exceeds their cost.
+    Tree,
+    /// A family of complement markets (YES of one is NO of another), within or across
+    /// venues, evaluated once per family.
+    Parity,
 }
 
 impl Lane {
-    pub const ALL: [Lane; 2] = [Lane::IntraVenue, Lane::CrossVenue];
+    /// How many lanes there are: the length of every lane-indexed array.
+    pub const COUNT: usize = 5;
+    pub const ALL: [Lane; Lane::COUNT] = [
+        Lane::IntraVenue,
+        Lane::CrossVenue,
+        Lane::Bucket,
+        Lane::Tree,
+        Lane::Parity,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Lane::IntraVenue => "intra_venue",
             Lane::CrossVenue => "cross_venue",
+            Lane::Bucket => "bucket",
+            Lane::Tree => "tree",
+            Lane::Parity => "parity",
         }
     }
 }
@@ -158,6 +197,52 @@ pub enum SkipReason {
     StaleBook,
     /// A leg's venue is failing order requests (its breaker is open).
     CircuitOpen,
+    /// Quote firewall: best bid at or above best ask (crossed or locked).
+    CrossedBook,
+    /// Quote firewall: a best price outside the configured range.
+    PriceOutOfRange,
+    /// Quote firewall: a top-of-book size that is not positive or above the bound.
+    SizeOutOfRange,
+    /// Quote firewall: a lone best level of tiny size far from the next level.
+    MicroPrice,
+    /// Quote firewall: the mid moved beyond the bound with no trade in between.
+    JumpWithoutTrade,
+    /// Edge per contract above the bound: presumed a mapping error.
+    EdgeTooLarge,
+    /// A bucket ladder whose YES bids sum below the bound: a bucket is missing.
+    LadderSumImplausible,
+    /// A market the rule needs has no usable book (none yet, suspect, or one-sided).
+    IncompleteBook,
+}
+
+impl SkipReason {
+    /// Stable snake_case name, for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SkipReason::EdgeBelowMinimum => "edge_below_minimum",
+            SkipReason::ProfitBelowMinimum => "profit_below_minimum",
+            SkipReason::SizeTooSmall => "size_too_small",
+            SkipReason::InsufficientCash => "insufficient_cash",
+            SkipReason::OrderInFlight => "order_in_flight",
+            SkipReason::Halted => "halted",
+            SkipReason::PairConfidenceTooLow => "pair_confidence_too_low",
+            SkipReason::Overflow => "overflow",
+            SkipReason::VenueHalted => "venue_halted",
+            SkipReason::LaneDisabled => "lane_disabled",
+            SkipReason::LossCap => "loss_cap",
+            SkipReason::ExposureCap => "exposure_cap",
+            SkipReason::StaleBook => "stale_book",
+            SkipReason::CircuitOpen => "circuit_open",
+            SkipReason::CrossedBook => "crossed_book",
+            SkipReason::PriceOutOfRange => "price_out_of_range",
+            SkipReason::SizeOutOfRange => "size_out_of_range",
+            SkipReason::MicroPrice => "micro_price",
+            SkipReason::JumpWithoutTrade => "jump_without_trade",
+            SkipReason::EdgeTooLarge => "edge_too_large",
+            SkipReason::LadderSumImplausible => "ladder_sum_implausible",
+            SkipReason::IncompleteBook => "incomplete_book",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -217,4 +302,9 @@ pub enum InputError {
     },
     /// A balance or position arithmetic overflow.
     Overflow,
+    /// A group rule the reducer cannot use (unknown or repeated market, too many or
+    /// too few members, a family already defined) (format version 2).
+    GroupUnusable {
+        group: u32,
+    },
 }

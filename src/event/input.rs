@@ -40,6 +40,12 @@ pub enum Event {
     RiskLimitsLoaded(crate::config::RiskLimits),
     /// A venue's circuit breaker for a kind of request changed state.
     Circuit(CircuitReport),
+    /// The quote sanity firewall's bounds (from the profile). A journal without one
+    /// replays with the firewall off.
+    FirewallLoaded(crate::config::FirewallConfig),
+    /// Markets related by venue metadata: a bucket ladder, an event tree or a parity
+    /// family. Bound to the next group index (0, 1, 2, ... in order).
+    GroupDefined(GroupRule),
 }
 
 /// A kind of venue request with a breaker of its own.
@@ -93,6 +99,8 @@ impl Event {
             Event::RestingPolicyLoaded(_) => "resting_policy_loaded",
             Event::RiskLimitsLoaded(_) => "risk_limits_loaded",
             Event::Circuit(_) => "circuit",
+            Event::FirewallLoaded(_) => "firewall_loaded",
+            Event::GroupDefined(_) => "group_defined",
         }
     }
 
@@ -166,6 +174,41 @@ pub struct PairRule {
     pub b: MarketId,
     pub b_outcome_for_a_yes: Outcome,
     /// Mapping confidence in basis points (10_000 = certain).
+    pub confidence_bp: u16,
+}
+
+/// What a group of markets is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum GroupKind {
+    /// Mutually exclusive outcomes of one event (exactly one pays when `exhaustive`).
+    Bucket,
+    /// Member 0 is the parent; every other member implies it (child YES ⇒ parent
+    /// YES). With `exhaustive`, the children partition the parent (parent YES ⇔
+    /// exactly one child YES).
+    Tree,
+    /// Every member's `outcome` pays exactly when the family's proposition holds.
+    Parity,
+}
+
+/// One market of a group, and which of its outcomes the group's relation names
+/// (`Yes` for buckets and trees; for parity, the outcome equal to the proposition).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub market: MarketId,
+    pub outcome: Outcome,
+}
+
+/// Markets related by venue metadata (format version 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRule {
+    pub kind: GroupKind,
+    pub members: Vec<GroupMember>,
+    /// The members cover every outcome of the event (a bucket ladder with no bucket
+    /// missing; a tree whose children partition the parent).
+    pub exhaustive: bool,
+    /// Where the relation comes from, e.g. `kalshi:mutually_exclusive:KXNBAGAME-...`.
+    pub source: String,
+    /// Confidence in the relation, basis points (10_000 = the venue says so).
     pub confidence_bp: u16,
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"ARBSNAP\n";
 /// Raised whenever the payload's layout (the reducer's state) changes.
-pub const SNAPSHOT_VERSION: u16 = 1;
+pub const SNAPSHOT_VERSION: u16 = 2;
 pub const SNAPSHOT_HEADER_LEN: usize = 48;
 /// Subdirectory of the journal directory that holds the snapshots.
 pub const SNAPSHOT_DIR: &str = "snapshots";
@@ -280,10 +280,10 @@ mod tests {
         }
         // A future version is refused, not guessed at.
         let mut b = encode_snapshot(7, 3, b"payload");
-        b[8] = 2;
+        b[8] = 9;
         let crc = crc32c::crc32c(&b[..44]);
         b[44..48].copy_from_slice(&crc.to_le_bytes());
-        assert!(decode_snapshot(&b).unwrap_err().contains("version 2"));
+        assert!(decode_snapshot(&b).unwrap_err().contains("version 9"));
         // A file renamed to another seq is refused.
         std::fs::write(&path, &good).unwrap();
         let moved = snapshot_dir(dir.path()).join(snapshot_file_name(8));

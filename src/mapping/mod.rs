@@ -11,6 +11,7 @@
 pub mod candidates;
 pub mod csv;
 pub mod features;
+pub mod groups;
 pub mod listings;
 pub mod teams;
 pub mod text;

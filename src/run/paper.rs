@@ -8,9 +8,11 @@ use crate::core::{Money, Venue};
 use crate::engine::Reducer;
 use crate::event::{BalanceReport, Decision, Event, Lane, Mode};
 use crate::journal::{Journal, JournalError, JournalWriter, RecordKind, SyncMode, WriterOptions};
+use crate::mapping::groups::{GroupResolver, GroupSpec, KalshiExclusiveEvent};
 use crate::mapping::{PairResolver, PairSpec};
 use crate::sim::{Scenario, SimVenue};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
@@ -45,6 +47,14 @@ pub struct PaperSummary {
     pub rejected_inputs: u64,
     /// Book updates on crossed or suspect books, not traded.
     pub unusable_books: u64,
+    /// Group rules (bucket, tree, parity) defined, and those whose markets never all
+    /// appeared.
+    pub groups: usize,
+    pub unresolved_groups: usize,
+    /// Book updates the quote firewall refused, by reason.
+    pub firewall: BTreeMap<String, u64>,
+    /// Per lane: evaluations, opportunities, skips by reason, coverage.
+    pub lanes: Vec<LaneReport>,
     pub state_hash: String,
 }
 
@@ -52,6 +62,49 @@ pub struct PaperSummary {
 pub struct LaneCounts {
     pub intra_venue: u64,
     pub cross_venue: u64,
+    pub bucket: u64,
+    pub tree: u64,
+    pub parity: u64,
+}
+
+/// What one lane did in a run.
+#[derive(Clone, Debug, Serialize)]
+pub struct LaneReport {
+    pub lane: &'static str,
+    pub evaluations: u64,
+    pub opportunities: u64,
+    /// Evaluations refused (firewall, stale or missing books, ladder sanity) and
+    /// opportunities not traded, by reason.
+    pub skips: BTreeMap<String, u64>,
+    /// Rules (markets, pairs, groups) the lane watches, and how many have every book
+    /// fresh and passing the firewall at the end of the run.
+    pub rules: u64,
+    pub fresh: u64,
+}
+
+/// The per-lane report of a reducer.
+pub fn lane_reports(r: &Reducer) -> Vec<LaneReport> {
+    let stats = r.stats();
+    let coverage = r.coverage();
+    Lane::ALL
+        .iter()
+        .map(|&lane| {
+            let i = lane as usize;
+            LaneReport {
+                lane: lane.name(),
+                evaluations: stats.evaluations[i],
+                opportunities: stats.opportunities[i],
+                skips: stats
+                    .skips
+                    .iter()
+                    .filter(|((l, _), _)| *l == lane)
+                    .map(|((_, reason), n)| (reason.name().to_string(), *n))
+                    .collect(),
+                rules: coverage[i].0,
+                fresh: coverage[i].1,
+            }
+        })
+        .collect()
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -136,6 +189,7 @@ impl PaperRun {
         self.feed(ts, Event::LegPolicyLoaded(profile.legging))?;
         self.feed(ts, Event::RestingPolicyLoaded(profile.resting))?;
         self.feed(ts, Event::RiskLimitsLoaded(profile.risk))?;
+        self.feed(ts, Event::FirewallLoaded(profile.firewall))?;
         for venue in Venue::ALL {
             self.feed(
                 ts,
@@ -153,6 +207,7 @@ impl PaperRun {
         source: String,
         journal: &Path,
         unresolved_pairs: usize,
+        unresolved_groups: usize,
     ) -> Result<PaperSummary, JournalError> {
         let r = &self.core.reducer;
         let stats = r.stats();
@@ -165,6 +220,9 @@ impl PaperRun {
             opportunities: LaneCounts {
                 intra_venue: stats.opportunities[Lane::IntraVenue as usize],
                 cross_venue: stats.opportunities[Lane::CrossVenue as usize],
+                bucket: stats.opportunities[Lane::Bucket as usize],
+                tree: stats.opportunities[Lane::Tree as usize],
+                parity: stats.opportunities[Lane::Parity as usize],
             },
             intents: stats.intents,
             orders: self.venue.ledger.orders,
@@ -181,6 +239,14 @@ impl PaperRun {
             unresolved_pairs,
             rejected_inputs: stats.rejected_inputs,
             unusable_books: stats.unusable_books,
+            groups: r.groups().rules.len(),
+            unresolved_groups,
+            firewall: stats
+                .firewall
+                .iter()
+                .map(|(reason, n)| (reason.name().to_string(), *n))
+                .collect(),
+            lanes: lane_reports(r),
             state_hash: format!("{:016x}", r.state_hash()),
         };
         self.core.writer.finish()?;
@@ -217,7 +283,7 @@ pub fn run_scenario(
             run.feed(ts, delta)?;
         }
     }
-    Ok(run.finish(format!("scenario {}", scenario.name), journal, 0)?)
+    Ok(run.finish(format!("scenario {}", scenario.name), journal, 0, 0)?)
 }
 
 /// Runs the lanes over the market data of a recorded journal (an import, or any run).
@@ -230,6 +296,47 @@ pub fn run_from_journal(
     sync: SyncMode,
 ) -> Result<PaperSummary, PaperError> {
     run_from_journal_traced(source, profile, pairs, cash, journal, sync, false).map(|(s, _)| s)
+}
+
+/// Group metadata for a run over recorded data: Kalshi events the venue calls
+/// mutually exclusive (their ladders become bucket rules), and rules given directly.
+#[derive(Clone, Debug, Default)]
+pub struct GroupInputs {
+    pub kalshi_events: Vec<KalshiExclusiveEvent>,
+    pub specs: Vec<GroupSpec>,
+}
+
+/// `run_from_journal` with group metadata: the bucket, tree and parity lanes run on
+/// the groups whose markets the journal defines (and on `GroupDefined` records the
+/// source journal holds).
+pub fn run_from_journal_grouped(
+    source: &Path,
+    profile: &Profile,
+    pairs: Vec<PairSpec>,
+    groups: GroupInputs,
+    cash: [Money; 2],
+    journal: &Path,
+    sync: SyncMode,
+) -> Result<PaperSummary, PaperError> {
+    run_inner(source, profile, pairs, groups, cash, journal, sync, false).map(|(s, _)| s)
+}
+
+/// Kalshi markets a journal defines, by event ticker (in definition order).
+fn kalshi_markets_by_event(source: &Path) -> Result<BTreeMap<String, Vec<String>>, JournalError> {
+    let mut by_event: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    Journal::open(source)?.scan(|rec| -> Result<(), JournalError> {
+        if rec.kind == RecordKind::Event
+            && let Event::MarketDefined(m) = rec.event()?
+            && m.venue == Venue::Kalshi
+        {
+            let list = by_event.entry(m.event_id.clone()).or_default();
+            if !list.contains(&m.venue_id) {
+                list.push(m.venue_id);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(by_event)
 }
 
 /// Every decision of a run over recorded data, with the source record's seq that led
@@ -246,6 +353,30 @@ pub fn run_from_journal_traced(
     sync: SyncMode,
     trace: bool,
 ) -> Result<(PaperSummary, Trace), PaperError> {
+    let groups = GroupInputs::default();
+    run_inner(source, profile, pairs, groups, cash, journal, sync, trace)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_inner(
+    source: &Path,
+    profile: &Profile,
+    pairs: Vec<PairSpec>,
+    groups: GroupInputs,
+    cash: [Money; 2],
+    journal: &Path,
+    sync: SyncMode,
+    trace: bool,
+) -> Result<(PaperSummary, Trace), PaperError> {
+    let mut specs = groups.specs;
+    if !groups.kalshi_events.is_empty() {
+        let by_event = kalshi_markets_by_event(source)?;
+        specs.extend(crate::mapping::groups::kalshi_bucket_specs(
+            &groups.kalshi_events,
+            &by_event,
+        ));
+    }
+    let mut group_resolver = GroupResolver::new(specs);
     let src = Journal::open(source)?;
     let mut run: Option<PaperRun> = None;
     let mut resolver = PairResolver::new(pairs);
@@ -258,6 +389,7 @@ pub fn run_from_journal_traced(
             ev,
             Event::MarketDefined(_)
                 | Event::PairDefined(_)
+                | Event::GroupDefined(_)
                 | Event::BookSnapshot(_)
                 | Event::BookDelta(_)
                 | Event::BookBatch(_)
@@ -279,13 +411,19 @@ pub fn run_from_journal_traced(
         let Some(r) = run.as_mut() else { return Ok(()) };
         r.source_seq = rec.seq;
         r.venue.observe(&ev);
-        let ready = match &ev {
-            Event::MarketDefined(m) => resolver.on_market(m.venue, &m.venue_id, m.id),
-            _ => Vec::new(),
+        let (ready, ready_groups) = match &ev {
+            Event::MarketDefined(m) => (
+                resolver.on_market(m.venue, &m.venue_id, m.id),
+                group_resolver.on_market(m.venue, &m.venue_id, m.id),
+            ),
+            _ => (Vec::new(), Vec::new()),
         };
         r.feed(rec.ts, ev)?;
         for rule in ready {
             r.feed(rec.ts, Event::PairDefined(rule))?;
+        }
+        for rule in ready_groups {
+            r.feed(rec.ts, Event::GroupDefined(rule))?;
         }
         Ok(())
     })?;
@@ -295,6 +433,7 @@ pub fn run_from_journal_traced(
         format!("journal {}", source.display()),
         journal,
         resolver.unresolved().len(),
+        group_resolver.unresolved().len(),
     )?;
     Ok((summary, trace))
 }

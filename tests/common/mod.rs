@@ -54,6 +54,71 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
     ] {
         decisions.push(Decision::Halt { reason });
     }
+    // The structural lanes and the quote firewall.
+    events.push(Event::FirewallLoaded(arb::config::FirewallConfig::default()));
+    events.push(Event::GroupDefined(GroupRule {
+        kind: GroupKind::Bucket,
+        members: vec![
+            GroupMember {
+                market: MarketId(0),
+                outcome: Outcome::Yes,
+            },
+            GroupMember {
+                market: MarketId(1),
+                outcome: Outcome::Yes,
+            },
+        ],
+        exhaustive: true,
+        source: "kalshi:mutually_exclusive:KXNBAGAME-26JAN09MILLAL:markets_listed".into(),
+        confidence_bp: 10_000,
+    }));
+    for kind in [GroupKind::Tree, GroupKind::Parity] {
+        events.push(Event::GroupDefined(GroupRule {
+            kind,
+            members: vec![
+                GroupMember {
+                    market: MarketId(0),
+                    outcome: Outcome::Yes,
+                },
+                GroupMember {
+                    market: MarketId(1),
+                    outcome: Outcome::No,
+                },
+            ],
+            exhaustive: false,
+            source: "test".into(),
+            confidence_bp: 9_000,
+        }));
+    }
+    for reason in [
+        SkipReason::CrossedBook,
+        SkipReason::PriceOutOfRange,
+        SkipReason::SizeOutOfRange,
+        SkipReason::MicroPrice,
+        SkipReason::JumpWithoutTrade,
+        SkipReason::EdgeTooLarge,
+        SkipReason::LadderSumImplausible,
+        SkipReason::IncompleteBook,
+    ] {
+        decisions.push(Decision::Skipped {
+            opportunity: 9,
+            reason,
+        });
+    }
+    decisions.push(Decision::BookRejected {
+        market: MarketId(0),
+        reason: SkipReason::MicroPrice,
+    });
+    for lane in [Lane::Bucket, Lane::Tree, Lane::Parity] {
+        decisions.push(Decision::LaneSkipped {
+            lane,
+            key: 0,
+            reason: SkipReason::StaleBook,
+        });
+    }
+    decisions.push(Decision::InputRejected {
+        reason: InputError::GroupUnusable { group: 3 },
+    });
     decisions.push(Decision::PlaceOrder(PlaceOrder {
         id: ClientOrderId {
             opportunity: 7,

@@ -23,12 +23,12 @@ pub fn evaluate(markets: &Markets, pair: u32) -> Option<Candidate> {
         ) else {
             continue;
         };
-        let c = Candidate {
-            lane: Lane::CrossVenue,
-            legs: [la, lb],
-            pair: Some(pair),
-        };
-        if c.gross_edge() > 0 && best.is_none_or(|b| c.gross_edge() > b.gross_edge()) {
+        let c = Candidate::pair_of(Lane::CrossVenue, [la, lb], Some(pair));
+        if c.gross_edge() > 0
+            && best
+                .as_ref()
+                .is_none_or(|b| c.gross_edge() > b.gross_edge())
+        {
             best = Some(c);
         }
     }

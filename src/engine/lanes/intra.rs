@@ -23,10 +23,6 @@ pub fn canonical(markets: &Markets, market: MarketId) -> Option<MarketId> {
 pub fn evaluate(markets: &Markets, market: MarketId) -> Option<Candidate> {
     let yes = buy_quote(markets, market, Outcome::Yes)?;
     let no = buy_quote(markets, market, Outcome::No)?;
-    let c = Candidate {
-        lane: Lane::IntraVenue,
-        legs: [yes, no],
-        pair: None,
-    };
+    let c = Candidate::pair_of(Lane::IntraVenue, [yes, no], None);
     (c.gross_edge() > 0).then_some(c)
 }

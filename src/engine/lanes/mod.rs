@@ -1,27 +1,52 @@
 //! Opportunity detection per strategy family. A lane looks at books and returns a
 //! candidate (legs and prices); sizing, fees and risk gates are applied by the reducer.
 
+pub mod bucket;
 pub mod cross;
 pub mod intra;
+pub mod parity;
+pub mod payout;
+pub mod tree;
 
 use super::markets::Markets;
-use crate::core::{MarketId, Outcome, Price};
+use crate::core::{MarketId, Money, Outcome, Price};
 use crate::event::{Lane, Leg, NoLeg};
 
-/// Legs of a possible arbitrage: buying every leg pays exactly $1 in every outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Legs of a possible arbitrage: buying one contract of every leg pays at least
+/// `payout` in every outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub lane: Lane,
-    pub legs: [Leg; 2],
+    pub legs: Vec<Leg>,
     /// For cross-venue pairs: the index of the pair rule.
     pub pair: Option<u32>,
+    /// For group lanes: the index of the group rule.
+    pub group: Option<u32>,
+    /// The least the legs pay together, per contract of each ($1 for a pair).
+    pub payout: Money,
 }
 
 impl Candidate {
-    /// $1 minus the sum of leg prices, in 1e-4 dollars (before fees).
-    pub fn gross_edge(&self) -> i32 {
-        Price::SCALE as i32 - self.legs.iter().map(|l| i32::from(l.price.0)).sum::<i32>()
+    /// A two-leg candidate that pays exactly $1.
+    pub fn pair_of(lane: Lane, legs: [Leg; 2], pair: Option<u32>) -> Candidate {
+        Candidate {
+            lane,
+            legs: legs.to_vec(),
+            pair,
+            group: None,
+            payout: Money(Money::SCALE),
+        }
     }
+
+    /// The payout minus the sum of leg prices, in 1e-4 dollars (before fees).
+    pub fn gross_edge(&self) -> i64 {
+        self.payout.0 / 100 - self.legs.iter().map(|l| i64::from(l.price.0)).sum::<i64>()
+    }
+}
+
+/// A price as money (1e-4 dollars to 1e-6).
+pub fn price_money(p: Price) -> Money {
+    Money(i64::from(p.0) * 100)
 }
 
 /// The best price at which `outcome` of `market` can be bought now, as the leg to

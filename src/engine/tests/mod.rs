@@ -149,7 +149,7 @@ fn fees_that_eat_the_edge_leave_no_opportunity() {
     run(&mut r, book(PY, &[], &[lvl("0.49", 100)]));
     // Gross edge $0.01; fees 0.04·0.49·0.51 + 0.04·0.50·0.50 ≈ $0.02 per contract.
     assert!(run(&mut r, book(PN, &[], &[lvl("0.50", 100)])).is_empty());
-    assert_eq!(r.stats().opportunities, [0, 0]);
+    assert_eq!(r.stats().opportunities, [0; Lane::COUNT]);
 }
 
 #[test]
@@ -1008,5 +1008,7 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
     );
 }
 
+mod firewall;
+mod groups;
 mod resting;
 mod risk;

@@ -20,7 +20,7 @@ use self::executor::{Executor, Route};
 use crate::core::MarketId;
 use crate::core::Venue;
 use crate::engine::Reducer;
-use crate::event::{Event, Lane};
+use crate::event::Event;
 use crate::journal::{JournalError, JournalWriter, SyncMode, WriterOptions};
 use crate::mapping::PairResolver;
 use crate::run::CoreLoop;
@@ -228,6 +228,7 @@ async fn run_async(
     core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
     core.step(wall_ns(), &Event::RestingPolicyLoaded(engine.resting))?;
     core.step(wall_ns(), &Event::RiskLimitsLoaded(engine.risk))?;
+    core.step(wall_ns(), &Event::FirewallLoaded(engine.firewall))?;
     if recovered.is_some() {
         // A clean stop before left the engine halted for its shutdown: lift that.
         core.step(
@@ -436,8 +437,7 @@ async fn run_async(
         venue: venue_name,
         events: core.events,
         decisions: core.decisions_total,
-        opportunities: stats.opportunities[Lane::IntraVenue as usize]
-            + stats.opportunities[Lane::CrossVenue as usize],
+        opportunities: stats.opportunities.iter().sum(),
         intents: stats.intents,
         orders: lat.len() as u64,
         open_orders: core.reducer.orders().open.len(),

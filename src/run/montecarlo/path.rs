@@ -24,13 +24,13 @@ pub struct PathOutcome {
     pub expected: i64,
     /// Per lane (`Lane as usize`): realized (from its fills and their settlement) and
     /// expected.
-    pub lane_pnl: [i64; 2],
-    pub lane_expected: [i64; 2],
+    pub lane_pnl: [i64; Lane::COUNT],
+    pub lane_expected: [i64; Lane::COUNT],
     /// Per role (first leg, second leg, hedge): orders, contracts ordered and filled.
     pub orders: [u64; 3],
     pub ordered: [i64; 3],
     pub filled: [i64; 3],
-    pub opportunities: [u64; 2],
+    pub opportunities: [u64; Lane::COUNT],
     pub intents: u64,
     pub decisions: u64,
     pub events: u64,
@@ -61,7 +61,7 @@ struct PathRun<'a> {
     /// Lane of each opportunity, by id − 1 (ids count from 1).
     lanes: Vec<Lane>,
     /// Contracts bought per lane and (market, outcome), for settling per lane.
-    held: [BTreeMap<(MarketId, Outcome), i64>; 2],
+    held: [BTreeMap<(MarketId, Outcome), i64>; Lane::COUNT],
 }
 
 impl PathRun<'_> {
@@ -183,13 +183,14 @@ pub fn run_path(
         out: PathOutcome::default(),
         keep,
         lanes: Vec::new(),
-        held: [BTreeMap::new(), BTreeMap::new()],
+        held: std::array::from_fn(|_| BTreeMap::new()),
     };
     let t0 = data.start_ts;
     run.feed(t0, Event::ConfigLoaded(profile.engine.clone()));
     run.feed(t0, Event::LegPolicyLoaded(profile.legging));
     run.feed(t0, Event::RestingPolicyLoaded(profile.resting));
     run.feed(t0, Event::RiskLimitsLoaded(profile.risk));
+    run.feed(t0, Event::FirewallLoaded(profile.firewall));
     for venue in Venue::ALL {
         let cash = cash[venue.index()];
         run.feed(t0, Event::Balance(BalanceReport { venue, cash }));
@@ -251,7 +252,7 @@ pub fn run_path(
 fn settle(run: &mut PathRun<'_>, res: &Resolution, cash: &Cash) {
     let pays = |m: MarketId, o: Outcome| if res.pays(m, o) { 1_000_000 } else { 0 };
     run.out.pnl = run.equity(cash, pays);
-    for lane in 0..2 {
+    for lane in 0..Lane::COUNT {
         let value: i64 = run.held[lane]
             .iter()
             .map(|(&(m, o), &q)| (i128::from(q) * i128::from(pays(m, o)) / 1_000_000) as i64)
@@ -262,9 +263,6 @@ fn settle(run: &mut PathRun<'_>, res: &Resolution, cash: &Cash) {
         run.out.curve.push(run.out.pnl);
     }
     let s = run.reducer.stats();
-    run.out.opportunities = [
-        s.opportunities[Lane::IntraVenue as usize],
-        s.opportunities[Lane::CrossVenue as usize],
-    ];
+    run.out.opportunities = s.opportunities;
     run.out.intents = s.intents;
 }

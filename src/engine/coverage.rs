@@ -1,0 +1,60 @@
+//! Lane coverage: how many rules each lane watches, and how many of them have every
+//! book they read present, fresh and passing the firewall right now.
+
+use super::{Reducer, groups};
+use crate::core::MarketId;
+use crate::event::{GroupKind, Lane, NoLeg};
+
+impl Reducer {
+    /// Per lane (`Lane as usize`): (rules watched, rules with fresh books).
+    pub fn coverage(&self) -> [(u64, u64); Lane::COUNT] {
+        let mut c = [(0u64, 0u64); Lane::COUNT];
+        let mut count = |lane: Lane, inputs: &[MarketId]| {
+            let slot = &mut c[lane as usize];
+            slot.0 += 1;
+            slot.1 += u64::from(inputs.iter().all(|&m| self.fresh(m)));
+        };
+        for m in &self.markets.list {
+            if super::lanes::intra::canonical(&self.markets, m.meta.id) == Some(m.meta.id) {
+                let mut inputs = vec![m.meta.id];
+                if let NoLeg::Complement(x) = m.meta.no_leg {
+                    inputs.push(x);
+                }
+                count(Lane::IntraVenue, &inputs);
+            }
+        }
+        for p in &self.markets.pairs {
+            if !self.groups.same_family(p.a, p.b) {
+                count(Lane::CrossVenue, &[p.a, p.b]);
+            }
+        }
+        for rule in &self.groups.rules {
+            let lane = match rule.kind {
+                GroupKind::Bucket => Lane::Bucket,
+                GroupKind::Tree => Lane::Tree,
+                GroupKind::Parity => Lane::Parity,
+            };
+            count(lane, &groups::inputs(&self.markets, rule));
+        }
+        c
+    }
+
+    /// A book that has been seen, is not suspect, passes the firewall and is within
+    /// the age bound (the firewall's, else the risk limits').
+    fn fresh(&self, id: MarketId) -> bool {
+        let Some(m) = self.markets.get(id) else {
+            return false;
+        };
+        if m.updated_ts == 0
+            || m.suspect
+            || self.firewall.check(&self.markets, id, self.now).is_err()
+        {
+            return false;
+        }
+        let bound = match self.firewall.config.max_book_age_ms {
+            0 => self.risk.limits.max_book_age_ms,
+            ms => ms,
+        };
+        bound == 0 || self.now - m.updated_ts <= i64::from(bound) * 1_000_000
+    }
+}
