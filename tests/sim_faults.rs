@@ -192,6 +192,15 @@ async fn rejected_partial_and_slow_orders_come_back_as_the_right_events() {
 /// Runs `arb live` in-process for `secs` against a scenario with these faults and
 /// returns the journal's events.
 fn live_with_faults(faults: &str, secs: f64) -> Vec<Event> {
+    live_with_faults_and(faults, secs, |_| {})
+}
+
+/// The same with the live configuration adjusted.
+fn live_with_faults_and(
+    faults: &str,
+    secs: f64,
+    adjust: impl FnOnce(&mut arb::run::live::LiveConfig),
+) -> Vec<Event> {
     let dir = tempfile::tempdir().unwrap();
     let base = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arb-rich.toml"),
@@ -202,6 +211,7 @@ fn live_with_faults(faults: &str, secs: f64) -> Vec<Event> {
     let mut config = arb::run::live::LiveConfig::default();
     config.sim.scenario = Some(scenario);
     config.sim.speed = 20.0;
+    adjust(&mut config);
     let journal = dir.path().join("j");
     arb::run::live::run(arb::run::live::LiveOptions {
         config,
@@ -520,4 +530,55 @@ async fn a_429_storm_is_met_with_back_off_an_open_breaker_and_no_burst() {
         "{changes:?}"
     );
     sim.stop().await;
+}
+
+#[test]
+fn a_silent_stream_is_dropped_resynced_by_snapshot_and_does_not_flap() {
+    // Every book frozen from 1 s to 3 s of wall time: the streams say nothing at all.
+    let events = live_with_faults_and(
+        "[[fault]]\nat_s = 20\nduration_s = 40\nkind = \"freeze_book\"\n",
+        5.0,
+        |c| c.stream_silent_s = 0.6,
+    );
+    for venue in [Venue::Kalshi, Venue::Polymarket] {
+        let silent: Vec<usize> = events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e, Event::Feed(f) if f.venue == venue && f.state == FeedState::Silent))
+            .map(|(i, _)| i)
+            .collect();
+        assert!(!silent.is_empty(), "{venue}: the silence is journaled");
+        assert!(
+            silent.len() <= 3,
+            "{venue}: {} silent drops in 2 s of silence: the bound backs off",
+            silent.len()
+        );
+        let market_of = |e: &Event| match e {
+            Event::BookSnapshot(b) => Some(b.market),
+            Event::BookDelta(d) => Some(d.market),
+            _ => None,
+        };
+        let venue_markets: Vec<MarketId> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MarketDefined(m) if m.venue == venue => Some(m.id),
+                _ => None,
+            })
+            .collect();
+        let first = silent[0];
+        assert!(
+            events[first..]
+                .iter()
+                .any(|e| matches!(e, Event::BookSnapshot(_))
+                    && market_of(e).is_some_and(|m| venue_markets.contains(&m))),
+            "{venue}: books resynced by snapshot after the drop"
+        );
+        let last = *silent.last().unwrap();
+        assert!(
+            events[last..]
+                .iter()
+                .any(|e| matches!(e, Event::BookDelta(_) | Event::BookBatch(_))),
+            "{venue}: the books move again after the silence"
+        );
+    }
 }

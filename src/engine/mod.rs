@@ -199,7 +199,10 @@ impl Reducer {
                 self.last_cross.resize(self.markets.pairs.len(), None);
             }),
             Event::Feed(f) => {
-                if matches!(f.state, FeedState::Gap | FeedState::Disconnected) {
+                if matches!(
+                    f.state,
+                    FeedState::Gap | FeedState::Disconnected | FeedState::Silent
+                ) {
                     self.markets.mark_venue_suspect(f.venue);
                 }
                 Ok(())

@@ -277,6 +277,9 @@ pub enum FeedState {
     Disconnected,
     /// A sequence gap was seen; books of this venue are suspect until a snapshot.
     Gap,
+    /// Nothing at all (no data, no heartbeat) came for longer than the bound: treated
+    /// as a drop, the stream is reconnected (format version 2).
+    Silent,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,6 +23,10 @@ pub struct LiveConfig {
     pub profile: Option<PathBuf>,
     /// Cross-venue mapping file.
     pub pairs: Option<PathBuf>,
+    /// Seconds a market-data stream may say nothing at all (no data, no heartbeat)
+    /// before it is dropped and reconnected; 0: never.
+    #[serde(default = "default_stream_silent")]
+    pub stream_silent_s: f64,
     /// Milliseconds between status polls of each resting order.
     #[serde(default = "default_order_poll")]
     pub order_poll_ms: u64,
@@ -89,6 +93,7 @@ impl Default for LiveConfig {
             profile: None,
             pairs: None,
             order_poll_ms: default_order_poll(),
+            stream_silent_s: default_stream_silent(),
             balance_refresh_s: default_balance_refresh(),
             snapshot_every_events: default_snapshot_every(),
             kalshi: None,
@@ -105,6 +110,10 @@ impl Default for SimConfig {
             speed: default_speed(),
         }
     }
+}
+
+fn default_stream_silent() -> f64 {
+    30.0
 }
 
 fn default_order_poll() -> u64 {
@@ -182,6 +191,12 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "balance_refresh_s: {} is not between 1 and 86400",
                 cfg.balance_refresh_s
+            )));
+        }
+        if !(cfg.stream_silent_s == 0.0 || (0.5..=3_600.0).contains(&cfg.stream_silent_s)) {
+            return Err(invalid(format!(
+                "stream_silent_s: {} is not 0 (never) or between 0.5 and 3600",
+                cfg.stream_silent_s
             )));
         }
         if !(50..=60_000).contains(&cfg.order_poll_ms) {

@@ -78,12 +78,15 @@ pub async fn ingress(
     mut interner: MarketInterner,
     tx: Sender<Inbound>,
     stop: Arc<AtomicBool>,
+    silent_after: Duration,
 ) {
     let mut backoff = Duration::from_millis(250);
+    let mut silence = super::watchdog::Silence::new(silent_after);
     while !stop.load(Ordering::Relaxed) {
         match KalshiWs::connect(&url, Some(&signer)).await {
             Ok(mut ws) => {
                 backoff = Duration::from_millis(250);
+                silence.connected();
                 if ws
                     .subscribe(&["orderbook_delta", "trade"], &tickers)
                     .await
@@ -98,7 +101,13 @@ pub async fn ingress(
                         return;
                     }
                     let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
-                    let Ok(frame) = frame else { continue };
+                    let Ok(frame) = frame else {
+                        if silence.is_silent(ws.silent_for()) {
+                            silent(&tx, Venue::Kalshi, silence.bound());
+                            break;
+                        }
+                        continue;
+                    };
                     let Some(Ok((ts, text))) = frame else { break };
                     let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
                         continue;
@@ -315,4 +324,20 @@ impl super::executor::RestingOrder for KalshiResting {
         }
         Some((events, over))
     }
+}
+
+/// Journals that a stream went silent (and is dropped for a reconnect).
+pub(super) fn silent(tx: &Sender<Inbound>, venue: Venue, next_bound: Duration) {
+    tracing::warn!(
+        venue = venue.name(),
+        next_bound_ms = next_bound.as_millis() as u64,
+        "market data stream silent; reconnecting"
+    );
+    let _ = tx.send(Inbound {
+        ts: wall_ns(),
+        event: Event::Feed(FeedStatus {
+            venue,
+            state: FeedState::Silent,
+        }),
+    });
 }

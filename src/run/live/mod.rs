@@ -12,6 +12,7 @@ pub mod preflight;
 pub mod recovery;
 pub mod restart;
 mod sides;
+pub mod watchdog;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 
@@ -320,6 +321,7 @@ async fn run_async(
     let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
     let latency = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
+    let silent_after = Duration::from_secs_f64(opts.config.stream_silent_s);
     if let Some(k) = kalshi_side {
         tasks.push(tokio::spawn(kalshi::ingress(
             k.ws_url,
@@ -328,6 +330,7 @@ async fn run_async(
             interner.clone(),
             in_tx.clone(),
             stop.clone(),
+            silent_after,
         )));
     }
     let placed: polymarket::PlacedOrders = Arc::default();
@@ -353,6 +356,7 @@ async fn run_async(
             interner.clone(),
             in_tx.clone(),
             stop.clone(),
+            silent_after,
         )));
     }
     tasks.push(tokio::spawn(report_circuits(

@@ -131,11 +131,14 @@ pub async fn ingress(
     mut interner: MarketInterner,
     tx: Sender<Inbound>,
     stop: Arc<AtomicBool>,
+    silent_after: Duration,
 ) {
     let mut backoff = Duration::from_millis(250);
+    let mut silence = super::watchdog::Silence::new(silent_after);
     while !stop.load(Ordering::Relaxed) {
         if let Ok(mut ws) = PolymarketWs::connect(&url).await {
             backoff = Duration::from_millis(250);
+            silence.connected();
             if ws.subscribe_market(&tokens).await.is_ok() {
                 let mut state = PolymarketState::from_interner(&interner);
                 loop {
@@ -146,6 +149,10 @@ pub async fn ingress(
                     let Ok(frame) =
                         tokio::time::timeout(Duration::from_millis(200), ws.next()).await
                     else {
+                        if silence.is_silent(ws.silent_for()) {
+                            super::kalshi::silent(&tx, Venue::Polymarket, silence.bound());
+                            break;
+                        }
                         continue;
                     };
                     let Some(Ok((ts, text))) = frame else { break };

@@ -14,6 +14,8 @@ type Stream =
 
 /// One connection to Kalshi's WebSocket API.
 pub struct KalshiWs {
+    /// When anything (data, ping, pong) last came from the server.
+    last_heard: std::time::Instant,
     stream: Stream,
     next_id: u64,
     url: String,
@@ -61,6 +63,7 @@ impl KalshiWs {
             })?;
         let _ = response;
         Ok(KalshiWs {
+            last_heard: std::time::Instant::now(),
             stream,
             next_id: 1,
             url: url.to_string(),
@@ -101,13 +104,20 @@ impl KalshiWs {
     /// The next text frame and its receive time (ns). `None` when the server closed.
     pub async fn next(&mut self) -> Option<Result<(i64, String), VenueError>> {
         loop {
-            match self.stream.next().await? {
+            let msg = self.stream.next().await?;
+            self.last_heard = std::time::Instant::now();
+            match msg {
                 Ok(Message::Text(t)) => return Some(Ok((crate::clock::wall_ns(), t.to_string()))),
                 Ok(Message::Close(_)) => return None,
                 Ok(_) => continue, // pings are answered by the library; pongs and binary are not data
                 Err(e) => return Some(Err(transport(&self.url, e))),
             }
         }
+    }
+
+    /// How long the server has said nothing at all (no data, no ping).
+    pub fn silent_for(&self) -> std::time::Duration {
+        self.last_heard.elapsed()
     }
 
     pub async fn close(mut self) {

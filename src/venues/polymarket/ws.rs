@@ -42,6 +42,8 @@ pub fn split_frame(text: &str) -> Vec<Value> {
 
 /// One connection to a Polymarket CLOB WebSocket channel.
 pub struct PolymarketWs {
+    /// When anything (data, ping, pong) last came from the server.
+    last_heard: std::time::Instant,
     stream: Stream,
     url: String,
     ping: tokio::time::Interval,
@@ -63,6 +65,7 @@ impl PolymarketWs {
             .map_err(|e| transport(url, e))?;
         let start = tokio::time::Instant::now() + PING_INTERVAL;
         Ok(PolymarketWs {
+            last_heard: std::time::Instant::now(),
             stream,
             url: url.to_string(),
             ping: tokio::time::interval_at(start, PING_INTERVAL),
@@ -119,13 +122,19 @@ impl PolymarketWs {
     pub async fn next(&mut self) -> Option<Result<(i64, String), VenueError>> {
         loop {
             tokio::select! {
-                msg = self.stream.next() => match msg? {
-                    Ok(Message::Text(t)) if t.as_str() == "PONG" => continue,
-                    Ok(Message::Text(t)) => return Some(Ok((crate::clock::wall_ns(), t.to_string()))),
-                    Ok(Message::Close(_)) => return None,
-                    Ok(_) => continue,
-                    Err(e) => return Some(Err(transport(&self.url, e))),
-                },
+                msg = self.stream.next() => {
+                    let msg = msg?;
+                    self.last_heard = std::time::Instant::now();
+                    match msg {
+                        Ok(Message::Text(t)) if t.as_str() == "PONG" => continue,
+                        Ok(Message::Text(t)) => {
+                            return Some(Ok((crate::clock::wall_ns(), t.to_string())));
+                        }
+                        Ok(Message::Close(_)) => return None,
+                        Ok(_) => continue,
+                        Err(e) => return Some(Err(transport(&self.url, e))),
+                    }
+                }
                 _ = self.ping.tick() => {
                     if let Err(e) = self.stream.send(Message::Text("PING".into())).await {
                         return Some(Err(transport(&self.url, e)));
@@ -133,6 +142,11 @@ impl PolymarketWs {
                 }
             }
         }
+    }
+
+    /// How long the server has said nothing at all (no data, no PONG).
+    pub fn silent_for(&self) -> std::time::Duration {
+        self.last_heard.elapsed()
     }
 
     pub async fn close(mut self) {
