@@ -36,6 +36,10 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
             reason,
         });
     }
+    events.push(Event::Feed(FeedStatus {
+        venue: Venue::Polymarket,
+        state: FeedState::Silent,
+    }));
     events.push(Event::Circuit(CircuitReport {
         venue: Venue::Kalshi,
         class: RequestClass::Orders,
