@@ -235,6 +235,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a journal as Hive-partitioned Parquet tables (market_data, decisions,
+    /// orders, fills, pnl) under DIR: docs/export.md.
+    Export {
+        journal: PathBuf,
+        /// Output directory (new or empty).
+        #[arg(long, value_name = "DIR")]
+        parquet: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a journal's records as JSON Lines, or the final books.
     Inspect {
         journal: PathBuf,
@@ -718,6 +728,30 @@ pub fn run(cli: Cli) -> Result<i32> {
                 } => tool::run_verify(&pairs, &out, to_pairs.as_deref())?,
             };
             println!("{summary}");
+            Ok(0)
+        }
+        Command::Export {
+            journal,
+            parquet,
+            json,
+        } => {
+            let s = arb::run::export::export(&journal, &parquet)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!("exported {} to {}", s.journal.display(), s.out.display());
+                for t in &s.tables {
+                    println!(
+                        "  {:<12} {:>9} rows  {} files",
+                        t.table,
+                        t.rows,
+                        t.files.len()
+                    );
+                }
+                if let Some(off) = s.torn_tail {
+                    println!("torn tail cut off at byte {off} of the last segment (not exported)");
+                }
+            }
             Ok(0)
         }
         Command::Inspect {

@@ -4,6 +4,7 @@
 pub mod control;
 pub mod core_loop;
 pub mod diff;
+pub mod export;
 pub mod inspect;
 pub mod live;
 pub mod montecarlo;
