@@ -245,6 +245,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The run's KPIs: opportunities per lane, conversion, fill rates and quality,
+    /// skip reasons, order latencies, mode changes and halts.
+    Report {
+        journal: PathBuf,
+        /// Also write a self-contained HTML report with plots.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a journal's records as JSON Lines, or the final books.
     Inspect {
         journal: PathBuf,
@@ -750,6 +760,26 @@ pub fn run(cli: Cli) -> Result<i32> {
                 }
                 if let Some(off) = s.torn_tail {
                     println!("torn tail cut off at byte {off} of the last segment (not exported)");
+                }
+            }
+            Ok(0)
+        }
+        Command::Report {
+            journal,
+            html,
+            json,
+        } => {
+            let r = arb::run::report::report(&journal)?;
+            if let Some(p) = &html {
+                arb::run::report::html::write(&r, p)
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                arb::run::report::print(&r);
+                if let Some(p) = &html {
+                    println!("\n  html: {}", p.display());
                 }
             }
             Ok(0)

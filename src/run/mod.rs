@@ -12,5 +12,6 @@ pub mod orders;
 pub mod paper;
 pub mod record;
 pub mod replay;
+pub mod report;
 
 pub use core_loop::CoreLoop;
