@@ -30,7 +30,9 @@ fn table(h: &mut String, head: &[&str], rows: &[Vec<String>]) {
     for r in rows {
         h.push_str("<tr>");
         for c in r {
-            let _ = write!(h, "<td>{}</td>", esc(c));
+            let numeric = c == "-" || c.trim_end_matches('%').parse::<f64>().is_ok();
+            let align = if numeric { "" } else { " class=\"t\"" };
+            let _ = write!(h, "<td{align}>{}</td>", esc(c));
         }
         h.push_str("</tr>");
     }
@@ -40,7 +42,7 @@ fn table(h: &mut String, head: &[&str], rows: &[Vec<String>]) {
 const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222;max-width:1150px}\
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}\
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;\
-text-align:right;font-size:13px}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
+text-align:right;font-size:13px}th{background:#f3f3f3}td:first-child,th:first-child,td.t{text-align:left}\
 .plots{display:flex;flex-wrap:wrap;gap:12px}.kpi{display:flex;flex-wrap:wrap;gap:10px}\
 .kpi div{border:1px solid #ddd;padding:8px 14px;border-radius:4px}.kpi b{display:block;font-size:20px}\
 p.note{font-size:12px;color:#555;max-width:900px}";
@@ -228,7 +230,7 @@ pub fn render(r: &Report) -> String {
     if rows.is_empty() {
         h.push_str("<p>none</p>");
     } else {
-        table(&mut h, &["time (UTC)", "what", ""], &rows);
+        table(&mut h, &["time (UTC)", "what", "detail"], &rows);
     }
     let _ = write!(
         h,

@@ -8,7 +8,7 @@ const W: f64 = 560.0;
 const H: f64 = 300.0;
 const L: f64 = 64.0;
 const R: f64 = 16.0;
-const T: f64 = 36.0;
+const T: f64 = 50.0;
 const B: f64 = 44.0;
 
 pub const COLOURS: [&str; 4] = ["#4c78a8", "#f58518", "#54a24b", "#e45756"];
@@ -21,8 +21,8 @@ pub fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// About five round tick values covering [lo, hi].
-fn ticks(lo: f64, hi: f64) -> Vec<f64> {
+/// About five round tick values covering [lo, hi], and the decimals their step needs.
+fn ticks(lo: f64, hi: f64) -> (Vec<f64>, usize) {
     let span = (hi - lo).max(1e-9);
     let raw = span / 5.0;
     let mag = 10f64.powf(raw.log10().floor());
@@ -31,23 +31,15 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
     let mut v = Vec::new();
     let mut x = (lo / step).ceil() * step;
-    while x <= hi + step * 1e-9 {
+    // A tick within 1% past the end still shows (59.99 minutes ends at "60").
+    while x <= hi + span * 0.01 {
         v.push(if x.abs() < step * 1e-9 { 0.0 } else { x });
         x += step;
     }
-    v
-}
-
-fn num(x: f64) -> String {
-    if x.abs() >= 100.0 || x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else if x.abs() >= 1.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.2}")
-    }
+    (v, decimals)
 }
 
 /// Frame, title, axis labels, ticks and grid; returns the x and y mappings.
@@ -72,7 +64,8 @@ fn frame(
         xl = esc(xl),
         yl = esc(yl),
     );
-    for y in ticks(y0, y1) {
+    let (yt, yd) = ticks(y0, y1);
+    for y in yt {
         let py = fy(y);
         let _ = write!(
             s,
@@ -80,10 +73,11 @@ fn frame(
             L + pw,
             L - 6.0,
             py + 4.0,
-            num(y)
+            format!("{y:.yd$}")
         );
     }
-    for x in ticks(x0, x1) {
+    let (xt, xd) = ticks(x0, x1);
+    for x in xt {
         let px = fx(x);
         let _ = write!(
             s,
@@ -91,7 +85,7 @@ fn frame(
             T + ph,
             T + ph + 4.0,
             T + ph + 16.0,
-            num(x)
+            format!("{x:.xd$}")
         );
     }
     let _ = write!(
@@ -101,10 +95,11 @@ fn frame(
     (fx, fy)
 }
 
+/// One row of swatches between the title and the plot area.
 fn legend(s: &mut String, names: &[(&str, &str)]) {
-    for (i, (name, colour)) in names.iter().enumerate() {
-        let y = T + 8.0 + 16.0 * i as f64;
-        let x = L + 10.0;
+    let y = T - 12.0;
+    let mut x = L;
+    for (name, colour) in names {
         let _ = write!(
             s,
             r##"<rect x="{x}" y="{:.1}" width="10" height="10" fill="{colour}"/><text x="{:.1}" y="{y:.1}">{}</text>"##,
@@ -112,6 +107,7 @@ fn legend(s: &mut String, names: &[(&str, &str)]) {
             x + 14.0,
             esc(name)
         );
+        x += 24.0 + 7.0 * name.len() as f64;
     }
 }
 
@@ -138,16 +134,29 @@ pub fn lines(title: &str, xl: &str, yl: &str, series: &[(&str, &[(f64, f64)])]) 
     let mut s = String::new();
     let all = || series.iter().flat_map(|(_, p)| p.iter());
     let xr = range(all().map(|p| p.0), true);
-    let yr = range(all().map(|p| p.1), true);
+    let (lo, hi) = range(all().map(|p| p.1), true);
+    // Room above and below so lines at the extremes do not run on the frame.
+    let pad = (hi - lo) * 0.05;
+    let yr = (
+        if lo < 0.0 { lo - pad } else { lo },
+        if hi > 0.0 { hi + pad } else { hi },
+    );
     let (fx, fy) = frame(&mut s, title, xl, yl, xr, yr);
     for (i, (_, pts)) in series.iter().enumerate() {
         let p: Vec<String> = pts
             .iter()
             .map(|(x, y)| format!("{:.1},{:.1}", fx(*x), fy(*y)))
             .collect();
+        // The first line wide and solid, later ones narrower and dashed: lines that
+        // coincide stay visible.
+        let style = if i == 0 {
+            r#"stroke-width="4" stroke-opacity="0.8""#
+        } else {
+            r#"stroke-width="2" stroke-dasharray="6 4""#
+        };
         let _ = write!(
             s,
-            r#"<polyline fill="none" stroke="{}" stroke-width="2" points="{}"/>"#,
+            r#"<polyline fill="none" stroke="{}" {style} points="{}"/>"#,
             COLOURS[i % COLOURS.len()],
             p.join(" ")
         );
