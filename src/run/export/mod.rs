@@ -9,6 +9,7 @@ pub mod fills;
 pub mod market_data;
 pub mod orders;
 pub mod pnl;
+pub mod rows;
 pub mod writer;
 
 use crate::journal::JournalError;

@@ -212,7 +212,8 @@ fn build(journal: &Path, d: &RunData) -> Report {
     for o in d.orders.values() {
         *order_status.entry(o.status).or_default() += 1;
     }
-    let roles: [(&str, fn(u8) -> bool); 3] = [
+    type Role = (&'static str, fn(u8) -> bool);
+    let roles: [Role; 3] = [
         ("first", |l| l == 0),
         ("second", |l| l == 1),
         ("hedge", |l| l >= 2),

@@ -69,11 +69,10 @@ fn frame(
         let py = fy(y);
         let _ = write!(
             s,
-            r##"<line x1="{L}" x2="{:.1}" y1="{py:.1}" y2="{py:.1}" stroke="#e5e5e5"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            r##"<line x1="{L}" x2="{:.1}" y1="{py:.1}" y2="{py:.1}" stroke="#e5e5e5"/><text x="{:.1}" y="{:.1}" text-anchor="end">{y:.yd$}</text>"##,
             L + pw,
             L - 6.0,
             py + 4.0,
-            format!("{y:.yd$}")
         );
     }
     let (xt, xd) = ticks(x0, x1);
@@ -81,11 +80,10 @@ fn frame(
         let px = fx(x);
         let _ = write!(
             s,
-            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{:.1}" y2="{:.1}" stroke="#999"/><text x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+            r##"<line x1="{px:.1}" x2="{px:.1}" y1="{:.1}" y2="{:.1}" stroke="#999"/><text x="{px:.1}" y="{:.1}" text-anchor="middle">{x:.xd$}</text>"##,
             T + ph,
             T + ph + 4.0,
             T + ph + 16.0,
-            format!("{x:.xd$}")
         );
     }
     let _ = write!(
