@@ -272,6 +272,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a journal as Hive-partitioned Parquet tables (market_data, decisions,
+    /// orders, fills, pnl) under DIR: docs/export.md.
+    Export {
+        journal: PathBuf,
+        /// Output directory (new or empty).
+        #[arg(long, value_name = "DIR")]
+        parquet: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The run's KPIs: opportunities per lane, conversion, fill rates and quality,
+    /// skip reasons, order latencies, mode changes and halts.
+    Report {
+        journal: PathBuf,
+        /// Also write a self-contained HTML report with plots.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a journal's records as JSON Lines, or the final books.
     Inspect {
         journal: PathBuf,
@@ -864,6 +884,50 @@ pub fn run(cli: Cli) -> Result<i32> {
                 } => tool::run_verify(&pairs, &out, to_pairs.as_deref())?,
             };
             println!("{summary}");
+            Ok(0)
+        }
+        Command::Export {
+            journal,
+            parquet,
+            json,
+        } => {
+            let s = arb::run::export::export(&journal, &parquet)?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!("exported {} to {}", s.journal.display(), s.out.display());
+                for t in &s.tables {
+                    println!(
+                        "  {:<12} {:>9} rows  {} files",
+                        t.table,
+                        t.rows,
+                        t.files.len()
+                    );
+                }
+                if let Some(off) = s.torn_tail {
+                    println!("torn tail cut off at byte {off} of the last segment (not exported)");
+                }
+            }
+            Ok(0)
+        }
+        Command::Report {
+            journal,
+            html,
+            json,
+        } => {
+            let r = arb::run::report::report(&journal)?;
+            if let Some(p) = &html {
+                arb::run::report::html::write(&r, p)
+                    .with_context(|| format!("writing {}", p.display()))?;
+            }
+            if json {
+                println!("{}", serde_json::to_string(&r)?);
+            } else {
+                arb::run::report::print(&r);
+                if let Some(p) = &html {
+                    println!("\n  html: {}", p.display());
+                }
+            }
             Ok(0)
         }
         Command::Inspect {

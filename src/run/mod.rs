@@ -4,6 +4,7 @@
 pub mod control;
 pub mod core_loop;
 pub mod diff;
+pub mod export;
 pub mod inspect;
 pub mod live;
 pub mod logfile;
@@ -12,5 +13,6 @@ pub mod orders;
 pub mod paper;
 pub mod record;
 pub mod replay;
+pub mod report;
 
 pub use core_loop::CoreLoop;
