@@ -222,6 +222,14 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
     let mut rng = arb::core::Rng::new(seed);
     for trial in 0..trials {
         let ms = rng.range_i64(250, 1500) as u64;
+        // The operator acknowledges any exposure a kill left (the run consumes the
+        // file at start), so the runs keep trading rather than sit in safe mode.
+        let acked = arb()
+            .args(["ack", "--note", "crash harness", "--journal"])
+            .arg(&journal)
+            .output()
+            .unwrap();
+        assert!(acked.status.success());
         let mut child = arb()
             .args(["live", "--config"])
             .arg(&cfg)
@@ -336,6 +344,15 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
     let text = String::from_utf8_lossy(&out.stdout);
     let resting = text.matches("GoodTillTime").count();
     let cancels = text.matches("\"CancelOrder\"").count();
+    // Exposure left open at the end is exposure the engine knew about: it journaled
+    // the unhedged halt (safe mode) for it.
+    if !view["exposure"].as_array().unwrap().is_empty() {
+        assert!(
+            text.contains("\"UnhedgedExposure\""),
+            "exposure without safe mode: {}",
+            view["exposure"]
+        );
+    }
     let intents = text.matches("\"Intent\"").count();
     // The start after the first clean stop lifts the halt that stop left, before the
     // engine looks at any opportunity.
