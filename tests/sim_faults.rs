@@ -582,3 +582,67 @@ fn a_silent_stream_is_dropped_resynced_by_snapshot_and_does_not_flap() {
         );
     }
 }
+
+#[test]
+fn repeated_drops_degrade_the_feed_to_polling_and_quiet_brings_it_back_without_flapping() {
+    use arb::event::FeedMode;
+    // Seven disconnects, 0.5 s of wall time apart, from 1 s on.
+    let faults: String = (0..7)
+        .map(|i| {
+            format!(
+                "[[fault]]\nat_s = {}\nkind = \"ws_disconnect\"\n",
+                20 + 10 * i
+            )
+        })
+        .collect();
+    let events = live_with_faults_and(&faults, 9.0, |c| {
+        c.feed.window_s = 10.0;
+        c.feed.recover_s = 1.5;
+        c.feed.poll_s = 0.2;
+        c.feed.hybrid_resync_s = 0.5;
+    });
+    for venue in [Venue::Kalshi, Venue::Polymarket] {
+        let changes: Vec<(usize, FeedMode)> = events
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Event::FeedMode { venue: v, mode } if *v == venue => Some((i, *mode)),
+                _ => None,
+            })
+            .collect();
+        let modes: Vec<FeedMode> = changes.iter().map(|c| c.1).collect();
+        if std::env::var_os("ARB_DEBUG_FEED").is_some() {
+            for e in events.iter().filter(|e| {
+                matches!(e, Event::Feed(f) if f.venue == venue)
+                    || matches!(e, Event::FeedMode { venue: v, .. } if *v == venue)
+            }) {
+                eprintln!("{venue}: {e:?}");
+            }
+        }
+        assert_eq!(
+            modes,
+            [
+                FeedMode::Hybrid,
+                FeedMode::PollOnly,
+                FeedMode::Hybrid,
+                FeedMode::Stream
+            ],
+            "{venue}: one step at a time, down then back up, no flapping"
+        );
+        let markets: Vec<MarketId> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MarketDefined(m) if m.venue == venue => Some(m.id),
+                _ => None,
+            })
+            .collect();
+        let polled = events[changes[1].0..changes[2].0]
+            .iter()
+            .filter(|e| matches!(e, Event::BookSnapshot(b) if markets.contains(&b.market)))
+            .count();
+        assert!(
+            polled >= markets.len(),
+            "{venue}: books polled over REST while poll-only ({polled})"
+        );
+    }
+}

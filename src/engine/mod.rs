@@ -274,6 +274,10 @@ impl Reducer {
                 self.circuit(c);
                 Ok(())
             }
+            Event::FeedMode { venue, mode } => {
+                self.risk.feed_mode[venue.index()] = *mode;
+                Ok(())
+            }
             Event::ConfigLoaded(cfg) => {
                 self.config = cfg.clone();
                 self.rng = Rng::new(cfg.seed);

@@ -30,6 +30,8 @@ pub struct RiskState {
     pub halted_by: Option<HaltReason>,
     /// Per venue: its order requests' breaker is open.
     pub orders_circuit_open: [bool; 2],
+    /// Per venue: how its books arrive (for the record and the orders view).
+    pub feed_mode: [crate::event::FeedMode; 2],
 }
 
 impl Default for RiskState {
@@ -43,6 +45,7 @@ impl Default for RiskState {
             consecutive_failures: 0,
             halted_by: None,
             orders_circuit_open: [false; 2],
+            feed_mode: [crate::event::FeedMode::Stream; 2],
         }
     }
 }

@@ -309,11 +309,11 @@ mod tests {
         // left the project).
         // Version 2 adds the quote firewall, group rules and their edge slots, the
         // lanes' refusals, five lanes in the stats, and the basket of an episode.
-        // (Version 2 also has the order-breaker flags: merged before it left the
+        // (Version 2 also has the order-breaker flags and feed modes: merged before it left the
         // project.)
         let pinned = [
             (1u16, 0xd14e_c59d_d9db_9d91_u64),
-            (2, 0x48c2_a571_d03a_c352),
+            (2, 0x8925_626b_c9c3_74b1),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

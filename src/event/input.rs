@@ -46,6 +46,23 @@ pub enum Event {
     /// Markets related by venue metadata: a bucket ladder, an event tree or a parity
     /// family. Bound to the next group index (0, 1, 2, ... in order).
     GroupDefined(GroupRule),
+    /// How a venue's books arrive now (stream, stream plus polling, polling only),
+    /// decided by the feed's health with hysteresis.
+    FeedMode {
+        venue: Venue,
+        mode: FeedMode,
+    },
+}
+
+/// How a venue's market data is taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeedMode {
+    /// The WebSocket alone.
+    Stream,
+    /// The WebSocket, with periodic full-book resyncs.
+    Hybrid,
+    /// No WebSocket: books polled over REST.
+    PollOnly,
 }
 
 /// A kind of venue request with a breaker of its own.
@@ -101,6 +118,7 @@ impl Event {
             Event::Circuit(_) => "circuit",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
+            Event::FeedMode { .. } => "feed_mode",
         }
     }
 

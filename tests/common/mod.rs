@@ -40,6 +40,10 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
         venue: Venue::Polymarket,
         state: FeedState::Silent,
     }));
+    events.push(Event::FeedMode {
+        venue: Venue::Kalshi,
+        mode: FeedMode::PollOnly,
+    });
     events.push(Event::Circuit(CircuitReport {
         venue: Venue::Kalshi,
         class: RequestClass::Orders,

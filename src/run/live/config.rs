@@ -27,6 +27,9 @@ pub struct LiveConfig {
     /// before it is dropped and reconnected; 0: never.
     #[serde(default = "default_stream_silent")]
     pub stream_silent_s: f64,
+    /// When a feed goes hybrid or poll-only, and when it climbs back.
+    #[serde(default)]
+    pub feed: super::degrade::FeedPolicy,
     /// Milliseconds between status polls of each resting order.
     #[serde(default = "default_order_poll")]
     pub order_poll_ms: u64,
@@ -94,6 +97,7 @@ impl Default for LiveConfig {
             pairs: None,
             order_poll_ms: default_order_poll(),
             stream_silent_s: default_stream_silent(),
+            feed: super::degrade::FeedPolicy::default(),
             balance_refresh_s: default_balance_refresh(),
             snapshot_every_events: default_snapshot_every(),
             kalshi: None,
@@ -199,6 +203,7 @@ impl LiveConfig {
                 cfg.stream_silent_s
             )));
         }
+        cfg.feed.check().map_err(&invalid)?;
         if !(50..=60_000).contains(&cfg.order_poll_ms) {
             return Err(invalid(format!(
                 "order_poll_ms: {} is not between 50 and 60000",

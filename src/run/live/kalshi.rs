@@ -70,19 +70,72 @@ pub async fn balance(rest: &KalshiRest) -> Result<Event, VenueError> {
     }))
 }
 
-/// Streams books and trades of `tickers` into the core until `stop`.
+/// Where a venue's market data goes and how it is watched: the core's channel, the
+/// stop flag, the silence bound and the feed-mode policy.
+pub struct IngressCtx {
+    pub tx: Sender<Inbound>,
+    pub stop: Arc<AtomicBool>,
+    pub silent_after: Duration,
+    pub feed: super::degrade::FeedPolicy,
+}
+
+impl IngressCtx {
+    fn send(&self, event: Event) -> bool {
+        self.tx
+            .send(Inbound {
+                ts: wall_ns(),
+                event,
+            })
+            .is_ok()
+    }
+
+    /// Reports a feed-mode change (journaled).
+    pub fn mode(&self, venue: Venue, mode: Option<crate::event::FeedMode>) -> bool {
+        match mode {
+            Some(mode) => {
+                tracing::warn!(venue = venue.name(), ?mode, "feed mode");
+                self.send(Event::FeedMode { venue, mode })
+            }
+            None => true,
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
+/// Streams books and trades of `tickers` into the core until `stop`; after repeated
+/// drops it resyncs periodically (hybrid) or polls REST books with the stream off
+/// (poll-only), and climbs back after a quiet spell.
 pub async fn ingress(
     url: String,
     signer: KalshiSigner,
+    rest: KalshiRest,
     tickers: Vec<String>,
     mut interner: MarketInterner,
-    tx: Sender<Inbound>,
-    stop: Arc<AtomicBool>,
-    silent_after: Duration,
+    ctx: IngressCtx,
 ) {
+    use crate::event::FeedMode;
     let mut backoff = Duration::from_millis(250);
-    let mut silence = super::watchdog::Silence::new(silent_after);
-    while !stop.load(Ordering::Relaxed) {
+    let mut silence = super::watchdog::Silence::new(ctx.silent_after);
+    let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
+    let resync_every = Duration::from_secs_f64(ctx.feed.hybrid_resync_s);
+    while !ctx.stopped() {
+        if health.mode() == FeedMode::PollOnly {
+            for t in &tickers {
+                if let Some(ev) = rest_book(&rest, t, &interner).await
+                    && !ctx.send(ev)
+                {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_secs_f64(ctx.feed.poll_s)).await;
+            if !ctx.mode(Venue::Kalshi, health.on_tick(std::time::Instant::now())) {
+                return;
+            }
+            continue;
+        }
         match KalshiWs::connect(&url, Some(&signer)).await {
             Ok(mut ws) => {
                 backoff = Duration::from_millis(250);
@@ -95,15 +148,29 @@ pub async fn ingress(
                     continue;
                 }
                 let mut state = KalshiState::default();
+                let mut sids = std::collections::BTreeSet::new();
+                let mut next_resync = tokio::time::Instant::now() + resync_every;
                 loop {
-                    if stop.load(Ordering::Relaxed) {
+                    if ctx.stopped() {
                         ws.close().await;
                         return;
+                    }
+                    if !ctx.mode(Venue::Kalshi, health.on_tick(std::time::Instant::now())) {
+                        return;
+                    }
+                    if health.mode() == FeedMode::Hybrid
+                        && tokio::time::Instant::now() >= next_resync
+                    {
+                        // Hybrid: full books now and then, in the stream's own sequence.
+                        for sid in &sids {
+                            let _ = ws.get_snapshot(*sid, &tickers).await;
+                        }
+                        next_resync = tokio::time::Instant::now() + resync_every;
                     }
                     let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
                     let Ok(frame) = frame else {
                         if silence.is_silent(ws.silent_for()) {
-                            silent(&tx, Venue::Kalshi, silence.bound());
+                            silent(&ctx.tx, Venue::Kalshi, silence.bound());
                             break;
                         }
                         continue;
@@ -121,9 +188,12 @@ pub async fn ingress(
                         continue;
                     }
                     let sid = value.get("sid").and_then(|s| s.as_u64());
+                    if let Some(sid) = sid {
+                        sids.insert(sid);
+                    }
                     let mapped = map_message(value, &mut interner, &mut state);
                     for event in mapped.events {
-                        if tx.send(Inbound { ts, event }).is_err() {
+                        if ctx.tx.send(Inbound { ts, event }).is_err() {
                             return;
                         }
                     }
@@ -132,6 +202,14 @@ pub async fn ingress(
                     {
                         // The book is suspect until a fresh snapshot: ask for one.
                         let _ = ws.get_snapshot(sid, &tickers).await;
+                        let now = std::time::Instant::now();
+                        if !ctx.mode(Venue::Kalshi, health.on_drop(now)) {
+                            return;
+                        }
+                        if health.mode() == FeedMode::PollOnly {
+                            ws.close().await;
+                            break;
+                        }
                     }
                 }
             }
@@ -146,16 +224,53 @@ pub async fn ingress(
             retry_in_ms = backoff.as_millis() as u64,
             "market data stream down; reconnecting"
         );
-        let _ = tx.send(Inbound {
-            ts: wall_ns(),
-            event: Event::Feed(FeedStatus {
-                venue: Venue::Kalshi,
-                state: FeedState::Disconnected,
-            }),
-        });
+        if !ctx.send(Event::Feed(FeedStatus {
+            venue: Venue::Kalshi,
+            state: FeedState::Disconnected,
+        })) {
+            return;
+        }
+        if !ctx.mode(Venue::Kalshi, health.on_drop(std::time::Instant::now())) {
+            return;
+        }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+/// One market's book over REST (poll-only mode), as a snapshot: YES bids are bids, NO
+/// bids at q are asks at 1 − q. `None` when it cannot be read (the next poll retries).
+async fn rest_book(rest: &KalshiRest, ticker: &str, interner: &MarketInterner) -> Option<Event> {
+    let market = interner.get(Venue::Kalshi, ticker)?;
+    let ob = rest.orderbook(ticker).await.ok()?;
+    let level = |(p, q): &(String, String)| {
+        Some((Price::from_decimal(p).ok()?, Qty::from_decimal(q).ok()?))
+    };
+    let bids = ob
+        .yes_dollars
+        .iter()
+        .map(level)
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .map(|(price, qty)| crate::event::Level { price, qty })
+        .collect();
+    let asks = ob
+        .no_dollars
+        .iter()
+        .map(level)
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .map(|(price, qty)| crate::event::Level {
+            price: price.complement(),
+            qty,
+        })
+        .collect();
+    Some(Event::BookSnapshot(crate::event::BookSnapshot {
+        market,
+        venue_seq: 0,
+        bids,
+        asks,
+    }))
 }
 
 /// Places one order and reports what happened as events: an ack, its fills, and the

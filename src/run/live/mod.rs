@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod core;
+pub mod degrade;
 pub mod executor;
 pub mod kalshi;
 pub mod polymarket;
@@ -322,15 +323,20 @@ async fn run_async(
     let latency = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     let silent_after = Duration::from_secs_f64(opts.config.stream_silent_s);
+    let ingress_ctx = || kalshi::IngressCtx {
+        tx: in_tx.clone(),
+        stop: stop.clone(),
+        silent_after,
+        feed: opts.config.feed,
+    };
     if let Some(k) = kalshi_side {
         tasks.push(tokio::spawn(kalshi::ingress(
             k.ws_url,
             k.signer,
+            k.rest.clone(),
             k.tickers,
             interner.clone(),
-            in_tx.clone(),
-            stop.clone(),
-            silent_after,
+            ingress_ctx(),
         )));
     }
     let placed: polymarket::PlacedOrders = Arc::default();
@@ -352,11 +358,10 @@ async fn run_async(
         }
         tasks.push(tokio::spawn(polymarket::ingress(
             p.ws_url,
+            p.rest.clone(),
             tokens,
             interner.clone(),
-            in_tx.clone(),
-            stop.clone(),
-            silent_after,
+            ingress_ctx(),
         )));
     }
     tasks.push(tokio::spawn(report_circuits(

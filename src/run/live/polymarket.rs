@@ -124,33 +124,62 @@ pub async fn balance(rest: &PolymarketRest) -> Result<Event, VenueError> {
     }))
 }
 
-/// Streams the books of `tokens` into the core until `stop`.
+/// Streams the tokens' books into the core until `stop`; after repeated drops it
+/// polls REST books now and then alongside the stream (hybrid) or instead of it
+/// (poll-only), and climbs back after a quiet spell.
 pub async fn ingress(
     url: String,
+    rest: PolymarketRest,
     tokens: Vec<String>,
     mut interner: MarketInterner,
-    tx: Sender<Inbound>,
-    stop: Arc<AtomicBool>,
-    silent_after: Duration,
+    ctx: super::kalshi::IngressCtx,
 ) {
+    use crate::event::FeedMode;
     let mut backoff = Duration::from_millis(250);
-    let mut silence = super::watchdog::Silence::new(silent_after);
-    while !stop.load(Ordering::Relaxed) {
+    let mut silence = super::watchdog::Silence::new(ctx.silent_after);
+    let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
+    let resync_every = Duration::from_secs_f64(ctx.feed.hybrid_resync_s);
+    let stopped = || ctx.stop.load(Ordering::Relaxed);
+    while !stopped() {
+        if health.mode() == FeedMode::PollOnly {
+            if !rest_books(&rest, &tokens, &interner, &ctx.tx).await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs_f64(ctx.feed.poll_s)).await;
+            if !ctx.mode(Venue::Polymarket, health.on_tick(std::time::Instant::now())) {
+                return;
+            }
+            continue;
+        }
         if let Ok(mut ws) = PolymarketWs::connect(&url).await {
             backoff = Duration::from_millis(250);
             silence.connected();
             if ws.subscribe_market(&tokens).await.is_ok() {
                 let mut state = PolymarketState::from_interner(&interner);
+                let mut next_resync = tokio::time::Instant::now() + resync_every;
                 loop {
-                    if stop.load(Ordering::Relaxed) {
+                    if stopped() {
                         ws.close().await;
                         return;
+                    }
+                    if !ctx.mode(Venue::Polymarket, health.on_tick(std::time::Instant::now())) {
+                        return;
+                    }
+                    if health.mode() == FeedMode::Hybrid
+                        && tokio::time::Instant::now() >= next_resync
+                    {
+                        // Hybrid: the REST books now and then (levels are set, not added,
+                        // so a resync cannot double-count the stream's changes).
+                        if !rest_books(&rest, &tokens, &interner, &ctx.tx).await {
+                            return;
+                        }
+                        next_resync = tokio::time::Instant::now() + resync_every;
                     }
                     let Ok(frame) =
                         tokio::time::timeout(Duration::from_millis(200), ws.next()).await
                     else {
                         if silence.is_silent(ws.silent_for()) {
-                            super::kalshi::silent(&tx, Venue::Polymarket, silence.bound());
+                            super::kalshi::silent(&ctx.tx, Venue::Polymarket, silence.bound());
                             break;
                         }
                         continue;
@@ -171,7 +200,7 @@ pub async fn ingress(
                             continue;
                         }
                         for event in map_message(value, &mut interner, &mut state).events {
-                            if tx.send(Inbound { ts, event }).is_err() {
+                            if ctx.tx.send(Inbound { ts, event }).is_err() {
                                 return;
                             }
                         }
@@ -184,16 +213,66 @@ pub async fn ingress(
             retry_in_ms = backoff.as_millis() as u64,
             "market data stream down; reconnecting"
         );
-        let _ = tx.send(Inbound {
+        let _ = ctx.tx.send(Inbound {
             ts: wall_ns(),
             event: Event::Feed(FeedStatus {
                 venue: Venue::Polymarket,
                 state: FeedState::Disconnected,
             }),
         });
+        if !ctx.mode(Venue::Polymarket, health.on_drop(std::time::Instant::now())) {
+            return;
+        }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+/// Every token's book over REST, as snapshots to the core; false once the core is gone.
+/// A book that cannot be read is skipped (the next poll retries).
+async fn rest_books(
+    rest: &PolymarketRest,
+    tokens: &[String],
+    interner: &MarketInterner,
+    tx: &Sender<Inbound>,
+) -> bool {
+    for token in tokens {
+        let Some(market) = interner.get(Venue::Polymarket, token) else {
+            continue;
+        };
+        let Ok(book) = rest.book(token).await else {
+            continue;
+        };
+        let levels = |side: &[crate::venues::polymarket::wire::OrderSummary]| {
+            side.iter()
+                .map(|l| {
+                    Some(crate::event::Level {
+                        price: Price::from_decimal(&l.price).ok()?,
+                        qty: Qty::from_decimal(&l.size).ok()?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+        };
+        let (Some(bids), Some(asks)) = (levels(&book.bids), levels(&book.asks)) else {
+            continue;
+        };
+        let event = Event::BookSnapshot(crate::event::BookSnapshot {
+            market,
+            venue_seq: 0,
+            bids,
+            asks,
+        });
+        if tx
+            .send(Inbound {
+                ts: wall_ns(),
+                event,
+            })
+            .is_err()
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// The order's salt, derived from its client order id: with the decision's timestamp

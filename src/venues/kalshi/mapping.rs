@@ -144,21 +144,26 @@ pub fn map_message(msg: Value, interner: &mut MarketInterner, state: &mut Kalshi
     if let (Some(sid), Some(seq)) = (sid, seq) {
         let known = state.sids.get(&sid).copied();
         let jumped = known.is_some_and(|s| seq != s.last_seq.wrapping_add(1));
+        // A command's answer (`ok`) repeats the sequence number the subscription is at:
+        // only a number past the next one is a gap there.
+        let skipped_ahead = known.is_some_and(|s| seq > s.last_seq.wrapping_add(1));
         let book_gap = if is_book {
             jumped || (known.is_none() && kind == "orderbook_delta")
         } else {
-            jumped && known.is_some_and(|s| s.book)
+            skipped_ahead && known.is_some_and(|s| s.book)
         };
         if book_gap {
             gap_warning = Some("sequence_gap");
         }
-        state.sids.insert(
-            sid,
-            SidState {
-                last_seq: seq,
-                book: is_book || known.is_some_and(|s| s.book),
-            },
-        );
+        if is_book || known.is_none_or(|s| seq > s.last_seq) {
+            state.sids.insert(
+                sid,
+                SidState {
+                    last_seq: seq,
+                    book: is_book || known.is_some_and(|s| s.book),
+                },
+            );
+        }
     }
     if is_book && mapped.skipped.is_some() {
         gap_warning = Some("book_message_lost");
@@ -353,6 +358,40 @@ mod tests {
     use super::*;
     use crate::core::Qty;
     use serde_json::json;
+
+    /// A command's `ok` answer repeats the subscription's sequence number (as the
+    /// venue's documented example does): not a gap; a number past the next one is.
+    #[test]
+    fn an_ok_answer_repeating_the_sequence_is_not_a_gap() {
+        let mut interner = MarketInterner::new();
+        let mut state = KalshiState::default();
+        let snap = json!({"type": "orderbook_snapshot", "sid": 1, "seq": 5,
+            "msg": {"market_ticker": "T", "yes_dollars_fp": [["0.40", "10.00"]], "no_dollars_fp": []}});
+        assert!(
+            map_message(snap, &mut interner, &mut state)
+                .warnings
+                .is_empty()
+        );
+        let ok =
+            json!({"id": 3, "sid": 1, "seq": 5, "type": "ok", "msg": {"market_tickers": ["T"]}});
+        assert!(
+            map_message(ok, &mut interner, &mut state)
+                .warnings
+                .is_empty()
+        );
+        let delta = json!({"type": "orderbook_delta", "sid": 1, "seq": 6,
+            "msg": {"market_ticker": "T", "price_dollars": "0.40", "delta_fp": "1.00", "side": "yes"}});
+        assert!(
+            map_message(delta, &mut interner, &mut state)
+                .warnings
+                .is_empty()
+        );
+        let ahead = json!({"id": 4, "sid": 1, "seq": 9, "type": "ok", "msg": {}});
+        assert_eq!(
+            map_message(ahead, &mut interner, &mut state).warnings,
+            ["sequence_gap"]
+        );
+    }
 
     fn lvl(p: u16, q: i64) -> Level {
         Level {
