@@ -5,7 +5,10 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
 use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Venue};
-use arb::event::{Event, FeeModel, FeedState, Level, MarketMeta, NoLeg, PlaceOrder, TimeInForce};
+use arb::event::{
+    Decision, Event, FeeModel, FeedState, HaltReason, Level, MarketMeta, Mode, NoLeg, PlaceOrder,
+    SkipReason, TimeInForce,
+};
 use arb::journal::{Journal, RecordBody};
 use arb::sim::faults::{Fault, FaultKind};
 use arb::sim::server::{SimAccount, SimServer, SimState};
@@ -225,6 +228,14 @@ fn live_with_faults_and(
     let (rep, reducer) = arb::run::replay::replay(&journal).unwrap();
     assert_eq!(rep.mismatches, 0, "a fault run replays deterministically");
     LAST_MODE.with(|m| m.set(Some(reducer.mode())));
+    let decisions: Vec<Decision> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Decision(d) => Some(d.clone()),
+            _ => None,
+        })
+        .collect();
+    LAST_DECISIONS.with(|d| d.replace(decisions));
     records
         .into_iter()
         .filter_map(|r| {
@@ -238,6 +249,8 @@ fn live_with_faults_and(
 }
 
 thread_local! {
+    /// The decisions of the last `live_with_faults` run on this thread.
+    static LAST_DECISIONS: std::cell::RefCell<Vec<Decision>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The engine's mode at the end of the last `live_with_faults` run on this thread.
     static LAST_MODE: std::cell::Cell<Option<arb::event::Mode>> = const { std::cell::Cell::new(None) };
 }
@@ -645,4 +658,54 @@ fn repeated_drops_degrade_the_feed_to_polling_and_quiet_brings_it_back_without_f
             "{venue}: books polled over REST while poll-only ({polled})"
         );
     }
+}
+
+#[test]
+fn the_loss_cap_halts_against_the_simulator_before_an_entry_could_cross_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    // $2: less than one leg of most entries of the scenario costs.
+    std::fs::write(&profile, "[risk]\ndaily_loss_cap = \"2.00\"\n").unwrap();
+    let journal_events = live_with_faults_and("", 2.5, |c| c.profile = Some(profile.clone()));
+    let _ = journal_events;
+    let decisions = LAST_DECISIONS.with(|d| d.take());
+    let cap = decisions
+        .iter()
+        .position(|d| {
+            matches!(
+                d,
+                Decision::Halt {
+                    reason: HaltReason::LossCap
+                }
+            )
+        })
+        .expect("the loss cap halted the engine");
+    assert!(
+        matches!(
+            decisions[..cap].last(),
+            Some(Decision::ModeChange {
+                to: Mode::Halted,
+                ..
+            })
+        ),
+        "{:?}",
+        &decisions[cap.saturating_sub(3)..=cap]
+    );
+    assert!(
+        decisions[..cap].iter().rev().any(|d| matches!(
+            d,
+            Decision::Skipped {
+                reason: SkipReason::LossCap,
+                ..
+            }
+        )),
+        "the entry that would have crossed the cap was refused"
+    );
+    // Every entry made stays inside the cap: no intent whose dearer leg costs more.
+    assert!(
+        !decisions[cap..]
+            .iter()
+            .any(|d| matches!(d, Decision::Intent(_))),
+        "no entry after the halt"
+    );
 }

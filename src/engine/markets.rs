@@ -98,6 +98,26 @@ impl Markets {
         Ok(())
     }
 
+    /// True when `s` replaces a book that was trusted (defined, not suspect, not empty)
+    /// with different levels.
+    pub fn diverges(&self, s: &BookSnapshot) -> bool {
+        let Some(m) = self.get(s.market) else {
+            return false;
+        };
+        let bids: Vec<_> = m.book.levels(crate::event::BookSide::Bid).collect();
+        let asks: Vec<_> = m.book.levels(crate::event::BookSide::Ask).collect();
+        if m.suspect || (bids.is_empty() && asks.is_empty()) {
+            return false;
+        }
+        let mut want_bids = s.bids.clone();
+        let mut want_asks = s.asks.clone();
+        want_bids.retain(|l| l.qty.0 > 0);
+        want_asks.retain(|l| l.qty.0 > 0);
+        want_bids.sort_by_key(|l| std::cmp::Reverse(l.price));
+        want_asks.sort_by_key(|l| l.price);
+        bids != want_bids || asks != want_asks
+    }
+
     pub fn apply_snapshot(&mut self, ts: i64, s: &BookSnapshot) -> Result<(), InputError> {
         let m = self.get_mut(s.market)?;
         m.book

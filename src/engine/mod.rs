@@ -50,6 +50,8 @@ pub struct Stats {
     /// suspect (gap, disconnect): the market is not traded until a clean book.
     pub unusable_books: u64,
     pub rejected_inputs: u64,
+    /// Snapshots (periodic resyncs) that found a trusted book different from the venue's.
+    pub book_divergences: u64,
     /// Book updates the quote firewall refused, by reason.
     pub firewall: BTreeMap<SkipReason, u64>,
     /// Per lane and reason: evaluations refused before looking for an edge
@@ -166,10 +168,16 @@ impl Reducer {
                 .markets
                 .apply_delta(ts, d)
                 .map(|()| self.evaluate(d.market, false, out)),
-            Event::BookSnapshot(s) => self
-                .markets
-                .apply_snapshot(ts, s)
-                .map(|()| self.evaluate(s.market, true, out)),
+            Event::BookSnapshot(s) => {
+                if self.markets.diverges(s) {
+                    // A full book that disagrees with a book the stream kept and nobody
+                    // suspected: silent divergence, corrected by this snapshot.
+                    self.stats.book_divergences += 1;
+                }
+                self.markets
+                    .apply_snapshot(ts, s)
+                    .map(|()| self.evaluate(s.market, true, out))
+            }
             Event::BookBatch(b) => {
                 self.apply_batch(ts, &b.deltas, out);
                 Ok(())

@@ -313,7 +313,7 @@ mod tests {
         // project.)
         let pinned = [
             (1u16, 0xd14e_c59d_d9db_9d91_u64),
-            (2, 0x8925_626b_c9c3_74b1),
+            (2, 0x2a94_f9c8_9962_f78a),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

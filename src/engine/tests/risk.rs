@@ -290,3 +290,31 @@ fn an_open_order_breaker_pauses_entries_on_its_venue_and_half_open_lets_the_prob
     let out = at(&mut r, 4, book(PN, &[], &[lvl("0.50", 19)]));
     assert_eq!(places(&out).len(), 1, "the probe: {out:?}");
 }
+
+#[test]
+fn a_resync_snapshot_that_disagrees_with_a_trusted_book_counts_as_divergence() {
+    let mut r = limited(RiskLimits::NONE);
+    at(&mut r, 1, book(PY, &[lvl("0.40", 5)], &[lvl("0.45", 30)]));
+    at(&mut r, 2, book(PY, &[lvl("0.40", 5)], &[lvl("0.45", 30)]));
+    assert_eq!(r.stats().book_divergences, 0, "the same book");
+    at(&mut r, 3, book(PY, &[lvl("0.40", 5)], &[lvl("0.46", 30)]));
+    assert_eq!(
+        r.stats().book_divergences,
+        1,
+        "the stream had missed a change"
+    );
+    at(
+        &mut r,
+        4,
+        Event::Feed(FeedStatus {
+            venue: Venue::Polymarket,
+            state: FeedState::Gap,
+        }),
+    );
+    at(&mut r, 5, book(PY, &[lvl("0.41", 5)], &[lvl("0.46", 30)]));
+    assert_eq!(
+        r.stats().book_divergences,
+        1,
+        "a suspect book was expected to differ"
+    );
+}

@@ -27,6 +27,10 @@ pub struct FeedPolicy {
     /// Seconds between full resyncs in hybrid mode.
     #[serde(default = "d_resync")]
     pub hybrid_resync_s: f64,
+    /// Seconds between full resyncs in stream mode: a book that silently diverged from
+    /// the venue's is found and corrected within one period.
+    #[serde(default = "d_reconcile")]
+    pub reconcile_s: f64,
     /// Seconds between REST book polls in poll-only mode.
     #[serde(default = "d_poll_every")]
     pub poll_s: f64,
@@ -47,6 +51,9 @@ fn d_recover() -> f64 {
 fn d_resync() -> f64 {
     10.0
 }
+fn d_reconcile() -> f64 {
+    60.0
+}
 fn d_poll_every() -> f64 {
     2.0
 }
@@ -59,6 +66,7 @@ impl Default for FeedPolicy {
             window_s: d_window(),
             recover_s: d_recover(),
             hybrid_resync_s: d_resync(),
+            reconcile_s: d_reconcile(),
             poll_s: d_poll_every(),
         }
     }
@@ -77,6 +85,7 @@ impl FeedPolicy {
             ("feed.window_s", self.window_s),
             ("feed.recover_s", self.recover_s),
             ("feed.hybrid_resync_s", self.hybrid_resync_s),
+            ("feed.reconcile_s", self.reconcile_s),
             ("feed.poll_s", self.poll_s),
         ] {
             if !(0.1..=86_400.0).contains(&v) {
@@ -112,6 +121,14 @@ impl Health {
 
     pub fn policy(&self) -> &FeedPolicy {
         &self.policy
+    }
+
+    /// How often the books are resynced in full in the current mode.
+    pub fn resync_every(&self) -> Duration {
+        Duration::from_secs_f64(match self.mode {
+            FeedMode::Hybrid => self.policy.hybrid_resync_s,
+            _ => self.policy.reconcile_s,
+        })
     }
 
     fn set(&mut self, mode: FeedMode, now: Instant) -> Option<FeedMode> {

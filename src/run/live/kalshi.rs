@@ -120,7 +120,6 @@ pub async fn ingress(
     let mut backoff = Duration::from_millis(250);
     let mut silence = super::watchdog::Silence::new(ctx.silent_after);
     let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
-    let resync_every = Duration::from_secs_f64(ctx.feed.hybrid_resync_s);
     while !ctx.stopped() {
         if health.mode() == FeedMode::PollOnly {
             for t in &tickers {
@@ -149,7 +148,7 @@ pub async fn ingress(
                 }
                 let mut state = KalshiState::default();
                 let mut sids = std::collections::BTreeSet::new();
-                let mut next_resync = tokio::time::Instant::now() + resync_every;
+                let mut next_resync = tokio::time::Instant::now() + health.resync_every();
                 loop {
                     if ctx.stopped() {
                         ws.close().await;
@@ -158,14 +157,13 @@ pub async fn ingress(
                     if !ctx.mode(Venue::Kalshi, health.on_tick(std::time::Instant::now())) {
                         return;
                     }
-                    if health.mode() == FeedMode::Hybrid
-                        && tokio::time::Instant::now() >= next_resync
-                    {
-                        // Hybrid: full books now and then, in the stream's own sequence.
+                    if tokio::time::Instant::now() >= next_resync {
+                        // Full books now and then, in the stream's own sequence: often in
+                        // hybrid mode, once a reconcile period in stream mode.
                         for sid in &sids {
                             let _ = ws.get_snapshot(*sid, &tickers).await;
                         }
-                        next_resync = tokio::time::Instant::now() + resync_every;
+                        next_resync = tokio::time::Instant::now() + health.resync_every();
                     }
                     let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
                     let Ok(frame) = frame else {

@@ -138,7 +138,6 @@ pub async fn ingress(
     let mut backoff = Duration::from_millis(250);
     let mut silence = super::watchdog::Silence::new(ctx.silent_after);
     let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
-    let resync_every = Duration::from_secs_f64(ctx.feed.hybrid_resync_s);
     let stopped = || ctx.stop.load(Ordering::Relaxed);
     while !stopped() {
         if health.mode() == FeedMode::PollOnly {
@@ -156,7 +155,7 @@ pub async fn ingress(
             silence.connected();
             if ws.subscribe_market(&tokens).await.is_ok() {
                 let mut state = PolymarketState::from_interner(&interner);
-                let mut next_resync = tokio::time::Instant::now() + resync_every;
+                let mut next_resync = tokio::time::Instant::now() + health.resync_every();
                 loop {
                     if stopped() {
                         ws.close().await;
@@ -165,15 +164,14 @@ pub async fn ingress(
                     if !ctx.mode(Venue::Polymarket, health.on_tick(std::time::Instant::now())) {
                         return;
                     }
-                    if health.mode() == FeedMode::Hybrid
-                        && tokio::time::Instant::now() >= next_resync
-                    {
-                        // Hybrid: the REST books now and then (levels are set, not added,
-                        // so a resync cannot double-count the stream's changes).
+                    if tokio::time::Instant::now() >= next_resync {
+                        // The REST books now and then (often in hybrid mode, once a
+                        // reconcile period in stream mode; levels are set, not added, so
+                        // a resync cannot double-count the stream's changes).
                         if !rest_books(&rest, &tokens, &interner, &ctx.tx).await {
                             return;
                         }
-                        next_resync = tokio::time::Instant::now() + resync_every;
+                        next_resync = tokio::time::Instant::now() + health.resync_every();
                     }
                     let Ok(frame) =
                         tokio::time::timeout(Duration::from_millis(200), ws.next()).await
