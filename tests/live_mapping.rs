@@ -29,7 +29,10 @@ fn a_dropped_pair_is_journaled_and_not_entered_after_the_reload() {
     let cfg = dir.path().join("live.toml");
     std::fs::write(
         &cfg,
-        format!("pairs = {:?}\nmapping_watch_s = 0.3\n", file.display().to_string()),
+        format!(
+            "pairs = {:?}\nmapping_watch_s = 0.3\n",
+            file.display().to_string()
+        ),
     )
     .unwrap();
     let journal = dir.path().join("j");
@@ -71,7 +74,10 @@ fn a_dropped_pair_is_journaled_and_not_entered_after_the_reload() {
     assert_eq!(loads.len(), 2, "at start and after the good rewrite");
     let first = &recs[loads[0]]["body"]["MappingLoaded"];
     let second = &recs[loads[1]]["body"]["MappingLoaded"];
-    assert_eq!((first["pairs"].as_u64(), second["pairs"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (first["pairs"].as_u64(), second["pairs"].as_u64()),
+        (Some(2), Some(1))
+    );
     assert_ne!(first["digest"], second["digest"]);
     assert!(second["source"].as_str().unwrap().ends_with("pairs.toml"));
 

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(rel)
 }
 
 #[test]
@@ -69,9 +71,16 @@ fn a_neg_risk_event_is_a_ladder_of_its_yes_tokens_exhaustive_only_when_complete(
     assert_eq!(specs.len(), 1);
     let g = &specs[0];
     assert_eq!(g.kind, GroupKind::Bucket);
-    assert_eq!(g.source, "polymarket:negRisk:democratic-presidential-nominee-2028");
+    assert_eq!(
+        g.source,
+        "polymarket:negRisk:democratic-presidential-nominee-2028"
+    );
     assert_eq!(g.confidence_bp, 10_000);
-    let members: Vec<_> = g.members.iter().map(|(v, id, o)| (*v, id.clone(), *o)).collect();
+    let members: Vec<_> = g
+        .members
+        .iter()
+        .map(|(v, id, o)| (*v, id.clone(), *o))
+        .collect();
     assert_eq!(
         members,
         yes.iter()
@@ -210,7 +219,11 @@ fn paper_runs_the_bucket_lane_over_a_neg_risk_ladder() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&run.stdout);
-    assert!(run.status.success(), "{text} {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(text.contains("lane bucket: 1 rules"), "{text}");
 
     let bad = dir.path().join("bad.json");
@@ -226,5 +239,8 @@ fn paper_runs_the_bucket_lane_over_a_neg_risk_ladder() {
         .unwrap();
     assert_eq!(run.status.code(), Some(1));
     let err = String::from_utf8_lossy(&run.stderr);
-    assert!(err.contains("bad.json") && err.contains("$.events"), "{err}");
+    assert!(
+        err.contains("bad.json") && err.contains("$.events"),
+        "{err}"
+    );
 }

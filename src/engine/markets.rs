@@ -103,8 +103,7 @@ impl Markets {
     pub fn set_pair_confidence(&mut self, rule: &PairRule) -> Result<(), InputError> {
         let mut found = false;
         for p in &mut self.pairs {
-            if p.a == rule.a && p.b == rule.b && p.b_outcome_for_a_yes == rule.b_outcome_for_a_yes
-            {
+            if p.a == rule.a && p.b == rule.b && p.b_outcome_for_a_yes == rule.b_outcome_for_a_yes {
                 p.confidence_bp = rule.confidence_bp;
                 found = true;
             }

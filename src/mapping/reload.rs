@@ -68,11 +68,7 @@ impl PairResolver {
             wanted.insert(key(p), p.confidence_bp);
         }
         let mut out = Vec::new();
-        let defined: Vec<(Key, u16)> = self
-            .defined
-            .iter()
-            .map(|(k, c)| (k.clone(), *c))
-            .collect();
+        let defined: Vec<(Key, u16)> = self.defined.iter().map(|(k, c)| (k.clone(), *c)).collect();
         for (k, held) in defined {
             let now = wanted.get(&k).copied().unwrap_or(0);
             if now == held {
@@ -96,11 +92,8 @@ impl PairResolver {
             .filter(|p| !self.defined.contains_key(&key(p)) && seen.insert(key(p)))
             .collect();
         // Release what is complete now: the same path a market definition takes.
-        let known: Vec<((Venue, String), crate::core::MarketId)> = self
-            .known
-            .iter()
-            .map(|(k, id)| (k.clone(), *id))
-            .collect();
+        let known: Vec<((Venue, String), crate::core::MarketId)> =
+            self.known.iter().map(|(k, id)| (k.clone(), *id)).collect();
         self.known.clear();
         for ((venue, venue_id), id) in known {
             out.extend(
@@ -174,7 +167,10 @@ mod tests {
         );
         assert_eq!(r.unresolved().len(), 1, "K9/P9 waits for its markets");
         // The same file again changes nothing; restoring K1 raises it back.
-        assert!(r.reload(parse_bytes(bytes.as_bytes(), "m").unwrap().specs).is_empty());
+        assert!(
+            r.reload(parse_bytes(bytes.as_bytes(), "m").unwrap().specs)
+                .is_empty()
+        );
         let back = file(&[("K1", "P1", 0.95), ("K2", "P2", 0.5), ("K3", "P3", 0.9)]);
         assert_eq!(
             r.reload(parse_bytes(back.as_bytes(), "m").unwrap().specs),

@@ -386,7 +386,10 @@ fn a_group_whose_complement_token_is_not_defined_yet_is_refused() {
     let (mut r, _) = setup(EngineConfig::default(), false);
     let (y, n) = (MarketId(3), MarketId(4));
     let poly = FeeModel::Free;
-    at(&mut r, meta(y, Venue::Polymarket, NoLeg::Complement(n), poly));
+    at(
+        &mut r,
+        meta(y, Venue::Polymarket, NoLeg::Complement(n), poly),
+    );
     let ladder = rule(GroupKind::Bucket, &yes(&[PY, y]), false);
     let out = at(&mut r, Event::GroupDefined(ladder.clone()));
     assert!(
@@ -399,7 +402,10 @@ fn a_group_whose_complement_token_is_not_defined_yet_is_refused() {
         "{out:?}"
     );
     assert!(r.groups().rules.is_empty());
-    at(&mut r, meta(n, Venue::Polymarket, NoLeg::Complement(y), poly));
+    at(
+        &mut r,
+        meta(n, Venue::Polymarket, NoLeg::Complement(y), poly),
+    );
     assert!(at(&mut r, Event::GroupDefined(ladder)).is_empty());
     assert_eq!(r.groups().rules.len(), 1);
     assert_eq!(r.groups().of(n), &[0]);
