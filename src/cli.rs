@@ -55,6 +55,10 @@ enum Command {
         /// markets of each event marked mutually_exclusive form a bucket ladder.
         #[arg(long, requires = "from_journal")]
         kalshi_events: Option<PathBuf>,
+        /// Polymarket Gamma events (a JSON array, or {"events": [...]}), for
+        /// --from-journal: the YES tokens of each `negRisk` event form a bucket ladder.
+        #[arg(long, requires = "from_journal")]
+        polymarket_events: Option<PathBuf>,
         /// Starting cash per venue for --from-journal, in dollars.
         #[arg(long, default_value = "1000")]
         cash: String,
@@ -344,6 +348,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             profile,
             pairs,
             kalshi_events,
+            polymarket_events,
             cash,
             fsync,
             json,
@@ -370,7 +375,10 @@ pub fn run(cli: Cli) -> Result<i32> {
                         Some(p) => arb::mapping::groups::load_kalshi_events(p)?,
                         None => Vec::new(),
                     },
-                    specs: Vec::new(),
+                    specs: match &polymarket_events {
+                        Some(p) => arb::mapping::negrisk::load_polymarket_events(p)?,
+                        None => Vec::new(),
+                    },
                 };
                 paper::run_from_journal_grouped(
                     &src,

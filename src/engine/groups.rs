@@ -46,6 +46,9 @@ impl Groups {
                 return Err(unusable);
             };
             let complement = match state.meta.no_leg {
+                // A complement token not defined yet (a YES token is defined before
+                // its NO): the group cannot be indexed or read until it is.
+                NoLeg::Complement(c) if markets.get(c).is_none() => return Err(unusable),
                 NoLeg::Complement(c) => Some(c),
                 _ => None,
             };

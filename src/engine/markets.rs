@@ -118,6 +118,26 @@ impl Markets {
         bids != want_bids || asks != want_asks
     }
 
+    /// Sets the confidence of every pair defined with `rule`'s markets and outcome
+    /// (a mapping reload raised, lowered or dropped it); the lanes gate on it.
+    pub fn set_pair_confidence(&mut self, rule: &PairRule) -> Result<(), InputError> {
+        let mut found = false;
+        for p in &mut self.pairs {
+            if p.a == rule.a && p.b == rule.b && p.b_outcome_for_a_yes == rule.b_outcome_for_a_yes {
+                p.confidence_bp = rule.confidence_bp;
+                found = true;
+            }
+        }
+        if found {
+            Ok(())
+        } else {
+            Err(InputError::PairUnusable {
+                a: rule.a,
+                b: rule.b,
+            })
+        }
+    }
+
     pub fn apply_snapshot(&mut self, ts: i64, s: &BookSnapshot) -> Result<(), InputError> {
         let m = self.get_mut(s.market)?;
         m.book

@@ -203,6 +203,8 @@ impl Reducer {
                 self.firewall.config = *c;
                 Ok(())
             }
+            Event::MappingLoaded(_) => Ok(()),
+            Event::PairConfidence(rule) => self.markets.set_pair_confidence(rule),
             Event::PairDefined(rule) => self.markets.add_pair(rule).map(|()| {
                 self.last_cross.resize(self.markets.pairs.len(), None);
             }),
@@ -303,7 +305,10 @@ impl Reducer {
         if !event.is_market_data()
             && !matches!(
                 event,
-                Event::MarketDefined(_) | Event::PairDefined(_) | Event::GroupDefined(_)
+                Event::MarketDefined(_)
+                    | Event::PairDefined(_)
+                    | Event::GroupDefined(_)
+                    | Event::MappingLoaded(_)
             )
         {
             // Cash, orders or mode may have changed: an edge seen before may now be

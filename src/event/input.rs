@@ -52,6 +52,13 @@ pub enum Event {
         venue: Venue,
         mode: FeedMode,
     },
+    /// The mapping file the pairs come from was read (at start and on each change).
+    /// Informational: the pairs themselves follow as `PairDefined` / `PairConfidence`.
+    MappingLoaded(MappingInfo),
+    /// The confidence of the pair already defined with these `a`, `b` and
+    /// `b_outcome_for_a_yes` becomes `confidence_bp` (0: the mapping dropped it). Refused
+    /// with `PairUnusable` when no such pair is defined.
+    PairConfidence(PairRule),
 }
 
 /// How a venue's market data is taken.
@@ -63,6 +70,19 @@ pub enum FeedMode {
     Hybrid,
     /// No WebSocket: books polled over REST.
     PollOnly,
+}
+
+/// Which mapping file was read, and what it held.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MappingInfo {
+    /// The file's path as configured.
+    pub source: String,
+    /// The file's format version (1 or 2).
+    pub version: u32,
+    /// xxh3-64 of the file's bytes.
+    pub digest: u64,
+    /// Pairs it holds that may be traded (version 2: verdict `same`).
+    pub pairs: u32,
 }
 
 /// A kind of venue request with a breaker of its own.
@@ -119,6 +139,8 @@ impl Event {
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",
+            Event::MappingLoaded(_) => "mapping_loaded",
+            Event::PairConfidence(_) => "pair_confidence",
         }
     }
 

@@ -7,7 +7,7 @@
 //! markets are defined.
 
 use crate::core::{MarketId, Outcome, Venue};
-use crate::event::{GroupKind, GroupMember, GroupRule};
+use crate::event::{GroupKind, GroupMember, GroupRule, MarketMeta, NoLeg};
 use crate::venues::kalshi::rest_wire;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -117,6 +117,10 @@ pub fn kalshi_bucket_specs(
 pub struct GroupResolver {
     pending: Vec<GroupSpec>,
     known: BTreeMap<(Venue, String), MarketId>,
+    /// Ids defined so far, and the complement token each market names: a rule is
+    /// released only once its members' complements are defined too.
+    ids: std::collections::BTreeSet<MarketId>,
+    complement: BTreeMap<MarketId, MarketId>,
 }
 
 impl GroupResolver {
@@ -124,7 +128,23 @@ impl GroupResolver {
         GroupResolver {
             pending: specs,
             known: BTreeMap::new(),
+            ids: std::collections::BTreeSet::new(),
+            complement: BTreeMap::new(),
         }
+    }
+
+    /// Notes a market definition (or re-definition: a Polymarket token learns its
+    /// complement); returns the rules whose markets, and their members' complement
+    /// tokens, are now all defined.
+    pub fn on_meta(&mut self, meta: &MarketMeta) -> Vec<GroupRule> {
+        match meta.no_leg {
+            NoLeg::Complement(c) => self.complement.insert(meta.id, c),
+            _ => self.complement.remove(&meta.id),
+        };
+        self.ids.insert(meta.id);
+        self.known
+            .insert((meta.venue, meta.venue_id.clone()), meta.id);
+        self.release()
     }
 
     /// Notes a market definition; returns the rules whose markets are now all known.
@@ -136,6 +156,11 @@ impl GroupResolver {
         {
             return Vec::new();
         }
+        self.ids.insert(id);
+        self.release()
+    }
+
+    fn release(&mut self) -> Vec<GroupRule> {
         let mut ready = Vec::new();
         self.pending.retain(|s| {
             let members: Option<Vec<GroupMember>> = s
@@ -150,7 +175,14 @@ impl GroupResolver {
                         })
                 })
                 .collect();
-            match members {
+            let complete = members.as_ref().is_some_and(|ms| {
+                ms.iter().all(|m| {
+                    self.complement
+                        .get(&m.market)
+                        .is_none_or(|c| self.ids.contains(c))
+                })
+            });
+            match members.filter(|_| complete) {
                 Some(members) => {
                     ready.push(GroupRule {
                         kind: s.kind,

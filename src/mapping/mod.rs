@@ -13,6 +13,8 @@ pub mod csv;
 pub mod features;
 pub mod groups;
 pub mod listings;
+pub mod negrisk;
+pub mod reload;
 pub mod teams;
 pub mod text;
 pub mod tool;
@@ -217,6 +219,9 @@ fn spec(
 pub struct PairResolver {
     pending: Vec<PairSpec>,
     known: BTreeMap<(Venue, String), MarketId>,
+    /// Pairs released as `PairDefined`, by (kalshi, polymarket, outcome), with the
+    /// confidence the reducer holds for them.
+    defined: BTreeMap<(String, String, Outcome), u16>,
 }
 
 impl PairResolver {
@@ -224,6 +229,7 @@ impl PairResolver {
         PairResolver {
             pending: specs,
             known: BTreeMap::new(),
+            defined: BTreeMap::new(),
         }
     }
 
@@ -242,6 +248,10 @@ impl PairResolver {
             let m = self.known.get(&(Venue::Polymarket, p.polymarket.clone()));
             match (k, m) {
                 (Some(&a), Some(&b)) => {
+                    self.defined.insert(
+                        (p.kalshi.clone(), p.polymarket.clone(), p.outcome),
+                        p.confidence_bp,
+                    );
                     ready.push(PairRule {
                         a,
                         b,

@@ -414,7 +414,7 @@ fn run_inner(
         let (ready, ready_groups) = match &ev {
             Event::MarketDefined(m) => (
                 resolver.on_market(m.venue, &m.venue_id, m.id),
-                group_resolver.on_market(m.venue, &m.venue_id, m.id),
+                group_resolver.on_meta(m),
             ),
             _ => (Vec::new(), Vec::new()),
         };

@@ -98,6 +98,18 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
             confidence_bp: 9_000,
         }));
     }
+    events.push(Event::MappingLoaded(MappingInfo {
+        source: "pairs.toml".into(),
+        version: 2,
+        digest: 0x0123_4567_89ab_cdef,
+        pairs: 3,
+    }));
+    events.push(Event::PairConfidence(PairRule {
+        a: MarketId(0),
+        b: MarketId(1),
+        b_outcome_for_a_yes: Outcome::No,
+        confidence_bp: 0,
+    }));
     for reason in [
         SkipReason::CrossedBook,
         SkipReason::PriceOutOfRange,

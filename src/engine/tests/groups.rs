@@ -377,3 +377,36 @@ fn group_state_survives_a_snapshot() {
     assert_eq!(back.state_hash(), r.state_hash());
     assert_eq!(back.groups().of(B[1]), &[0]);
 }
+
+/// A Polymarket YES token may name its NO token before that is defined (live defines
+/// them in that order): a group over it is refused until the complement exists (it
+/// cannot be indexed or read), never a panic; once it exists the same rule is taken.
+#[test]
+fn a_group_whose_complement_token_is_not_defined_yet_is_refused() {
+    let (mut r, _) = setup(EngineConfig::default(), false);
+    let (y, n) = (MarketId(3), MarketId(4));
+    let poly = FeeModel::Free;
+    at(
+        &mut r,
+        meta(y, Venue::Polymarket, NoLeg::Complement(n), poly),
+    );
+    let ladder = rule(GroupKind::Bucket, &yes(&[PY, y]), false);
+    let out = at(&mut r, Event::GroupDefined(ladder.clone()));
+    assert!(
+        matches!(
+            out[..],
+            [Decision::InputRejected {
+                reason: InputError::GroupUnusable { group: 0 }
+            }]
+        ),
+        "{out:?}"
+    );
+    assert!(r.groups().rules.is_empty());
+    at(
+        &mut r,
+        meta(n, Venue::Polymarket, NoLeg::Complement(y), poly),
+    );
+    assert!(at(&mut r, Event::GroupDefined(ladder)).is_empty());
+    assert_eq!(r.groups().rules.len(), 1);
+    assert_eq!(r.groups().of(n), &[0]);
+}

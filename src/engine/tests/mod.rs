@@ -1010,5 +1010,6 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
 
 mod firewall;
 mod groups;
+mod mapping;
 mod resting;
 mod risk;

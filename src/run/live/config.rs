@@ -36,6 +36,10 @@ pub struct LiveConfig {
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
+    /// Seconds between looks at the `pairs` file: a changed file is reloaded (and
+    /// journaled as `MappingLoaded`); one that does not parse is logged and ignored.
+    #[serde(default = "default_mapping_watch")]
+    pub mapping_watch_s: f64,
     /// A reducer snapshot (`<journal>/snapshots/`) every this many events, and one at
     /// a clean stop, so a restart replays only the journal after it. 0: none.
     #[serde(default = "default_snapshot_every")]
@@ -99,6 +103,7 @@ impl Default for LiveConfig {
             stream_silent_s: default_stream_silent(),
             feed: super::degrade::FeedPolicy::default(),
             balance_refresh_s: default_balance_refresh(),
+            mapping_watch_s: default_mapping_watch(),
             snapshot_every_events: default_snapshot_every(),
             kalshi: None,
             polymarket: None,
@@ -122,6 +127,10 @@ fn default_stream_silent() -> f64 {
 
 fn default_order_poll() -> u64 {
     500
+}
+
+fn default_mapping_watch() -> f64 {
+    2.0
 }
 
 fn default_balance_refresh() -> f64 {
@@ -195,6 +204,12 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "balance_refresh_s: {} is not between 1 and 86400",
                 cfg.balance_refresh_s
+            )));
+        }
+        if !(0.2..=3_600.0).contains(&cfg.mapping_watch_s) {
+            return Err(invalid(format!(
+                "mapping_watch_s: {} is not between 0.2 and 3600",
+                cfg.mapping_watch_s
             )));
         }
         if !(cfg.stream_silent_s == 0.0 || (0.5..=3_600.0).contains(&cfg.stream_silent_s)) {

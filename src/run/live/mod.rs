@@ -8,6 +8,7 @@ pub mod core;
 pub mod degrade;
 pub mod executor;
 pub mod kalshi;
+mod mapping_watch;
 pub mod polymarket;
 pub mod preflight;
 pub mod recovery;
@@ -139,8 +140,8 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
         None => crate::config::Profile::default(),
     };
     let pairs = match &opts.config.pairs {
-        Some(p) => crate::mapping::load(p)?,
-        None => Vec::new(),
+        Some(p) => Some(crate::mapping::reload::read(p)?),
+        None => None,
     };
     let at = |e: std::io::Error| LiveError::Runtime(format!("{}: {e}", opts.journal.display()));
     if opts.log_file {
@@ -167,7 +168,7 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
 async fn run_async(
     opts: LiveOptions,
     engine: crate::config::Profile,
-    pairs: Vec<crate::mapping::PairSpec>,
+    pairs: Option<crate::mapping::reload::Loaded>,
 ) -> Result<LiveSummary, LiveError> {
     let sides::Sides {
         sim,
@@ -243,7 +244,15 @@ async fn run_async(
         let halt = Event::Operator(crate::event::OperatorCommand::KillSwitch { engaged: true });
         core.step(wall_ns(), &halt)?;
     }
-    let mut resolver = PairResolver::new(pairs);
+    let mapping_digest = pairs.as_ref().map(|l| l.info.digest);
+    let mut resolver = match pairs {
+        Some(l) => {
+            // The mapping in use, journaled before any pair it defines.
+            core.step(wall_ns(), &Event::MappingLoaded(l.info))?;
+            PairResolver::new(l.specs)
+        }
+        None => PairResolver::default(),
+    };
     let mut definitions = Vec::new();
     let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
     if let Some(k) = &kalshi_side {
@@ -369,6 +378,18 @@ async fn run_async(
         poly_rest.as_ref().map(|p| p.governor().clone()),
         in_tx.clone(),
     )));
+    if let (Some(path), Some(digest)) = (opts.config.pairs.clone(), mapping_digest) {
+        tasks.push(tokio::spawn(
+            mapping_watch::MappingWatch {
+                path,
+                resolver,
+                digest,
+                every: Duration::from_secs_f64(opts.config.mapping_watch_s),
+                tx: in_tx.clone(),
+            }
+            .run(),
+        ));
+    }
     tasks.push(tokio::spawn(refresh_balances(
         kalshi_rest.clone(),
         poly_rest.clone(),

@@ -1,0 +1,192 @@
+//! Reading the mapping file for `arb live` (with what the journal records about it)
+//! and turning a changed file into reducer events: `PairDefined` for pairs not defined
+//! before, `PairConfidence` for defined pairs whose confidence changed (0 for pairs the
+//! file no longer holds, so they stop trading).
+
+use super::{MappingError, PairResolver, PairSpec};
+use crate::core::{Outcome, Venue};
+use crate::event::{Event, MappingInfo, PairRule};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A mapping file as read: its pairs and the facts `MappingLoaded` journals.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded {
+    pub info: MappingInfo,
+    pub specs: Vec<PairSpec>,
+}
+
+/// Reads and parses a mapping file; the error names the file and the problem.
+pub fn read(path: &Path) -> Result<Loaded, MappingError> {
+    let bytes = std::fs::read(path).map_err(|source| MappingError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse_bytes(&bytes, &path.display().to_string())
+}
+
+/// Parses a mapping file's bytes (`origin` names it in errors and in the info).
+pub fn parse_bytes(bytes: &[u8], origin: &str) -> Result<Loaded, MappingError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| MappingError::Invalid {
+        path: origin.to_string(),
+        message: format!("not UTF-8: {e}"),
+    })?;
+    let specs = super::parse(text, origin)?;
+    let version = toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|t| t.get("version").and_then(toml::Value::as_integer))
+        .unwrap_or(0) as u32;
+    Ok(Loaded {
+        info: MappingInfo {
+            source: origin.to_string(),
+            version,
+            digest: digest(bytes),
+            pairs: specs.len() as u32,
+        },
+        specs,
+    })
+}
+
+/// xxh3-64 of a mapping file's bytes.
+pub fn digest(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
+}
+
+type Key = (String, String, Outcome);
+
+fn key(p: &PairSpec) -> Key {
+    (p.kalshi.clone(), p.polymarket.clone(), p.outcome)
+}
+
+impl PairResolver {
+    /// The mapping changed to `specs`: returns the events that bring the reducer's pairs
+    /// in line, in a deterministic order (confidence changes by key, then new pairs in
+    /// file order). Pairs whose markets are not known yet wait, as at start.
+    pub fn reload(&mut self, specs: Vec<PairSpec>) -> Vec<Event> {
+        let mut wanted: BTreeMap<Key, u16> = BTreeMap::new();
+        for p in &specs {
+            wanted.insert(key(p), p.confidence_bp);
+        }
+        let mut out = Vec::new();
+        let defined: Vec<(Key, u16)> = self.defined.iter().map(|(k, c)| (k.clone(), *c)).collect();
+        for (k, held) in defined {
+            let now = wanted.get(&k).copied().unwrap_or(0);
+            if now == held {
+                continue;
+            }
+            let a = self.known.get(&(Venue::Kalshi, k.0.clone())).copied();
+            let b = self.known.get(&(Venue::Polymarket, k.1.clone())).copied();
+            if let (Some(a), Some(b)) = (a, b) {
+                out.push(Event::PairConfidence(PairRule {
+                    a,
+                    b,
+                    b_outcome_for_a_yes: k.2,
+                    confidence_bp: now,
+                }));
+                self.defined.insert(k, now);
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        self.pending = specs
+            .into_iter()
+            .filter(|p| !self.defined.contains_key(&key(p)) && seen.insert(key(p)))
+            .collect();
+        // Release what is complete now: the same path a market definition takes.
+        let known: Vec<((Venue, String), crate::core::MarketId)> =
+            self.known.iter().map(|(k, id)| (k.clone(), *id)).collect();
+        self.known.clear();
+        for ((venue, venue_id), id) in known {
+            out.extend(
+                self.on_market(venue, &venue_id, id)
+                    .into_iter()
+                    .map(Event::PairDefined),
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::MarketId;
+
+    fn file(pairs: &[(&str, &str, f64)]) -> String {
+        let mut s = String::from("version = 1\n");
+        for (k, p, c) in pairs {
+            s += &format!(
+                "[[pair]]\nkalshi = \"{k}\"\npolymarket = \"{p}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {c}\n"
+            );
+        }
+        s
+    }
+
+    fn rule(a: u32, b: u32, confidence_bp: u16) -> PairRule {
+        PairRule {
+            a: MarketId(a),
+            b: MarketId(b),
+            b_outcome_for_a_yes: Outcome::Yes,
+            confidence_bp,
+        }
+    }
+
+    #[test]
+    fn a_reload_adds_new_pairs_and_lowers_changed_and_dropped_ones() {
+        let first = parse_bytes(
+            file(&[("K1", "P1", 0.95), ("K2", "P2", 0.97)]).as_bytes(),
+            "m.toml",
+        )
+        .unwrap();
+        assert_eq!(first.info.pairs, 2);
+        assert_eq!(first.info.version, 1);
+        let mut r = PairResolver::new(first.specs);
+        let mut defined = Vec::new();
+        for (v, id, n) in [
+            (Venue::Kalshi, "K1", 0),
+            (Venue::Polymarket, "P1", 1),
+            (Venue::Kalshi, "K2", 2),
+            (Venue::Polymarket, "P2", 3),
+            (Venue::Kalshi, "K3", 4),
+            (Venue::Polymarket, "P3", 5),
+        ] {
+            defined.extend(r.on_market(v, id, MarketId(n)));
+        }
+        assert_eq!(defined, vec![rule(0, 1, 9500), rule(2, 3, 9700)]);
+
+        let bytes = file(&[("K2", "P2", 0.5), ("K3", "P3", 0.9), ("K9", "P9", 0.9)]);
+        let second = parse_bytes(bytes.as_bytes(), "m.toml").unwrap();
+        assert_ne!(second.info.digest, first.info.digest);
+        let events = r.reload(second.specs);
+        assert_eq!(
+            events,
+            vec![
+                Event::PairConfidence(rule(0, 1, 0)),
+                Event::PairConfidence(rule(2, 3, 5000)),
+                Event::PairDefined(rule(4, 5, 9000)),
+            ]
+        );
+        assert_eq!(r.unresolved().len(), 1, "K9/P9 waits for its markets");
+        // The same file again changes nothing; restoring K1 raises it back.
+        assert!(
+            r.reload(parse_bytes(bytes.as_bytes(), "m").unwrap().specs)
+                .is_empty()
+        );
+        let back = file(&[("K1", "P1", 0.95), ("K2", "P2", 0.5), ("K3", "P3", 0.9)]);
+        assert_eq!(
+            r.reload(parse_bytes(back.as_bytes(), "m").unwrap().specs),
+            vec![Event::PairConfidence(rule(0, 1, 9500))]
+        );
+    }
+
+    #[test]
+    fn a_bad_file_names_itself_and_the_problem() {
+        let e = parse_bytes(b"version = 1\n[[pair]]\nkalshi = 3\n", "live/pairs.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("live/pairs.toml") && e.contains("kalshi"), "{e}");
+        let e = read(Path::new("/nonexistent/pairs.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/pairs.toml"), "{e}");
+    }
+}

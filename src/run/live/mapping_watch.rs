@@ -1,0 +1,76 @@
+//! Reloads the mapping file of a running `arb live` when it changes. Every
+//! `mapping_watch_s` the file's bytes are read and hashed (xxh3); a new digest is
+//! parsed and, if it parses, journaled as `MappingLoaded` followed by the pair events
+//! that bring the reducer in line (`PairDefined` for new pairs, `PairConfidence` for
+//! changed or dropped ones). A file that cannot be read or parsed is logged with its
+//! path and the reason, and the mapping in use stays: never a silent fall back to none.
+
+use super::core::{Inbound, wall_ns};
+use crate::event::Event;
+use crate::mapping::PairResolver;
+use crate::mapping::reload::{digest, parse_bytes};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct MappingWatch {
+    pub path: PathBuf,
+    pub resolver: PairResolver,
+    /// Digest of the file in use (journaled at start).
+    pub digest: u64,
+    pub every: Duration,
+    pub tx: crossbeam_channel::Sender<Inbound>,
+}
+
+impl MappingWatch {
+    pub async fn run(mut self) {
+        let mut timer = tokio::time::interval(self.every);
+        timer.tick().await;
+        // The digest last looked at, good or bad: a bad file is reported once.
+        let mut seen = self.digest;
+        let mut unreadable = false;
+        loop {
+            timer.tick().await;
+            let bytes = match std::fs::read(&self.path) {
+                Ok(b) => {
+                    unreadable = false;
+                    b
+                }
+                Err(e) => {
+                    if !unreadable {
+                        tracing::warn!(file = %self.path.display(), error = %e, "mapping file unreadable: the mapping in use stays");
+                    }
+                    unreadable = true;
+                    continue;
+                }
+            };
+            let d = digest(&bytes);
+            if d == seen {
+                continue;
+            }
+            seen = d;
+            let loaded = match parse_bytes(&bytes, &self.path.display().to_string()) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(file = %self.path.display(), error = %e, "mapping file not reloaded: the mapping in use stays");
+                    continue;
+                }
+            };
+            tracing::info!(file = %self.path.display(), pairs = loaded.info.pairs, digest = d, "mapping file reloaded");
+            self.digest = d;
+            let mut events = vec![Event::MappingLoaded(loaded.info)];
+            events.extend(self.resolver.reload(loaded.specs));
+            for event in events {
+                if self
+                    .tx
+                    .send(Inbound {
+                        ts: wall_ns(),
+                        event,
+                    })
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
