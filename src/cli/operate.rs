@@ -1,0 +1,194 @@
+//! `arb live`, `sim`, `record`, `preflight`, `halt`, `resume`, `lane`, `ack`, `orders`:
+//! running and operating the engine against venues.
+
+use super::{Command, secs};
+use anyhow::{Context, Result};
+use arb::run::control::{self, Switch};
+use arb::run::live;
+
+pub(super) fn run(command: Command) -> Result<i32> {
+    match command {
+        Command::Live {
+            config,
+            journal,
+            duration,
+            allow_real_venues,
+            json,
+        } => {
+            let config = match &config {
+                Some(p) => live::LiveConfig::load(p)?,
+                None => live::LiveConfig::default(),
+            };
+            let duration = duration.map(secs).transpose()?;
+            let journal = journal.unwrap_or_else(live::default_journal);
+            let s = live::run(live::LiveOptions {
+                config,
+                journal,
+                duration,
+                allow_real_venues,
+                log_file: true,
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!("live run against {} -> {}", s.venue, s.journal.display());
+                println!(
+                    "  events {}, decisions {}, opportunities {}, intents {}, open orders at stop {}",
+                    s.events, s.decisions, s.opportunities, s.intents, s.open_orders
+                );
+                if let (Some(p50), Some(p99)) = (s.tick_to_order_us_p50, s.tick_to_order_us_p99) {
+                    println!("  tick-to-order p50 {p50:.0} µs, p99 {p99:.0} µs");
+                }
+                println!("  state hash {}", s.state_hash);
+                println!("replay it: arb replay {}", s.journal.display());
+            }
+            Ok(0)
+        }
+        Command::Sim {
+            scenario,
+            listen,
+            speed,
+            duration,
+        } => {
+            let duration = duration.map(secs).transpose()?;
+            arb::sim::server::serve_standalone(scenario.as_deref(), listen, speed, duration)
+                .map_err(anyhow::Error::msg)?;
+            Ok(0)
+        }
+        Command::Record {
+            venue,
+            config,
+            out,
+            duration,
+            allow_real_venues,
+        } => {
+            let config = live::LiveConfig::load(&config)?;
+            let duration = duration.map(secs).transpose()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            let frames = runtime.block_on(arb::run::record::record(
+                venue,
+                &config,
+                &out,
+                duration,
+                allow_real_venues,
+            ))?;
+            println!(
+                "recorded {frames} frames -> {} (arb import --venue {venue} {} --journal DIR)",
+                out.display(),
+                out.display()
+            );
+            Ok(0)
+        }
+        Command::Preflight {
+            config,
+            allow_real_venues,
+            json,
+        } => {
+            let cfg = match &config {
+                Some(p) => live::LiveConfig::load(p)?,
+                None => live::LiveConfig::default(),
+            };
+            let report = live::preflight(&cfg, allow_real_venues)?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                for line in report.lines() {
+                    println!("{line}");
+                }
+            }
+            Ok(if report.passed() { 0 } else { 1 })
+        }
+        Command::Halt {
+            journal,
+            reason,
+            venue,
+        } => {
+            let switch = venue.map_or(Switch::Halt, Switch::VenueHalt);
+            control::set(&journal, switch, &reason)
+                .with_context(|| format!("writing {}", control::dir(&journal).display()))?;
+            let what = venue.map_or("new orders".to_string(), |v| format!("new orders on {v}"));
+            println!(
+                "halt requested: a running arb live on {} stops {what} within 200 ms",
+                journal.display()
+            );
+            Ok(0)
+        }
+        Command::Resume { journal, venue } => {
+            let switch = venue.map_or(Switch::Halt, Switch::VenueHalt);
+            control::clear(&journal, switch)
+                .with_context(|| format!("writing {}", control::dir(&journal).display()))?;
+            println!("resume requested for {}", journal.display());
+            Ok(0)
+        }
+        Command::Lane {
+            lane,
+            journal,
+            disable,
+        } => {
+            let Some(l) = arb::event::Lane::ALL.into_iter().find(|l| l.name() == lane) else {
+                anyhow::bail!("{lane:?} is not a lane (intra_venue, cross_venue)");
+            };
+            let switch = Switch::LaneOff(l);
+            if disable {
+                control::set(&journal, switch, "operator")
+            } else {
+                control::clear(&journal, switch)
+            }
+            .with_context(|| format!("writing {}", control::dir(&journal).display()))?;
+            let state = if disable { "off" } else { "on" };
+            println!("lane {lane} switched {state} for {}", journal.display());
+            Ok(0)
+        }
+        Command::Ack { journal, note } => {
+            let stamp = arb::clock::wall_ns();
+            arb::run::control::ack(&journal, &note, stamp).with_context(|| {
+                format!("writing {}", arb::run::control::dir(&journal).display())
+            })?;
+            println!("acknowledgement left for {}", journal.display());
+            Ok(0)
+        }
+        Command::Orders { journal, json } => {
+            let v = arb::run::orders::view(&journal)?;
+            if json {
+                println!("{}", serde_json::to_string(&v)?);
+            } else {
+                println!("mode: {}", v.mode);
+                for (venue, cash) in &v.cash {
+                    println!("free cash {venue}: ${cash}");
+                }
+                println!("open orders: {}", v.open_orders.len());
+                for o in &v.open_orders {
+                    println!(
+                        "  {} {} {} {} {} @ {} filled {} ({})",
+                        o.client_order_id,
+                        o.venue,
+                        o.market,
+                        o.outcome,
+                        o.qty,
+                        o.price,
+                        o.filled,
+                        o.venue_order_id.as_deref().unwrap_or("not acked")
+                    );
+                }
+                println!("positions: {}", v.positions.len());
+                for p in &v.positions {
+                    println!(
+                        "  {} {} {} {} (cost ${})",
+                        p.venue, p.market, p.outcome, p.qty, p.cost
+                    );
+                }
+                for e in &v.exposure {
+                    println!(
+                        "  opportunity {}: exposed {} contracts, {} legs open",
+                        e.opportunity, e.exposed, e.legs_open
+                    );
+                }
+            }
+            Ok(0)
+        }
+        _ => anyhow::bail!("not an operating command"),
+    }
+}
