@@ -216,7 +216,7 @@ fn live_with_faults_and(
     config.sim.speed = 20.0;
     adjust(&mut config);
     let journal = dir.path().join("j");
-    arb::run::live::run(arb::run::live::LiveOptions {
+    let summary = arb::run::live::run(arb::run::live::LiveOptions {
         config,
         journal: journal.clone(),
         duration: Some(Duration::from_secs_f64(secs)),
@@ -224,6 +224,7 @@ fn live_with_faults_and(
         log_file: false,
     })
     .unwrap();
+    LAST_FEEDS.with(|f| f.replace(summary.feeds.clone()));
     let (records, _) = Journal::open(&journal).unwrap().read_all().unwrap();
     let (rep, reducer) = arb::run::replay::replay(&journal).unwrap();
     assert_eq!(rep.mismatches, 0, "a fault run replays deterministically");
@@ -249,6 +250,9 @@ fn live_with_faults_and(
 }
 
 thread_local! {
+    /// The watchdog's counts per venue of the last `live_with_faults` run on this thread.
+    static LAST_FEEDS: std::cell::RefCell<std::collections::BTreeMap<String, arb::run::live::watchdog::FeedStats>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
     /// The decisions of the last `live_with_faults` run on this thread.
     static LAST_DECISIONS: std::cell::RefCell<Vec<Decision>> = const { std::cell::RefCell::new(Vec::new()) };
     /// The engine's mode at the end of the last `live_with_faults` run on this thread.
@@ -561,6 +565,13 @@ fn a_silent_stream_is_dropped_resynced_by_snapshot_and_does_not_flap() {
             .map(|(i, _)| i)
             .collect();
         assert!(!silent.is_empty(), "{venue}: the silence is journaled");
+        let stats = LAST_FEEDS.with(|f| f.borrow()[venue.name()].clone());
+        assert_eq!(
+            stats.silent_drops,
+            silent.len() as u64,
+            "{venue}: {stats:?}"
+        );
+        assert!(stats.max_silence_ms >= 600, "{venue}: {stats:?}");
         assert!(
             silent.len() <= 3,
             "{venue}: {} silent drops in 2 s of silence: the bound backs off",
@@ -657,6 +668,13 @@ fn repeated_drops_degrade_the_feed_to_polling_and_quiet_brings_it_back_without_f
             polled >= markets.len(),
             "{venue}: books polled over REST while poll-only ({polled})"
         );
+        // The watchdog counted what the feed went through.
+        let stats = LAST_FEEDS.with(|f| f.borrow()[venue.name()].clone());
+        assert!(
+            stats.drops >= 6 && stats.connects > stats.drops,
+            "{venue}: {stats:?}"
+        );
+        assert_eq!(stats.mode_changes, 4, "{venue}: {stats:?}");
     }
 }
 

@@ -77,6 +77,7 @@ pub struct IngressCtx {
     pub stop: Arc<AtomicBool>,
     pub silent_after: Duration,
     pub feed: super::degrade::FeedPolicy,
+    pub stats: super::watchdog::SharedFeedStats,
 }
 
 impl IngressCtx {
@@ -94,10 +95,25 @@ impl IngressCtx {
         match mode {
             Some(mode) => {
                 tracing::warn!(venue = venue.name(), ?mode, "feed mode");
+                self.count(|s| s.mode_changes += 1);
                 self.send(Event::FeedMode { venue, mode })
             }
             None => true,
         }
+    }
+
+    pub fn count(&self, f: impl FnOnce(&mut super::watchdog::FeedStats)) {
+        super::watchdog::count(&self.stats, f);
+    }
+
+    /// Notes how long the stream has said nothing; true if that is past the bound.
+    pub fn silent(&self, silence: &mut super::watchdog::Silence, quiet: Duration) -> bool {
+        self.count(|s| s.max_silence_ms = s.max_silence_ms.max(quiet.as_millis() as u64));
+        let silent = silence.is_silent(quiet);
+        if silent {
+            self.count(|s| s.silent_drops += 1);
+        }
+        silent
     }
 
     fn stopped(&self) -> bool {
@@ -139,6 +155,7 @@ pub async fn ingress(
             Ok(mut ws) => {
                 backoff = Duration::from_millis(250);
                 silence.connected();
+                ctx.count(|s| s.connects += 1);
                 if ws
                     .subscribe(&["orderbook_delta", "trade"], &tickers)
                     .await
@@ -167,7 +184,7 @@ pub async fn ingress(
                     }
                     let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
                     let Ok(frame) = frame else {
-                        if silence.is_silent(ws.silent_for()) {
+                        if ctx.silent(&mut silence, ws.silent_for()) {
                             silent(&ctx.tx, Venue::Kalshi, silence.bound());
                             break;
                         }
@@ -200,6 +217,7 @@ pub async fn ingress(
                     {
                         // The book is suspect until a fresh snapshot: ask for one.
                         let _ = ws.get_snapshot(sid, &tickers).await;
+                        ctx.count(|s| s.gaps += 1);
                         let now = std::time::Instant::now();
                         if !ctx.mode(Venue::Kalshi, health.on_drop(now)) {
                             return;
@@ -222,6 +240,7 @@ pub async fn ingress(
             retry_in_ms = backoff.as_millis() as u64,
             "market data stream down; reconnecting"
         );
+        ctx.count(|s| s.drops += 1);
         if !ctx.send(Event::Feed(FeedStatus {
             venue: Venue::Kalshi,
             state: FeedState::Disconnected,

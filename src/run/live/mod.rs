@@ -88,6 +88,8 @@ pub struct LiveSummary {
     pub tick_to_order_us_p99: Option<f64>,
     /// Set when the run continued an existing journal.
     pub recovered: Option<recovery::Recovered>,
+    /// Per venue: what its market-data feed went through (the watchdog's counts).
+    pub feeds: BTreeMap<String, watchdog::FeedStats>,
 }
 
 /// `arb preflight`: the gate chain `arb live` passes first, on its own. A
@@ -332,11 +334,13 @@ async fn run_async(
     let latency = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     let silent_after = Duration::from_secs_f64(opts.config.stream_silent_s);
-    let ingress_ctx = || kalshi::IngressCtx {
+    let feed_stats: [watchdog::SharedFeedStats; 2] = Default::default();
+    let ingress_ctx = |venue: Venue| kalshi::IngressCtx {
         tx: in_tx.clone(),
         stop: stop.clone(),
         silent_after,
         feed: opts.config.feed,
+        stats: feed_stats[venue.index()].clone(),
     };
     if let Some(k) = kalshi_side {
         tasks.push(tokio::spawn(kalshi::ingress(
@@ -345,7 +349,7 @@ async fn run_async(
             k.rest.clone(),
             k.tickers,
             interner.clone(),
-            ingress_ctx(),
+            ingress_ctx(Venue::Kalshi),
         )));
     }
     let placed: polymarket::PlacedOrders = Arc::default();
@@ -370,7 +374,7 @@ async fn run_async(
             p.rest.clone(),
             tokens,
             interner.clone(),
-            ingress_ctx(),
+            ingress_ctx(Venue::Polymarket),
         )));
     }
     tasks.push(tokio::spawn(report_circuits(
@@ -475,6 +479,16 @@ async fn run_async(
         tick_to_order_us_p50: pct(0.5),
         tick_to_order_us_p99: pct(0.99),
         recovered,
+        feeds: Venue::ALL
+            .iter()
+            .map(|v| {
+                let stats = feed_stats[v.index()]
+                    .lock()
+                    .map(|s| s.clone())
+                    .unwrap_or_default();
+                (v.name().to_string(), stats)
+            })
+            .collect(),
     };
     core.writer.finish()?;
     Ok(summary)

@@ -153,6 +153,7 @@ pub async fn ingress(
         if let Ok(mut ws) = PolymarketWs::connect(&url).await {
             backoff = Duration::from_millis(250);
             silence.connected();
+            ctx.count(|s| s.connects += 1);
             if ws.subscribe_market(&tokens).await.is_ok() {
                 let mut state = PolymarketState::from_interner(&interner);
                 let mut next_resync = tokio::time::Instant::now() + health.resync_every();
@@ -176,7 +177,7 @@ pub async fn ingress(
                     let Ok(frame) =
                         tokio::time::timeout(Duration::from_millis(200), ws.next()).await
                     else {
-                        if silence.is_silent(ws.silent_for()) {
+                        if ctx.silent(&mut silence, ws.silent_for()) {
                             super::kalshi::silent(&ctx.tx, Venue::Polymarket, silence.bound());
                             break;
                         }
@@ -211,6 +212,7 @@ pub async fn ingress(
             retry_in_ms = backoff.as_millis() as u64,
             "market data stream down; reconnecting"
         );
+        ctx.count(|s| s.drops += 1);
         let _ = ctx.tx.send(Inbound {
             ts: wall_ns(),
             event: Event::Feed(FeedStatus {

@@ -3,7 +3,34 @@
 //! doubles (up to eight times the base), and it returns to the base once the stream has
 //! stayed up for a full bound, so a slow venue does not make the feed flap.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// What one venue's market-data feed went through in a run (the watchdog's counts):
+/// reconnect and gap rates follow from them and the run's length.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FeedStats {
+    /// Stream connections made (the first one included).
+    pub connects: u64,
+    /// Times the stream was lost (disconnects, silences) and reconnected.
+    pub drops: u64,
+    /// Of those, dropped for saying nothing past the bound.
+    pub silent_drops: u64,
+    /// Sequence gaps seen (each resynced).
+    pub gaps: u64,
+    /// Feed mode changes (stream, hybrid, poll-only).
+    pub mode_changes: u64,
+    /// The longest the stream said nothing at all (no data, no heartbeat), in ms.
+    pub max_silence_ms: u64,
+}
+
+/// Shared between a venue's ingress task and the run's summary.
+pub type SharedFeedStats = Arc<Mutex<FeedStats>>;
+
+/// Updates the counts (a poisoned lock still counts: the data is plain).
+pub fn count(stats: &SharedFeedStats, f: impl FnOnce(&mut FeedStats)) {
+    f(&mut stats.lock().unwrap_or_else(|p| p.into_inner()));
+}
 
 #[derive(Debug)]
 pub struct Silence {
