@@ -212,6 +212,21 @@ pub struct Profile {
     pub firewall: FirewallConfig,
 }
 
+impl Profile {
+    /// The events that load this profile into a reducer, in the order every driver
+    /// journals them (live, paper, Monte Carlo, preflight's dry run).
+    pub fn events(&self) -> [crate::event::Event; 5] {
+        use crate::event::Event;
+        [
+            Event::ConfigLoaded(self.engine.clone()),
+            Event::LegPolicyLoaded(self.legging),
+            Event::RestingPolicyLoaded(self.resting),
+            Event::RiskLimitsLoaded(self.risk),
+            Event::FirewallLoaded(self.firewall),
+        ]
+    }
+}
+
 /// A problem in a profile file, naming the file and the field.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

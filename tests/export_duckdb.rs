@@ -5,6 +5,9 @@
 //! target directory the first time (python3 with venv and network to PyPI needed).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
+#[path = "common/python.rs"]
+mod python;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,36 +19,10 @@ const READERS: [&str; 4] = [
 ];
 
 fn venv() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-export-readers");
-    let python = dir.join("bin/python");
-    let stamp = dir.join("installed.txt");
-    let want = READERS.join("\n");
-    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(want.as_str()) {
-        return python;
-    }
-    let status = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&dir)
-        .status()
-        .expect("python3 is needed for the Parquet readers test");
-    assert!(status.success(), "python3 -m venv {} failed", dir.display());
-    let status = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
-        .args(READERS)
-        .status()
-        .expect("pip");
-    assert!(
-        status.success(),
-        "pip install of {READERS:?} failed (network to PyPI needed)"
-    );
-    std::fs::write(&stamp, want).expect("stamp");
-    python
+    python::venv(
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("py-export-readers"),
+        &READERS,
+    )
 }
 
 #[test]

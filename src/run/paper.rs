@@ -185,11 +185,9 @@ impl PaperRun {
     }
 
     fn start(&mut self, ts: i64, profile: &Profile, cash: [Money; 2]) -> Result<(), JournalError> {
-        self.feed(ts, Event::ConfigLoaded(profile.engine.clone()))?;
-        self.feed(ts, Event::LegPolicyLoaded(profile.legging))?;
-        self.feed(ts, Event::RestingPolicyLoaded(profile.resting))?;
-        self.feed(ts, Event::RiskLimitsLoaded(profile.risk))?;
-        self.feed(ts, Event::FirewallLoaded(profile.firewall))?;
+        for ev in profile.events() {
+            self.feed(ts, ev)?;
+        }
         for venue in Venue::ALL {
             self.feed(
                 ts,

@@ -73,24 +73,13 @@ impl<T: Table> PartitionedWriter<T> {
         row: T::Row,
         markets: &[MarketInfo],
     ) -> Result<(), ExportError> {
-        if !self.parts.contains_key(&key) {
-            let mut dir = self.root.join(format!("date={}", date_string(key.0)));
-            if let Some(v) = key.1 {
-                dir = dir.join(format!("venue={v}"));
+        let part = match self.parts.entry(key) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let part = open_part::<T>(&self.root, e.key())?;
+                e.insert(part)
             }
-            std::fs::create_dir_all(&dir).map_err(|e| ExportError::io(&dir, e))?;
-            let path = dir.join("part-0.parquet");
-            let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
-            let writer = ArrowWriter::try_new(file, T::schema(), Some(props()))
-                .map_err(|e| ExportError::parquet(&path, e))?;
-            let part = Part {
-                path,
-                writer,
-                rows: Vec::new(),
-            };
-            self.parts.insert(key, part);
-        }
-        let part = self.parts.get_mut(&key).expect("inserted above");
+        };
         part.rows.push(row);
         self.rows += 1;
         if part.rows.len() >= BATCH_ROWS {
@@ -143,4 +132,22 @@ pub fn write_all<T: Table>(
         w.push(key, row, markets)?;
     }
     w.finish(markets)
+}
+
+/// Creates a partition's directory and Parquet file.
+fn open_part<T: Table>(root: &std::path::Path, key: &PartKey) -> Result<Part<T::Row>, ExportError> {
+    let mut dir = root.join(format!("date={}", date_string(key.0)));
+    if let Some(v) = key.1 {
+        dir = dir.join(format!("venue={v}"));
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| ExportError::io(&dir, e))?;
+    let path = dir.join("part-0.parquet");
+    let file = File::create(&path).map_err(|e| ExportError::io(&path, e))?;
+    let writer = ArrowWriter::try_new(file, T::schema(), Some(props()))
+        .map_err(|e| ExportError::parquet(&path, e))?;
+    Ok(Part {
+        path,
+        writer,
+        rows: Vec::new(),
+    })
 }

@@ -2,7 +2,7 @@
 //! trades -> events, resync on a sequence gap, reconnect with back-off), and the
 //! executor (orders -> REST -> acks, fills, cancels as events).
 
-use super::core::{Inbound, wall_ns};
+use super::core::Inbound;
 use crate::core::fixed::format_decimal;
 use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::event::{
@@ -16,9 +16,7 @@ use crate::venues::kalshi::rest::KalshiRest;
 use crate::venues::kalshi::rest_wire::CreateOrderRequest;
 use crate::venues::kalshi::ws::KalshiWs;
 use crate::venues::kalshi::{KalshiState, map_message};
-use crossbeam_channel::Sender;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// Fetches each ticker's market, event and series, and interns it with its fees.
@@ -70,57 +68,6 @@ pub async fn balance(rest: &KalshiRest) -> Result<Event, VenueError> {
     }))
 }
 
-/// Where a venue's market data goes and how it is watched: the core's channel, the
-/// stop flag, the silence bound and the feed-mode policy.
-pub struct IngressCtx {
-    pub tx: Sender<Inbound>,
-    pub stop: Arc<AtomicBool>,
-    pub silent_after: Duration,
-    pub feed: super::degrade::FeedPolicy,
-    pub stats: super::watchdog::SharedFeedStats,
-}
-
-impl IngressCtx {
-    fn send(&self, event: Event) -> bool {
-        self.tx
-            .send(Inbound {
-                ts: wall_ns(),
-                event,
-            })
-            .is_ok()
-    }
-
-    /// Reports a feed-mode change (journaled).
-    pub fn mode(&self, venue: Venue, mode: Option<crate::event::FeedMode>) -> bool {
-        match mode {
-            Some(mode) => {
-                tracing::warn!(venue = venue.name(), ?mode, "feed mode");
-                self.count(|s| s.mode_changes += 1);
-                self.send(Event::FeedMode { venue, mode })
-            }
-            None => true,
-        }
-    }
-
-    pub fn count(&self, f: impl FnOnce(&mut super::watchdog::FeedStats)) {
-        super::watchdog::count(&self.stats, f);
-    }
-
-    /// Notes how long the stream has said nothing; true if that is past the bound.
-    pub fn silent(&self, silence: &mut super::watchdog::Silence, quiet: Duration) -> bool {
-        self.count(|s| s.max_silence_ms = s.max_silence_ms.max(quiet.as_millis() as u64));
-        let silent = silence.is_silent(quiet);
-        if silent {
-            self.count(|s| s.silent_drops += 1);
-        }
-        silent
-    }
-
-    fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-    }
-}
-
 /// Streams books and trades of `tickers` into the core until `stop`; after repeated
 /// drops it resyncs periodically (hybrid) or polls REST books with the stream off
 /// (poll-only), and climbs back after a quiet spell.
@@ -130,7 +77,7 @@ pub async fn ingress(
     rest: KalshiRest,
     tickers: Vec<String>,
     mut interner: MarketInterner,
-    ctx: IngressCtx,
+    ctx: super::ingress::IngressCtx,
 ) {
     use crate::event::FeedMode;
     let mut backoff = Duration::from_millis(250);
@@ -185,7 +132,7 @@ pub async fn ingress(
                     let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
                     let Ok(frame) = frame else {
                         if ctx.silent(&mut silence, ws.silent_for()) {
-                            silent(&ctx.tx, Venue::Kalshi, silence.bound());
+                            super::ingress::silent(&ctx.tx, Venue::Kalshi, silence.bound());
                             break;
                         }
                         continue;
@@ -456,20 +403,4 @@ impl super::executor::RestingOrder for KalshiResting {
         }
         Some((events, over))
     }
-}
-
-/// Journals that a stream went silent (and is dropped for a reconnect).
-pub(super) fn silent(tx: &Sender<Inbound>, venue: Venue, next_bound: Duration) {
-    tracing::warn!(
-        venue = venue.name(),
-        next_bound_ms = next_bound.as_millis() as u64,
-        "market data stream silent; reconnecting"
-    );
-    let _ = tx.send(Inbound {
-        ts: wall_ns(),
-        event: Event::Feed(FeedStatus {
-            venue,
-            state: FeedState::Silent,
-        }),
-    });
 }

@@ -7,6 +7,7 @@ pub mod config;
 pub mod core;
 pub mod degrade;
 pub mod executor;
+pub mod ingress;
 pub mod kalshi;
 mod mapping_watch;
 pub mod polymarket;
@@ -229,11 +230,9 @@ async fn run_async(
     // cancel of an overdue resting leg) are held and sent once it does.
     core.held_orders = Some(Vec::new());
     core.decided_ms = decided_ms.clone();
-    core.step(wall_ns(), &Event::ConfigLoaded(engine.engine.clone()))?;
-    core.step(wall_ns(), &Event::LegPolicyLoaded(engine.legging))?;
-    core.step(wall_ns(), &Event::RestingPolicyLoaded(engine.resting))?;
-    core.step(wall_ns(), &Event::RiskLimitsLoaded(engine.risk))?;
-    core.step(wall_ns(), &Event::FirewallLoaded(engine.firewall))?;
+    for ev in engine.events() {
+        core.step(wall_ns(), &ev)?;
+    }
     if recovered.is_some() {
         // A clean stop before left the engine halted for its shutdown: lift that.
         core.step(
@@ -335,7 +334,7 @@ async fn run_async(
     let mut tasks = Vec::new();
     let silent_after = Duration::from_secs_f64(opts.config.stream_silent_s);
     let feed_stats: [watchdog::SharedFeedStats; 2] = Default::default();
-    let ingress_ctx = |venue: Venue| kalshi::IngressCtx {
+    let ingress_ctx = |venue: Venue| ingress::IngressCtx {
         tx: in_tx.clone(),
         stop: stop.clone(),
         silent_after,

@@ -132,7 +132,7 @@ pub async fn ingress(
     rest: PolymarketRest,
     tokens: Vec<String>,
     mut interner: MarketInterner,
-    ctx: super::kalshi::IngressCtx,
+    ctx: super::ingress::IngressCtx,
 ) {
     use crate::event::FeedMode;
     let mut backoff = Duration::from_millis(250);
@@ -178,7 +178,7 @@ pub async fn ingress(
                         tokio::time::timeout(Duration::from_millis(200), ws.next()).await
                     else {
                         if ctx.silent(&mut silence, ws.silent_for()) {
-                            super::kalshi::silent(&ctx.tx, Venue::Polymarket, silence.bound());
+                            super::ingress::silent(&ctx.tx, Venue::Polymarket, silence.bound());
                             break;
                         }
                         continue;

@@ -188,11 +188,7 @@ fn seen(
 fn dry_run(profile: &Profile, definitions: &[Event]) -> Result<String, String> {
     let mut r = Reducer::new(profile.engine.clone());
     let mut out = Vec::new();
-    let mut setup = vec![
-        Event::LegPolicyLoaded(profile.legging),
-        Event::RestingPolicyLoaded(profile.resting),
-        Event::RiskLimitsLoaded(profile.risk),
-    ];
+    let mut setup = profile.events().to_vec();
     for venue in crate::core::Venue::ALL {
         setup.push(Event::Balance(BalanceReport {
             venue,

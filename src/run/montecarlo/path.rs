@@ -186,11 +186,9 @@ pub fn run_path(
         held: std::array::from_fn(|_| BTreeMap::new()),
     };
     let t0 = data.start_ts;
-    run.feed(t0, Event::ConfigLoaded(profile.engine.clone()));
-    run.feed(t0, Event::LegPolicyLoaded(profile.legging));
-    run.feed(t0, Event::RestingPolicyLoaded(profile.resting));
-    run.feed(t0, Event::RiskLimitsLoaded(profile.risk));
-    run.feed(t0, Event::FirewallLoaded(profile.firewall));
+    for ev in profile.events() {
+        run.feed(t0, ev);
+    }
     for venue in Venue::ALL {
         let cash = cash[venue.index()];
         run.feed(t0, Event::Balance(BalanceReport { venue, cash }));
