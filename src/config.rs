@@ -201,21 +201,37 @@ impl Default for FirewallConfig {
     }
 }
 
-/// A profile file: the engine's settings, its legging policy, its risk limits and its
-/// quote firewall.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// A profile file: the engine's settings, its legging policy, its risk limits, its
+/// quote firewall and how often the lanes' coverage is journaled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Profile {
     pub engine: EngineConfig,
     pub legging: LegPolicy,
     pub resting: RestingPolicy,
     pub risk: RiskLimits,
     pub firewall: FirewallConfig,
+    /// `[lanes] coverage_every_s`: seconds of event time between looks at the lanes'
+    /// coverage (0: not journaled).
+    pub coverage_every_s: u32,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile {
+            engine: EngineConfig::default(),
+            legging: LegPolicy::default(),
+            resting: RestingPolicy::default(),
+            risk: RiskLimits::default(),
+            firewall: FirewallConfig::default(),
+            coverage_every_s: 10,
+        }
+    }
 }
 
 impl Profile {
     /// The events that load this profile into a reducer, in the order every driver
     /// journals them (live, paper, Monte Carlo, preflight's dry run).
-    pub fn events(&self) -> [crate::event::Event; 5] {
+    pub fn events(&self) -> [crate::event::Event; 6] {
         use crate::event::Event;
         [
             Event::ConfigLoaded(self.engine.clone()),
@@ -223,6 +239,9 @@ impl Profile {
             Event::RestingPolicyLoaded(self.resting),
             Event::RiskLimitsLoaded(self.risk),
             Event::FirewallLoaded(self.firewall),
+            Event::CoverageEvery {
+                every_ms: self.coverage_every_s.saturating_mul(1_000),
+            },
         ]
     }
 }
@@ -331,6 +350,7 @@ struct LeggingSection {
 struct LanesSection {
     intra_venue: Option<bool>,
     cross_venue: Option<bool>,
+    coverage_every_s: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -422,12 +442,20 @@ impl Profile {
         }
         let risk = risk_limits(&file.risk, origin)?;
         let firewall = firewall(&file.firewall, origin)?;
+        let coverage_every_s = file.lanes.coverage_every_s.unwrap_or(10);
+        if coverage_every_s > 86_400 {
+            return Err(bad(
+                "lanes.coverage_every_s",
+                format!("{coverage_every_s} is more than a day"),
+            ));
+        }
         Ok(Profile {
             engine,
             legging,
             resting,
             risk,
             firewall,
+            coverage_every_s,
         })
     }
 }

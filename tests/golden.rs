@@ -1,5 +1,6 @@
-//! The journal format's golden files: `journal_format/golden/v1/` holds a journal with
-//! one record of every event and decision variant, and its decoding as JSON Lines.
+//! The journal format's golden files: `journal_format/golden/vN/` holds a journal with
+//! one record of every event and decision variant of version N, and its decoding as
+//! JSON Lines.
 //! Decoding must give those lines, and encoding the same records must give the same
 //! bytes: a format change fails here until it is made on purpose, with a new version.
 //!
@@ -13,7 +14,7 @@ use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v2")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v3")
 }
 
 fn build(dir: &Path) {
@@ -80,28 +81,44 @@ fn golden_journal_decodes_and_reencodes_byte_for_byte() {
     assert_eq!(expected.lines().count(), events.len() + decisions.len());
 }
 
-/// Version 1 journals stay readable: the v1 golden journal decodes to its records, and
-/// its frames are the bytes this build writes for the same records (only the segment
-/// header, which names the version, differs).
-#[test]
-fn version_1_golden_journal_still_decodes_to_the_same_records() {
-    let v1 = Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v1");
-    let expected = std::fs::read_to_string(v1.join("records.jsonl")).unwrap();
-    assert_eq!(jsonl(&v1.join("journal")), expected);
-    let golden = std::fs::read(v1.join("journal/00000000.arbj")).unwrap();
+/// Older journals stay readable: each older version's golden journal decodes to its
+/// records, and its frames are the bytes this build writes for the same records (only
+/// the segment header, which names the version, differs).
+fn older_golden_journal_still_decodes_to_the_same_records(
+    version: u16,
+    records: (Vec<arb::event::Event>, Vec<arb::event::Decision>),
+) {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("journal_format/golden/v{version}"));
+    let expected = std::fs::read_to_string(dir.join("records.jsonl")).unwrap();
+    assert_eq!(jsonl(&dir.join("journal")), expected);
+    let golden = std::fs::read(dir.join("journal/00000000.arbj")).unwrap();
     assert_eq!(
         u16::from_le_bytes([golden[8], golden[9]]),
-        1,
-        "a version 1 segment"
+        version,
+        "a version {version} segment"
     );
     let fresh = tempfile::tempdir().unwrap();
-    build_records(fresh.path(), common::every_variant_v1());
+    build_records(fresh.path(), records);
     let bytes = std::fs::read(fresh.path().join("00000000.arbj")).unwrap();
-    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 2);
+    assert_eq!(
+        u16::from_le_bytes([bytes[8], bytes[9]]),
+        arb::journal::FORMAT_VERSION
+    );
     assert!(
         bytes[32..] == golden[32..],
-        "version 1 records encode as they did"
+        "version {version} records encode as they did"
     );
+}
+
+#[test]
+fn version_1_golden_journal_still_decodes_to_the_same_records() {
+    older_golden_journal_still_decodes_to_the_same_records(1, common::every_variant_v1());
+}
+
+#[test]
+fn version_2_golden_journal_still_decodes_to_the_same_records() {
+    older_golden_journal_still_decodes_to_the_same_records(2, common::every_variant_v2());
 }
 
 /// Continuing a version 1 journal never mixes versions in one segment: new records go
@@ -122,7 +139,10 @@ fn continuing_a_version_1_journal_starts_a_new_segment() {
         .unwrap();
     w.finish().unwrap();
     let second = std::fs::read(dir.path().join("00000001.arbj")).unwrap();
-    assert_eq!(u16::from_le_bytes([second[8], second[9]]), 2);
+    assert_eq!(
+        u16::from_le_bytes([second[8], second[9]]),
+        arb::journal::FORMAT_VERSION
+    );
     let (records, _) = Journal::open(dir.path()).unwrap().read_all().unwrap();
     assert_eq!(records.len(), before + 1);
     assert_eq!(records.last().map(|r| r.seq), Some(before as u64 + 1));

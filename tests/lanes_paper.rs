@@ -220,6 +220,21 @@ fn paper_over_an_imported_kalshi_ladder_evaluates_the_bucket_lane_on_every_updat
         })
         .collect();
     assert!(journaled.contains(&SkipReason::StaleBook), "{journaled:?}");
+    // Coverage is journaled too: the ladder is watched, and at some tick its books
+    // were all fresh.
+    let coverage: Vec<(u32, u32)> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Decision(Decision::LaneCoverage {
+                lane: Lane::Bucket,
+                rules,
+                fresh,
+            }) => Some((*rules, *fresh)),
+            _ => None,
+        })
+        .collect();
+    assert!(coverage.iter().all(|c| c.0 == 1), "{coverage:?}");
+    assert!(coverage.contains(&(1, 1)), "{coverage:?}");
     let (rep, _) = replay::replay(&out).unwrap();
     assert_eq!(rep.mismatches, 0, "{:?}", rep.first_mismatches);
     assert_eq!(rep.state_hash, s.state_hash);

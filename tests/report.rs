@@ -163,6 +163,9 @@ fn paper_report_matches_the_paper_run_and_the_cli_writes_html() {
     let lane = |i: usize| v["lanes"][i]["opportunities"].as_u64().unwrap();
     assert_eq!(lane(0), paper.opportunities.intra_venue);
     assert_eq!(lane(1), paper.opportunities.cross_venue);
+    // The lanes' coverage, as last journaled: the rules the paper run watched.
+    assert_eq!(v["lanes"][0]["rules"].as_u64(), Some(paper.lanes[0].rules));
+    assert_eq!(v["lanes"][1]["rules"].as_u64(), Some(paper.lanes[1].rules));
     assert_eq!(v["intents"].as_u64(), Some(paper.intents));
     assert_eq!(v["orders"].as_u64(), Some(paper.orders));
     assert_eq!(v["fill_quality"]["fills"].as_u64(), Some(paper.fills));

@@ -458,12 +458,12 @@ async fn polymarket_orders_meet_the_same_order_faults() {
 }
 
 /// A 429 storm against 50 pollers sharing one client: the governor honours
-/// Retry-After, backs off, opens the reads breaker, and keeps the requests that reach
+/// Retry-After, backs off, opens the balance endpoint's breaker, and keeps the requests that reach
 /// the venue far under its limit; nobody waits unboundedly; after the storm the
 /// breaker closes and reads succeed again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_storm_is_met_with_back_off_an_open_breaker_and_no_burst() {
-    use arb::venues::governor::{BreakerState, Class};
+    use arb::venues::governor::{BreakerState, Endpoint};
     let (sim, rest) = start().await;
     let storm = Duration::from_secs(3);
     sim.state
@@ -538,11 +538,11 @@ async fn a_429_storm_is_met_with_back_off_an_open_breaker_and_no_burst() {
     assert!(totals.0 > 0, "reads succeed after the storm: {totals:?}");
     let changes = rest.governor().drain_changes();
     assert!(
-        changes.contains(&(Class::Read, BreakerState::Open)),
+        changes.contains(&(Endpoint::Portfolio, BreakerState::Open)),
         "{changes:?}"
     );
     assert_eq!(
-        rest.governor().breaker(Class::Read),
+        rest.governor().breaker(Endpoint::Portfolio),
         BreakerState::Closed,
         "{changes:?}"
     );

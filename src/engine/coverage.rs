@@ -1,11 +1,51 @@
 //! Lane coverage: how many rules each lane watches, and how many of them have every
-//! book they read present, fresh and passing the firewall right now.
+//! book they read present, fresh and passing the firewall right now; journaled as
+//! `LaneCoverage` on ticks, at most once per interval, when a lane's figures change.
 
 use super::{Reducer, groups};
 use crate::core::MarketId;
-use crate::event::{GroupKind, Lane, NoLeg};
+use crate::event::{Decision, GroupKind, Lane, NoLeg};
+use serde::{Deserialize, Serialize};
+
+/// What was last journaled of the lanes' coverage; part of the state (and its hash).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageMark {
+    /// Event time between two looks (0: coverage is not journaled, as in a journal
+    /// older than format version 3, whose replay must decide exactly what it did).
+    pub every_ns: i64,
+    /// Event time of the last look (0: never looked).
+    pub at: i64,
+    /// Per lane: (rules, fresh) as last journaled.
+    pub journaled: [(u32, u32); Lane::COUNT],
+}
 
 impl Reducer {
+    /// On a tick: when the interval has passed, journals the coverage of every lane
+    /// whose figures changed since they were last journaled.
+    pub(super) fn journal_coverage(&mut self, out: &mut Vec<Decision>) {
+        let mark = &self.coverage_mark;
+        if mark.every_ns == 0 || (mark.at != 0 && self.now - mark.at < mark.every_ns) {
+            return;
+        }
+        self.coverage_mark.at = self.now;
+        let now = self.coverage();
+        for lane in Lane::ALL {
+            let (rules, fresh) = now[lane as usize];
+            let figures = (
+                u32::try_from(rules).unwrap_or(u32::MAX),
+                u32::try_from(fresh).unwrap_or(u32::MAX),
+            );
+            if figures != self.coverage_mark.journaled[lane as usize] {
+                self.coverage_mark.journaled[lane as usize] = figures;
+                out.push(Decision::LaneCoverage {
+                    lane,
+                    rules: figures.0,
+                    fresh: figures.1,
+                });
+            }
+        }
+    }
+
     /// Per lane (`Lane as usize`): (rules watched, rules with fresh books).
     pub fn coverage(&self) -> [(u64, u64); Lane::COUNT] {
         let mut c = [(0u64, 0u64); Lane::COUNT];

@@ -46,6 +46,7 @@ pub(super) struct StateView<'a> {
     pub(super) last_group: &'a [Option<Vec<Leg>>],
     pub(super) lane_refused:
         &'a std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
+    pub(super) coverage_mark: &'a super::coverage::CoverageMark,
 }
 
 impl Reducer {
@@ -89,6 +90,7 @@ impl Reducer {
             groups: &self.groups.rules,
             last_group: &self.last_group,
             lane_refused: &self.lane_refused,
+            coverage_mark: &self.coverage_mark,
         }
     }
 }

@@ -5,7 +5,7 @@
 #![deny(clippy::disallowed_methods, clippy::disallowed_types)]
 
 pub mod book;
-mod coverage;
+pub mod coverage;
 mod entry;
 mod evaluate;
 pub mod fees;
@@ -86,6 +86,8 @@ pub struct Reducer {
     /// The reason each (lane, key) was last refused, while it is: `LaneSkipped` is
     /// journaled when this changes.
     lane_refused: BTreeMap<(Lane, u32), SkipReason>,
+    /// The lanes' coverage as last journaled.
+    coverage_mark: coverage::CoverageMark,
 }
 
 impl Default for Reducer {
@@ -123,6 +125,7 @@ impl Reducer {
             groups: Groups::default(),
             last_group: Vec::new(),
             lane_refused: BTreeMap::new(),
+            coverage_mark: coverage::CoverageMark::default(),
         }
     }
 
@@ -189,7 +192,10 @@ impl Reducer {
                 }
                 None => Err(InputError::UnknownMarket(t.market)),
             },
-            Event::Tick => Ok(()),
+            Event::Tick => {
+                self.journal_coverage(out);
+                Ok(())
+            }
             Event::MarketDefined(meta) => self.markets.define(meta).map(|()| {
                 let n = self.markets.list.len();
                 self.last_intra.resize(n, None);
@@ -282,6 +288,14 @@ impl Reducer {
             }
             Event::Circuit(c) => {
                 self.circuit(c);
+                Ok(())
+            }
+            Event::Breaker(b) => {
+                self.breaker(b);
+                Ok(())
+            }
+            Event::CoverageEvery { every_ms } => {
+                self.coverage_mark.every_ns = i64::from(*every_ms) * 1_000_000;
                 Ok(())
             }
             Event::FeedMode { venue, mode } => {

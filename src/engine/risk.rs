@@ -10,7 +10,9 @@ use super::orders::Episode;
 use super::sizing::{Sizing, leg_cost};
 use crate::config::RiskLimits;
 use crate::core::{MarketId, Money, Qty, Venue};
-use crate::event::{Decision, HaltReason, Lane, Mode, SkipReason};
+use crate::event::{
+    CircuitState, Decision, Endpoint, FeedMode, HaltReason, Lane, Mode, SkipReason,
+};
 use serde::{Deserialize, Serialize};
 
 const NS_PER_DAY: i64 = 86_400 * 1_000_000_000;
@@ -28,8 +30,8 @@ pub struct RiskState {
     pub consecutive_failures: u32,
     /// Why the engine is halted, while it is.
     pub halted_by: Option<HaltReason>,
-    /// Per venue: its order requests' breaker is open.
-    pub orders_circuit_open: [bool; 2],
+    /// Per venue and endpoint (`Endpoint as usize`): its breaker is open.
+    pub breaker_open: [[bool; Endpoint::COUNT]; 2],
     /// Per venue: how its books arrive (for the record and the orders view).
     pub feed_mode: [crate::event::FeedMode; 2],
 }
@@ -44,7 +46,7 @@ impl Default for RiskState {
             day_realized: Money::ZERO,
             consecutive_failures: 0,
             halted_by: None,
-            orders_circuit_open: [false; 2],
+            breaker_open: [[false; Endpoint::COUNT]; 2],
             feed_mode: [crate::event::FeedMode::Stream; 2],
         }
     }
@@ -79,7 +81,7 @@ impl Reducer {
             if r.venue_halted[m.meta.venue.index()] {
                 return Err(SkipReason::VenueHalted);
             }
-            if r.orders_circuit_open[m.meta.venue.index()] {
+            if self.depends_on_open_breaker(m.meta.venue) {
                 return Err(SkipReason::CircuitOpen);
             }
             if max_age > 0 && self.now - m.updated_ts > max_age {
@@ -222,13 +224,35 @@ impl Reducer {
         self.risk.venue_halted[venue.index()] = engaged;
     }
 
-    /// A breaker report: an open order breaker pauses entries on its venue; half-open
-    /// lets the next order be the probe.
+    /// A version 2 breaker report (per request class): its order class is the orders
+    /// endpoint; its read class covered every read and paused nothing, as then.
     pub(super) fn circuit(&mut self, c: &crate::event::CircuitReport) {
         if c.class == crate::event::RequestClass::Orders {
-            self.risk.orders_circuit_open[c.venue.index()] =
-                c.state == crate::event::CircuitState::Open;
+            self.breaker(&crate::event::BreakerReport {
+                venue: c.venue,
+                endpoint: Endpoint::Orders,
+                state: c.state,
+            });
         }
+    }
+
+    /// An endpoint's breaker changed; half-open counts as closed, so that the next
+    /// request may be the probe.
+    pub(super) fn breaker(&mut self, b: &crate::event::BreakerReport) {
+        self.risk.breaker_open[b.venue.index()][b.endpoint as usize] =
+            b.state == CircuitState::Open;
+    }
+
+    /// Whether an open breaker stops entries on `venue`: its orders endpoint (nothing
+    /// could be placed), its market stream while books come from it (stream or hybrid
+    /// mode), or its REST order books while books come only from them (poll-only).
+    pub(super) fn depends_on_open_breaker(&self, venue: Venue) -> bool {
+        let open = &self.risk.breaker_open[venue.index()];
+        let books_from = match self.risk.feed_mode[venue.index()] {
+            FeedMode::Stream | FeedMode::Hybrid => Endpoint::MarketStream,
+            FeedMode::PollOnly => Endpoint::Orderbook,
+        };
+        open[Endpoint::Orders as usize] || open[books_from as usize]
     }
 
     pub(super) fn set_lane(&mut self, lane: Lane, enabled: bool) {

@@ -60,6 +60,7 @@ struct StateOwned {
     groups: Vec<crate::event::GroupRule>,
     last_group: Vec<Option<Vec<Leg>>>,
     lane_refused: std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
+    coverage_mark: super::coverage::CoverageMark,
 }
 
 /// The journal's payload options: fixed-width integers, little-endian, no trailing
@@ -128,6 +129,7 @@ impl Reducer {
             groups,
             last_group: s.last_group,
             lane_refused: s.lane_refused,
+            coverage_mark: s.coverage_mark,
         })
     }
 }
@@ -311,9 +313,12 @@ mod tests {
         // lanes' refusals, five lanes in the stats, and the basket of an episode.
         // (Version 2 also has the order-breaker flags and feed modes: merged before it left the
         // project.)
+        // Version 3: breakers per venue endpoint (not per request class) and the lanes'
+        // journaled coverage.
         let pinned = [
             (1u16, 0xd14e_c59d_d9db_9d91_u64),
             (2, 0x2a94_f9c8_9962_f78a),
+            (3, 0xd5bb_b8fa_b0a0_f7b0),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

@@ -47,6 +47,15 @@ pub enum Decision {
         key: u32,
         reason: SkipReason,
     },
+    /// How many rules a lane watches and how many of them have every book they read
+    /// present, fresh and passing the firewall (format version 3). Journaled on a
+    /// `Tick` at most once per coverage interval of event time, for the lanes whose
+    /// figures changed since they were last journaled.
+    LaneCoverage {
+        lane: Lane,
+        rules: u32,
+        fresh: u32,
+    },
 }
 
 impl Decision {
@@ -62,6 +71,7 @@ impl Decision {
             Decision::InputRejected { .. } => "input_rejected",
             Decision::BookRejected { .. } => "book_rejected",
             Decision::LaneSkipped { .. } => "lane_skipped",
+            Decision::LaneCoverage { .. } => "lane_coverage",
         }
     }
 

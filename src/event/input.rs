@@ -59,6 +59,15 @@ pub enum Event {
     /// `b_outcome_for_a_yes` becomes `confidence_bp` (0: the mapping dropped it). Refused
     /// with `PairUnusable` when no such pair is defined.
     PairConfidence(PairRule),
+    // Format version 3 from here on.
+    /// A venue endpoint's circuit breaker changed state (replaces `Circuit`, which
+    /// was kept per request class; journals of version 2 may still hold it).
+    Breaker(BreakerReport),
+    /// How often (event time) the lanes' coverage is looked at and journaled (from the
+    /// profile); 0, or a journal without one: never.
+    CoverageEvery {
+        every_ms: u32,
+    },
 }
 
 /// How a venue's market data is taken.
@@ -103,6 +112,84 @@ pub enum CircuitState {
     HalfOpen,
 }
 
+/// A venue endpoint with a circuit breaker of its own (format version 3). Rate limits
+/// stay per request class (the venues publish them so); breakers are per endpoint, so
+/// a failing order path does not stop book polling, nor a failing book endpoint orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Endpoint {
+    /// Market listings (Kalshi `/markets`, Polymarket `/markets`).
+    Markets,
+    /// Event metadata (Kalshi `/events`, Polymarket Gamma events).
+    Events,
+    /// Order books over REST (Kalshi `/markets/{t}/orderbook`, Polymarket `/book`).
+    Orderbook,
+    /// Placing, canceling and reading orders (and their fills).
+    Orders,
+    /// Account state: balance, positions.
+    Portfolio,
+    /// The market-data WebSocket.
+    MarketStream,
+    /// The account's WebSocket (Polymarket user channel).
+    UserStream,
+}
+
+impl Endpoint {
+    pub const COUNT: usize = 7;
+    pub const ALL: [Endpoint; Endpoint::COUNT] = [
+        Endpoint::Markets,
+        Endpoint::Events,
+        Endpoint::Orderbook,
+        Endpoint::Orders,
+        Endpoint::Portfolio,
+        Endpoint::MarketStream,
+        Endpoint::UserStream,
+    ];
+
+    /// The endpoint of a REST request named `"METHOD /path"` (either venue's paths).
+    pub fn of_request(request: &str) -> Endpoint {
+        let path = request.split_once(' ').map_or(request, |(_, p)| p);
+        let path = path.split('?').next().unwrap_or(path);
+        if path.contains("orderbook") || path.ends_with("/book") || path.ends_with("/books") {
+            Endpoint::Orderbook
+        } else if path.contains("order")
+            || path.contains("cancel")
+            || path.contains("fills")
+            || path.starts_with("/data/")
+        {
+            Endpoint::Orders
+        } else if path.contains("/events") {
+            Endpoint::Events
+        } else if path.contains("balance")
+            || path.contains("position")
+            || path.contains("portfolio")
+            || path.starts_with("/auth/")
+        {
+            Endpoint::Portfolio
+        } else {
+            Endpoint::Markets
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Markets => "markets",
+            Endpoint::Events => "events",
+            Endpoint::Orderbook => "orderbook",
+            Endpoint::Orders => "orders",
+            Endpoint::Portfolio => "portfolio",
+            Endpoint::MarketStream => "market_stream",
+            Endpoint::UserStream => "user_stream",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BreakerReport {
+    pub venue: Venue,
+    pub endpoint: Endpoint,
+    pub state: CircuitState,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CircuitReport {
     pub venue: Venue,
@@ -136,6 +223,8 @@ impl Event {
             Event::RestingPolicyLoaded(_) => "resting_policy_loaded",
             Event::RiskLimitsLoaded(_) => "risk_limits_loaded",
             Event::Circuit(_) => "circuit",
+            Event::Breaker(_) => "breaker",
+            Event::CoverageEvery { .. } => "coverage_every",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",

@@ -378,6 +378,7 @@ fn run_inner(
     let src = Journal::open(source)?;
     let mut run: Option<PaperRun> = None;
     let mut resolver = PairResolver::new(pairs);
+    let mut ticks = super::TickFill::default();
     src.scan(|rec| -> Result<(), JournalError> {
         if rec.kind != RecordKind::Event {
             return Ok(());
@@ -408,6 +409,9 @@ fn run_inner(
         }
         let Some(r) = run.as_mut() else { return Ok(()) };
         r.source_seq = rec.seq;
+        if ticks.before(rec.ts, &ev) {
+            r.feed(rec.ts, Event::Tick)?;
+        }
         r.venue.observe(&ev);
         let (ready, ready_groups) = match &ev {
             Event::MarketDefined(m) => (

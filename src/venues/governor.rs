@@ -1,11 +1,13 @@
-//! The rate governor and circuit breakers of one venue's REST client: a token bucket
-//! per request class sized from the venue's published limits, AIMD back-off on 429,
-//! `Retry-After` honoured for every class, order requests ahead of reads, a bounded
-//! wait (a request that would wait too long, or find too many ahead of it, is refused
-//! at once), and a breaker per class that opens after failures in a row, lets one
-//! probe through after a jittered cool-down, and closes when the probe succeeds.
+//! The rate governor and circuit breakers of one venue: a token bucket per request
+//! class sized from the venue's published limits, AIMD back-off on 429, `Retry-After`
+//! honoured for every class, order requests ahead of reads, a bounded wait (a request
+//! that would wait too long, or find too many ahead of it, is refused at once), and a
+//! breaker per endpoint (REST endpoint groups and each WebSocket) that opens after
+//! failures in a row, lets one probe through after a jittered, doubling cool-down, and
+//! closes when the probe succeeds.
 
 use super::http::VenueError;
+pub use crate::event::Endpoint;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -80,7 +82,7 @@ pub enum BreakerState {
 /// Why the governor refused a request without sending it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// The class's breaker is open (or its one probe is out).
+    /// The endpoint's breaker is open (or its one probe is out).
     CircuitOpen,
     /// The request would wait longer than allowed, or too many are waiting.
     Saturated,
@@ -98,13 +100,19 @@ pub enum Outcome {
     Refused,
 }
 
+/// A request class's token bucket.
 #[derive(Debug)]
-struct Lane {
+struct Bucket {
     tokens: f64,
     refilled: Instant,
     /// AIMD factor on the rate: halved on 429, raised back on success.
     factor: f64,
     waiting: u32,
+}
+
+/// An endpoint's breaker.
+#[derive(Debug)]
+struct Breaker {
     state: BreakerState,
     open_until: Instant,
     failures: u32,
@@ -115,14 +123,15 @@ struct Lane {
 
 #[derive(Debug)]
 struct State {
-    lanes: [Lane; 2],
+    buckets: [Bucket; 2],
+    breakers: [Breaker; Endpoint::COUNT],
     /// Set by `Retry-After`: nobody sends before.
     blocked_until: Instant,
-    changes: Vec<(Class, BreakerState)>,
+    changes: Vec<(Endpoint, BreakerState)>,
     jitter: u64,
 }
 
-/// Shared by every clone of a venue's REST client.
+/// Shared by every clone of a venue's REST client (and its streams' breakers).
 #[derive(Clone, Debug)]
 pub struct Governor {
     limits: Limits,
@@ -134,11 +143,13 @@ const CLASSES: [Class; 2] = [Class::Order, Class::Read];
 impl Governor {
     pub fn new(limits: Limits) -> Governor {
         let now = Instant::now();
-        let lane = |rate: f64| Lane {
+        let bucket = |rate: f64| Bucket {
             tokens: rate.max(1.0),
             refilled: now,
             factor: 1.0,
             waiting: 0,
+        };
+        let breaker = |_| Breaker {
             state: BreakerState::Closed,
             open_until: now,
             failures: 0,
@@ -148,7 +159,8 @@ impl Governor {
         Governor {
             limits,
             state: Arc::new(Mutex::new(State {
-                lanes: [lane(limits.write_per_s), lane(limits.read_per_s)],
+                buckets: [bucket(limits.write_per_s), bucket(limits.read_per_s)],
+                breakers: std::array::from_fn(breaker),
                 blocked_until: now,
                 changes: Vec::new(),
                 jitter: 0x9E37_79B9_7F4A_7C15,
@@ -174,42 +186,46 @@ impl Governor {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits for this class's turn; `Err` without waiting when the breaker is open,
-    /// too many are waiting, or the wait would be too long.
-    pub async fn acquire(&self, class: Class) -> Result<(), Refusal> {
+    /// Waits for this class's turn; `Err` without waiting when the endpoint's breaker
+    /// is open, too many are waiting, or the wait would be too long.
+    pub async fn acquire(&self, class: Class, endpoint: Endpoint) -> Result<(), Refusal> {
         let started = Instant::now();
         let mut queued = false;
         loop {
             let wait = {
                 let mut s = self.lock();
                 let now = Instant::now();
-                let verdict = self.try_take(&mut s, class, now);
+                let verdict = Self::pass_breaker(&mut s, endpoint, now)
+                    .and_then(|()| self.try_take(&mut s, class, now));
                 match verdict {
                     Ok(None) => {
                         if queued {
-                            s.lanes[class.index()].waiting -= 1;
+                            s.buckets[class.index()].waiting -= 1;
                         }
                         return Ok(());
                     }
                     Ok(Some(wait)) => {
-                        let lane = &mut s.lanes[class.index()];
+                        // Waiting for a token: a probe taken is given back, so the next
+                        // look at the breaker may take it again.
+                        s.breakers[endpoint as usize].probing = false;
+                        let bucket = &mut s.buckets[class.index()];
                         let too_long = now + wait > started + self.max_wait(class);
-                        let too_many = !queued && lane.waiting >= self.limits.max_waiting;
+                        let too_many = !queued && bucket.waiting >= self.limits.max_waiting;
                         if too_long || too_many {
                             if queued {
-                                lane.waiting -= 1;
+                                bucket.waiting -= 1;
                             }
                             return Err(Refusal::Saturated);
                         }
                         if !queued {
-                            lane.waiting += 1;
+                            bucket.waiting += 1;
                             queued = true;
                         }
                         wait
                     }
                     Err(r) => {
                         if queued {
-                            s.lanes[class.index()].waiting -= 1;
+                            s.buckets[class.index()].waiting -= 1;
                         }
                         return Err(r);
                     }
@@ -219,7 +235,36 @@ impl Governor {
         }
     }
 
-    /// Takes a token now (`Ok(None)`), says how long to wait (`Ok(Some)`), or refuses.
+    /// Lets a request to `endpoint` through its breaker: always when closed; as the
+    /// one probe when the cool-down is over; otherwise refused.
+    fn pass_breaker(s: &mut State, endpoint: Endpoint, now: Instant) -> Result<(), Refusal> {
+        let b = &mut s.breakers[endpoint as usize];
+        match b.state {
+            BreakerState::Closed => Ok(()),
+            BreakerState::Open if now < b.open_until => Err(Refusal::CircuitOpen),
+            BreakerState::Open | BreakerState::HalfOpen => {
+                if b.probing {
+                    return Err(Refusal::CircuitOpen);
+                }
+                // The cool-down is over: this request is the probe.
+                if b.state == BreakerState::Open {
+                    b.state = BreakerState::HalfOpen;
+                    s.changes.push((endpoint, BreakerState::HalfOpen));
+                }
+                s.breakers[endpoint as usize].probing = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether a connection to a stream endpoint may be tried now (the breaker is
+    /// closed, or this is its probe). Streams take no tokens.
+    pub fn allow(&self, endpoint: Endpoint) -> Result<(), Refusal> {
+        let mut s = self.lock();
+        Self::pass_breaker(&mut s, endpoint, Instant::now())
+    }
+
+    /// Takes a token now (`Ok(None)`), or says how long to wait (`Ok(Some)`).
     fn try_take(
         &self,
         s: &mut State,
@@ -227,47 +272,28 @@ impl Governor {
         now: Instant,
     ) -> Result<Option<Duration>, Refusal> {
         let rate = self.rate(class);
-        {
-            let lane = &mut s.lanes[class.index()];
-            match lane.state {
-                BreakerState::Open if now < lane.open_until => return Err(Refusal::CircuitOpen),
-                BreakerState::Open | BreakerState::HalfOpen => {
-                    if lane.probing {
-                        return Err(Refusal::CircuitOpen);
-                    }
-                    // The cool-down is over: this request is the probe.
-                    if lane.state == BreakerState::Open {
-                        lane.state = BreakerState::HalfOpen;
-                        s.changes.push((class, BreakerState::HalfOpen));
-                    }
-                    s.lanes[class.index()].probing = true;
-                    return Ok(None);
-                }
-                BreakerState::Closed => {}
-            }
-        }
         if now < s.blocked_until {
             // The whole wait: to the end of the block, then for a token (none gathered
             // while blocked), so a request that cannot make it is refused at once.
-            let lane = &s.lanes[class.index()];
-            let token = (1.0 - lane.tokens).max(0.0) / (rate * lane.factor);
+            let bucket = &s.buckets[class.index()];
+            let token = (1.0 - bucket.tokens).max(0.0) / (rate * bucket.factor);
             return Ok(Some(s.blocked_until - now + Duration::from_secs_f64(token)));
         }
-        if class == Class::Read && s.lanes[Class::Order.index()].waiting > 0 {
+        if class == Class::Read && s.buckets[Class::Order.index()].waiting > 0 {
             // Orders first: reads step aside while any order waits.
             return Ok(Some(Duration::from_millis(5)));
         }
-        let lane = &mut s.lanes[class.index()];
-        let effective = rate * lane.factor;
-        let elapsed = now.saturating_duration_since(lane.refilled).as_secs_f64();
-        lane.tokens = (lane.tokens + elapsed * effective).min(effective.max(1.0));
-        lane.refilled = now;
-        if lane.tokens >= 1.0 {
-            lane.tokens -= 1.0;
+        let bucket = &mut s.buckets[class.index()];
+        let effective = rate * bucket.factor;
+        let elapsed = now.saturating_duration_since(bucket.refilled).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * effective).min(effective.max(1.0));
+        bucket.refilled = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
             Ok(None)
         } else {
             Ok(Some(Duration::from_secs_f64(
-                (1.0 - lane.tokens) / effective,
+                (1.0 - bucket.tokens) / effective,
             )))
         }
     }
@@ -277,32 +303,23 @@ impl Governor {
     pub fn tick(&self) {
         let mut s = self.lock();
         let now = Instant::now();
-        for c in CLASSES {
-            let lane = &mut s.lanes[c.index()];
-            if lane.state == BreakerState::Open && now >= lane.open_until {
-                lane.state = BreakerState::HalfOpen;
-                s.changes.push((c, BreakerState::HalfOpen));
+        for e in Endpoint::ALL {
+            let b = &mut s.breakers[e as usize];
+            if b.state == BreakerState::Open && now >= b.open_until {
+                b.state = BreakerState::HalfOpen;
+                s.changes.push((e, BreakerState::HalfOpen));
             }
         }
     }
 
     /// Tells the governor what came of a request it let through.
-    pub fn record(&self, class: Class, outcome: Outcome) {
+    pub fn record(&self, class: Class, endpoint: Endpoint, outcome: Outcome) {
         let mut s = self.lock();
         let now = Instant::now();
-        s.lanes[class.index()].probing = false;
-        let limits = self.limits;
-        let failed = match outcome {
+        match outcome {
             Outcome::Ok | Outcome::Refused => {
-                let lane = &mut s.lanes[class.index()];
-                lane.factor = (lane.factor + 0.1).min(1.0);
-                lane.failures = 0;
-                lane.cooldown = limits.breaker_cooldown;
-                if lane.state != BreakerState::Closed {
-                    lane.state = BreakerState::Closed;
-                    s.changes.push((class, BreakerState::Closed));
-                }
-                false
+                let bucket = &mut s.buckets[class.index()];
+                bucket.factor = (bucket.factor + 0.1).min(1.0);
             }
             Outcome::RateLimited(retry_after) => {
                 let wait = retry_after.unwrap_or(Duration::from_secs(1));
@@ -311,32 +328,54 @@ impl Governor {
                 // A 429 slows every class (the venue counts the account), and no
                 // tokens gather while blocked: the end of a storm is no burst.
                 for c in CLASSES {
-                    let lane = &mut s.lanes[c.index()];
-                    lane.factor = (lane.factor * 0.5).max(0.05);
-                    lane.tokens = 0.0;
-                    lane.refilled = until;
+                    let bucket = &mut s.buckets[c.index()];
+                    bucket.factor = (bucket.factor * 0.5).max(0.05);
+                    bucket.tokens = 0.0;
+                    bucket.refilled = until;
                 }
-                true
             }
-            Outcome::Failed => true,
-        };
-        if !failed {
+            Outcome::Failed => {}
+        }
+        let ok = matches!(outcome, Outcome::Ok | Outcome::Refused);
+        Self::settle_breaker(&mut s, self.limits, endpoint, ok, now);
+    }
+
+    /// Tells the governor what came of a stream connection it allowed: `ok` once the
+    /// stream delivered its first book, not ok when connecting failed or the stream
+    /// dropped.
+    pub fn record_stream(&self, endpoint: Endpoint, ok: bool) {
+        let mut s = self.lock();
+        Self::settle_breaker(&mut s, self.limits, endpoint, ok, Instant::now());
+    }
+
+    /// A success closes the breaker; a failure counts, and opens it after enough in a
+    /// row (or at once when it was the probe), for a jittered, doubling cool-down.
+    fn settle_breaker(s: &mut State, limits: Limits, endpoint: Endpoint, ok: bool, now: Instant) {
+        s.breakers[endpoint as usize].probing = false;
+        if ok {
+            let b = &mut s.breakers[endpoint as usize];
+            b.failures = 0;
+            b.cooldown = limits.breaker_cooldown;
+            if b.state != BreakerState::Closed {
+                b.state = BreakerState::Closed;
+                s.changes.push((endpoint, BreakerState::Closed));
+            }
             return;
         }
         s.jitter ^= s.jitter << 13;
         s.jitter ^= s.jitter >> 7;
         s.jitter ^= s.jitter << 17;
         let spread = 0.8 + 0.4 * ((s.jitter >> 11) as f64 / (1u64 << 53) as f64);
-        let lane = &mut s.lanes[class.index()];
-        lane.failures += 1;
-        let trips = lane.state == BreakerState::HalfOpen
-            || (lane.state == BreakerState::Closed && lane.failures >= limits.breaker_failures);
+        let b = &mut s.breakers[endpoint as usize];
+        b.failures += 1;
+        let trips = b.state == BreakerState::HalfOpen
+            || (b.state == BreakerState::Closed && b.failures >= limits.breaker_failures);
         if trips {
-            let cooldown = lane.cooldown.mul_f64(spread);
-            lane.state = BreakerState::Open;
-            lane.open_until = now + cooldown;
-            lane.cooldown = (lane.cooldown * 2).min(limits.breaker_max_cooldown);
-            s.changes.push((class, BreakerState::Open));
+            let cooldown = b.cooldown.mul_f64(spread);
+            b.state = BreakerState::Open;
+            b.open_until = now + cooldown;
+            b.cooldown = (b.cooldown * 2).min(limits.breaker_max_cooldown);
+            s.changes.push((endpoint, BreakerState::Open));
         }
     }
 
@@ -348,7 +387,8 @@ impl Governor {
         request: impl std::future::Future<Output = Result<T, VenueError>>,
     ) -> Result<T, VenueError> {
         let class = Class::of(endpoint);
-        self.acquire(class).await.map_err(|r| match r {
+        let breaker = Endpoint::of_request(endpoint);
+        self.acquire(class, breaker).await.map_err(|r| match r {
             Refusal::CircuitOpen => VenueError::CircuitOpen {
                 endpoint: endpoint.to_string(),
             },
@@ -363,17 +403,17 @@ impl Governor {
             Err(VenueError::Server { .. } | VenueError::Transport { .. }) => Outcome::Failed,
             Err(_) => Outcome::Refused,
         };
-        self.record(class, outcome);
+        self.record(class, breaker, outcome);
         result
     }
 
     /// Breaker changes since the last call, in order (for the engine's journal).
-    pub fn drain_changes(&self) -> Vec<(Class, BreakerState)> {
+    pub fn drain_changes(&self) -> Vec<(Endpoint, BreakerState)> {
         std::mem::take(&mut self.lock().changes)
     }
 
-    pub fn breaker(&self, class: Class) -> BreakerState {
-        self.lock().lanes[class.index()].state
+    pub fn breaker(&self, endpoint: Endpoint) -> BreakerState {
+        self.lock().breakers[endpoint as usize].state
     }
 }
 

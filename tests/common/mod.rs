@@ -6,10 +6,26 @@ use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue}
 use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
-/// journal is built from these.
-/// One record of every variant of format version 2 (version 1's and those added since).
-#[allow(dead_code)]
+/// journal is built from these (version 2's, then those of version 3).
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (mut events, mut decisions) = every_variant_v2();
+    events.push(Event::Breaker(BreakerReport {
+        venue: Venue::Kalshi,
+        endpoint: Endpoint::Orderbook,
+        state: CircuitState::Open,
+    }));
+    events.push(Event::CoverageEvery { every_ms: 10_000 });
+    decisions.push(Decision::LaneCoverage {
+        lane: Lane::Bucket,
+        rules: 4,
+        fresh: 3,
+    });
+    (events, decisions)
+}
+
+/// One record of every variant of format version 2 (version 1's and those added since),
+/// in the order of its golden file.
+pub fn every_variant_v2() -> (Vec<Event>, Vec<Decision>) {
     let (mut events, mut decisions) = every_variant_v1();
     events.push(Event::RestingPolicyLoaded(arb::config::RestingPolicy {
         second_leg_rest_ms: 2_500,

@@ -410,3 +410,50 @@ fn a_group_whose_complement_token_is_not_defined_yet_is_refused() {
     assert_eq!(r.groups().rules.len(), 1);
     assert_eq!(r.groups().of(n), &[0]);
 }
+
+#[test]
+fn lane_coverage_is_journaled_on_ticks_when_it_changes_at_most_once_per_interval() {
+    let mut r = ladder(FeeModel::Free, &B, true);
+    let mut out = Vec::new();
+    r.apply(0, &Event::Tick, &mut out);
+    assert!(
+        out.is_empty(),
+        "no interval journaled: no coverage (older journals)"
+    );
+    at(&mut r, Event::CoverageEvery { every_ms: 10_000 });
+    let tick = |r: &mut Reducer, ts: i64| {
+        let mut out = Vec::new();
+        r.apply(ts, &Event::Tick, &mut out);
+        out
+    };
+    let coverage = |out: &[Decision]| -> Vec<(Lane, u32, u32)> {
+        out.iter()
+            .filter_map(|d| match d {
+                Decision::LaneCoverage { lane, rules, fresh } => Some((*lane, *rules, *fresh)),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        coverage(&tick(&mut r, S)),
+        [
+            (Lane::IntraVenue, 5, 0),
+            (Lane::CrossVenue, 1, 0),
+            (Lane::Bucket, 1, 0)
+        ],
+        "five markets (two of the set-up, three buckets), a pair, a ladder: no books yet"
+    );
+    books(&mut r, &[(B[0], "0.20", "0.30"), (B[1], "0.30", "0.40")]);
+    assert!(tick(&mut r, 5 * S).is_empty(), "within the interval");
+    assert_eq!(
+        coverage(&tick(&mut r, 11 * S)),
+        [(Lane::IntraVenue, 5, 2)],
+        "the ladder still misses a book"
+    );
+    books(&mut r, &[(B[2], "0.20", "0.30")]);
+    assert_eq!(
+        coverage(&tick(&mut r, 21 * S)),
+        [(Lane::IntraVenue, 5, 3), (Lane::Bucket, 1, 1)]
+    );
+    assert!(tick(&mut r, 31 * S).is_empty(), "unchanged");
+}

@@ -318,3 +318,64 @@ fn a_resync_snapshot_that_disagrees_with_a_trusted_book_counts_as_divergence() {
         "a suspect book was expected to differ"
     );
 }
+
+#[test]
+fn endpoint_breakers_pause_entries_only_where_the_venue_depends_on_them() {
+    let mut r = limited(RiskLimits::NONE);
+    let breaker = |endpoint, state| {
+        Event::Breaker(BreakerReport {
+            venue: Venue::Polymarket,
+            endpoint,
+            state,
+        })
+    };
+    // Account reads and REST books (while books stream) do not stop entries.
+    at(&mut r, 0, breaker(Endpoint::Portfolio, CircuitState::Open));
+    at(&mut r, 0, breaker(Endpoint::Orderbook, CircuitState::Open));
+    assert_eq!(places(&intra_books(&mut r, 1)).len(), 1);
+
+    let mut r = limited(RiskLimits::NONE);
+    at(
+        &mut r,
+        0,
+        breaker(Endpoint::MarketStream, CircuitState::Open),
+    );
+    assert_eq!(skips(&intra_books(&mut r, 1)), [SkipReason::CircuitOpen]);
+    // Polling only, the books come from REST: the stream's breaker no longer matters,
+    // the order book endpoint's does.
+    at(
+        &mut r,
+        2,
+        Event::FeedMode {
+            venue: Venue::Polymarket,
+            mode: FeedMode::PollOnly,
+        },
+    );
+    at(&mut r, 2, breaker(Endpoint::Orderbook, CircuitState::Open));
+    // (A changed book, so that the lanes look again.)
+    let out = at(&mut r, 3, book(PN, &[], &[lvl("0.50", 19)]));
+    assert_eq!(skips(&out), [SkipReason::CircuitOpen], "{out:?}");
+    at(
+        &mut r,
+        4,
+        breaker(Endpoint::Orderbook, CircuitState::HalfOpen),
+    );
+    let out = at(&mut r, 5, book(PN, &[], &[lvl("0.50", 18)]));
+    assert_eq!(places(&out).len(), 1, "{out:?}");
+
+    let mut r = limited(RiskLimits::NONE);
+    at(&mut r, 0, breaker(Endpoint::Orders, CircuitState::Open));
+    assert_eq!(skips(&intra_books(&mut r, 1)), [SkipReason::CircuitOpen]);
+    // Another venue's breaker is another venue's business.
+    let mut r = limited(RiskLimits::NONE);
+    at(
+        &mut r,
+        0,
+        Event::Breaker(BreakerReport {
+            venue: Venue::Kalshi,
+            endpoint: Endpoint::Orders,
+            state: CircuitState::Open,
+        }),
+    );
+    assert_eq!(places(&intra_books(&mut r, 1)).len(), 1);
+}

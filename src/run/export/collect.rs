@@ -47,6 +47,8 @@ pub struct RunData {
     /// The quote firewall's and the lanes' refusals (`BookRejected`, `LaneSkipped`) by
     /// reason.
     pub refusals: BTreeMap<&'static str, u64>,
+    /// Per lane (`Lane as usize`): the last journaled coverage, (rules, fresh).
+    pub coverage: [Option<(u32, u32)>; crate::event::Lane::COUNT],
     pub events_by_kind: BTreeMap<&'static str, u64>,
     pub decisions_by_kind: BTreeMap<&'static str, u64>,
     pub market_data_rows: u64,
@@ -346,6 +348,10 @@ impl Collector {
             }
             Decision::LaneSkipped { lane, reason, .. } => {
                 *data.refusals.entry(reason.name()).or_default() += 1;
+                Some(*lane)
+            }
+            Decision::LaneCoverage { lane, rules, fresh } => {
+                data.coverage[*lane as usize] = Some((*rules, *fresh));
                 Some(*lane)
             }
         };

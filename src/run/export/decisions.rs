@@ -110,6 +110,10 @@ fn cols(d: &Decision, markets: &[MarketInfo]) -> Cols {
             reason: Some(reason.name().to_string()),
             ..Cols::default()
         },
+        Decision::LaneCoverage { rules, fresh, .. } => Cols {
+            reason: Some(format!("rules {rules} fresh {fresh}")),
+            ..Cols::default()
+        },
     }
 }
 

@@ -494,36 +494,38 @@ async fn run_async(
 }
 
 /// Every 250 ms: lets breakers whose cool-down is over go half-open, and hands each
-/// breaker change to the core (journaled as `Circuit`; an open order breaker pauses
-/// entries on its venue).
+/// breaker change to the core (journaled as `Breaker`; an open orders breaker, or the
+/// open breaker of the endpoint a venue's books come from, pauses entries on it).
 async fn report_circuits(
     kalshi: Option<crate::venues::governor::Governor>,
     poly: Option<crate::venues::governor::Governor>,
     tx: crossbeam_channel::Sender<Inbound>,
 ) {
-    use crate::event::{CircuitReport, CircuitState, RequestClass};
-    use crate::venues::governor::{BreakerState, Class};
+    use crate::event::{BreakerReport, CircuitState};
+    use crate::venues::governor::BreakerState;
     let mut timer = tokio::time::interval(Duration::from_millis(250));
     loop {
         timer.tick().await;
         for (venue, g) in [(Venue::Kalshi, &kalshi), (Venue::Polymarket, &poly)] {
             let Some(g) = g else { continue };
             g.tick();
-            for (class, state) in g.drain_changes() {
-                let report = CircuitReport {
+            for (endpoint, state) in g.drain_changes() {
+                let report = BreakerReport {
                     venue,
-                    class: match class {
-                        Class::Order => RequestClass::Orders,
-                        Class::Read => RequestClass::Reads,
-                    },
+                    endpoint,
                     state: match state {
                         BreakerState::Closed => CircuitState::Closed,
                         BreakerState::Open => CircuitState::Open,
                         BreakerState::HalfOpen => CircuitState::HalfOpen,
                     },
                 };
-                tracing::warn!(?report, "circuit breaker");
-                let ev = Event::Circuit(report);
+                tracing::warn!(
+                    venue = venue.name(),
+                    endpoint = endpoint.name(),
+                    state = ?report.state,
+                    "circuit breaker"
+                );
+                let ev = Event::Breaker(report);
                 if tx
                     .send(Inbound {
                         ts: wall_ns(),

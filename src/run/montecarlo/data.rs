@@ -72,6 +72,7 @@ impl MarketData {
         let journal = Journal::open(source)?;
         let mut resolver = PairResolver::new(pairs);
         let mut events = Vec::new();
+        let mut ticks = crate::run::TickFill::default();
         journal.scan(|rec| -> Result<(), JournalError> {
             if rec.kind != RecordKind::Event {
                 return Ok(());
@@ -84,6 +85,9 @@ impl MarketData {
                 Event::MarketDefined(m) => resolver.on_market(m.venue, &m.venue_id, m.id),
                 _ => Vec::new(),
             };
+            if ticks.before(rec.ts, &ev) {
+                events.push((rec.ts, Event::Tick));
+            }
             events.push((rec.ts, ev));
             for rule in ready {
                 events.push((rec.ts, Event::PairDefined(rule)));

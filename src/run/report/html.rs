@@ -92,6 +92,7 @@ pub fn render(r: &Report) -> String {
         .map(|l| {
             vec![
                 l.lane.into(),
+                super::coverage_cell(l),
                 l.opportunities.to_string(),
                 l.intents.to_string(),
                 l.skipped.to_string(),
@@ -106,6 +107,7 @@ pub fn render(r: &Report) -> String {
         &mut h,
         &[
             "lane",
+            "fresh / rules",
             "opportunities",
             "intents",
             "skipped",

@@ -31,6 +31,9 @@ pub struct LaneKpi {
     pub realized_pnl: String,
     /// realized / expected (`None` when nothing positive was expected).
     pub conversion: Option<f64>,
+    /// The last journaled coverage: rules watched, and how many had fresh books.
+    pub rules: Option<u32>,
+    pub fresh: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -133,6 +136,14 @@ pub struct Report {
     pub series: Series,
 }
 
+/// A lane's last journaled coverage as `fresh/rules` (`-` when none was journaled).
+fn coverage_cell(l: &LaneKpi) -> String {
+    match (l.fresh, l.rules) {
+        (Some(f), Some(r)) => format!("{f}/{r}"),
+        _ => "-".into(),
+    }
+}
+
 /// `key value, key value` (or `none`) for small count maps.
 pub trait BTreeMapExt {
     fn describe(&self) -> String;
@@ -197,6 +208,8 @@ fn build(journal: &Path, d: &RunData) -> Report {
                 expected_profit: m(exp),
                 realized_pnl: m(real),
                 conversion: ratio(real, exp),
+                rules: d.coverage[lane as usize].map(|c| c.0),
+                fresh: d.coverage[lane as usize].map(|c| c.1),
             }
         })
         .collect();

@@ -35,13 +35,22 @@ pub fn print(r: &Report) {
         println!("  torn tail cut off at byte {off} of the last segment");
     }
     println!(
-        "\n  {:<12} {:>8} {:>8} {:>8} {:>7} {:>12} {:>12} {:>10}",
-        "lane", "opps", "intents", "skipped", "orders", "expected $", "realized $", "conversion"
+        "\n  {:<12} {:>11} {:>8} {:>8} {:>8} {:>7} {:>12} {:>12} {:>10}",
+        "lane",
+        "fresh/rules",
+        "opps",
+        "intents",
+        "skipped",
+        "orders",
+        "expected $",
+        "realized $",
+        "conversion"
     );
     for l in &r.lanes {
         println!(
-            "  {:<12} {:>8} {:>8} {:>8} {:>7} {:>12} {:>12} {:>10}",
+            "  {:<12} {:>11} {:>8} {:>8} {:>8} {:>7} {:>12} {:>12} {:>10}",
             l.lane,
+            super::coverage_cell(l),
             l.opportunities,
             l.intents,
             l.skipped,

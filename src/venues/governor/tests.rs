@@ -3,6 +3,13 @@
 
 use super::*;
 
+fn endpoint_of(class: Class) -> Endpoint {
+    match class {
+        Class::Order => Endpoint::Orders,
+        Class::Read => Endpoint::Orderbook,
+    }
+}
+
 fn limits() -> Limits {
     Limits {
         read_per_s: 20.0,
@@ -16,7 +23,7 @@ async fn pace(g: &Governor, class: Class, n: usize) -> Vec<u128> {
     let t0 = Instant::now();
     let mut at = Vec::new();
     for _ in 0..n {
-        g.acquire(class).await.unwrap();
+        g.acquire(class, endpoint_of(class)).await.unwrap();
         at.push(t0.elapsed().as_millis());
     }
     at
@@ -43,10 +50,11 @@ async fn a_429_blocks_every_class_for_retry_after_and_halves_the_rate() {
     pace(&g, Class::Read, 20).await;
     g.record(
         Class::Read,
+        Endpoint::Orderbook,
         Outcome::RateLimited(Some(Duration::from_millis(1_500))),
     );
     let t0 = Instant::now();
-    g.acquire(Class::Order).await.unwrap();
+    g.acquire(Class::Order, Endpoint::Orders).await.unwrap();
     assert!(
         t0.elapsed() >= Duration::from_millis(1_500),
         "orders wait too"
@@ -71,7 +79,7 @@ async fn orders_go_ahead_of_waiting_reads() {
         let (g, done) = (g.clone(), done.clone());
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(i as u64)).await;
-            g.acquire(class).await.unwrap();
+            g.acquire(class, endpoint_of(class)).await.unwrap();
             done.lock().unwrap().push(class);
         }));
     }
@@ -96,11 +104,13 @@ async fn the_queue_is_bounded_and_a_long_wait_is_refused_at_once() {
     let mut waiting = Vec::new();
     for _ in 0..3 {
         let g = g.clone();
-        waiting.push(tokio::spawn(async move { g.acquire(Class::Read).await }));
+        waiting.push(tokio::spawn(async move {
+            g.acquire(Class::Read, Endpoint::Orderbook).await
+        }));
     }
     tokio::task::yield_now().await;
     assert_eq!(
-        g.acquire(Class::Read).await,
+        g.acquire(Class::Read, Endpoint::Orderbook).await,
         Err(Refusal::Saturated),
         "a fourth waiter"
     );
@@ -109,10 +119,14 @@ async fn the_queue_is_bounded_and_a_long_wait_is_refused_at_once() {
     }
     g.record(
         Class::Read,
+        Endpoint::Orderbook,
         Outcome::RateLimited(Some(Duration::from_secs(60))),
     );
     let t0 = Instant::now();
-    assert_eq!(g.acquire(Class::Order).await, Err(Refusal::Saturated));
+    assert_eq!(
+        g.acquire(Class::Order, Endpoint::Orders).await,
+        Err(Refusal::Saturated)
+    );
     assert!(
         t0.elapsed() < Duration::from_millis(1),
         "refused without waiting"
@@ -123,50 +137,124 @@ async fn the_queue_is_bounded_and_a_long_wait_is_refused_at_once() {
 async fn the_breaker_opens_probes_after_a_cooldown_and_closes_on_success() {
     let g = Governor::new(limits());
     for _ in 0..4 {
-        g.acquire(Class::Read).await.unwrap();
-        g.record(Class::Read, Outcome::Failed);
+        g.acquire(Class::Read, Endpoint::Orderbook).await.unwrap();
+        g.record(Class::Read, Endpoint::Orderbook, Outcome::Failed);
     }
-    assert_eq!(g.breaker(Class::Read), BreakerState::Closed);
-    g.acquire(Class::Read).await.unwrap();
-    g.record(Class::Read, Outcome::Failed);
-    assert_eq!(g.breaker(Class::Read), BreakerState::Open);
-    assert_eq!(g.acquire(Class::Read).await, Err(Refusal::CircuitOpen));
+    assert_eq!(g.breaker(Endpoint::Orderbook), BreakerState::Closed);
+    g.acquire(Class::Read, Endpoint::Orderbook).await.unwrap();
+    g.record(Class::Read, Endpoint::Orderbook, Outcome::Failed);
+    assert_eq!(g.breaker(Endpoint::Orderbook), BreakerState::Open);
     assert_eq!(
-        g.acquire(Class::Order).await,
+        g.acquire(Class::Read, Endpoint::Orderbook).await,
+        Err(Refusal::CircuitOpen)
+    );
+    assert_eq!(
+        g.acquire(Class::Order, Endpoint::Orders).await,
         Ok(()),
         "orders have their own breaker"
+    );
+    assert_eq!(
+        g.acquire(Class::Read, Endpoint::Portfolio).await,
+        Ok(()),
+        "so do the other read endpoints"
     );
     // After the cool-down (1 s ± 20 %) one probe goes through; a failed probe reopens
     // for longer.
     tokio::time::sleep(Duration::from_millis(1_250)).await;
-    assert_eq!(g.acquire(Class::Read).await, Ok(()));
-    assert_eq!(g.breaker(Class::Read), BreakerState::HalfOpen);
+    assert_eq!(g.acquire(Class::Read, Endpoint::Orderbook).await, Ok(()));
+    assert_eq!(g.breaker(Endpoint::Orderbook), BreakerState::HalfOpen);
     assert_eq!(
-        g.acquire(Class::Read).await,
+        g.acquire(Class::Read, Endpoint::Orderbook).await,
         Err(Refusal::CircuitOpen),
         "one probe"
     );
-    g.record(Class::Read, Outcome::Failed);
-    assert_eq!(g.breaker(Class::Read), BreakerState::Open);
+    g.record(Class::Read, Endpoint::Orderbook, Outcome::Failed);
+    assert_eq!(g.breaker(Endpoint::Orderbook), BreakerState::Open);
     tokio::time::sleep(Duration::from_millis(1_250)).await;
     assert_eq!(
-        g.acquire(Class::Read).await,
+        g.acquire(Class::Read, Endpoint::Orderbook).await,
         Err(Refusal::CircuitOpen),
         "2 s now"
     );
     tokio::time::sleep(Duration::from_millis(1_300)).await;
-    assert_eq!(g.acquire(Class::Read).await, Ok(()));
-    g.record(Class::Read, Outcome::Ok);
-    assert_eq!(g.breaker(Class::Read), BreakerState::Closed);
+    assert_eq!(g.acquire(Class::Read, Endpoint::Orderbook).await, Ok(()));
+    g.record(Class::Read, Endpoint::Orderbook, Outcome::Ok);
+    assert_eq!(g.breaker(Endpoint::Orderbook), BreakerState::Closed);
     assert_eq!(
         g.drain_changes(),
         [
-            (Class::Read, BreakerState::Open),
-            (Class::Read, BreakerState::HalfOpen),
-            (Class::Read, BreakerState::Open),
-            (Class::Read, BreakerState::HalfOpen),
-            (Class::Read, BreakerState::Closed),
+            (Endpoint::Orderbook, BreakerState::Open),
+            (Endpoint::Orderbook, BreakerState::HalfOpen),
+            (Endpoint::Orderbook, BreakerState::Open),
+            (Endpoint::Orderbook, BreakerState::HalfOpen),
+            (Endpoint::Orderbook, BreakerState::Closed),
         ]
     );
     assert!(g.drain_changes().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_breaker_opens_on_failed_connects_and_closes_on_a_delivered_book() {
+    let g = Governor::new(limits());
+    for _ in 0..5 {
+        assert_eq!(g.allow(Endpoint::MarketStream), Ok(()));
+        g.record_stream(Endpoint::MarketStream, false);
+    }
+    assert_eq!(g.breaker(Endpoint::MarketStream), BreakerState::Open);
+    assert_eq!(g.allow(Endpoint::MarketStream), Err(Refusal::CircuitOpen));
+    assert_eq!(
+        g.acquire(Class::Read, Endpoint::Orderbook).await,
+        Ok(()),
+        "REST books are another endpoint"
+    );
+    tokio::time::sleep(Duration::from_millis(1_250)).await;
+    assert_eq!(g.allow(Endpoint::MarketStream), Ok(()), "the probe");
+    assert_eq!(g.allow(Endpoint::MarketStream), Err(Refusal::CircuitOpen));
+    g.record_stream(Endpoint::MarketStream, true);
+    assert_eq!(g.breaker(Endpoint::MarketStream), BreakerState::Closed);
+    assert_eq!(
+        g.drain_changes(),
+        [
+            (Endpoint::MarketStream, BreakerState::Open),
+            (Endpoint::MarketStream, BreakerState::HalfOpen),
+            (Endpoint::MarketStream, BreakerState::Closed),
+        ]
+    );
+}
+
+#[test]
+fn requests_map_to_their_venue_endpoints() {
+    for (request, endpoint) in [
+        ("GET /trade-api/v2/markets", Endpoint::Markets),
+        (
+            "GET /trade-api/v2/events/KXHIGHNY-26NOV25",
+            Endpoint::Events,
+        ),
+        (
+            "GET /trade-api/v2/markets/KXHIGHNY-26NOV25-B50/orderbook",
+            Endpoint::Orderbook,
+        ),
+        ("POST /trade-api/v2/portfolio/orders", Endpoint::Orders),
+        (
+            "DELETE /trade-api/v2/portfolio/orders/abc",
+            Endpoint::Orders,
+        ),
+        (
+            "GET /trade-api/v2/portfolio/fills?order_id=abc",
+            Endpoint::Orders,
+        ),
+        ("GET /trade-api/v2/portfolio/balance", Endpoint::Portfolio),
+        ("GET /trade-api/v2/portfolio/positions", Endpoint::Portfolio),
+        ("GET /book", Endpoint::Orderbook),
+        ("POST /order", Endpoint::Orders),
+        ("DELETE /order", Endpoint::Orders),
+        ("GET /data/order/0xabc", Endpoint::Orders),
+        ("GET /data/trades", Endpoint::Orders),
+        ("GET /balance-allowance", Endpoint::Portfolio),
+        ("GET /positions", Endpoint::Portfolio),
+        ("GET /auth/derive-api-key", Endpoint::Portfolio),
+        ("GET /tick-size", Endpoint::Markets),
+    ] {
+        assert_eq!(Endpoint::of_request(request), endpoint, "{request}");
+    }
 }
