@@ -337,6 +337,11 @@ enum MappingCommand {
         /// Also write a version 2 pairs file (only `same` pairs are traded).
         #[arg(long)]
         to_pairs: Option<PathBuf>,
+        /// Also ask an LLM (the `[llm]` section of this TOML file) about every pair the
+        /// rules did not call different; it can only lower a verdict. Records each
+        /// exchange in OUT.llm.jsonl.
+        #[arg(long, value_name = "CONFIG")]
+        llm: Option<PathBuf>,
     },
 }
 
@@ -485,7 +490,8 @@ pub fn run(cli: Cli) -> Result<i32> {
                     pairs,
                     out,
                     to_pairs,
-                } => tool::run_verify(&pairs, &out, to_pairs.as_deref())?,
+                    llm,
+                } => tool::run_verify(&pairs, &out, to_pairs.as_deref(), llm.as_deref())?,
             };
             println!("{summary}");
             Ok(0)

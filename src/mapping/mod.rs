@@ -13,6 +13,7 @@ pub mod csv;
 pub mod features;
 pub mod groups;
 pub mod listings;
+pub mod llm;
 pub mod negrisk;
 pub mod reload;
 pub mod teams;
