@@ -9,6 +9,7 @@
 //! candidates` / `verify`) live in the submodules.
 
 pub mod candidates;
+pub mod comove;
 pub mod csv;
 pub mod features;
 pub mod groups;
