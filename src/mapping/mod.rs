@@ -71,7 +71,7 @@ pub struct PairV2 {
     /// `same`, `different` or `uncertain`; only `same` is traded.
     pub verdict: String,
     pub reason: String,
-    /// "rules", "llm:MODEL" or "person:NAME".
+    /// "rules", "rules+llm:MODEL" (the LLM stage was asked), "llm:MODEL" or "person:NAME".
     pub confirmed_by: String,
     pub kalshi_title: String,
     pub polymarket_title: String,
