@@ -245,7 +245,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Cross-venue mapping tools: candidate pairs from listings, rule-based verification.
+    /// Cross-venue mapping tools: candidate pairs from listings, verification (rules, then
+    /// optionally an LLM), co-movement over a recorded journal.
     Mapping {
         #[command(subcommand)]
         cmd: MappingCommand,
@@ -337,6 +338,29 @@ enum MappingCommand {
         /// Also write a version 2 pairs file (only `same` pairs are traded).
         #[arg(long)]
         to_pairs: Option<PathBuf>,
+        /// Also ask an LLM (the `[llm]` section of this TOML file) about every pair the
+        /// rules did not call different; it can only lower a verdict. Records each
+        /// exchange in OUT.llm.jsonl.
+        #[arg(long, value_name = "CONFIG")]
+        llm: Option<PathBuf>,
+    },
+    /// Evidence, never proof: how each pair's two YES mids moved together over a
+    /// recorded journal (samples, correlation of changes, mean gap). Leaves verdicts as
+    /// they are.
+    Comove {
+        #[arg(long)]
+        journal: PathBuf,
+        /// A candidate or verified CSV (kalshi_ticker, polymarket_id, polymarket_token).
+        #[arg(long)]
+        pairs: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        /// Fewer samples than this: no correlation or gap reported.
+        #[arg(long, default_value_t = 30)]
+        min_samples: u64,
+        /// Sampling grid step, milliseconds of event time.
+        #[arg(long, default_value_t = 1000)]
+        step_ms: u64,
     },
 }
 
@@ -485,7 +509,25 @@ pub fn run(cli: Cli) -> Result<i32> {
                     pairs,
                     out,
                     to_pairs,
-                } => tool::run_verify(&pairs, &out, to_pairs.as_deref())?,
+                    llm,
+                } => tool::run_verify(&pairs, &out, to_pairs.as_deref(), llm.as_deref())?,
+                MappingCommand::Comove {
+                    journal,
+                    pairs,
+                    out,
+                    min_samples,
+                    step_ms,
+                } => {
+                    let o = arb::mapping::comove::Options {
+                        step_ns: i64::try_from(step_ms)
+                            .ok()
+                            .and_then(|ms| ms.checked_mul(1_000_000))
+                            .filter(|&ns| ns > 0)
+                            .ok_or_else(|| anyhow::anyhow!("--step-ms {step_ms}: out of range"))?,
+                        min_samples,
+                    };
+                    arb::mapping::comove::run_comove(&journal, &pairs, &out, &o)?
+                }
             };
             println!("{summary}");
             Ok(0)

@@ -9,10 +9,12 @@
 //! candidates` / `verify`) live in the submodules.
 
 pub mod candidates;
+pub mod comove;
 pub mod csv;
 pub mod features;
 pub mod groups;
 pub mod listings;
+pub mod llm;
 pub mod negrisk;
 pub mod reload;
 pub mod teams;
@@ -69,7 +71,7 @@ pub struct PairV2 {
     /// `same`, `different` or `uncertain`; only `same` is traded.
     pub verdict: String,
     pub reason: String,
-    /// "rules", "llm:MODEL" or "person:NAME".
+    /// "rules", "rules+llm:MODEL" (the LLM stage was asked), "llm:MODEL" or "person:NAME".
     pub confirmed_by: String,
     pub kalshi_title: String,
     pub polymarket_title: String,

@@ -1,5 +1,6 @@
 //! `arb mapping candidates` and `arb mapping verify`: listings -> candidate CSV -> verified
-//! CSV (and optionally a version 2 pairs file the engine reads).
+//! CSV (the rules, then optionally the LLM stage) and optionally a version 2 pairs file
+//! the engine reads.
 
 use super::candidates::{Options, candidates};
 use super::csv::{self, Table};
@@ -144,44 +145,121 @@ pub fn sides(t: &Table, row: usize) -> Result<(Side, Side), csv::CsvError> {
 /// `polymarket_token`, `confirmed_by`); returns the version 2 pairs of rows whose token
 /// is known.
 pub fn verify_table(t: &mut Table) -> Result<Vec<PairV2>, csv::CsvError> {
+    rules_pass(t)?;
+    pairs_of(t)
+}
+
+/// The deterministic rules over every row, in place.
+pub fn rules_pass(t: &mut Table) -> Result<(), csv::CsvError> {
     t.require(&REQUIRED)?;
-    let mut pairs = Vec::new();
     for row in 1..=t.rows.len() {
         let (k, p) = sides(t, row)?;
         let d = verify(&k, &p);
-        let token = d.polymarket_token.clone().unwrap_or_default();
-        if !token.is_empty() {
-            pairs.push(PairV2 {
-                kalshi: t.get(row, "kalshi_ticker").trim().to_string(),
-                polymarket: token.clone(),
-                polymarket_outcome_for_kalshi_yes: "yes".into(),
-                confidence: d.confidence,
-                verdict: d.verdict.as_str().into(),
-                reason: d.reason.clone(),
-                confirmed_by: "rules".into(),
-                kalshi_title: k.title.clone(),
-                polymarket_title: p.title.clone(),
-                kalshi_rules: k.rules.clone(),
-                polymarket_description: p.rules.clone(),
-                kalshi_close: k.close.clone(),
-                polymarket_end: p.close.clone(),
-                polymarket_condition: t.get(row, "polymarket_id").trim().to_string(),
-            });
-        }
         t.set(row, "verdict", d.verdict.as_str().into());
         t.set(row, "confidence", format!("{:.2}", d.confidence));
         t.set(row, "reason", d.reason);
-        t.set(row, "polymarket_token", token);
+        t.set(
+            row,
+            "polymarket_token",
+            d.polymarket_token.unwrap_or_default(),
+        );
         t.set(row, "confirmed_by", "rules".into());
+    }
+    Ok(())
+}
+
+/// The version 2 pairs of verified rows whose token is known, as the table now says.
+pub fn pairs_of(t: &Table) -> Result<Vec<PairV2>, csv::CsvError> {
+    let mut pairs = Vec::new();
+    for row in 1..=t.rows.len() {
+        let token = t.get(row, "polymarket_token").trim();
+        if token.is_empty() {
+            continue;
+        }
+        let (k, p) = sides(t, row)?;
+        let confidence = t
+            .get(row, "confidence")
+            .trim()
+            .parse::<f64>()
+            .map_err(|e| t.err(row, "confidence", e.to_string()))?;
+        pairs.push(PairV2 {
+            kalshi: t.get(row, "kalshi_ticker").trim().to_string(),
+            polymarket: token.to_string(),
+            polymarket_outcome_for_kalshi_yes: "yes".into(),
+            confidence,
+            verdict: t.get(row, "verdict").into(),
+            reason: t.get(row, "reason").into(),
+            confirmed_by: t.get(row, "confirmed_by").into(),
+            kalshi_title: k.title,
+            polymarket_title: p.title,
+            kalshi_rules: k.rules,
+            polymarket_description: p.rules,
+            kalshi_close: k.close,
+            polymarket_end: p.close,
+            polymarket_condition: t.get(row, "polymarket_id").trim().to_string(),
+        });
     }
     Ok(pairs)
 }
 
-pub fn run_verify(input: &Path, out: &Path, to_pairs: Option<&Path>) -> anyhow::Result<String> {
+/// `OUT.csv.llm.jsonl`: the LLM exchanges beside the verified CSV.
+pub fn sidecar_path(out: &Path) -> std::path::PathBuf {
+    let mut s = out.as_os_str().to_owned();
+    s.push(".llm.jsonl");
+    s.into()
+}
+
+/// The LLM stage's API key, from the environment variable the config names.
+fn api_key(c: &super::llm::LlmConfig) -> anyhow::Result<Option<String>> {
+    let Some(var) = c.api_key_env.as_deref() else {
+        return Ok(None);
+    };
+    match std::env::var(var) {
+        Ok(k) if !k.trim().is_empty() => Ok(Some(k.trim().to_string())),
+        _ => Err(anyhow::anyhow!(
+            "llm.api_key_env: the environment variable {var} is not set (or empty)"
+        )),
+    }
+}
+
+/// `arb mapping verify`: the rules, then (with `llm`, a file with an `[llm]` section)
+/// the LLM stage; writes the CSV, the LLM sidecar and optionally a pairs file.
+pub fn run_verify(
+    input: &Path,
+    out: &Path,
+    to_pairs: Option<&Path>,
+    llm: Option<&Path>,
+) -> anyhow::Result<String> {
+    let llm = match llm {
+        Some(path) => {
+            let c = super::llm::load_config(path)?;
+            let key = api_key(&c)?;
+            Some((c, key))
+        }
+        None => None,
+    };
     let text = std::fs::read_to_string(input)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", input.display()))?;
     let mut t = csv::parse(&text, &input.display().to_string())?;
-    let pairs = verify_table(&mut t)?;
+    rules_pass(&mut t)?;
+    let llm_note = match &llm {
+        Some((c, key)) => {
+            let side = sidecar_path(out);
+            let s = super::llm::stage::run(&mut t, c, key.clone(), &side)?;
+            format!(
+                "; llm {}: {} asked ({} errors), {} lowered, {} not asked (rules: different), {} over max_pairs -> {}",
+                c.model.trim(),
+                s.asked,
+                s.errors,
+                s.lowered,
+                s.skipped_different,
+                s.over_cap,
+                side.display()
+            )
+        }
+        None => String::new(),
+    };
+    let pairs = pairs_of(&t)?;
     let count = |v: Verdict| {
         t.rows
             .iter()
@@ -200,6 +278,7 @@ pub fn run_verify(input: &Path, out: &Path, to_pairs: Option<&Path>) -> anyhow::
         t.rows.len(),
         out.display()
     );
+    summary += &llm_note;
     if let Some(path) = to_pairs {
         let traded = pairs.iter().filter(|p| p.verdict == "same").count();
         let file = MappingFileV2 {
