@@ -178,15 +178,17 @@ fn after_a_sequence_gap_the_resynced_book_is_the_simulators_book() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
-    let mut config = LiveConfig::default();
     // One Kalshi market alone: nothing to trade, so only the scenario moves its book.
-    config.kalshi = Some(KalshiConfig {
-        rest_url: format!("http://{addr}/trade-api/v2"),
-        ws_url: format!("ws://{addr}/trade-api/ws/v2"),
-        key_id: sim_keys::KALSHI_KEY_ID.into(),
-        private_key: arb::venues::credentials::CredentialSource::File(key),
-        markets: vec![FED.into()],
-    });
+    let config = LiveConfig {
+        kalshi: Some(KalshiConfig {
+            rest_url: format!("http://{addr}/trade-api/v2"),
+            ws_url: format!("ws://{addr}/trade-api/ws/v2"),
+            key_id: sim_keys::KALSHI_KEY_ID.into(),
+            private_key: arb::venues::credentials::CredentialSource::File(key),
+            markets: vec![FED.into()],
+        }),
+        ..LiveConfig::default()
+    };
     let journal = dir.path().join("j");
     let (summary, records) = run(config, &journal, 3.5);
     let gap = records
