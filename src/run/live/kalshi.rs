@@ -163,12 +163,8 @@ pub async fn ingress(
                     }
                     if let (false, Some(sid)) = (bad.is_empty(), sid) {
                         // A crossed or impossible book is not waited out: the same
-                        // in-stream snapshot a gap asks for, for those markets now.
-                        let resync: Vec<String> = bad
-                            .iter()
-                            .filter_map(|(m, _)| interner.meta(*m).map(|x| x.venue_id.clone()))
-                            .collect();
-                        let _ = ws.get_snapshot(sid, &resync).await;
+                        // in-stream snapshot a gap asks for, now.
+                        let _ = ws.get_snapshot(sid, &tickers).await;
                     }
                     if mapped.warnings.contains(&"sequence_gap")
                         && let Some(sid) = sid
