@@ -12,8 +12,13 @@ pub enum FaultKind {
     ServerError { status: u16 },
     /// Open WebSockets are closed (once, at `at`).
     WsDisconnect,
-    /// One sequence number is skipped on every order book subscription (once).
+    /// One book message is lost on every order book subscription (once): its sequence
+    /// number is skipped and the book the client builds is wrong until a resync.
     SequenceGap,
+    /// One crossed delta on the market's book stream (once): a YES bid at the best ask,
+    /// which the exchange's book does not have (a REST or snapshot read shows the true
+    /// book).
+    CrossBook,
     /// The market's book stops moving and its feed goes quiet.
     FreezeBook,
     /// Orders are refused.
@@ -30,7 +35,10 @@ pub enum FaultKind {
 impl FaultKind {
     /// Faults that happen at an instant rather than over a window.
     pub fn is_instant(self) -> bool {
-        matches!(self, FaultKind::WsDisconnect | FaultKind::SequenceGap)
+        matches!(
+            self,
+            FaultKind::WsDisconnect | FaultKind::SequenceGap | FaultKind::CrossBook
+        )
     }
 }
 
@@ -82,6 +90,7 @@ impl FaultFile {
             }
             "ws_disconnect" => FaultKind::WsDisconnect,
             "sequence_gap" => FaultKind::SequenceGap,
+            "cross_book" => FaultKind::CrossBook,
             "freeze_book" => FaultKind::FreezeBook,
             "reject_orders" => FaultKind::RejectOrders,
             "partial_fill" => {
@@ -99,7 +108,7 @@ impl FaultFile {
             "settlement_failure" => FaultKind::SettlementFailure,
             other => {
                 return Err(format!(
-                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure)"
+                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, cross_book, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure)"
                 ));
             }
         };

@@ -44,6 +44,13 @@ pub struct LiveConfig {
     /// a clean stop, so a restart replays only the journal after it. 0: none.
     #[serde(default = "default_snapshot_every")]
     pub snapshot_every_events: u64,
+    /// Items each venue's market-data queue to the core holds; past it, book updates
+    /// are coalesced per market and trades dropped (counted; see the runbook).
+    #[serde(default = "default_market_data_queue")]
+    pub market_data_queue: usize,
+    /// Seconds between rewrites of `<journal>/status.json` (the watchdog's live view).
+    #[serde(default = "default_status_every")]
+    pub status_every_s: f64,
     pub kalshi: Option<KalshiConfig>,
     pub polymarket: Option<PolymarketConfig>,
     /// The embedded simulator, used when no venue is configured.
@@ -105,6 +112,8 @@ impl Default for LiveConfig {
             balance_refresh_s: default_balance_refresh(),
             mapping_watch_s: default_mapping_watch(),
             snapshot_every_events: default_snapshot_every(),
+            market_data_queue: default_market_data_queue(),
+            status_every_s: default_status_every(),
             kalshi: None,
             polymarket: None,
             sim: SimConfig::default(),
@@ -139,6 +148,14 @@ fn default_balance_refresh() -> f64 {
 
 fn default_snapshot_every() -> u64 {
     1_000_000
+}
+
+fn default_market_data_queue() -> usize {
+    4_096
+}
+
+fn default_status_every() -> f64 {
+    5.0
 }
 
 fn default_speed() -> f64 {
@@ -219,6 +236,18 @@ impl LiveConfig {
             )));
         }
         cfg.feed.check().map_err(&invalid)?;
+        if !(1..=1_000_000).contains(&cfg.market_data_queue) {
+            return Err(invalid(format!(
+                "market_data_queue: {} is not between 1 and 1000000",
+                cfg.market_data_queue
+            )));
+        }
+        if !(0.1..=3_600.0).contains(&cfg.status_every_s) {
+            return Err(invalid(format!(
+                "status_every_s: {} is not between 0.1 and 3600",
+                cfg.status_every_s
+            )));
+        }
         if !(50..=60_000).contains(&cfg.order_poll_ms) {
             return Err(invalid(format!(
                 "order_poll_ms: {} is not between 50 and 60000",

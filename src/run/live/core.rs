@@ -1,12 +1,13 @@
 //! The core thread of `arb live`: the only place the journal is written and the reducer
-//! runs. It takes stamped events from the ingress channel (bounded), emits `Tick`s on
-//! its own timer, and hands order decisions to the executor once they are durable.
+//! runs. It takes stamped events from the ingress queues (execution and control first,
+//! then each venue's bounded market data: `queue.rs`), emits `Tick`s on its own timer,
+//! and hands order decisions to the executor once they are durable.
 
 pub use crate::clock::wall_ns;
 use crate::event::{Decision, Event, OperatorCommand};
 use crate::journal::JournalError;
 use crate::run::CoreLoop;
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::RecvTimeoutError;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -47,7 +48,7 @@ pub struct CoreSettings {
 /// orders up to the grace period, and returns) or every sender is gone.
 pub fn run(
     mut core: CoreLoop,
-    inbound: Receiver<Inbound>,
+    mut inbound: super::queue::Inbox,
     outbound: tokio::sync::mpsc::UnboundedSender<Outbound>,
     stop: Arc<AtomicBool>,
     mut settings: CoreSettings,

@@ -1,19 +1,21 @@
-//! What every market-data ingress task shares: the core's channel, the stop flag, the
-//! silence bound, the feed-mode policy and the watchdog's counts, and how a silent
-//! stream or a feed-mode change is reported.
+//! What every market-data ingress task shares: its venue's market-data queue (with the
+//! mirror books and the coalescing policy, `queue.rs`), the stop flag, the silence
+//! bound, the feed-mode policy and the watchdog's counts, and how a silent stream, a
+//! feed-mode change or a bad book is reported.
 
 use super::core::{Inbound, wall_ns};
-use crate::core::Venue;
+use super::mirror::Verdict;
+use super::queue::{Closed, MarketFeed};
+use crate::core::{MarketId, Venue};
 use crate::event::{Event, FeedState, FeedStatus};
-use crossbeam_channel::Sender;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Where a venue's market data goes and how it is watched: the core's channel, the
+/// Where a venue's market data goes and how it is watched: the venue's queue, the
 /// stop flag, the silence bound and the feed-mode policy.
 pub struct IngressCtx {
-    pub tx: Sender<Inbound>,
+    pub queue: MarketFeed,
     pub stop: Arc<AtomicBool>,
     pub silent_after: Duration,
     pub feed: super::degrade::FeedPolicy,
@@ -21,17 +23,27 @@ pub struct IngressCtx {
 }
 
 impl IngressCtx {
-    pub fn send(&self, event: Event) -> bool {
-        self.tx
-            .send(Inbound {
-                ts: wall_ns(),
-                event,
-            })
-            .is_ok()
+    /// Hands an event received now to the core; false once the core is gone.
+    pub fn send(&mut self, event: Event) -> bool {
+        self.push(wall_ns(), event).is_ok()
+    }
+
+    /// Hands an event received at `ts` to the core; the markets it left crossed or
+    /// impossible (logged here; the caller resyncs them).
+    pub fn push(&mut self, ts: i64, event: Event) -> Result<Vec<(MarketId, Verdict)>, Closed> {
+        let bad = self.queue.push(Inbound { ts, event })?;
+        for (market, verdict) in &bad {
+            tracing::warn!(
+                market = market.0,
+                ?verdict,
+                "book crossed or impossible after an update; resyncing it now"
+            );
+        }
+        Ok(bad)
     }
 
     /// Reports a feed-mode change (journaled).
-    pub fn mode(&self, venue: Venue, mode: Option<crate::event::FeedMode>) -> bool {
+    pub fn mode(&mut self, venue: Venue, mode: Option<crate::event::FeedMode>) -> bool {
         match mode {
             Some(mode) => {
                 tracing::warn!(venue = venue.name(), ?mode, "feed mode");
@@ -46,8 +58,15 @@ impl IngressCtx {
         super::watchdog::count(&self.stats, f);
     }
 
+    /// Notes that the stream was last heard `quiet` ago (data or heartbeat).
+    pub fn heard(&self, quiet: Duration) {
+        let at = Instant::now().checked_sub(quiet);
+        self.count(|s| s.last_heard = at.or(s.last_heard));
+    }
+
     /// Notes how long the stream has said nothing; true if that is past the bound.
     pub fn silent(&self, silence: &mut super::watchdog::Silence, quiet: Duration) -> bool {
+        self.heard(quiet);
         self.count(|s| s.max_silence_ms = s.max_silence_ms.max(quiet.as_millis() as u64));
         let silent = silence.is_silent(quiet);
         if silent {
@@ -56,23 +75,25 @@ impl IngressCtx {
         silent
     }
 
+    /// Journals that a stream went silent (and is dropped for a reconnect).
+    pub fn report_silent(&mut self, venue: Venue, next_bound: Duration) {
+        tracing::warn!(
+            venue = venue.name(),
+            next_bound_ms = next_bound.as_millis() as u64,
+            "market data stream silent; reconnecting"
+        );
+        self.send(Event::Feed(FeedStatus {
+            venue,
+            state: FeedState::Silent,
+        }));
+    }
+
+    /// Sends what the queue owes the core while there is room; false once it is gone.
+    pub fn flush(&mut self) -> bool {
+        self.queue.flush().is_ok()
+    }
+
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
-}
-
-/// Journals that a stream went silent (and is dropped for a reconnect).
-pub fn silent(tx: &Sender<Inbound>, venue: Venue, next_bound: Duration) {
-    tracing::warn!(
-        venue = venue.name(),
-        next_bound_ms = next_bound.as_millis() as u64,
-        "market data stream silent; reconnecting"
-    );
-    let _ = tx.send(Inbound {
-        ts: wall_ns(),
-        event: Event::Feed(FeedStatus {
-            venue,
-            state: FeedState::Silent,
-        }),
-    });
 }

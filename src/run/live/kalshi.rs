@@ -2,7 +2,6 @@
 //! trades -> events, resync on a sequence gap, reconnect with back-off), and the
 //! executor (orders -> REST -> acks, fills, cancels as events).
 
-use super::core::Inbound;
 use crate::core::fixed::format_decimal;
 use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::event::{
@@ -77,7 +76,7 @@ pub async fn ingress(
     rest: KalshiRest,
     tickers: Vec<String>,
     mut interner: MarketInterner,
-    ctx: super::ingress::IngressCtx,
+    mut ctx: super::ingress::IngressCtx,
 ) {
     use crate::event::FeedMode;
     let mut backoff = Duration::from_millis(250);
@@ -114,10 +113,11 @@ pub async fn ingress(
                 let mut sids = std::collections::BTreeSet::new();
                 let mut next_resync = tokio::time::Instant::now() + health.resync_every();
                 loop {
-                    if ctx.stopped() {
+                    if ctx.stopped() || !ctx.flush() {
                         ws.close().await;
                         return;
                     }
+                    ctx.heard(ws.silent_for());
                     if !ctx.mode(Venue::Kalshi, health.on_tick(std::time::Instant::now())) {
                         return;
                     }
@@ -132,7 +132,7 @@ pub async fn ingress(
                     let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
                     let Ok(frame) = frame else {
                         if ctx.silent(&mut silence, ws.silent_for()) {
-                            super::ingress::silent(&ctx.tx, Venue::Kalshi, silence.bound());
+                            ctx.report_silent(Venue::Kalshi, silence.bound());
                             break;
                         }
                         continue;
@@ -154,10 +154,17 @@ pub async fn ingress(
                         sids.insert(sid);
                     }
                     let mapped = map_message(value, &mut interner, &mut state);
+                    let mut bad = Vec::new();
                     for event in mapped.events {
-                        if ctx.tx.send(Inbound { ts, event }).is_err() {
-                            return;
+                        match ctx.push(ts, event) {
+                            Ok(b) => bad.extend(b),
+                            Err(_) => return,
                         }
+                    }
+                    if let (false, Some(sid)) = (bad.is_empty(), sid) {
+                        // A crossed or impossible book is not waited out: the same
+                        // in-stream snapshot a gap asks for, now.
+                        let _ = ws.get_snapshot(sid, &tickers).await;
                     }
                     if mapped.warnings.contains(&"sequence_gap")
                         && let Some(sid) = sid

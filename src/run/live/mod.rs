@@ -1,6 +1,7 @@
-//! `arb live`: venue adapters -> events stamped with receive time -> a bounded channel
-//! -> the core thread (journal, reducer) -> the executor -> venue; acks and fills come
-//! back as events. With no venue configured it starts the simulator in-process on
+//! `arb live`: venue adapters -> events stamped with receive time -> the ingress queues
+//! (execution and control unbounded, market data bounded per venue and coalesced when
+//! full: `queue.rs`) -> the core thread (journal, reducer) -> the executor -> venue;
+//! acks and fills come back as events. With no venue configured it starts the simulator in-process on
 //! loopback and trades against it. A real venue endpoint needs an explicit flag.
 
 pub mod config;
@@ -10,11 +11,15 @@ pub mod executor;
 pub mod ingress;
 pub mod kalshi;
 mod mapping_watch;
+pub mod mirror;
+mod periodic;
 pub mod polymarket;
 pub mod preflight;
+pub mod queue;
 pub mod recovery;
 pub mod restart;
 mod sides;
+pub mod status;
 pub mod watchdog;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
@@ -30,8 +35,6 @@ use crate::mapping::PairResolver;
 use crate::run::CoreLoop;
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
-use crate::venues::kalshi::rest::KalshiRest;
-use crate::venues::polymarket::rest::PolymarketRest;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -328,19 +331,45 @@ async fn run_async(
     let kalshi_rest = kalshi_side.as_ref().map(|k| k.rest.clone());
     let poly_rest = poly_side.as_ref().map(|p| p.rest.clone());
     let stop = Arc::new(AtomicBool::new(false));
-    let (in_tx, in_rx) = crossbeam_channel::bounded::<Inbound>(65_536);
+    // Execution and control: unbounded, never dropped. Market data: bounded per venue.
+    let (in_tx, control_rx) = crossbeam_channel::unbounded::<Inbound>();
+    let market_queues: [(
+        crossbeam_channel::Sender<Inbound>,
+        crossbeam_channel::Receiver<Inbound>,
+    ); 2] = std::array::from_fn(|_| crossbeam_channel::bounded(opts.config.market_data_queue));
     let (out_tx, out_rx) = tokio::sync::mpsc::unbounded_channel();
     let latency = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut tasks = Vec::new();
     let silent_after = Duration::from_secs_f64(opts.config.stream_silent_s);
     let feed_stats: [watchdog::SharedFeedStats; 2] = Default::default();
     let ingress_ctx = |venue: Venue| ingress::IngressCtx {
-        tx: in_tx.clone(),
+        queue: queue::MarketFeed::new(
+            market_queues[venue.index()].0.clone(),
+            feed_stats[venue.index()].clone(),
+        ),
         stop: stop.clone(),
         silent_after,
         feed: opts.config.feed,
         stats: feed_stats[venue.index()].clone(),
     };
+    let mut watched = Vec::new();
+    for (venue, on) in [
+        (Venue::Kalshi, kalshi_side.is_some()),
+        (Venue::Polymarket, poly_side.is_some()),
+    ] {
+        if on {
+            watched.push(status::Watched {
+                venue,
+                stats: feed_stats[venue.index()].clone(),
+                queue: market_queues[venue.index()].1.clone(),
+            });
+        }
+    }
+    let status_done = Arc::new(tokio::sync::Notify::new());
+    let status_task = tokio::spawn(status::StatusWriter::new(&opts.journal, watched).run(
+        Duration::from_secs_f64(opts.config.status_every_s),
+        status_done.clone(),
+    ));
     if let Some(k) = kalshi_side {
         tasks.push(tokio::spawn(kalshi::ingress(
             k.ws_url,
@@ -376,7 +405,7 @@ async fn run_async(
             ingress_ctx(Venue::Polymarket),
         )));
     }
-    tasks.push(tokio::spawn(report_circuits(
+    tasks.push(tokio::spawn(periodic::report_circuits(
         kalshi_rest.as_ref().map(|k| k.governor().clone()),
         poly_rest.as_ref().map(|p| p.governor().clone()),
         in_tx.clone(),
@@ -393,7 +422,7 @@ async fn run_async(
             .run(),
         ));
     }
-    tasks.push(tokio::spawn(refresh_balances(
+    tasks.push(tokio::spawn(periodic::refresh_balances(
         kalshi_rest.clone(),
         poly_rest.clone(),
         Duration::from_secs_f64(opts.config.balance_refresh_s),
@@ -423,6 +452,8 @@ async fn run_async(
     let rest_ms = u64::from(engine.resting.second_leg_rest_ms);
     let core_stop = stop.clone();
     let core_journal = opts.journal.clone();
+    let [(_, kalshi_rx), (_, poly_rx)] = market_queues;
+    let inbox = queue::Inbox::new(control_rx, vec![kalshi_rx, poly_rx]);
     let snapshots = restart::Snapshotter::new(
         &opts.journal,
         opts.config.snapshot_every_events,
@@ -433,7 +464,7 @@ async fn run_async(
         .spawn(move || {
             self::core::run(
                 core,
-                in_rx,
+                inbox,
                 out_tx,
                 core_stop,
                 CoreSettings {
@@ -456,6 +487,9 @@ async fn run_async(
     for t in tasks {
         t.abort();
     }
+    // The last status, marked stopped.
+    status_done.notify_one();
+    let _ = tokio::time::timeout(Duration::from_secs(2), status_task).await;
     if let Some(sim) = sim {
         sim.stop().await;
     }
@@ -491,90 +525,6 @@ async fn run_async(
     };
     core.writer.finish()?;
     Ok(summary)
-}
-
-/// Every 250 ms: lets breakers whose cool-down is over go half-open, and hands each
-/// breaker change to the core (journaled as `Breaker`; an open orders breaker, or the
-/// open breaker of the endpoint a venue's books come from, pauses entries on it).
-async fn report_circuits(
-    kalshi: Option<crate::venues::governor::Governor>,
-    poly: Option<crate::venues::governor::Governor>,
-    tx: crossbeam_channel::Sender<Inbound>,
-) {
-    use crate::event::{BreakerReport, CircuitState};
-    use crate::venues::governor::BreakerState;
-    let mut timer = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        timer.tick().await;
-        for (venue, g) in [(Venue::Kalshi, &kalshi), (Venue::Polymarket, &poly)] {
-            let Some(g) = g else { continue };
-            g.tick();
-            for (endpoint, state) in g.drain_changes() {
-                let report = BreakerReport {
-                    venue,
-                    endpoint,
-                    state: match state {
-                        BreakerState::Closed => CircuitState::Closed,
-                        BreakerState::Open => CircuitState::Open,
-                        BreakerState::HalfOpen => CircuitState::HalfOpen,
-                    },
-                };
-                tracing::warn!(
-                    venue = venue.name(),
-                    endpoint = endpoint.name(),
-                    state = ?report.state,
-                    "circuit breaker"
-                );
-                let ev = Event::Breaker(report);
-                if tx
-                    .send(Inbound {
-                        ts: wall_ns(),
-                        event: ev,
-                    })
-                    .is_err()
-                {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Reads each venue's balance every `every` and hands it to the core (journaled as
-/// `Balance`). A failed read is skipped: the next one tries again.
-async fn refresh_balances(
-    kalshi: Option<KalshiRest>,
-    poly: Option<PolymarketRest>,
-    every: Duration,
-    tx: crossbeam_channel::Sender<Inbound>,
-) {
-    let mut timer = tokio::time::interval(every);
-    timer.tick().await; // the start already read them
-    loop {
-        timer.tick().await;
-        if let Some(k) = &kalshi
-            && let Ok(ev) = kalshi::balance(k).await
-            && tx
-                .send(Inbound {
-                    ts: wall_ns(),
-                    event: ev,
-                })
-                .is_err()
-        {
-            return;
-        }
-        if let Some(p) = &poly
-            && let Ok(ev) = polymarket::balance(p).await
-            && tx
-                .send(Inbound {
-                    ts: wall_ns(),
-                    event: ev,
-                })
-                .is_err()
-        {
-            return;
-        }
-    }
 }
 
 async fn wait_for_stop(duration: Option<Duration>) {

@@ -2,7 +2,7 @@
 //! schedule), the market-channel ingress (books and price changes -> events, reconnect
 //! with back-off), and the executor (signed V2 orders -> acks, fills, cancels).
 
-use super::core::{Inbound, wall_ns};
+use super::core::Inbound;
 use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::engine::fees::fee;
 use crate::event::{
@@ -132,16 +132,15 @@ pub async fn ingress(
     rest: PolymarketRest,
     tokens: Vec<String>,
     mut interner: MarketInterner,
-    ctx: super::ingress::IngressCtx,
+    mut ctx: super::ingress::IngressCtx,
 ) {
     use crate::event::FeedMode;
     let mut backoff = Duration::from_millis(250);
     let mut silence = super::watchdog::Silence::new(ctx.silent_after);
     let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
-    let stopped = || ctx.stop.load(Ordering::Relaxed);
-    while !stopped() {
+    while !ctx.stopped() {
         if health.mode() == FeedMode::PollOnly {
-            if !rest_books(&rest, &tokens, &interner, &ctx.tx).await {
+            if !rest_books(&rest, &tokens, &interner, &mut ctx).await {
                 return;
             }
             tokio::time::sleep(Duration::from_secs_f64(ctx.feed.poll_s)).await;
@@ -158,10 +157,11 @@ pub async fn ingress(
                 let mut state = PolymarketState::from_interner(&interner);
                 let mut next_resync = tokio::time::Instant::now() + health.resync_every();
                 loop {
-                    if stopped() {
+                    if ctx.stopped() || !ctx.flush() {
                         ws.close().await;
                         return;
                     }
+                    ctx.heard(ws.silent_for());
                     if !ctx.mode(Venue::Polymarket, health.on_tick(std::time::Instant::now())) {
                         return;
                     }
@@ -169,7 +169,7 @@ pub async fn ingress(
                         // The REST books now and then (often in hybrid mode, once a
                         // reconcile period in stream mode; levels are set, not added, so
                         // a resync cannot double-count the stream's changes).
-                        if !rest_books(&rest, &tokens, &interner, &ctx.tx).await {
+                        if !rest_books(&rest, &tokens, &interner, &mut ctx).await {
                             return;
                         }
                         next_resync = tokio::time::Instant::now() + health.resync_every();
@@ -178,12 +178,13 @@ pub async fn ingress(
                         tokio::time::timeout(Duration::from_millis(200), ws.next()).await
                     else {
                         if ctx.silent(&mut silence, ws.silent_for()) {
-                            super::ingress::silent(&ctx.tx, Venue::Polymarket, silence.bound());
+                            ctx.report_silent(Venue::Polymarket, silence.bound());
                             break;
                         }
                         continue;
                     };
                     let Some(Ok((ts, text))) = frame else { break };
+                    let mut bad = Vec::new();
                     for value in split_frame(&text) {
                         // Only tokens interned at start: an unknown asset must not mint an id here.
                         let known = |v: &serde_json::Value| {
@@ -199,9 +200,21 @@ pub async fn ingress(
                             continue;
                         }
                         for event in map_message(value, &mut interner, &mut state).events {
-                            if ctx.tx.send(Inbound { ts, event }).is_err() {
-                                return;
+                            match ctx.push(ts, event) {
+                                Ok(b) => bad.extend(b),
+                                Err(_) => return,
                             }
+                        }
+                    }
+                    if !bad.is_empty() {
+                        // A crossed or impossible book is not waited out: those books
+                        // over REST now, as the periodic resync reads them.
+                        let resync: Vec<String> = bad
+                            .iter()
+                            .filter_map(|(m, _)| interner.meta(*m).map(|x| x.venue_id.clone()))
+                            .collect();
+                        if !rest_books(&rest, &resync, &interner, &mut ctx).await {
+                            return;
                         }
                     }
                 }
@@ -213,13 +226,12 @@ pub async fn ingress(
             "market data stream down; reconnecting"
         );
         ctx.count(|s| s.drops += 1);
-        let _ = ctx.tx.send(Inbound {
-            ts: wall_ns(),
-            event: Event::Feed(FeedStatus {
-                venue: Venue::Polymarket,
-                state: FeedState::Disconnected,
-            }),
-        });
+        if !ctx.send(Event::Feed(FeedStatus {
+            venue: Venue::Polymarket,
+            state: FeedState::Disconnected,
+        })) {
+            return;
+        }
         if !ctx.mode(Venue::Polymarket, health.on_drop(std::time::Instant::now())) {
             return;
         }
@@ -234,7 +246,7 @@ async fn rest_books(
     rest: &PolymarketRest,
     tokens: &[String],
     interner: &MarketInterner,
-    tx: &Sender<Inbound>,
+    ctx: &mut super::ingress::IngressCtx,
 ) -> bool {
     for token in tokens {
         let Some(market) = interner.get(Venue::Polymarket, token) else {
@@ -262,13 +274,7 @@ async fn rest_books(
             bids,
             asks,
         });
-        if tx
-            .send(Inbound {
-                ts: wall_ns(),
-                event,
-            })
-            .is_err()
-        {
+        if !ctx.send(event) {
             return false;
         }
     }

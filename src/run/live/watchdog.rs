@@ -22,6 +22,18 @@ pub struct FeedStats {
     pub mode_changes: u64,
     /// The longest the stream said nothing at all (no data, no heartbeat), in ms.
     pub max_silence_ms: u64,
+    /// Book updates folded into a later snapshot because the market-data queue was full.
+    pub coalesced: u64,
+    /// Trades dropped because the market-data queue was full.
+    pub dropped_trades: u64,
+    /// Books a frame left crossed or locked (each resynced at once).
+    pub crossed_books: u64,
+    /// Book updates that were impossible (a negative size, a price of 0 or 1, one the
+    /// reducer refuses; each resynced at once).
+    pub impossible_books: u64,
+    /// When the stream last said anything (data or heartbeat); not in the summary.
+    #[serde(skip)]
+    pub last_heard: Option<Instant>,
 }
 
 /// Shared between a venue's ingress task and the run's summary.

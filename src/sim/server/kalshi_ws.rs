@@ -1,7 +1,9 @@
 //! Kalshi's WebSocket API on the simulator (`/trade-api/ws/v2`): authenticated at the
 //! handshake; `subscribe` / `unsubscribe` / `update_subscription` commands; the
 //! `orderbook_delta` (snapshot, then deltas with a per-subscription `seq`), `trade`,
-//! `fill` and `user_orders` channels; a ping every 10 s.
+//! `fill` and `user_orders` channels; a ping every 10 s. A book change is sent as its
+//! level decreases first, then its increases, so no prefix of it shows a crossed book
+//! (a real venue's book never crosses).
 
 use super::kalshi::{authenticate, count, money, order_uuid};
 use super::{Batch, SimState};
@@ -79,6 +81,8 @@ struct Sub {
     seq: u64,
     /// Batches up to this version are already in the snapshot this sub sent.
     after_version: u64,
+    /// A sequence-gap fault: the next book message is lost (its `seq` skipped).
+    lose_next: bool,
 }
 
 impl Sub {
@@ -123,9 +127,10 @@ impl Session {
                     Ok(super::Control::SequenceGap) => {
                         // The venue loses one message on every book subscription.
                         for s in self.subs.iter_mut().filter(|s| s.channel == Channel::OrderbookDelta) {
-                            s.seq += 1;
+                            s.lose_next = true;
                         }
                     }
+                    Ok(super::Control::CrossBook(market)) => self.cross(market, &mut out),
                     Err(_) => {}
                 },
                 _ = heartbeat.tick() => {
@@ -211,6 +216,7 @@ impl Session {
                         markets: markets.clone(),
                         seq: 0,
                         after_version: 0,
+                        lose_next: false,
                     };
                     if channel == Channel::OrderbookDelta {
                         self.snapshots(&mut sub, None, out);
@@ -313,16 +319,51 @@ impl Session {
 
     fn publish(&mut self, batch: &Batch, out: &mut Out) {
         let now_ms = crate::clock::wall_ms();
+        let increase = |ev: &ExchangeEvent| matches!(ev, ExchangeEvent::Level { old, new, .. } if new.0 > old.0);
         for sub in &mut self.subs {
             if batch.version <= sub.after_version {
                 continue;
             }
-            for ev in &batch.events {
+            // Decreases (and everything else) first, then increases.
+            let first = batch.events.iter().filter(|e| !increase(e));
+            for ev in first.chain(batch.events.iter().filter(|e| increase(e))) {
                 let Some(msg) = message(&self.state, &self.account, sub, ev, now_ms) else {
                     continue;
                 };
                 out.push(msg);
             }
+        }
+    }
+
+    /// A crossed-book fault: on each book subscription covering `market` (or its first
+    /// market), one delta adding a YES bid at the best ask (in sequence), which the
+    /// exchange's book does not have.
+    fn cross(&mut self, market: Option<usize>, out: &mut Out) {
+        let now_ms = crate::clock::wall_ms();
+        for sub in self
+            .subs
+            .iter_mut()
+            .filter(|s| s.channel == Channel::OrderbookDelta)
+        {
+            let target = market.or_else(|| sub.markets.as_ref().and_then(|m| m.first().copied()));
+            let Some(m) = target.filter(|&m| sub.covers(m)) else {
+                continue;
+            };
+            let Some(meta) = self.state.metas.get(m).filter(|x| x.venue == Venue::Kalshi) else {
+                continue;
+            };
+            let best_ask = {
+                let ex = self.state.exchange();
+                public_levels(&ex, m)
+                    .1
+                    .keys()
+                    .next()
+                    .copied()
+                    .unwrap_or(9_900)
+            };
+            sub.seq += 1;
+            out.push(json!({"type": "orderbook_delta", "sid": sub.sid, "seq": sub.seq,
+                "msg": {"market_ticker": meta.venue_id, "price_dollars": Price(best_ask).to_string(), "delta_fp": count(Qty::contracts(7)), "side": "yes", "ts_ms": now_ms}}));
         }
     }
 }
@@ -354,11 +395,14 @@ fn message(
             },
         ) if sub.covers(*market) => {
             let t = ticker(*market)?;
+            sub.seq += 1;
+            if std::mem::take(&mut sub.lose_next) {
+                return None; // lost: the client sees the sequence jump
+            }
             let (side, price) = match side {
                 BookSide::Bid => ("yes", *price),
                 BookSide::Ask => ("no", price.complement()),
             };
-            sub.seq += 1;
             Some(
                 json!({"type": "orderbook_delta", "sid": sub.sid, "seq": sub.seq,
                 "msg": {"market_ticker": t, "price_dollars": price.to_string(), "delta_fp": crate::core::fixed::format_decimal(new.0 - old.0, 6, 2), "side": side, "ts_ms": now_ms}}),

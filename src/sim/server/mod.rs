@@ -114,6 +114,8 @@ pub struct OrderFaults {
 pub enum Control {
     Disconnect,
     SequenceGap,
+    /// A crossed delta on this market's book stream (every subscribed market: none).
+    CrossBook(Option<usize>),
 }
 
 /// A windowed fault in force until `until`.
@@ -168,6 +170,13 @@ impl SimState {
             }
             FaultKind::SequenceGap => {
                 let _ = self.control.send(Control::SequenceGap);
+            }
+            FaultKind::CrossBook => {
+                let market = fault
+                    .market
+                    .as_ref()
+                    .and_then(|m| self.metas.iter().position(|x| &x.venue_id == m));
+                let _ = self.control.send(Control::CrossBook(market));
             }
             kind => {
                 let market = fault

@@ -94,10 +94,10 @@ impl Session {
                 biased;
                 // A scripted disconnect drops the connection; Polymarket has no sequence
                 // numbers, so a sequence-gap fault has nothing to skip here.
-                c = control.recv() => {
-                    if matches!(c, Ok(super::Control::Disconnect)) {
-                        return;
-                    }
+                c = control.recv() => match c {
+                    Ok(super::Control::Disconnect) => return,
+                    Ok(super::Control::CrossBook(m)) => self.cross(m, &mut out),
+                    _ => {}
                 },
                 msg = rx.next() => match msg {
                     Some(Ok(Message::Text(text))) => after = self.command(&text, &mut out),
@@ -259,6 +259,29 @@ impl Session {
         if dump {
             out.push(Value::Array(books).to_string());
         }
+    }
+
+    /// A crossed-book fault: a `price_change` setting a bid at the best ask of `market`
+    /// (or the first subscribed token), which the exchange's book does not have.
+    fn cross(&mut self, market: Option<usize>, out: &mut Vec<String>) {
+        let Some(m) = market.or_else(|| self.assets.keys().next().copied()) else {
+            return;
+        };
+        let Some(asset) = self.assets.get(&m) else {
+            return;
+        };
+        let ask = asset.asks.keys().next().copied().unwrap_or(9_900);
+        let entry = json!({
+            "asset_id": self.state.metas[m].venue_id,
+            "price": px(Price(ask)),
+            "size": size(Qty::contracts(7)),
+            "side": "BUY",
+        });
+        out.push(
+            json!({"market": condition(&self.state, m), "price_changes": [entry],
+                "timestamp": now_ms().to_string(), "event_type": "price_change"})
+            .to_string(),
+        );
     }
 
     fn publish(&mut self, batch: &Batch, out: &mut Vec<String>) {
