@@ -124,3 +124,77 @@ fn a_dropped_pair_is_journaled_and_not_entered_after_the_reload() {
         );
     }
 }
+
+/// A restart reads the mapping as it is now: a pair added to the file while the engine
+/// was down, between markets the journal already defines, is defined at the restart
+/// (the markets are not defined again), and one dropped from it gets confidence 0.
+#[test]
+fn a_restart_applies_the_mapping_as_it_is_now_to_the_markets_it_knows() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pairs.toml");
+    std::fs::write(&file, pairs(&[(FED_K, FED_P, 0.98)])).unwrap();
+    let cfg = dir.path().join("live.toml");
+    std::fs::write(&cfg, format!("pairs = {:?}\n", file.display().to_string())).unwrap();
+    let journal = dir.path().join("j");
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_arb"))
+            .args(["live", "--duration", "2", "--config"])
+            .arg(&cfg)
+            .arg("--journal")
+            .arg(&journal)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let records = || -> Vec<serde_json::Value> {
+        let out = Command::new(env!("CARGO_BIN_EXE_arb"))
+            .arg("inspect")
+            .arg(&journal)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    run();
+    let first = records().len();
+    std::fs::write(&file, pairs(&[(BTC_K, BTC_P, 0.95)])).unwrap();
+    run();
+    let recs = records();
+    let id = |venue_id: &str| {
+        recs.iter()
+            .find_map(|r| {
+                let m = r["body"].get("MarketDefined")?;
+                (m["venue_id"] == venue_id).then(|| m["id"].as_u64().unwrap())
+            })
+            .unwrap()
+    };
+    let (fed_k, fed_p, btc_k, btc_p) = (id(FED_K), id(FED_P), id(BTC_K), id(BTC_P));
+    let after = &recs[first..];
+    assert!(
+        after
+            .iter()
+            .all(|r| r["body"].get("MarketDefined").is_none()),
+        "the restart defines no market again"
+    );
+    assert!(
+        after.iter().any(|r| {
+            let p = &r["body"]["PairDefined"];
+            p["a"] == btc_k && p["b"] == btc_p && p["confidence_bp"] == 9_500
+        }),
+        "the pair added while down is defined"
+    );
+    assert!(
+        after.iter().any(|r| {
+            let c = &r["body"]["PairConfidence"];
+            c["a"] == fed_k && c["b"] == fed_p && c["confidence_bp"] == 0
+        }),
+        "the pair dropped while down gets confidence 0"
+    );
+}

@@ -59,6 +59,39 @@ fn key(p: &PairSpec) -> Key {
 }
 
 impl PairResolver {
+    /// A resolver for a continued journal: the markets it already defines are known,
+    /// the pairs it already holds are defined (with the confidence the reducer holds),
+    /// and `specs` (the mapping now) is applied as a reload. Returns the resolver and
+    /// the events that bring the reducer's pairs in line with the mapping now: new
+    /// pairs among known markets, changed or dropped confidences.
+    pub fn resume(
+        specs: Vec<PairSpec>,
+        known: &[crate::event::MarketMeta],
+        held: &[PairRule],
+    ) -> (PairResolver, Vec<Event>) {
+        let mut r = PairResolver::default();
+        for m in known {
+            r.known.insert((m.venue, m.venue_id.clone()), m.id);
+        }
+        let venue_id = |id: crate::core::MarketId, venue: Venue| {
+            known
+                .get(id.index())
+                .filter(|m| m.id == id && m.venue == venue)
+                .map(|m| m.venue_id.clone())
+        };
+        for p in held {
+            if let (Some(k), Some(pm)) = (
+                venue_id(p.a, Venue::Kalshi),
+                venue_id(p.b, Venue::Polymarket),
+            ) {
+                r.defined
+                    .insert((k, pm, p.b_outcome_for_a_yes), p.confidence_bp);
+            }
+        }
+        let events = r.reload(specs);
+        (r, events)
+    }
+
     /// The mapping changed to `specs`: returns the events that bring the reducer's pairs
     /// in line, in a deterministic order (confidence changes by key, then new pairs in
     /// file order). Pairs whose markets are not known yet wait, as at start.
@@ -110,6 +143,76 @@ impl PairResolver {
 mod tests {
     use super::*;
     use crate::core::MarketId;
+
+    fn meta(id: u32, venue: Venue, venue_id: &str) -> crate::event::MarketMeta {
+        crate::event::MarketMeta {
+            id: MarketId(id),
+            venue,
+            venue_id: venue_id.into(),
+            title: String::new(),
+            event_id: String::new(),
+            series_id: String::new(),
+            close_ts: None,
+            no_leg: crate::event::NoLeg::Unknown,
+            fees: crate::event::FeeModel::Free,
+            tick: crate::core::Price(100),
+        }
+    }
+
+    /// A restart rebuilds the resolver from the journal: held pairs are not defined
+    /// again, a pair the mapping now adds among known markets is, a changed confidence
+    /// is journaled as such, and a pair whose market is not known yet waits.
+    #[test]
+    fn a_resumed_resolver_brings_the_held_pairs_in_line_with_the_mapping_now() {
+        let known = [
+            meta(0, Venue::Kalshi, "K1"),
+            meta(1, Venue::Polymarket, "P1"),
+            meta(2, Venue::Kalshi, "K2"),
+            meta(3, Venue::Polymarket, "P2"),
+            meta(4, Venue::Kalshi, "K3"),
+            meta(5, Venue::Polymarket, "P3"),
+        ];
+        let held = [
+            PairRule {
+                a: MarketId(0),
+                b: MarketId(1),
+                b_outcome_for_a_yes: Outcome::Yes,
+                confidence_bp: 9_500,
+            },
+            PairRule {
+                a: MarketId(4),
+                b: MarketId(5),
+                b_outcome_for_a_yes: Outcome::Yes,
+                confidence_bp: 9_500,
+            },
+        ];
+        let now = parse_bytes(
+            file(&[("K1", "P1", 0.95), ("K2", "P2", 0.97), ("K9", "P1", 0.99)]).as_bytes(),
+            "m",
+        )
+        .unwrap();
+        let (mut r, events) = PairResolver::resume(now.specs, &known, &held);
+        assert_eq!(
+            events,
+            [
+                Event::PairConfidence(PairRule {
+                    a: MarketId(4),
+                    b: MarketId(5),
+                    b_outcome_for_a_yes: Outcome::Yes,
+                    confidence_bp: 0,
+                }),
+                Event::PairDefined(PairRule {
+                    a: MarketId(2),
+                    b: MarketId(3),
+                    b_outcome_for_a_yes: Outcome::Yes,
+                    confidence_bp: 9_700,
+                }),
+            ],
+            "K1/P1 held as it is; K3/P3 dropped by the mapping; K2/P2 new"
+        );
+        let late = r.on_market(Venue::Kalshi, "K9", MarketId(6));
+        assert_eq!(late.len(), 1, "K9 waited for its market: {late:?}");
+    }
 
     fn file(pairs: &[(&str, &str, f64)]) -> String {
         let mut s = String::from("version = 1\n");

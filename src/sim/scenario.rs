@@ -40,6 +40,9 @@ struct ScenarioFile {
     questions: Vec<QuestionFile>,
     #[serde(default, rename = "fault")]
     faults: Vec<super::faults::FaultFile>,
+    /// Kalshi events the simulator calls `mutually_exclusive` (by event ticker).
+    #[serde(default)]
+    exclusive_events: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +77,9 @@ struct QuestionFile {
     polymarket_fee_rate: f64,
     #[serde(default = "default_confidence")]
     pair_confidence: f64,
+    /// The event its markets belong to (default: the question's name); several
+    /// questions of one event are its buckets.
+    event: Option<String>,
 }
 
 fn one() -> f64 {
@@ -117,6 +123,8 @@ pub struct Scenario {
     pub questions: Vec<Question>,
     /// Scripted venue faults (applied by the simulator server).
     pub faults: Vec<super::faults::Fault>,
+    /// Kalshi events the simulator calls `mutually_exclusive`.
+    pub exclusive_events: Vec<String>,
 }
 
 fn bp(x: f64) -> u32 {
@@ -204,7 +212,7 @@ impl Scenario {
                     venue,
                     venue_id: venue_id.to_string(),
                     title: q.name.clone(),
-                    event_id: q.name.clone(),
+                    event_id: q.event.clone().unwrap_or_else(|| q.name.clone()),
                     series_id: f.name.clone(),
                     close_ts: None,
                     no_leg,
@@ -313,6 +321,7 @@ impl Scenario {
         }
         Ok(Scenario {
             faults,
+            exclusive_events: f.exclusive_events,
             name: f.name,
             seed: f.seed,
             start_ns: f.start_ms * 1_000_000,

@@ -8,6 +8,7 @@ use crate::event::{
     BalanceReport, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg, OrderAck,
     OrderCanceled, OrderReject, PlaceOrder, TimeInForce,
 };
+use crate::mapping::groups::KalshiExclusiveEvent;
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
 use crate::venues::kalshi::auth::KalshiSigner;
@@ -18,17 +19,37 @@ use crate::venues::kalshi::{KalshiState, map_message};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// What the start of a Kalshi run learns of its markets: their definitions, and the
+/// events the venue calls mutually exclusive, with every market each lists.
+#[derive(Debug, Default)]
+pub struct KalshiMetas {
+    pub definitions: Vec<Event>,
+    pub exclusive: Vec<KalshiExclusiveEvent>,
+}
+
 /// Fetches each ticker's market, event and series, and interns it with its fees.
 pub async fn market_metas(
     rest: &KalshiRest,
     tickers: &[String],
     interner: &mut MarketInterner,
-) -> Result<Vec<Event>, VenueError> {
-    let mut out = Vec::new();
+) -> Result<KalshiMetas, VenueError> {
+    let mut out = KalshiMetas::default();
     for t in tickers {
         let m = rest.market(t).await?;
         let series_ticker = match rest.event(&m.event_ticker).await {
-            Ok(e) => e.event.series_ticker,
+            Ok(e) => {
+                let known = out
+                    .exclusive
+                    .iter()
+                    .any(|x| x.event_ticker == e.event.event_ticker);
+                if e.event.mutually_exclusive && !known {
+                    out.exclusive.push(KalshiExclusiveEvent {
+                        event_ticker: e.event.event_ticker.clone(),
+                        markets: Some(e.markets.iter().map(|m| m.ticker.clone()).collect()),
+                    });
+                }
+                e.event.series_ticker
+            }
             Err(VenueError::NotFound { .. }) => String::new(),
             Err(e) => return Err(e),
         };
@@ -53,7 +74,7 @@ pub async fn market_metas(
                 fees: FeeModel::Kalshi { multiplier_bp },
                 tick: Price(100),
             },
-            &mut out,
+            &mut out.definitions,
         );
     }
     Ok(out)

@@ -8,6 +8,7 @@ pub mod config;
 pub mod core;
 pub mod degrade;
 pub mod executor;
+mod groups;
 pub mod ingress;
 pub mod kalshi;
 mod mapping_watch;
@@ -253,14 +254,28 @@ async fn run_async(
         Some(l) => {
             // The mapping in use, journaled before any pair it defines.
             core.step(wall_ns(), &Event::MappingLoaded(l.info))?;
-            PairResolver::new(l.specs)
+            if recovered.is_some() {
+                // The journal's markets are known and its pairs held: the mapping now
+                // adds, re-weighs or drops pairs among them as a reload would.
+                let (resolver, changes) =
+                    PairResolver::resume(l.specs, interner.metas(), &core.reducer.markets().pairs);
+                for ev in changes {
+                    core.step(wall_ns(), &ev)?;
+                }
+                resolver
+            } else {
+                PairResolver::new(l.specs)
+            }
         }
         None => PairResolver::default(),
     };
     let mut definitions = Vec::new();
+    let mut exclusive = Vec::new();
     let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
     if let Some(k) = &kalshi_side {
-        definitions.extend(kalshi::market_metas(&k.rest, &k.tickers, &mut interner).await?);
+        let metas = kalshi::market_metas(&k.rest, &k.tickers, &mut interner).await?;
+        definitions.extend(metas.definitions);
+        exclusive = metas.exclusive;
         for t in &k.tickers {
             if let Some(id) = interner.get(Venue::Kalshi, t) {
                 routes.insert(
@@ -295,6 +310,12 @@ async fn run_async(
         for rule in ready {
             core.step(wall_ns(), &Event::PairDefined(rule))?;
         }
+    }
+    let (ladders, partial) =
+        groups::to_define(&exclusive, interner.metas(), &core.reducer.groups().rules);
+    groups::warn_partial(&partial, interner.metas());
+    for ev in ladders {
+        core.step(wall_ns(), &ev)?;
     }
     if let (Some(k), Some(r)) = (&kalshi_side, recovered.as_mut()) {
         // Before any new order: what the journal left open, checked with the venue.

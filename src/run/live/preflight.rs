@@ -84,7 +84,8 @@ pub(super) async fn run(
         };
         if r.add("kalshi reachable", reachable) {
             match super::kalshi::market_metas(&k.rest, &k.tickers, &mut interner).await {
-                Ok(defs) => {
+                Ok(metas) => {
+                    let defs = metas.definitions;
                     r.add("kalshi markets", Ok(format!("{} defined", defs.len())));
                     events.extend(defs);
                 }

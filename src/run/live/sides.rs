@@ -138,7 +138,8 @@ pub(super) async fn start_sim(
             .collect::<Vec<_>>()
     };
     let (tickers, tokens) = (ids(Venue::Kalshi), ids(Venue::Polymarket));
-    let state = SimState::new(scenario.markets.clone(), accounts);
+    let state = SimState::new(scenario.markets.clone(), accounts)
+        .with_exclusive_events(scenario.exclusive_events.clone());
     let addr: std::net::SocketAddr = "127.0.0.1:0"
         .parse()
         .map_err(|e: std::net::AddrParseError| LiveError::Runtime(e.to_string()))?;

@@ -137,6 +137,8 @@ pub struct SimState {
     /// Per exchange market index: the metadata the venues serve.
     pub metas: Vec<MarketMeta>,
     pub accounts: Vec<SimAccount>,
+    /// Kalshi event tickers served as `mutually_exclusive`.
+    pub exclusive_events: Vec<String>,
 }
 
 impl SimState {
@@ -159,7 +161,14 @@ impl SimState {
             request_log: Mutex::new(Vec::new()),
             metas,
             accounts,
+            exclusive_events: Vec::new(),
         }
+    }
+
+    /// The same state, serving these Kalshi events as `mutually_exclusive`.
+    pub fn with_exclusive_events(mut self, events: Vec<String>) -> SimState {
+        self.exclusive_events = events;
+        self
     }
 
     /// Puts a scripted fault in force now (for `window`, if it is not instant).
@@ -522,7 +531,8 @@ pub fn serve_standalone(
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let state = SimState::new(scenario.markets.clone(), accounts);
+        let state = SimState::new(scenario.markets.clone(), accounts)
+            .with_exclusive_events(scenario.exclusive_events.clone());
         let server = SimServer::start(state, listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -150,10 +150,10 @@ pub(super) async fn event(State(state): Shared, Path(event_ticker): Path<String>
     let meta = &state.metas[first];
     let markets: Vec<_> = members.iter().map(|&i| kalshi_market(&state, i)).collect();
     let ev = w::Event {
+        mutually_exclusive: state.exclusive_events.contains(&event_ticker),
         event_ticker,
         series_ticker: meta.series_id.clone(),
         title: meta.title.clone(),
-        mutually_exclusive: false,
         ..w::Event::default()
     };
     Json(w::EventResponse { event: ev, markets }).into_response()
