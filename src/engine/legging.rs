@@ -191,7 +191,15 @@ impl Reducer {
             return self.unhedged(out);
         };
         let loss = (self.policy.unwind_max_loss.0 / 100).clamp(0, i64::from(MAX_PRICE)) as u16; // 1e-6 $ -> 1e-4 $
-        let limit = Price((first.price.complement().0 + loss).min(MAX_PRICE));
+        // The venue takes prices on its tick and at most $1 less a tick: the bound is
+        // rounded down onto the tick, so it never pays more than the policy allows.
+        let tick = self
+            .markets
+            .get(other.market)
+            .map_or(1, |m| m.meta.tick.0.max(1));
+        let highest = MAX_PRICE + 1 - tick;
+        let bound = (first.price.complement().0 + loss).min(highest);
+        let limit = Price(bound - bound % tick);
         let id = ClientOrderId {
             opportunity: opp,
             leg: leg_no,

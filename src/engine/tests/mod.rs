@@ -1013,3 +1013,25 @@ mod groups;
 mod mapping;
 mod resting;
 mod risk;
+
+/// The unwind's price bound is one the venue accepts: on the market's tick, and at
+/// most $1 less a tick, however large the policy's loss bound.
+#[test]
+fn an_unwind_is_priced_on_the_tick_and_below_a_dollar() {
+    for (loss, expected) in [(Money(500_000), Price(9900)), (Money(55_000), Price(5500))] {
+        let policy = LegPolicy {
+            unwind_max_loss: loss,
+            ..LegPolicy::default()
+        };
+        let mut r = setup_with(EngineConfig::default(), false, policy).0;
+        run(&mut r, book(PY, &[], &[lvl("0.45", 30)]));
+        let first = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
+        run(&mut r, book(PY, &[lvl("0.40", 50)], &[lvl("0.48", 30)]));
+        let hedge = places(&run(&mut r, fill(first[0].id, PN, 5000, 20)));
+        assert_eq!(
+            (hedge[0].id.leg, hedge[0].price),
+            (2, expected),
+            "loss bound {loss}"
+        );
+    }
+}

@@ -51,6 +51,9 @@ pub struct LiveConfig {
     /// Seconds between rewrites of `<journal>/status.json` (the watchdog's live view).
     #[serde(default = "default_status_every")]
     pub status_every_s: f64,
+    /// The rate governor's limits and the breakers' error pattern (both venues).
+    #[serde(default)]
+    pub limits: super::limits::LimitsConfig,
     pub kalshi: Option<KalshiConfig>,
     pub polymarket: Option<PolymarketConfig>,
     /// The embedded simulator, used when no venue is configured.
@@ -114,6 +117,7 @@ impl Default for LiveConfig {
             snapshot_every_events: default_snapshot_every(),
             market_data_queue: default_market_data_queue(),
             status_every_s: default_status_every(),
+            limits: super::limits::LimitsConfig::default(),
             kalshi: None,
             polymarket: None,
             sim: SimConfig::default(),
@@ -236,6 +240,7 @@ impl LiveConfig {
             )));
         }
         cfg.feed.check().map_err(&invalid)?;
+        cfg.limits.limits().map_err(&invalid)?;
         if !(1..=1_000_000).contains(&cfg.market_data_queue) {
             return Err(invalid(format!(
                 "market_data_queue: {} is not between 1 and 1000000",

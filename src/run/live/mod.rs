@@ -11,6 +11,7 @@ pub mod executor;
 mod groups;
 pub mod ingress;
 pub mod kalshi;
+pub mod limits;
 mod mapping_watch;
 pub mod mirror;
 mod periodic;

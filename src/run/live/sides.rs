@@ -46,6 +46,7 @@ pub(super) struct Sides {
 /// Builds the venue clients (loading credentials) or starts the embedded simulator.
 pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
     let http = crate::venues::http::client(Duration::from_secs(10))?;
+    let limits = config.limits.limits().map_err(LiveError::Refused)?;
     // Venue endpoints and credentials: configured, or the embedded simulator's.
     let embedded = config.kalshi.is_none() && config.polymarket.is_none();
     let (sim, kalshi_side, poly_side, venue_name) = if embedded {
@@ -64,14 +65,17 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
         let ps = PolymarketSigner::new(&Secret::new(sim_keys::POLY_PRIVATE_KEY), creds)
             .map_err(|e| LiveError::Refused(e.to_string()))?;
         let k = KalshiSide {
-            rest: KalshiRest::new(http.clone(), sim.kalshi_base(), Some(ks.clone())),
+            rest: KalshiRest::new(http.clone(), sim.kalshi_base(), Some(ks.clone()))
+                .with_limits(limits),
             ws_url: sim.kalshi_ws(),
             signer: ks,
             tickers: kalshi_tickers,
         };
         let p = PolymarketSide {
-            rest: PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(ps)),
-            data: PolymarketRest::new(http.clone(), sim.polymarket_base(), None),
+            rest: PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(ps))
+                .with_limits(limits),
+            data: PolymarketRest::new(http.clone(), sim.polymarket_base(), None)
+                .with_limits(limits),
             ws_url: format!("{}/ws/market", sim.polymarket_ws()),
             user_url: Some(format!("{}/ws/user", sim.polymarket_ws())),
             tokens: poly_tokens,
@@ -83,7 +87,8 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
             Some(c) => {
                 let signer = KalshiSigner::load(c.key_id.clone(), &c.private_key)?;
                 Some(KalshiSide {
-                    rest: KalshiRest::new(http.clone(), c.rest_url.clone(), Some(signer.clone())),
+                    rest: KalshiRest::new(http.clone(), c.rest_url.clone(), Some(signer.clone()))
+                        .with_limits(limits),
                     ws_url: c.ws_url.clone(),
                     signer,
                     tickers: c.markets.clone(),
@@ -95,8 +100,10 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
             Some(c) => {
                 let signer = PolymarketSigner::load(&c.private_key, &c.api_creds)?;
                 Some(PolymarketSide {
-                    rest: PolymarketRest::new(http.clone(), c.rest_url.clone(), Some(signer)),
-                    data: PolymarketRest::new(http.clone(), c.data_url.clone(), None),
+                    rest: PolymarketRest::new(http.clone(), c.rest_url.clone(), Some(signer))
+                        .with_limits(limits),
+                    data: PolymarketRest::new(http.clone(), c.data_url.clone(), None)
+                        .with_limits(limits),
                     ws_url: c.ws_url.clone(),
                     user_url: c
                         .ws_url
