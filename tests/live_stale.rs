@@ -47,7 +47,13 @@ fn no_order_goes_to_a_book_older_than_the_bound() {
     }
     std::fs::write(&pairs, mapping).unwrap();
     let profile = dir.path().join("p.toml");
-    std::fs::write(&profile, "[risk]\nmax_book_age_ms = 400\n").unwrap();
+    // Unwinds rather than safe mode, and no loss cap: entries stay possible, so that the
+    // only reason to refuse the pair's edges late in the run is the stale book.
+    std::fs::write(
+        &profile,
+        "[risk]\nmax_book_age_ms = 400\ndaily_loss_cap = \"100000\"\nmax_consecutive_failures = 0\n[legging]\nunwind_max_loss = \"0.10\"\n",
+    )
+    .unwrap();
     let cfg = dir.path().join("live.toml");
     std::fs::write(
         &cfg,
@@ -59,10 +65,11 @@ fn no_order_goes_to_a_book_older_than_the_bound() {
         ),
     )
     .unwrap();
+    // ARB_TEST_JOURNAL=DIR keeps the run's journal there, to look at after a failure.
     let journal = std::env::var_os("ARB_TEST_JOURNAL")
         .map_or_else(|| dir.path().join("j"), std::path::PathBuf::from);
     let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-        .args(["live", "--duration", "4", "--config"])
+        .args(["live", "--duration", "6", "--config"])
         .arg(&cfg)
         .arg("--journal")
         .arg(&journal)
