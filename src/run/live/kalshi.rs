@@ -78,7 +78,7 @@ pub async fn ingress(
     mut interner: MarketInterner,
     mut ctx: super::ingress::IngressCtx,
 ) {
-    use crate::event::FeedMode;
+    use crate::event::{Endpoint, FeedMode};
     let mut backoff = Duration::from_millis(250);
     let mut silence = super::watchdog::Silence::new(ctx.silent_after);
     let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
@@ -97,8 +97,16 @@ pub async fn ingress(
             }
             continue;
         }
+        // An open breaker (failed connections in a row) holds connections off until its
+        // cool-down is over; then one probe goes.
+        if !super::ingress::breaker_allows(rest.governor(), Endpoint::MarketStream).await {
+            if !ctx.mode(Venue::Kalshi, health.on_tick(std::time::Instant::now())) {
+                return;
+            }
+            continue;
+        }
         match KalshiWs::connect(&url, Some(&signer)).await {
-            Ok(mut ws) => {
+            Ok(mut ws) => 'stream: {
                 backoff = Duration::from_millis(250);
                 silence.connected();
                 ctx.count(|s| s.connects += 1);
@@ -107,8 +115,10 @@ pub async fn ingress(
                     .await
                     .is_err()
                 {
-                    continue;
+                    break 'stream;
                 }
+                // The breaker closes once the stream delivered a book, not on the handshake.
+                let mut delivered = false;
                 let mut state = KalshiState::default();
                 let mut sids = std::collections::BTreeSet::new();
                 let mut next_resync = tokio::time::Instant::now() + health.resync_every();
@@ -154,6 +164,15 @@ pub async fn ingress(
                         sids.insert(sid);
                     }
                     let mapped = map_message(value, &mut interner, &mut state);
+                    if !delivered
+                        && mapped
+                            .events
+                            .iter()
+                            .any(|e| matches!(e, Event::BookSnapshot(_)))
+                    {
+                        delivered = true;
+                        rest.governor().record_stream(Endpoint::MarketStream, true);
+                    }
                     let mut bad = Vec::new();
                     for event in mapped.events {
                         match ctx.push(ts, event) {
@@ -201,6 +220,7 @@ pub async fn ingress(
         })) {
             return;
         }
+        rest.governor().record_stream(Endpoint::MarketStream, false);
         if !ctx.mode(Venue::Kalshi, health.on_drop(std::time::Instant::now())) {
             return;
         }

@@ -392,6 +392,7 @@ async fn run_async(
             tasks.push(tokio::spawn(polymarket::user_ingress(
                 url,
                 signer.creds().clone(),
+                p.rest.governor().clone(),
                 placed.clone(),
                 in_tx.clone(),
                 stop.clone(),

@@ -134,7 +134,7 @@ pub async fn ingress(
     mut interner: MarketInterner,
     mut ctx: super::ingress::IngressCtx,
 ) {
-    use crate::event::FeedMode;
+    use crate::event::{Endpoint, FeedMode};
     let mut backoff = Duration::from_millis(250);
     let mut silence = super::watchdog::Silence::new(ctx.silent_after);
     let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
@@ -149,11 +149,21 @@ pub async fn ingress(
             }
             continue;
         }
+        // An open breaker (failed connections in a row) holds connections off until its
+        // cool-down is over; then one probe goes.
+        if !super::ingress::breaker_allows(rest.governor(), Endpoint::MarketStream).await {
+            if !ctx.mode(Venue::Polymarket, health.on_tick(std::time::Instant::now())) {
+                return;
+            }
+            continue;
+        }
         if let Ok(mut ws) = PolymarketWs::connect(&url).await {
             backoff = Duration::from_millis(250);
             silence.connected();
             ctx.count(|s| s.connects += 1);
             if ws.subscribe_market(&tokens).await.is_ok() {
+                // The breaker closes once the stream delivered a book, not on the handshake.
+                let mut delivered = false;
                 let mut state = PolymarketState::from_interner(&interner);
                 let mut next_resync = tokio::time::Instant::now() + health.resync_every();
                 loop {
@@ -199,7 +209,13 @@ pub async fn ingress(
                         if direct == Some(false) || changes == Some(false) {
                             continue;
                         }
-                        for event in map_message(value, &mut interner, &mut state).events {
+                        let events = map_message(value, &mut interner, &mut state).events;
+                        if !delivered && events.iter().any(|e| matches!(e, Event::BookSnapshot(_)))
+                        {
+                            delivered = true;
+                            rest.governor().record_stream(Endpoint::MarketStream, true);
+                        }
+                        for event in events {
                             match ctx.push(ts, event) {
                                 Ok(b) => bad.extend(b),
                                 Err(_) => return,
@@ -232,6 +248,7 @@ pub async fn ingress(
         })) {
             return;
         }
+        rest.governor().record_stream(Endpoint::MarketStream, false);
         if !ctx.mode(Venue::Polymarket, health.on_drop(std::time::Instant::now())) {
             return;
         }
@@ -444,72 +461,45 @@ pub type PlacedOrders =
     Arc<std::sync::Mutex<std::collections::BTreeMap<String, (PlaceOrder, TokenInfo)>>>;
 
 /// Watches the account's user channel for trades that fail to settle and reports each
-/// as a `FillReversed` (once per trade).
+/// as a `FillReversed` (once per trade). The channel's breaker (`UserStream`) holds
+/// connections off after failures in a row; it closes once a connection subscribed and
+/// was not hung up at once.
 pub async fn user_ingress(
     url: String,
     creds: crate::venues::polymarket::auth::ApiCreds,
+    governor: crate::venues::governor::Governor,
     placed: PlacedOrders,
     tx: Sender<Inbound>,
     stop: Arc<AtomicBool>,
 ) {
+    use crate::event::Endpoint;
     let mut reversed = std::collections::BTreeSet::new();
     let mut backoff = Duration::from_millis(250);
     while !stop.load(Ordering::Relaxed) {
+        if !super::ingress::breaker_allows(&governor, Endpoint::UserStream).await {
+            continue;
+        }
         if let Ok(mut ws) = PolymarketWs::connect(&url).await {
             backoff = Duration::from_millis(250);
             if ws.subscribe_user(&creds, &[]).await.is_ok() {
+                // Subscribed, and not closed at once (the first read ends in a frame or
+                // in quiet, not in the venue hanging up): the breaker closes.
+                let mut settled = false;
                 loop {
                     if stop.load(Ordering::Relaxed) {
                         ws.close().await;
                         return;
                     }
-                    let Ok(frame) =
-                        tokio::time::timeout(Duration::from_millis(200), ws.next()).await
-                    else {
+                    let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
+                    if !settled && matches!(frame, Err(_) | Ok(Some(Ok(_)))) {
+                        settled = true;
+                        governor.record_stream(Endpoint::UserStream, true);
+                    }
+                    let Ok(frame) = frame else {
                         continue;
                     };
                     let Some(Ok((ts, text))) = frame else { break };
-                    for v in split_frame(&text) {
-                        if v.get("event_type").and_then(|e| e.as_str()) != Some("trade")
-                            || v.get("status").and_then(|s| s.as_str()) != Some("FAILED")
-                        {
-                            continue;
-                        }
-                        let (Some(trade), Some(order_hash)) = (
-                            v.get("id").and_then(|x| x.as_str()),
-                            v.get("taker_order_id").and_then(|x| x.as_str()),
-                        ) else {
-                            continue;
-                        };
-                        if reversed.contains(trade) {
-                            continue;
-                        }
-                        let found = placed.lock().ok().and_then(|m| m.get(order_hash).cloned());
-                        let Some((order, token)) = found else {
-                            continue;
-                        };
-                        let (Some(Ok(price)), Some(Ok(qty))) = (
-                            v.get("price")
-                                .and_then(|x| x.as_str())
-                                .map(Price::from_decimal),
-                            v.get("size")
-                                .and_then(|x| x.as_str())
-                                .map(Qty::from_decimal),
-                        ) else {
-                            continue;
-                        };
-                        reversed.insert(trade.to_string());
-                        // The fee is the one the fill was booked with.
-                        let paid = fee(token.fees, price, qty, false).unwrap_or(Money::ZERO);
-                        let event = Event::FillReversed(Fill {
-                            id: order.id,
-                            market: order.market,
-                            outcome: Outcome::Yes,
-                            price,
-                            qty,
-                            fee: paid,
-                            maker: false,
-                        });
+                    for event in reversals(&text, &placed, &mut reversed) {
                         if tx.send(Inbound { ts, event }).is_err() {
                             return;
                         }
@@ -517,7 +507,61 @@ pub async fn user_ingress(
                 }
             }
         }
+        governor.record_stream(Endpoint::UserStream, false);
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));
     }
+}
+
+/// The `FillReversed` events of one user-channel frame: each trade of an order the
+/// executor placed that the venue reports FAILED, once per trade (`reversed`).
+fn reversals(
+    text: &str,
+    placed: &PlacedOrders,
+    reversed: &mut std::collections::BTreeSet<String>,
+) -> Vec<Event> {
+    let mut out = Vec::new();
+    for v in split_frame(text) {
+        if v.get("event_type").and_then(|e| e.as_str()) != Some("trade")
+            || v.get("status").and_then(|s| s.as_str()) != Some("FAILED")
+        {
+            continue;
+        }
+        let (Some(trade), Some(order_hash)) = (
+            v.get("id").and_then(|x| x.as_str()),
+            v.get("taker_order_id").and_then(|x| x.as_str()),
+        ) else {
+            continue;
+        };
+        if reversed.contains(trade) {
+            continue;
+        }
+        let found = placed.lock().ok().and_then(|m| m.get(order_hash).cloned());
+        let Some((order, token)) = found else {
+            continue;
+        };
+        let (Some(Ok(price)), Some(Ok(qty))) = (
+            v.get("price")
+                .and_then(|x| x.as_str())
+                .map(Price::from_decimal),
+            v.get("size")
+                .and_then(|x| x.as_str())
+                .map(Qty::from_decimal),
+        ) else {
+            continue;
+        };
+        reversed.insert(trade.to_string());
+        // The fee is the one the fill was booked with.
+        let paid = fee(token.fees, price, qty, false).unwrap_or(Money::ZERO);
+        out.push(Event::FillReversed(Fill {
+            id: order.id,
+            market: order.market,
+            outcome: Outcome::Yes,
+            price,
+            qty,
+            fee: paid,
+            maker: false,
+        }));
+    }
+    out
 }
