@@ -30,6 +30,10 @@ pub enum FaultKind {
     /// Trades matched now fail to settle shortly after (Polymarket: RETRYING, then
     /// FAILED); the venue undoes their fills.
     SettlementFailure,
+    /// The venue's WebSockets (every venue's when `None`) are refused: each is accepted
+    /// and closed at once, before any message, so a client that takes the handshake
+    /// for success and reconnects fast meets a connect storm.
+    RefuseWs { venue: Option<crate::core::Venue> },
 }
 
 impl FaultKind {
@@ -66,6 +70,8 @@ pub struct FaultFile {
     pub status: Option<u16>,
     pub fill_ratio: Option<f64>,
     pub delay_ms: Option<u32>,
+    /// The venue a `refuse_ws` fault applies to (all when absent).
+    pub venue: Option<String>,
 }
 
 impl FaultFile {
@@ -106,9 +112,12 @@ impl FaultFile {
                 delay_ms: self.delay_ms.unwrap_or(500),
             },
             "settlement_failure" => FaultKind::SettlementFailure,
+            "refuse_ws" => FaultKind::RefuseWs {
+                venue: self.venue.as_deref().map(str::parse).transpose()?,
+            },
             other => {
                 return Err(format!(
-                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, cross_book, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure)"
+                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, cross_book, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure, refuse_ws)"
                 ));
             }
         };

@@ -1,13 +1,14 @@
 //! What every market-data ingress task shares: its venue's market-data queue (with the
 //! mirror books and the coalescing policy, `queue.rs`), the stop flag, the silence
-//! bound, the feed-mode policy and the watchdog's counts, and how a silent stream, a
-//! feed-mode change or a bad book is reported.
+//! bound, the feed-mode policy and the watchdog's counts, how a silent stream, a
+//! feed-mode change or a bad book is reported, and the stream's circuit breaker gate.
 
 use super::core::{Inbound, wall_ns};
 use super::mirror::Verdict;
 use super::queue::{Closed, MarketFeed};
 use crate::core::{MarketId, Venue};
-use crate::event::{Event, FeedState, FeedStatus};
+use crate::event::{Endpoint, Event, FeedState, FeedStatus};
+use crate::venues::governor::Governor;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -96,4 +97,18 @@ impl IngressCtx {
     pub fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
+}
+
+/// How often a stream whose breaker is open looks again.
+pub const BREAKER_POLL: Duration = Duration::from_millis(250);
+
+/// Whether `endpoint`'s breaker lets a connection be tried now (it is closed, or this
+/// is its probe, which the caller must then settle with `record_stream`); when not,
+/// waits `BREAKER_POLL` so that the caller looks again (stop and feed mode first).
+pub async fn breaker_allows(governor: &Governor, endpoint: Endpoint) -> bool {
+    if governor.allow(endpoint).is_ok() {
+        return true;
+    }
+    tokio::time::sleep(BREAKER_POLL).await;
+    false
 }

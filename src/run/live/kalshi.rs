@@ -1,23 +1,18 @@
-//! Kalshi in `arb live`: market metadata at start, the WebSocket ingress (books and
-//! trades -> events, resync on a sequence gap, reconnect with back-off), and the
-//! executor (orders -> REST -> acks, fills, cancels as events).
+//! Kalshi in `arb live`: market metadata at start, balances, and the executor (orders
+//! -> REST -> acks, fills, cancels as events). Its market data is `kalshi_feed.rs`.
 
 use crate::core::fixed::format_decimal;
 use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::event::{
-    BalanceReport, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg, OrderAck,
-    OrderCanceled, OrderReject, PlaceOrder, TimeInForce,
+    BalanceReport, Event, FeeModel, Fill, MarketMeta, NoLeg, OrderAck, OrderCanceled, OrderReject,
+    PlaceOrder, TimeInForce,
 };
 use crate::mapping::groups::KalshiExclusiveEvent;
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
-use crate::venues::kalshi::auth::KalshiSigner;
 use crate::venues::kalshi::rest::KalshiRest;
 use crate::venues::kalshi::rest_wire::CreateOrderRequest;
-use crate::venues::kalshi::ws::KalshiWs;
-use crate::venues::kalshi::{KalshiState, map_message};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// What the start of a Kalshi run learns of its markets: their definitions, and the
 /// events the venue calls mutually exclusive, with every market each lists.
@@ -85,183 +80,6 @@ pub async fn balance(rest: &KalshiRest) -> Result<Event, VenueError> {
     Ok(Event::Balance(BalanceReport {
         venue: Venue::Kalshi,
         cash: Money(b.balance * 10_000),
-    }))
-}
-
-/// Streams books and trades of `tickers` into the core until `stop`; after repeated
-/// drops it resyncs periodically (hybrid) or polls REST books with the stream off
-/// (poll-only), and climbs back after a quiet spell.
-pub async fn ingress(
-    url: String,
-    signer: KalshiSigner,
-    rest: KalshiRest,
-    tickers: Vec<String>,
-    mut interner: MarketInterner,
-    mut ctx: super::ingress::IngressCtx,
-) {
-    use crate::event::FeedMode;
-    let mut backoff = Duration::from_millis(250);
-    let mut silence = super::watchdog::Silence::new(ctx.silent_after);
-    let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
-    while !ctx.stopped() {
-        if health.mode() == FeedMode::PollOnly {
-            for t in &tickers {
-                if let Some(ev) = rest_book(&rest, t, &interner).await
-                    && !ctx.send(ev)
-                {
-                    return;
-                }
-            }
-            tokio::time::sleep(Duration::from_secs_f64(ctx.feed.poll_s)).await;
-            if !ctx.mode(Venue::Kalshi, health.on_tick(std::time::Instant::now())) {
-                return;
-            }
-            continue;
-        }
-        match KalshiWs::connect(&url, Some(&signer)).await {
-            Ok(mut ws) => {
-                backoff = Duration::from_millis(250);
-                silence.connected();
-                ctx.count(|s| s.connects += 1);
-                if ws
-                    .subscribe(&["orderbook_delta", "trade"], &tickers)
-                    .await
-                    .is_err()
-                {
-                    continue;
-                }
-                let mut state = KalshiState::default();
-                let mut sids = std::collections::BTreeSet::new();
-                let mut next_resync = tokio::time::Instant::now() + health.resync_every();
-                loop {
-                    if ctx.stopped() || !ctx.flush() {
-                        ws.close().await;
-                        return;
-                    }
-                    ctx.heard(ws.silent_for());
-                    if !ctx.mode(Venue::Kalshi, health.on_tick(std::time::Instant::now())) {
-                        return;
-                    }
-                    if tokio::time::Instant::now() >= next_resync {
-                        // Full books now and then, in the stream's own sequence: often in
-                        // hybrid mode, once a reconcile period in stream mode.
-                        for sid in &sids {
-                            let _ = ws.get_snapshot(*sid, &tickers).await;
-                        }
-                        next_resync = tokio::time::Instant::now() + health.resync_every();
-                    }
-                    let frame = tokio::time::timeout(Duration::from_millis(200), ws.next()).await;
-                    let Ok(frame) = frame else {
-                        if ctx.silent(&mut silence, ws.silent_for()) {
-                            ctx.report_silent(Venue::Kalshi, silence.bound());
-                            break;
-                        }
-                        continue;
-                    };
-                    let Some(Ok((ts, text))) = frame else { break };
-                    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
-                        continue;
-                    };
-                    // Only the markets interned at start: an unknown ticker must not mint an id here.
-                    let ticker = value
-                        .get("msg")
-                        .and_then(|m| m.get("market_ticker"))
-                        .and_then(|t| t.as_str());
-                    if ticker.is_some_and(|t| interner.get(Venue::Kalshi, t).is_none()) {
-                        continue;
-                    }
-                    let sid = value.get("sid").and_then(|s| s.as_u64());
-                    if let Some(sid) = sid {
-                        sids.insert(sid);
-                    }
-                    let mapped = map_message(value, &mut interner, &mut state);
-                    let mut bad = Vec::new();
-                    for event in mapped.events {
-                        match ctx.push(ts, event) {
-                            Ok(b) => bad.extend(b),
-                            Err(_) => return,
-                        }
-                    }
-                    if let (false, Some(sid)) = (bad.is_empty(), sid) {
-                        // A crossed or impossible book is not waited out: the same
-                        // in-stream snapshot a gap asks for, now.
-                        let _ = ws.get_snapshot(sid, &tickers).await;
-                    }
-                    if mapped.warnings.contains(&"sequence_gap")
-                        && let Some(sid) = sid
-                    {
-                        // The book is suspect until a fresh snapshot: ask for one.
-                        let _ = ws.get_snapshot(sid, &tickers).await;
-                        ctx.count(|s| s.gaps += 1);
-                        let now = std::time::Instant::now();
-                        if !ctx.mode(Venue::Kalshi, health.on_drop(now)) {
-                            return;
-                        }
-                        if health.mode() == FeedMode::PollOnly {
-                            ws.close().await;
-                            break;
-                        }
-                    }
-                }
-            }
-            Err(VenueError::Auth { .. }) => {
-                // Refused credentials do not get better by retrying fast.
-                backoff = Duration::from_secs(5);
-            }
-            Err(_) => {}
-        }
-        tracing::warn!(
-            venue = "kalshi",
-            retry_in_ms = backoff.as_millis() as u64,
-            "market data stream down; reconnecting"
-        );
-        ctx.count(|s| s.drops += 1);
-        if !ctx.send(Event::Feed(FeedStatus {
-            venue: Venue::Kalshi,
-            state: FeedState::Disconnected,
-        })) {
-            return;
-        }
-        if !ctx.mode(Venue::Kalshi, health.on_drop(std::time::Instant::now())) {
-            return;
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
-    }
-}
-
-/// One market's book over REST (poll-only mode), as a snapshot: YES bids are bids, NO
-/// bids at q are asks at 1 − q. `None` when it cannot be read (the next poll retries).
-async fn rest_book(rest: &KalshiRest, ticker: &str, interner: &MarketInterner) -> Option<Event> {
-    let market = interner.get(Venue::Kalshi, ticker)?;
-    let ob = rest.orderbook(ticker).await.ok()?;
-    let level = |(p, q): &(String, String)| {
-        Some((Price::from_decimal(p).ok()?, Qty::from_decimal(q).ok()?))
-    };
-    let bids = ob
-        .yes_dollars
-        .iter()
-        .map(level)
-        .collect::<Option<Vec<_>>>()?
-        .into_iter()
-        .map(|(price, qty)| crate::event::Level { price, qty })
-        .collect();
-    let asks = ob
-        .no_dollars
-        .iter()
-        .map(level)
-        .collect::<Option<Vec<_>>>()?
-        .into_iter()
-        .map(|(price, qty)| crate::event::Level {
-            price: price.complement(),
-            qty,
-        })
-        .collect();
-    Some(Event::BookSnapshot(crate::event::BookSnapshot {
-        market,
-        venue_seq: 0,
-        bids,
-        asks,
     }))
 }
 

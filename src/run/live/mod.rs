@@ -11,17 +11,21 @@ pub mod executor;
 mod groups;
 pub mod ingress;
 pub mod kalshi;
+mod kalshi_feed;
 pub mod limits;
 mod mapping_watch;
 pub mod mirror;
 mod periodic;
 pub mod polymarket;
+mod polymarket_feed;
+mod polymarket_user;
 pub mod preflight;
 pub mod queue;
 pub mod recovery;
 pub mod restart;
 mod sides;
 pub mod status;
+mod stream_loop;
 pub mod watchdog;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
@@ -393,7 +397,7 @@ async fn run_async(
         status_done.clone(),
     ));
     if let Some(k) = kalshi_side {
-        tasks.push(tokio::spawn(kalshi::ingress(
+        tasks.push(tokio::spawn(kalshi_feed::ingress(
             k.ws_url,
             k.signer,
             k.rest.clone(),
@@ -411,15 +415,16 @@ async fn run_async(
             .map(|m| m.venue_id.clone())
             .collect();
         if let (Some(url), Some(signer)) = (p.user_url.clone(), p.rest.signer()) {
-            tasks.push(tokio::spawn(polymarket::user_ingress(
+            tasks.push(tokio::spawn(polymarket_user::user_ingress(
                 url,
                 signer.creds().clone(),
+                p.rest.governor().clone(),
                 placed.clone(),
                 in_tx.clone(),
                 stop.clone(),
             )));
         }
-        tasks.push(tokio::spawn(polymarket::ingress(
+        tasks.push(tokio::spawn(polymarket_feed::ingress(
             p.ws_url,
             p.rest.clone(),
             tokens,

@@ -1,24 +1,18 @@
 //! Polymarket in `arb live`: token metadata at start (condition, complement, tick, fee
-//! schedule), the market-channel ingress (books and price changes -> events, reconnect
-//! with back-off), and the executor (signed V2 orders -> acks, fills, cancels).
+//! schedule), balances, and the executor (signed V2 orders -> acks, fills, cancels).
+//! Its market data is `polymarket_feed.rs`; its user channel `polymarket_user.rs`.
 
-use super::core::Inbound;
 use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::engine::fees::fee;
 use crate::event::{
-    BalanceReport, Event, FeeModel, FeedState, FeedStatus, Fill, MarketMeta, NoLeg, OrderAck,
-    OrderCanceled, OrderReject, PlaceOrder, TimeInForce,
+    BalanceReport, Event, FeeModel, Fill, MarketMeta, NoLeg, OrderAck, OrderCanceled, OrderReject,
+    PlaceOrder, TimeInForce,
 };
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
 use crate::venues::polymarket::auth::Side;
 use crate::venues::polymarket::rest::{LimitOrder, OrderType, PolymarketRest};
-use crate::venues::polymarket::ws::{PolymarketWs, split_frame};
-use crate::venues::polymarket::{PolymarketState, map_message};
-use crossbeam_channel::Sender;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// What the executor needs to know of a token to sign an order for it.
 #[derive(Clone, Debug)]
@@ -122,163 +116,6 @@ pub async fn balance(rest: &PolymarketRest) -> Result<Event, VenueError> {
         venue: Venue::Polymarket,
         cash: rest.collateral_balance().await?,
     }))
-}
-
-/// Streams the tokens' books into the core until `stop`; after repeated drops it
-/// polls REST books now and then alongside the stream (hybrid) or instead of it
-/// (poll-only), and climbs back after a quiet spell.
-pub async fn ingress(
-    url: String,
-    rest: PolymarketRest,
-    tokens: Vec<String>,
-    mut interner: MarketInterner,
-    mut ctx: super::ingress::IngressCtx,
-) {
-    use crate::event::FeedMode;
-    let mut backoff = Duration::from_millis(250);
-    let mut silence = super::watchdog::Silence::new(ctx.silent_after);
-    let mut health = super::degrade::Health::new(ctx.feed, std::time::Instant::now());
-    while !ctx.stopped() {
-        if health.mode() == FeedMode::PollOnly {
-            if !rest_books(&rest, &tokens, &interner, &mut ctx).await {
-                return;
-            }
-            tokio::time::sleep(Duration::from_secs_f64(ctx.feed.poll_s)).await;
-            if !ctx.mode(Venue::Polymarket, health.on_tick(std::time::Instant::now())) {
-                return;
-            }
-            continue;
-        }
-        if let Ok(mut ws) = PolymarketWs::connect(&url).await {
-            backoff = Duration::from_millis(250);
-            silence.connected();
-            ctx.count(|s| s.connects += 1);
-            if ws.subscribe_market(&tokens).await.is_ok() {
-                let mut state = PolymarketState::from_interner(&interner);
-                let mut next_resync = tokio::time::Instant::now() + health.resync_every();
-                loop {
-                    if ctx.stopped() || !ctx.flush() {
-                        ws.close().await;
-                        return;
-                    }
-                    ctx.heard(ws.silent_for());
-                    if !ctx.mode(Venue::Polymarket, health.on_tick(std::time::Instant::now())) {
-                        return;
-                    }
-                    if tokio::time::Instant::now() >= next_resync {
-                        // The REST books now and then (often in hybrid mode, once a
-                        // reconcile period in stream mode; levels are set, not added, so
-                        // a resync cannot double-count the stream's changes).
-                        if !rest_books(&rest, &tokens, &interner, &mut ctx).await {
-                            return;
-                        }
-                        next_resync = tokio::time::Instant::now() + health.resync_every();
-                    }
-                    let Ok(frame) =
-                        tokio::time::timeout(Duration::from_millis(200), ws.next()).await
-                    else {
-                        if ctx.silent(&mut silence, ws.silent_for()) {
-                            ctx.report_silent(Venue::Polymarket, silence.bound());
-                            break;
-                        }
-                        continue;
-                    };
-                    let Some(Ok((ts, text))) = frame else { break };
-                    let mut bad = Vec::new();
-                    for value in split_frame(&text) {
-                        // Only tokens interned at start: an unknown asset must not mint an id here.
-                        let known = |v: &serde_json::Value| {
-                            v.as_str()
-                                .is_some_and(|a| interner.get(Venue::Polymarket, a).is_some())
-                        };
-                        let direct = value.get("asset_id").map(known);
-                        let changes = value
-                            .get("price_changes")
-                            .and_then(|c| c.as_array())
-                            .map(|c| c.iter().all(|x| x.get("asset_id").is_some_and(known)));
-                        if direct == Some(false) || changes == Some(false) {
-                            continue;
-                        }
-                        for event in map_message(value, &mut interner, &mut state).events {
-                            match ctx.push(ts, event) {
-                                Ok(b) => bad.extend(b),
-                                Err(_) => return,
-                            }
-                        }
-                    }
-                    if !bad.is_empty() {
-                        // A crossed or impossible book is not waited out: those books
-                        // over REST now, as the periodic resync reads them.
-                        let resync: Vec<String> = bad
-                            .iter()
-                            .filter_map(|(m, _)| interner.meta(*m).map(|x| x.venue_id.clone()))
-                            .collect();
-                        if !rest_books(&rest, &resync, &interner, &mut ctx).await {
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-        tracing::warn!(
-            venue = "polymarket",
-            retry_in_ms = backoff.as_millis() as u64,
-            "market data stream down; reconnecting"
-        );
-        ctx.count(|s| s.drops += 1);
-        if !ctx.send(Event::Feed(FeedStatus {
-            venue: Venue::Polymarket,
-            state: FeedState::Disconnected,
-        })) {
-            return;
-        }
-        if !ctx.mode(Venue::Polymarket, health.on_drop(std::time::Instant::now())) {
-            return;
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
-    }
-}
-
-/// Every token's book over REST, as snapshots to the core; false once the core is gone.
-/// A book that cannot be read is skipped (the next poll retries).
-async fn rest_books(
-    rest: &PolymarketRest,
-    tokens: &[String],
-    interner: &MarketInterner,
-    ctx: &mut super::ingress::IngressCtx,
-) -> bool {
-    for token in tokens {
-        let Some(market) = interner.get(Venue::Polymarket, token) else {
-            continue;
-        };
-        let Ok(book) = rest.book(token).await else {
-            continue;
-        };
-        let levels = |side: &[crate::venues::polymarket::wire::OrderSummary]| {
-            side.iter()
-                .map(|l| {
-                    Some(crate::event::Level {
-                        price: Price::from_decimal(&l.price).ok()?,
-                        qty: Qty::from_decimal(&l.size).ok()?,
-                    })
-                })
-                .collect::<Option<Vec<_>>>()
-        };
-        let (Some(bids), Some(asks)) = (levels(&book.bids), levels(&book.asks)) else {
-            continue;
-        };
-        let event = Event::BookSnapshot(crate::event::BookSnapshot {
-            market,
-            venue_seq: 0,
-            bids,
-            asks,
-        });
-        if !ctx.send(event) {
-            return false;
-        }
-    }
-    true
 }
 
 /// The order's salt, derived from its client order id: with the decision's timestamp
@@ -442,82 +279,3 @@ impl super::executor::RestingOrder for PolymarketResting {
 /// so that a trade reported on the user channel can be tied back to its order.
 pub type PlacedOrders =
     Arc<std::sync::Mutex<std::collections::BTreeMap<String, (PlaceOrder, TokenInfo)>>>;
-
-/// Watches the account's user channel for trades that fail to settle and reports each
-/// as a `FillReversed` (once per trade).
-pub async fn user_ingress(
-    url: String,
-    creds: crate::venues::polymarket::auth::ApiCreds,
-    placed: PlacedOrders,
-    tx: Sender<Inbound>,
-    stop: Arc<AtomicBool>,
-) {
-    let mut reversed = std::collections::BTreeSet::new();
-    let mut backoff = Duration::from_millis(250);
-    while !stop.load(Ordering::Relaxed) {
-        if let Ok(mut ws) = PolymarketWs::connect(&url).await {
-            backoff = Duration::from_millis(250);
-            if ws.subscribe_user(&creds, &[]).await.is_ok() {
-                loop {
-                    if stop.load(Ordering::Relaxed) {
-                        ws.close().await;
-                        return;
-                    }
-                    let Ok(frame) =
-                        tokio::time::timeout(Duration::from_millis(200), ws.next()).await
-                    else {
-                        continue;
-                    };
-                    let Some(Ok((ts, text))) = frame else { break };
-                    for v in split_frame(&text) {
-                        if v.get("event_type").and_then(|e| e.as_str()) != Some("trade")
-                            || v.get("status").and_then(|s| s.as_str()) != Some("FAILED")
-                        {
-                            continue;
-                        }
-                        let (Some(trade), Some(order_hash)) = (
-                            v.get("id").and_then(|x| x.as_str()),
-                            v.get("taker_order_id").and_then(|x| x.as_str()),
-                        ) else {
-                            continue;
-                        };
-                        if reversed.contains(trade) {
-                            continue;
-                        }
-                        let found = placed.lock().ok().and_then(|m| m.get(order_hash).cloned());
-                        let Some((order, token)) = found else {
-                            continue;
-                        };
-                        let (Some(Ok(price)), Some(Ok(qty))) = (
-                            v.get("price")
-                                .and_then(|x| x.as_str())
-                                .map(Price::from_decimal),
-                            v.get("size")
-                                .and_then(|x| x.as_str())
-                                .map(Qty::from_decimal),
-                        ) else {
-                            continue;
-                        };
-                        reversed.insert(trade.to_string());
-                        // The fee is the one the fill was booked with.
-                        let paid = fee(token.fees, price, qty, false).unwrap_or(Money::ZERO);
-                        let event = Event::FillReversed(Fill {
-                            id: order.id,
-                            market: order.market,
-                            outcome: Outcome::Yes,
-                            price,
-                            qty,
-                            fee: paid,
-                            maker: false,
-                        });
-                        if tx.send(Inbound { ts, event }).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(5));
-    }
-}

@@ -32,6 +32,11 @@ pub async fn upgrade(
         Ok(a) => a,
         Err(r) => return r.into_response(),
     };
+    if state.refuses_ws(Venue::Kalshi) {
+        return ws.on_upgrade(|mut socket| async move {
+            let _ = socket.send(Message::Close(None)).await;
+        });
+    }
     ws.on_upgrade(move |socket| async move {
         Session {
             state,

@@ -269,6 +269,13 @@ impl SimState {
             .any(|(k, m)| *k == FaultKind::FreezeBook && m.is_none_or(|m| m == market))
     }
 
+    /// True while a `RefuseWs` fault holds `venue`'s WebSockets.
+    pub fn refuses_ws(&self, venue: Venue) -> bool {
+        self.active_faults().iter().any(
+            |(k, _)| matches!(k, FaultKind::RefuseWs { venue: v } if v.is_none_or(|v| v == venue)),
+        )
+    }
+
     /// A receiver of one-shot WebSocket faults.
     pub fn control(&self) -> tokio::sync::broadcast::Receiver<Control> {
         self.control.subscribe()

@@ -26,11 +26,21 @@ use std::sync::Arc;
 
 /// `GET /ws/market`: public market data.
 pub async fn market(State(state): State<Arc<SimState>>, ws: WebSocketUpgrade) -> Response {
+    if state.refuses_ws(crate::core::Venue::Polymarket) {
+        return ws.on_upgrade(|mut socket| async move {
+            let _ = socket.send(Message::Close(None)).await;
+        });
+    }
     ws.on_upgrade(move |socket| Session::new(state, Channel::Market).run(socket))
 }
 
 /// `GET /ws/user`: the account's orders and trades, after an authenticated subscribe.
 pub async fn user(State(state): State<Arc<SimState>>, ws: WebSocketUpgrade) -> Response {
+    if state.refuses_ws(crate::core::Venue::Polymarket) {
+        return ws.on_upgrade(|mut socket| async move {
+            let _ = socket.send(Message::Close(None)).await;
+        });
+    }
     ws.on_upgrade(move |socket| Session::new(state, Channel::User).run(socket))
 }
 

@@ -1,0 +1,188 @@
+//! Kalshi's market data in `arb live`: the WebSocket side of the shared ingress loop
+//! (`stream_loop.rs`): books and trades -> events, in-stream snapshots on a sequence
+//! gap, a bad book or a periodic resync, and REST books in poll-only mode.
+
+use super::ingress::IngressCtx;
+use super::stream_loop::{Frame, VenueFeed};
+use crate::core::{Price, Qty, Venue};
+use crate::event::Event;
+use crate::venues::MarketInterner;
+use crate::venues::governor::Governor;
+use crate::venues::http::VenueError;
+use crate::venues::kalshi::auth::KalshiSigner;
+use crate::venues::kalshi::rest::KalshiRest;
+use crate::venues::kalshi::ws::KalshiWs;
+use crate::venues::kalshi::{KalshiState, map_message};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Streams books and trades of `tickers` into the core until `stop` (see
+/// `stream_loop::run`).
+pub async fn ingress(
+    url: String,
+    signer: KalshiSigner,
+    rest: KalshiRest,
+    tickers: Vec<String>,
+    interner: MarketInterner,
+    ctx: IngressCtx,
+) {
+    let feed = KalshiFeed {
+        url,
+        signer,
+        rest,
+        tickers,
+        interner,
+        state: KalshiState::default(),
+        sids: BTreeSet::new(),
+    };
+    super::stream_loop::run(feed, ctx).await;
+}
+
+struct KalshiFeed {
+    url: String,
+    signer: KalshiSigner,
+    rest: KalshiRest,
+    tickers: Vec<String>,
+    interner: MarketInterner,
+    /// The connection's book sequences.
+    state: KalshiState,
+    /// The connection's book subscriptions.
+    sids: BTreeSet<u64>,
+}
+
+impl VenueFeed for KalshiFeed {
+    const VENUE: Venue = Venue::Kalshi;
+    type Ws = KalshiWs;
+
+    fn governor(&self) -> &Governor {
+        self.rest.governor()
+    }
+
+    async fn connect(&mut self) -> Result<KalshiWs, VenueError> {
+        KalshiWs::connect(&self.url, Some(&self.signer)).await
+    }
+
+    async fn subscribe(&mut self, ws: &mut KalshiWs) -> Result<(), VenueError> {
+        ws.subscribe(&["orderbook_delta", "trade"], &self.tickers)
+            .await?;
+        self.state = KalshiState::default();
+        self.sids.clear();
+        Ok(())
+    }
+
+    async fn resync(&mut self, ws: &mut KalshiWs, _ctx: &mut IngressCtx) -> bool {
+        // In the stream's own sequence: a snapshot per subscription.
+        for sid in &self.sids {
+            let _ = ws.get_snapshot(*sid, &self.tickers).await;
+        }
+        true
+    }
+
+    async fn poll_books(&mut self, ctx: &mut IngressCtx) -> bool {
+        for t in &self.tickers {
+            if let Some(ev) = rest_book(&self.rest, t, &self.interner).await
+                && !ctx.send(ev)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn on_frame(
+        &mut self,
+        ws: &mut KalshiWs,
+        ts: i64,
+        text: &str,
+        ctx: &mut IngressCtx,
+    ) -> Option<Frame> {
+        let mut frame = Frame {
+            book: false,
+            gap: false,
+        };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return Some(frame);
+        };
+        // Only the markets interned at start: an unknown ticker must not mint an id here.
+        let ticker = value
+            .get("msg")
+            .and_then(|m| m.get("market_ticker"))
+            .and_then(|t| t.as_str());
+        if ticker.is_some_and(|t| self.interner.get(Venue::Kalshi, t).is_none()) {
+            return Some(frame);
+        }
+        let sid = value.get("sid").and_then(|s| s.as_u64());
+        if let Some(sid) = sid {
+            self.sids.insert(sid);
+        }
+        let mapped = map_message(value, &mut self.interner, &mut self.state);
+        frame.book = mapped
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::BookSnapshot(_)));
+        let mut bad = Vec::new();
+        for event in mapped.events {
+            bad.extend(ctx.push(ts, event).ok()?);
+        }
+        if let (false, Some(sid)) = (bad.is_empty(), sid) {
+            // A crossed or impossible book is not waited out: the same in-stream
+            // snapshot a gap asks for, now.
+            let _ = ws.get_snapshot(sid, &self.tickers).await;
+        }
+        if mapped.warnings.contains(&"sequence_gap")
+            && let Some(sid) = sid
+        {
+            // The book is suspect until a fresh snapshot: ask for one.
+            let _ = ws.get_snapshot(sid, &self.tickers).await;
+            frame.gap = true;
+        }
+        Some(frame)
+    }
+
+    async fn next(ws: &mut KalshiWs) -> Option<Result<(i64, String), VenueError>> {
+        ws.next().await
+    }
+
+    fn silent_for(ws: &KalshiWs) -> Duration {
+        ws.silent_for()
+    }
+
+    async fn close(ws: KalshiWs) {
+        ws.close().await
+    }
+}
+
+/// One market's book over REST (poll-only mode), as a snapshot: YES bids are bids, NO
+/// bids at q are asks at 1 − q. `None` when it cannot be read (the next poll retries).
+async fn rest_book(rest: &KalshiRest, ticker: &str, interner: &MarketInterner) -> Option<Event> {
+    let market = interner.get(Venue::Kalshi, ticker)?;
+    let ob = rest.orderbook(ticker).await.ok()?;
+    let level = |(p, q): &(String, String)| {
+        Some((Price::from_decimal(p).ok()?, Qty::from_decimal(q).ok()?))
+    };
+    let bids = ob
+        .yes_dollars
+        .iter()
+        .map(level)
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .map(|(price, qty)| crate::event::Level { price, qty })
+        .collect();
+    let asks = ob
+        .no_dollars
+        .iter()
+        .map(level)
+        .collect::<Option<Vec<_>>>()?
+        .into_iter()
+        .map(|(price, qty)| crate::event::Level {
+            price: price.complement(),
+            qty,
+        })
+        .collect();
+    Some(Event::BookSnapshot(crate::event::BookSnapshot {
+        market,
+        venue_seq: 0,
+        bids,
+        asks,
+    }))
+}

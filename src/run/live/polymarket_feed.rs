@@ -1,0 +1,172 @@
+//! Polymarket's market data in `arb live`: the market channel's side of the shared
+//! ingress loop (`stream_loop.rs`): books and price changes -> events, and REST books
+//! for a periodic resync, a bad book and poll-only mode.
+
+use super::ingress::IngressCtx;
+use super::stream_loop::{Frame, VenueFeed};
+use crate::core::{Price, Qty, Venue};
+use crate::event::Event;
+use crate::venues::MarketInterner;
+use crate::venues::governor::Governor;
+use crate::venues::http::VenueError;
+use crate::venues::polymarket::rest::PolymarketRest;
+use crate::venues::polymarket::ws::{PolymarketWs, split_frame};
+use crate::venues::polymarket::{PolymarketState, map_message};
+use std::time::Duration;
+
+/// Streams the tokens' books into the core until `stop` (see `stream_loop::run`).
+pub async fn ingress(
+    url: String,
+    rest: PolymarketRest,
+    tokens: Vec<String>,
+    interner: MarketInterner,
+    ctx: IngressCtx,
+) {
+    let state = PolymarketState::from_interner(&interner);
+    let feed = PolymarketFeed {
+        url,
+        rest,
+        tokens,
+        interner,
+        state,
+    };
+    super::stream_loop::run(feed, ctx).await;
+}
+
+struct PolymarketFeed {
+    url: String,
+    rest: PolymarketRest,
+    tokens: Vec<String>,
+    interner: MarketInterner,
+    /// The connection's books.
+    state: PolymarketState,
+}
+
+impl VenueFeed for PolymarketFeed {
+    const VENUE: Venue = Venue::Polymarket;
+    type Ws = PolymarketWs;
+
+    fn governor(&self) -> &Governor {
+        self.rest.governor()
+    }
+
+    async fn connect(&mut self) -> Result<PolymarketWs, VenueError> {
+        PolymarketWs::connect(&self.url).await
+    }
+
+    async fn subscribe(&mut self, ws: &mut PolymarketWs) -> Result<(), VenueError> {
+        ws.subscribe_market(&self.tokens).await?;
+        self.state = PolymarketState::from_interner(&self.interner);
+        Ok(())
+    }
+
+    async fn resync(&mut self, _ws: &mut PolymarketWs, ctx: &mut IngressCtx) -> bool {
+        // The REST books (levels are set, not added, so a resync cannot double-count
+        // the stream's changes).
+        rest_books(&self.rest, &self.tokens, &self.interner, ctx).await
+    }
+
+    async fn poll_books(&mut self, ctx: &mut IngressCtx) -> bool {
+        rest_books(&self.rest, &self.tokens, &self.interner, ctx).await
+    }
+
+    async fn on_frame(
+        &mut self,
+        _ws: &mut PolymarketWs,
+        ts: i64,
+        text: &str,
+        ctx: &mut IngressCtx,
+    ) -> Option<Frame> {
+        let mut frame = Frame {
+            book: false,
+            gap: false,
+        };
+        let mut bad = Vec::new();
+        for value in split_frame(text) {
+            // Only tokens interned at start: an unknown asset must not mint an id here.
+            let interner = &self.interner;
+            let known = |v: &serde_json::Value| {
+                v.as_str()
+                    .is_some_and(|a| interner.get(Venue::Polymarket, a).is_some())
+            };
+            let direct = value.get("asset_id").map(known);
+            let changes = value
+                .get("price_changes")
+                .and_then(|c| c.as_array())
+                .map(|c| c.iter().all(|x| x.get("asset_id").is_some_and(known)));
+            if direct == Some(false) || changes == Some(false) {
+                continue;
+            }
+            let events = map_message(value, &mut self.interner, &mut self.state).events;
+            frame.book |= events.iter().any(|e| matches!(e, Event::BookSnapshot(_)));
+            for event in events {
+                bad.extend(ctx.push(ts, event).ok()?);
+            }
+        }
+        if !bad.is_empty() {
+            // A crossed or impossible book is not waited out: those books over REST
+            // now, as the periodic resync reads them.
+            let resync: Vec<String> = bad
+                .iter()
+                .filter_map(|(m, _)| self.interner.meta(*m).map(|x| x.venue_id.clone()))
+                .collect();
+            if !rest_books(&self.rest, &resync, &self.interner, ctx).await {
+                return None;
+            }
+        }
+        Some(frame)
+    }
+
+    async fn next(ws: &mut PolymarketWs) -> Option<Result<(i64, String), VenueError>> {
+        ws.next().await
+    }
+
+    fn silent_for(ws: &PolymarketWs) -> Duration {
+        ws.silent_for()
+    }
+
+    async fn close(ws: PolymarketWs) {
+        ws.close().await
+    }
+}
+
+/// Every token's book over REST, as snapshots to the core; false once the core is gone.
+/// A book that cannot be read is skipped (the next poll retries).
+async fn rest_books(
+    rest: &PolymarketRest,
+    tokens: &[String],
+    interner: &MarketInterner,
+    ctx: &mut IngressCtx,
+) -> bool {
+    for token in tokens {
+        let Some(market) = interner.get(Venue::Polymarket, token) else {
+            continue;
+        };
+        let Ok(book) = rest.book(token).await else {
+            continue;
+        };
+        let levels = |side: &[crate::venues::polymarket::wire::OrderSummary]| {
+            side.iter()
+                .map(|l| {
+                    Some(crate::event::Level {
+                        price: Price::from_decimal(&l.price).ok()?,
+                        qty: Qty::from_decimal(&l.size).ok()?,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()
+        };
+        let (Some(bids), Some(asks)) = (levels(&book.bids), levels(&book.asks)) else {
+            continue;
+        };
+        let event = Event::BookSnapshot(crate::event::BookSnapshot {
+            market,
+            venue_seq: 0,
+            bids,
+            asks,
+        });
+        if !ctx.send(event) {
+            return false;
+        }
+    }
+    true
+}
