@@ -3,39 +3,25 @@
 //! book, and the watchdog's live view (`status.json`) is written while the run goes.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
+mod common;
+
 use arb::core::{MarketId, Price, Qty, Venue};
 use arb::engine::book::Book;
 use arb::event::{Decision, Event, FeedState, LevelChange};
-use arb::journal::{Journal, Record, RecordBody};
-use arb::run::live::{LiveConfig, LiveOptions, LiveSummary};
+use arb::journal::{Record, RecordBody};
+use arb::run::live::{LiveConfig, LiveSummary};
+use common::live::{journal_records, run_live, scenario_with_faults, secret_file};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 const FED: &str = "KXFEDDECISION-26DEC-C25";
 const FED_POLY_YES: &str =
     "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 
-fn scenario_with(dir: &Path, faults: &str) -> PathBuf {
-    let base = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arb-rich.toml"),
-    )
-    .unwrap();
-    let path = dir.join("s.toml");
-    std::fs::write(&path, format!("{base}\n{faults}")).unwrap();
-    path
-}
-
 fn run(config: LiveConfig, journal: &Path, secs: f64) -> (LiveSummary, Vec<Record>) {
-    let summary = arb::run::live::run(LiveOptions {
-        config,
-        journal: journal.to_path_buf(),
-        duration: Some(Duration::from_secs_f64(secs)),
-        allow_real_venues: false,
-        log_file: false,
-    })
-    .unwrap();
-    let (records, _) = Journal::open(journal).unwrap().read_all().unwrap();
+    let summary = run_live(config, journal, secs);
+    let records = journal_records(journal);
     let (rep, _) = arb::run::replay::replay(journal).unwrap();
     assert_eq!(rep.mismatches, 0, "the run replays deterministically");
     (summary, records)
@@ -79,7 +65,7 @@ fn a_crossed_book_is_resynced_at_once_and_not_traded_meanwhile() {
          [[fault]]\nat_s = 40\nkind = \"cross_book\"\nmarket = \"{FED_POLY_YES}\"\n"
     );
     let mut config = LiveConfig::default();
-    config.sim.scenario = Some(scenario_with(dir.path(), &faults));
+    config.sim.scenario = Some(scenario_with_faults(dir.path(), &faults));
     let journal = dir.path().join("j");
     let (summary, records) = run(config, &journal, 3.5);
     for (venue, venue_id) in [(Venue::Kalshi, FED), (Venue::Polymarket, FED_POLY_YES)] {
@@ -164,20 +150,14 @@ fn after_a_sequence_gap_the_resynced_book_is_the_simulators_book() {
     let dir = tempfile::tempdir().unwrap();
     // The gap (a lost delta) at 1 s of wall time; every book frozen from 2 s, so the
     // books compared at the end are not moving.
-    let path = scenario_with(
+    let path = scenario_with_faults(
         dir.path(),
         "[[fault]]\nat_s = 20\nkind = \"sequence_gap\"\n\
          [[fault]]\nat_s = 40\nduration_s = 3600\nkind = \"freeze_book\"\n",
     );
     let scenario = arb::sim::Scenario::load(&path).unwrap();
     let (state, addr, stop) = start_sim(scenario);
-    let key = dir.path().join("kalshi.pem");
-    std::fs::write(&key, sim_keys::KALSHI_KEY_PEM).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    let key = secret_file(dir.path(), "kalshi.pem", sim_keys::KALSHI_KEY_PEM);
     // One Kalshi market alone: nothing to trade, so only the scenario moves its book.
     let config = LiveConfig {
         kalshi: Some(KalshiConfig {
@@ -247,7 +227,7 @@ fn status_json_is_written_while_live_runs_and_counts_the_reconnect() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = LiveConfig::default();
     // A disconnect at 1 s of wall time.
-    config.sim.scenario = Some(scenario_with(
+    config.sim.scenario = Some(scenario_with_faults(
         dir.path(),
         "[[fault]]\nat_s = 20\nkind = \"ws_disconnect\"\n",
     ));

@@ -1,6 +1,9 @@
 //! `arb live` end to end against the embedded simulator, and its journal's replay.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
+mod common;
+
+use common::live::{Sim, arb, inspect_records, secret_file};
 use std::process::Command;
 
 /// The first Polymarket question of the embedded arb-rich scenario.
@@ -8,10 +11,6 @@ const POLY_YES: &str =
     "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 const POLY_NO: &str =
     "52114319501245915516055106046884209969926127482827954674443846427813813222426";
-
-fn arb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_arb"))
-}
 
 #[test]
 fn live_with_no_venue_trades_the_embedded_simulator_and_replays_cleanly() {
@@ -56,12 +55,7 @@ fn live_with_no_venue_trades_the_embedded_simulator_and_replays_cleanly() {
     assert_eq!(rep["events"], live["events"]);
     assert_eq!(rep["state_hash"], live["state_hash"]);
     // Every order the engine placed came back answered: acked or rejected.
-    let out = arb().arg("inspect").arg(&journal).output().unwrap();
-    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = inspect_records(&journal);
     let placed: Vec<&serde_json::Value> = records
         .iter()
         .filter_map(|r| r["body"].get("PlaceOrder"))
@@ -132,38 +126,14 @@ fn a_real_venue_endpoint_needs_the_explicit_flag() {
 
 #[test]
 fn record_then_import_reproduces_the_simulators_books() {
-    use std::io::BufRead;
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let mut sim = arb()
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--duration",
-            "20",
-            "--speed",
-            "20",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(sim.stdout.take().unwrap()).lines();
-    let mut urls = std::collections::BTreeMap::new();
-    while urls.len() < 5 {
-        let line = lines.next().unwrap().unwrap();
-        if let Some((k, v)) = line.split_once(": ") {
-            urls.insert(k.trim().to_string(), v.trim().to_string());
-        }
-    }
-    let key = dir.path().join("k.pem");
-    std::fs::copy(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("src/sim/keys/kalshi_sim_only_rsa2048.pem"),
-        &key,
-    )
-    .unwrap();
-    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let sim = Sim::start("20");
+    let urls = &sim.urls;
+    let key = secret_file(
+        dir.path(),
+        "k.pem",
+        arb::sim::server::sim_keys::KALSHI_KEY_PEM,
+    );
     let cfg = dir.path().join("live.toml");
     std::fs::write(
         &cfg,
@@ -247,8 +217,7 @@ fn record_then_import_reproduces_the_simulators_books() {
         .arg(&rec)
         .output()
         .unwrap();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     assert!(
         out.status.success(),
         "{}",
@@ -370,12 +339,7 @@ fn arb_halt_stops_new_orders_of_a_running_live_and_ack_is_journaled() {
     assert!(out.status.success());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let out = arb().arg("inspect").arg(&journal).output().unwrap();
-    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let records = inspect_records(&journal);
     let halt_seq = records
         .iter()
         .find(|r| r["body"]["Operator"]["KillSwitch"]["engaged"] == true)
@@ -470,15 +434,6 @@ fn balances_are_refreshed_on_the_configured_timer_and_journaled() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("balance_refresh_s"));
 }
 
-fn records(journal: &std::path::Path) -> Vec<serde_json::Value> {
-    let out = arb().arg("inspect").arg(journal).output().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 #[test]
 fn the_environment_kill_switch_starts_live_halted() {
     let dir = tempfile::tempdir().unwrap();
@@ -494,7 +449,7 @@ fn the_environment_kill_switch_starts_live_halted() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let recs = records(&journal);
+    let recs = inspect_records(&journal);
     let halt = recs
         .iter()
         .position(|r| r["body"]["Operator"]["KillSwitch"]["engaged"] == true)
@@ -543,7 +498,7 @@ fn a_venue_halt_stops_entries_with_a_leg_there_and_is_journaled() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(child.wait_with_output().unwrap().status.success());
-    let recs = records(&journal);
+    let recs = inspect_records(&journal);
     let seq_of = |pred: &dyn Fn(&serde_json::Value) -> bool| {
         recs.iter()
             .find(|r| pred(r))
@@ -614,9 +569,11 @@ fn preflight_passes_on_the_simulator_and_fails_red_on_an_unreachable_venue_which
 
     // A Kalshi endpoint where nothing listens: red, exit 1; and arb live will not start.
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("k.pem");
-    std::fs::write(&key, arb::sim::server::sim_keys::KALSHI_KEY_PEM).unwrap();
-    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let key = secret_file(
+        dir.path(),
+        "k.pem",
+        arb::sim::server::sim_keys::KALSHI_KEY_PEM,
+    );
     let dead = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

@@ -3,6 +3,8 @@
 //! threads do not change them; the fill model's extremes do what they must; PnL adds
 //! up; bad input is named.
 
+mod common;
+
 use arb::config::Profile;
 use arb::core::Money;
 use arb::journal::SyncMode;
@@ -10,14 +12,10 @@ use arb::run::montecarlo::{self, Keep, MarketData, McOptions, settle::Questions}
 use arb::run::paper;
 use arb::sim::Scenario;
 use arb::sim::stochastic::ModelParams;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use common::live::{arb, root};
+use std::path::PathBuf;
 
 const CASH: [Money; 2] = [Money(5_000_000_000); 2];
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// A paper journal of the first `seconds` of the arb-rich scenario.
 fn recorded(seconds: i64) -> tempfile::TempDir {
@@ -206,10 +204,6 @@ fn the_perfect_model_settles_every_path_alike_because_everything_is_hedged() {
     assert!(outcomes[0].filled[0] > 0);
     assert!(outcomes.iter().all(|o| o.pnl == outcomes[0].pnl));
     assert!(outcomes[0].pnl <= outcomes[0].expected, "no free money");
-}
-
-fn arb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_arb"))
 }
 
 fn stderr_of(args: &[&std::ffi::OsStr]) -> (i32, String) {

@@ -2,14 +2,16 @@
 //! overdrawn, divergence and torn-tail reporting, and the CLI around them.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
+mod common;
+
 use arb::core::Outcome;
 use arb::engine::Reducer;
 use arb::event::{BookSide, Decision, Event, NoLeg};
 use arb::journal::{Journal, JournalWriter, RecordBody, SyncMode, WriterOptions};
 use arb::run::{paper, replay};
 use arb::sim::Scenario;
+use common::live::arb;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn scenario(name: &str) -> Scenario {
     Scenario::load(
@@ -181,10 +183,6 @@ fn rewrite_with_extra(
         }
     }
     w.finish().unwrap();
-}
-
-fn arb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_arb"))
 }
 
 #[test]

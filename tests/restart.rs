@@ -4,64 +4,13 @@
 //! rebuilt and reconciled.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
+mod common;
+
+use common::live::{Sim, arb, root, secret_file};
 use std::collections::BTreeMap;
-use std::io::BufRead;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
-
-fn arb() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_arb"))
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-struct Sim {
-    child: Child,
-    urls: BTreeMap<String, String>,
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_sim() -> Sim {
-    let mut child = arb()
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--duration",
-            "3600",
-            "--speed",
-            "20",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut urls = BTreeMap::new();
-    while urls.len() < 5 {
-        let line = lines.next().unwrap().unwrap();
-        if let Some((k, v)) = line.split_once(": ") {
-            urls.insert(k.trim().to_string(), v.trim().to_string());
-        }
-    }
-    Sim { child, urls }
-}
-
-fn secret_file(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
-    p
-}
 
 /// Small enough that the killed runs below write snapshots while they trade.
 const SNAPSHOT_EVERY: u64 = 100;
@@ -177,7 +126,7 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
         Some(tmp)
     };
     let dir = dir_buf.as_path();
-    let sim = start_sim();
+    let sim = Sim::start("3600");
     let cfg = config(dir, &sim, profile);
     let journal = dir.join("j");
     let run = |secs: &str| {

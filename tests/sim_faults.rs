@@ -4,18 +4,20 @@
 //! (through `arb live` and its journal).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
+mod common;
+
 use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Venue};
 use arb::event::{
     Decision, Event, FeeModel, FeedState, HaltReason, Level, MarketMeta, Mode, NoLeg, PlaceOrder,
     SkipReason, TimeInForce,
 };
-use arb::journal::{Journal, RecordBody};
 use arb::sim::faults::{Fault, FaultKind};
 use arb::sim::server::{SimAccount, SimServer, SimState};
 use arb::venues::credentials::Secret;
 use arb::venues::http::VenueError;
 use arb::venues::kalshi::auth::{KalshiSigner, KalshiVerifier};
 use arb::venues::kalshi::rest::KalshiRest;
+use common::live::{decisions, events, journal_records, run_live, scenario_with_faults};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -205,48 +207,19 @@ fn live_with_faults_and(
     adjust: impl FnOnce(&mut arb::run::live::LiveConfig),
 ) -> Vec<Event> {
     let dir = tempfile::tempdir().unwrap();
-    let base = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arb-rich.toml"),
-    )
-    .unwrap();
-    let scenario = dir.path().join("s.toml");
-    std::fs::write(&scenario, format!("{base}\n{faults}")).unwrap();
     let mut config = arb::run::live::LiveConfig::default();
-    config.sim.scenario = Some(scenario);
+    config.sim.scenario = Some(scenario_with_faults(dir.path(), faults));
     config.sim.speed = 20.0;
     adjust(&mut config);
     let journal = dir.path().join("j");
-    let summary = arb::run::live::run(arb::run::live::LiveOptions {
-        config,
-        journal: journal.clone(),
-        duration: Some(Duration::from_secs_f64(secs)),
-        allow_real_venues: false,
-        log_file: false,
-    })
-    .unwrap();
+    let summary = run_live(config, &journal, secs);
     LAST_FEEDS.with(|f| f.replace(summary.feeds.clone()));
-    let (records, _) = Journal::open(&journal).unwrap().read_all().unwrap();
+    let records = journal_records(&journal);
     let (rep, reducer) = arb::run::replay::replay(&journal).unwrap();
     assert_eq!(rep.mismatches, 0, "a fault run replays deterministically");
     LAST_MODE.with(|m| m.set(Some(reducer.mode())));
-    let decisions: Vec<Decision> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            RecordBody::Decision(d) => Some(d.clone()),
-            _ => None,
-        })
-        .collect();
-    LAST_DECISIONS.with(|d| d.replace(decisions));
-    records
-        .into_iter()
-        .filter_map(|r| {
-            if let RecordBody::Event(e) = r.body {
-                Some(e)
-            } else {
-                None
-            }
-        })
-        .collect()
+    LAST_DECISIONS.with(|d| d.replace(decisions(&records)));
+    events(records)
 }
 
 thread_local! {

@@ -1,6 +1,8 @@
 //! Shared builders for integration tests.
 #![allow(dead_code)]
 
+pub mod live;
+
 use arb::config::EngineConfig;
 use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue};
 use arb::event::*;

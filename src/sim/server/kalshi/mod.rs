@@ -2,6 +2,7 @@
 //! authenticated portfolio endpoints (balance, positions, orders, fills), with Kalshi's
 //! JSON shapes and error bodies.
 
+mod auth;
 mod market_data;
 mod orders;
 mod portfolio;
@@ -12,13 +13,15 @@ use crate::core::{Money, Price, Qty, Venue};
 use crate::venues::kalshi::rest_wire as w;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use market_data::{event, market, markets, orderbook, series};
 use orders::{batch_create_orders, cancel_order, create_order, get_order, list_orders};
 use portfolio::{balance, fills, positions};
 use std::sync::Arc;
+
+pub(super) use auth::authenticate;
 
 type Shared = State<Arc<SimState>>;
 
@@ -109,47 +112,6 @@ fn kalshi_markets(state: &SimState) -> impl Iterator<Item = usize> + '_ {
 
 fn find(state: &SimState, ticker: &str) -> Option<usize> {
     state.meta_of(Venue::Kalshi, ticker).map(|(i, _)| i)
-}
-
-/// The account a signed request acts for: `signed_path` is the full request path as
-/// signed (`/trade-api/v2/portfolio/orders`), or the response Kalshi gives.
-pub(super) fn authenticate(
-    state: &SimState,
-    headers: &HeaderMap,
-    method: &Method,
-    signed_path: &str,
-) -> Result<String, Refusal> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let (Some(key), Some(ts), Some(sig)) = (
-        header("KALSHI-ACCESS-KEY"),
-        header("KALSHI-ACCESS-TIMESTAMP"),
-        header("KALSHI-ACCESS-SIGNATURE"),
-    ) else {
-        return Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication_error",
-            "missing authentication headers",
-        ));
-    };
-    let Some(account) = state
-        .accounts
-        .iter()
-        .find(|a| a.kalshi_key_id.as_deref() == Some(key))
-    else {
-        return Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication_error",
-            "unknown API key",
-        ));
-    };
-    if !super::auth::kalshi_signature_ok(account, ts, method.as_str(), signed_path, sig) {
-        return Err(Refusal::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication_error",
-            "invalid signature",
-        ));
-    }
-    Ok(account.name.clone())
 }
 
 /// Kalshi's order ids are UUIDs; the simulator's are counters in UUID form.

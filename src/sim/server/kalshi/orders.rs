@@ -1,15 +1,16 @@
 //! Kalshi's orders: create (one or a batch), get, list, cancel, and the order wire shape.
 
+use super::auth::{KalshiAccount, KalshiAuthed};
 use super::{
-    Refusal, Shared, authenticate, count, dollars, error, find, money, not_found, order_uuid,
-    parse_order_uuid, rfc3339,
+    Refusal, Shared, count, dollars, error, find, money, not_found, order_uuid, parse_order_uuid,
+    rfc3339,
 };
 use crate::core::{Money, Outcome, Price, Qty};
 use crate::sim::exchange::{Action, CancelError, NewOrder, OrderState, SimOrder, Tif};
 use crate::sim::server::SimState;
 use crate::venues::kalshi::rest_wire as w;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use std::collections::BTreeMap;
 
@@ -169,25 +170,8 @@ fn new_order(
 
 pub(super) async fn create_order(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    KalshiAuthed(account, req): KalshiAuthed<w::CreateOrderRequest>,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
-    let req: w::CreateOrderRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_parameters",
-                &format!("bad order body: {e}"),
-            );
-        }
-    };
     let order = match new_order(&state, &account, &req) {
         Ok(o) => o,
         Err(r) => return r.into_response(),
@@ -255,25 +239,8 @@ pub(super) async fn create_order(
 
 pub(super) async fn batch_create_orders(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    KalshiAuthed(account, req): KalshiAuthed<w::BatchCreateOrdersRequest>,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
-    let req: w::BatchCreateOrdersRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "invalid_parameters",
-                &format!("bad batch body: {e}"),
-            );
-        }
-    };
     let mut results = Vec::with_capacity(req.orders.len());
     for r in &req.orders {
         let submitted = new_order(&state, &account, r)
@@ -314,15 +281,9 @@ pub(super) async fn batch_create_orders(
 
 pub(super) async fn get_order(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     Path(order_id): Path<String>,
+    KalshiAccount(account): KalshiAccount,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let o = parse_order_uuid(&order_id)
         .and_then(|id| state.exchange().orders.get(&id).cloned())
         .filter(|o| o.order.account == account);
@@ -337,15 +298,9 @@ pub(super) async fn get_order(
 
 pub(super) async fn list_orders(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     Query(q): Query<BTreeMap<String, String>>,
+    KalshiAccount(account): KalshiAccount,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let ticker = q.get("ticker");
     let status = q.get("status");
     let orders: Vec<SimOrder> = state.exchange().orders_of(&account).cloned().collect();
@@ -363,15 +318,9 @@ pub(super) async fn list_orders(
 
 pub(super) async fn cancel_order(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     Path(order_id): Path<String>,
+    KalshiAccount(account): KalshiAccount,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let Some(id) = parse_order_uuid(&order_id) else {
         return not_found("order");
     };

@@ -1,27 +1,19 @@
 //! Kalshi's portfolio reads: balance, positions and fills of the signed-in account.
 
-use super::{
-    Shared, authenticate, count, dollars, kalshi_markets, money, order_uuid, parse_order_uuid,
-};
+use super::auth::KalshiAccount;
+use super::{Shared, count, dollars, kalshi_markets, money, order_uuid, parse_order_uuid};
 use crate::core::fixed::format_decimal;
 use crate::core::{Money, Outcome, Venue};
 use crate::sim::exchange::Action;
 use crate::venues::kalshi::rest_wire as w;
-use axum::extract::{OriginalUri, Query, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Json, Response};
 use std::collections::BTreeMap;
 
 pub(super) async fn balance(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    KalshiAccount(account): KalshiAccount,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let ex = state.exchange();
     let a = ex.account(&account).cloned().unwrap_or_default();
     // Cents, as Kalshi reports balance: cash not locked by resting orders.
@@ -35,14 +27,8 @@ pub(super) async fn balance(
 
 pub(super) async fn positions(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    KalshiAccount(account): KalshiAccount,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let ex = state.exchange();
     let a = ex.account(&account).cloned().unwrap_or_default();
     let mut list = Vec::new();
@@ -83,15 +69,9 @@ pub(super) async fn positions(
 
 pub(super) async fn fills(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     Query(q): Query<BTreeMap<String, String>>,
+    KalshiAccount(account): KalshiAccount,
 ) -> Response {
-    let account = match authenticate(&state, &headers, &method, uri.path()) {
-        Ok(a) => a,
-        Err(r) => return r.into_response(),
-    };
     let order = q.get("order_id").and_then(|s| parse_order_uuid(s));
     let ex = state.exchange();
     let list = ex

@@ -1,6 +1,6 @@
 //! Polymarket's account reads (an order, open orders, trades, balance) and their wire shapes.
 
-use super::auth::authenticate_l2;
+use super::auth::PolymarketAccount;
 use super::orders::is_order_id;
 use super::{
     Refusal, Shared, base_fee_bps, condition, is_token, other_side, outcome_name, px, side_name,
@@ -10,8 +10,8 @@ use crate::sim::exchange::{Exchange, FillRecord, OrderState, SimOrder, Tif};
 use crate::sim::server::{SimAccount, SimState};
 use crate::venues::polymarket::eth::{hex0x, keccak256};
 use crate::venues::polymarket::rest_wire as w;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use std::collections::BTreeMap;
 
@@ -74,15 +74,9 @@ pub(crate) fn open_order(state: &SimState, ex: &Exchange, o: &SimOrder) -> w::Op
 
 pub(super) async fn get_order(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     Path(order_id): Path<String>,
+    PolymarketAccount(idx): PolymarketAccount,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &[]) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
     if !is_order_id(&order_id) {
         return Refusal::bad("Invalid orderID").into_response();
     }
@@ -98,14 +92,8 @@ pub(super) async fn get_order(
 /// resting buys), in USDC's 6-decimal units.
 pub(super) async fn balance_allowance(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
+    PolymarketAccount(idx): PolymarketAccount,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &[]) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
     let name = state.accounts[idx].name.clone();
     let a = state.exchange().account(&name).cloned().unwrap_or_default();
     Json(w::BalanceAllowance {
@@ -117,15 +105,9 @@ pub(super) async fn balance_allowance(
 
 pub(super) async fn open_orders(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     Query(q): Query<BTreeMap<String, String>>,
+    PolymarketAccount(idx): PolymarketAccount,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &[]) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
     let name = &state.accounts[idx].name;
     let ex = state.exchange();
     let data: Vec<w::OpenOrder> = ex
@@ -216,15 +198,9 @@ pub(crate) fn wire_trade(
 
 pub(super) async fn trades(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     Query(q): Query<BTreeMap<String, String>>,
+    PolymarketAccount(idx): PolymarketAccount,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &[]) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
     let secs = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
     let (before, after) = (secs("before"), secs("after"));
     let name = &state.accounts[idx].name;

@@ -1,14 +1,20 @@
-//! Polymarket's auth: L2 (HMAC) request checks, L1 (`ClobAuth`) and the API-key endpoints.
+//! Polymarket's auth: L2 (HMAC) request checks and the handler arguments that make
+//! them, L1 (`ClobAuth`) and the API-key endpoints.
 
 use super::{CHAIN_IDS, Refusal, Shared, TIMESTAMP_WINDOW_S, now_ms};
+use crate::sim::server::auth::{SignedRequest, signed_path};
 use crate::sim::server::{SimAccount, SimState};
 use crate::venues::credentials::check_timestamp;
 use crate::venues::polymarket::auth::verify_l1;
 use crate::venues::polymarket::eth::Address;
 use crate::venues::polymarket::rest_wire as w;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     // Header names are case-insensitive; the CLOB's contain underscores.
@@ -18,7 +24,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The account an L2 (HMAC) request acts for: API key and passphrase headers, a fresh
 /// `POLY_TIMESTAMP`, the HMAC over `ts + METHOD + path + body`, and `POLY_ADDRESS`
 /// the key's owner. `path` is the request path (no query).
-pub(super) fn authenticate_l2(
+fn authenticate_l2(
     state: &SimState,
     headers: &HeaderMap,
     method: &Method,
@@ -61,6 +67,60 @@ pub(super) fn authenticate_l2(
         return Err(Refusal::unauthorized());
     }
     Ok(idx)
+}
+
+/// The account of an L2 request signed without a body (the account reads).
+pub(super) struct PolymarketAccount(pub usize);
+
+impl FromRequestParts<Arc<SimState>> for PolymarketAccount {
+    type Rejection = Refusal;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<SimState>) -> Result<Self, Refusal> {
+        authenticate_l2(
+            state,
+            &parts.headers,
+            &parts.method,
+            signed_path(parts),
+            &[],
+        )
+        .map(PolymarketAccount)
+    }
+}
+
+/// The account of an L2 request whose body is signed too, and that body.
+async fn signed_l2(req: Request, state: &Arc<SimState>) -> Result<(usize, Bytes), Response> {
+    let r = SignedRequest::from_request(req, state).await?;
+    let idx = authenticate_l2(state, &r.headers, &r.method, &r.path, &r.body)
+        .map_err(IntoResponse::into_response)?;
+    Ok((idx, r.body))
+}
+
+/// The account of an L2 request with a signed body that is not read (`/cancel-all`).
+pub(super) struct PolymarketSigned(pub usize);
+
+impl FromRequest<Arc<SimState>> for PolymarketSigned {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Arc<SimState>) -> Result<Self, Response> {
+        signed_l2(req, state)
+            .await
+            .map(|(idx, _)| PolymarketSigned(idx))
+    }
+}
+
+/// The account of an L2 request with a signed JSON body, and the body: a body that
+/// does not parse is the venue's "Invalid order payload".
+pub(super) struct PolymarketAuthed<T>(pub usize, pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<SimState>> for PolymarketAuthed<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &Arc<SimState>) -> Result<Self, Response> {
+        let (idx, body) = signed_l2(req, state).await?;
+        let body = serde_json::from_slice(&body)
+            .map_err(|_| Refusal::bad("Invalid order payload").into_response())?;
+        Ok(PolymarketAuthed(idx, body))
+    }
 }
 
 /// The account an L1 (`ClobAuth` EIP-712) request proves it owns.

@@ -1,6 +1,6 @@
 //! Polymarket's order writes: signed V2 orders placed (`/order`, `/orders`) and cancels.
 
-use super::auth::authenticate_l2;
+use super::auth::{PolymarketAuthed, PolymarketSigned};
 use super::{
     CHAIN_IDS, MAX_BATCH, MIN_ORDER_SIZE, NEG_RISK, Refusal, Shared, find_token, is_token, now_ms,
     px, respond, size, trade_uuid, tx_hash, usdc,
@@ -15,8 +15,8 @@ use crate::venues::polymarket::auth::{
 };
 use crate::venues::polymarket::eth::{RecoverableSignature, U256, hex0x, parse_hex_bytes};
 use crate::venues::polymarket::rest_wire as w;
-use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 
 /// The wire order, parsed into what is signed.
@@ -245,18 +245,8 @@ fn place(
 
 pub(super) async fn post_order(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    PolymarketAuthed(idx, req): PolymarketAuthed<w::PostOrderRequest>,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &body) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
-    let Ok(req) = serde_json::from_slice::<w::PostOrderRequest>(&body) else {
-        return Refusal::bad("Invalid order payload").into_response();
-    };
     let market = state
         .meta_of(crate::core::Venue::Polymarket, &req.order.token_id)
         .map(|(i, _)| i);
@@ -294,18 +284,8 @@ pub(super) async fn post_order(
 /// `success: false` with the refusal text.
 pub(super) async fn post_orders(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    PolymarketAuthed(idx, reqs): PolymarketAuthed<Vec<w::PostOrderRequest>>,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &body) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
-    let Ok(reqs) = serde_json::from_slice::<Vec<w::PostOrderRequest>>(&body) else {
-        return Refusal::bad("Invalid order payload").into_response();
-    };
     if reqs.is_empty() || reqs.len() > MAX_BATCH {
         return Refusal::bad(format!(
             "Too many orders in payload: {}, max allowed: {MAX_BATCH}",
@@ -360,18 +340,8 @@ fn cancel_ids(state: &SimState, account: &str, ids: &[String]) -> w::CancelRespo
 
 pub(super) async fn cancel_order(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    PolymarketAuthed(idx, req): PolymarketAuthed<w::CancelOrderRequest>,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &body) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
-    let Ok(req) = serde_json::from_slice::<w::CancelOrderRequest>(&body) else {
-        return Refusal::bad("Invalid order payload").into_response();
-    };
     if !is_order_id(&req.order_id) {
         return Refusal::bad("Invalid orderID").into_response();
     }
@@ -381,18 +351,8 @@ pub(super) async fn cancel_order(
 
 pub(super) async fn cancel_orders(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    PolymarketAuthed(idx, ids): PolymarketAuthed<Vec<String>>,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &body) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
-    let Ok(ids) = serde_json::from_slice::<Vec<String>>(&body) else {
-        return Refusal::bad("Invalid order payload").into_response();
-    };
     if ids.len() > 3000 {
         return Refusal::bad("Too many orders in payload, max allowed: 3000").into_response();
     }
@@ -405,15 +365,8 @@ pub(super) async fn cancel_orders(
 
 pub(super) async fn cancel_all(
     State(state): Shared,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    PolymarketSigned(idx): PolymarketSigned,
 ) -> Response {
-    let idx = match authenticate_l2(&state, &headers, &method, uri.path(), &body) {
-        Ok(i) => i,
-        Err(r) => return r.into_response(),
-    };
     let name = state.accounts[idx].name.clone();
     let ids: Vec<String> = state
         .exchange()
