@@ -54,7 +54,8 @@ enum Command {
         #[arg(long, requires = "from_journal")]
         pairs: Option<PathBuf>,
         /// Kalshi GET /events (or /events/{ticker}) answer, for --from-journal: the
-        /// markets of each event marked mutually_exclusive form a bucket ladder.
+        /// markets of each event marked mutually_exclusive form a bucket ladder, and
+        /// their strike fields relate markets of one event as trees and parity families.
         #[arg(long, requires = "from_journal")]
         kalshi_events: Option<PathBuf>,
         /// Polymarket Gamma events (a JSON array, or {"events": [...]}), for
@@ -347,9 +348,16 @@ pub fn run(cli: Cli) -> Result<i32> {
                         Some(p) => arb::mapping::groups::load_kalshi_events(p)?,
                         None => Vec::new(),
                     },
-                    specs: match &polymarket_events {
-                        Some(p) => arb::mapping::negrisk::load_polymarket_events(p)?,
-                        None => Vec::new(),
+                    specs: {
+                        let mut specs = match &polymarket_events {
+                            Some(p) => arb::mapping::negrisk::load_polymarket_events(p)?,
+                            None => Vec::new(),
+                        };
+                        // Trees and parity families from the listing's strike fields.
+                        if let Some(p) = &kalshi_events {
+                            specs.extend(arb::mapping::strikes::load_kalshi_strike_specs(p)?);
+                        }
+                        specs
                     },
                 };
                 paper::run_from_journal_grouped(

@@ -361,3 +361,68 @@ fn tree_and_parity_lanes_run_in_paper_and_replay() {
     assert_eq!(rep.mismatches, 0, "{:?}", rep.first_mismatches);
     assert_eq!(rep.state_hash, s.state_hash);
 }
+
+/// Trees from the venue's own metadata: a Kalshi listing of one event's thresholds
+/// ("above 3.0", "above 3.5": the higher implies the lower, by `strike_type` and
+/// `floor_strike`) becomes a journaled tree rule in paper, and the lane trades the
+/// child priced above its parent.
+#[test]
+fn kalshi_strike_metadata_becomes_a_tree_the_lane_trades() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let mut w = JournalWriter::create(&src, opts()).unwrap();
+    // M0 "above 3.0" asks 0.50; M1 "above 3.5" bids 0.60: its NO asks 0.40.
+    let events = [
+        meta(0, Venue::Kalshi, NoLeg::SameBook),
+        meta(1, Venue::Kalshi, NoLeg::SameBook),
+        snap(0, 4800, 5000),
+        snap(1, 6000, 6200),
+    ];
+    for (i, e) in events.iter().enumerate() {
+        w.append_event(1_000_000_000 + i as i64, e).unwrap();
+    }
+    w.finish().unwrap();
+    let listing = r#"{"events":[{"event_ticker":"KXCPIYOY-26JUL","mutually_exclusive":false,"markets":[
+        {"ticker":"M1","event_ticker":"KXCPIYOY-26JUL","strike_type":"greater","floor_strike":3.5},
+        {"ticker":"M0","event_ticker":"KXCPIYOY-26JUL","strike_type":"greater","floor_strike":3.0}]}],"cursor":""}"#;
+    let file = dir.path().join("events.json");
+    std::fs::write(&file, listing).unwrap();
+    let specs = arb::mapping::strikes::load_kalshi_strike_specs(&file).unwrap();
+    assert_eq!(specs.len(), 1, "{specs:?}");
+    let out = dir.path().join("paper");
+    let s = paper::run_from_journal_grouped(
+        &src,
+        &arb::config::Profile::default(),
+        Vec::new(),
+        paper::GroupInputs {
+            kalshi_events: Vec::new(),
+            specs,
+        },
+        [Money::dollars(1000); 2],
+        &out,
+        SyncMode::OsBuffered,
+    )
+    .unwrap();
+    assert_eq!(
+        (s.groups, s.opportunities.tree, s.intents),
+        (1, 1, 1),
+        "{s:?}"
+    );
+    let (records, _) = Journal::open(&out).unwrap().read_all().unwrap();
+    let rule = records
+        .iter()
+        .find_map(|r| match &r.body {
+            RecordBody::Event(Event::GroupDefined(g)) => Some(g.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(rule.kind, GroupKind::Tree);
+    assert_eq!(
+        rule.members.iter().map(|m| m.market).collect::<Vec<_>>(),
+        [MarketId(0), MarketId(1)],
+        "the parent (above 3.0) first, then the child"
+    );
+    assert_eq!(rule.source, "kalshi:strike:KXCPIYOY-26JUL:M1=>M0");
+    let (rep, _) = replay::replay(&out).unwrap();
+    assert_eq!(rep.mismatches, 0, "{:?}", rep.first_mismatches);
+}

@@ -17,6 +17,7 @@ pub mod listings;
 pub mod llm;
 pub mod negrisk;
 pub mod reload;
+pub mod strikes;
 pub mod teams;
 pub mod text;
 pub mod tool;

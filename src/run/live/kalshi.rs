@@ -20,6 +20,9 @@ use std::sync::Arc;
 pub struct KalshiMetas {
     pub definitions: Vec<Event>,
     pub exclusive: Vec<KalshiExclusiveEvent>,
+    /// The configured markets as the venue lists them (their strike fields relate
+    /// markets of one event: `mapping::strikes`).
+    pub markets: Vec<crate::venues::kalshi::rest_wire::Market>,
 }
 
 /// Fetches each ticker's market, event and series, and interns it with its fees.
@@ -71,6 +74,7 @@ pub async fn market_metas(
             },
             &mut out.definitions,
         );
+        out.markets.push(m);
     }
     Ok(out)
 }

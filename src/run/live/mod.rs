@@ -276,11 +276,13 @@ async fn run_async(
     };
     let mut definitions = Vec::new();
     let mut exclusive = Vec::new();
+    let mut kalshi_markets = Vec::new();
     let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
     if let Some(k) = &kalshi_side {
         let metas = kalshi::market_metas(&k.rest, &k.tickers, &mut interner).await?;
         definitions.extend(metas.definitions);
         exclusive = metas.exclusive;
+        kalshi_markets = metas.markets;
         for t in &k.tickers {
             if let Some(id) = interner.get(Venue::Kalshi, t) {
                 routes.insert(
@@ -316,8 +318,12 @@ async fn run_async(
             core.step(wall_ns(), &Event::PairDefined(rule))?;
         }
     }
-    let (ladders, partial) =
-        groups::to_define(&exclusive, interner.metas(), &core.reducer.groups().rules);
+    let (ladders, partial) = groups::to_define(
+        &exclusive,
+        &kalshi_markets,
+        interner.metas(),
+        &core.reducer.groups().rules,
+    );
     groups::warn_partial(&partial, interner.metas());
     for ev in ladders {
         core.step(wall_ns(), &ev)?;

@@ -127,6 +127,15 @@ pub struct Market {
     pub price_level_structure: String,
     #[serde(default)]
     pub price_ranges: Vec<PriceRange>,
+    /// Which values of the event's underlying pay YES: `greater`, `greater_or_equal`,
+    /// `less`, `less_or_equal`, `between` (with the strikes below), or `functional`,
+    /// `custom`, `structured` (described only in the rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strike_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor_strike: Option<serde_json::Number>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap_strike: Option<serde_json::Number>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
