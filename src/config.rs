@@ -213,6 +213,8 @@ pub struct Profile {
     /// `[lanes] coverage_every_s`: seconds of event time between looks at the lanes'
     /// coverage (0: not journaled).
     pub coverage_every_s: u32,
+    /// `[risk] canary_lanes`, for every lane (`RiskLimits` holds the first two).
+    pub canary_lanes: [bool; crate::event::Lane::COUNT],
 }
 
 impl Default for Profile {
@@ -224,6 +226,7 @@ impl Default for Profile {
             risk: RiskLimits::default(),
             firewall: FirewallConfig::default(),
             coverage_every_s: 10,
+            canary_lanes: [true; crate::event::Lane::COUNT],
         }
     }
 }
@@ -231,7 +234,7 @@ impl Default for Profile {
 impl Profile {
     /// The events that load this profile into a reducer, in the order every driver
     /// journals them (live, paper, Monte Carlo, preflight's dry run).
-    pub fn events(&self) -> [crate::event::Event; 6] {
+    pub fn events(&self) -> [crate::event::Event; 7] {
         use crate::event::Event;
         [
             Event::ConfigLoaded(self.engine.clone()),
@@ -241,6 +244,9 @@ impl Profile {
             Event::FirewallLoaded(self.firewall),
             Event::CoverageEvery {
                 every_ms: self.coverage_every_s.saturating_mul(1_000),
+            },
+            Event::CanaryLanes {
+                lanes: self.canary_lanes,
             },
         ]
     }
@@ -441,6 +447,7 @@ impl Profile {
             resting.resubmits = n;
         }
         let risk = risk_limits(&file.risk, origin)?;
+        let canary_lanes = canary_lanes(&file.risk, origin)?;
         let firewall = firewall(&file.firewall, origin)?;
         let coverage_every_s = file.lanes.coverage_every_s.unwrap_or(10);
         if coverage_every_s > 86_400 {
@@ -456,6 +463,7 @@ impl Profile {
             risk,
             firewall,
             coverage_every_s,
+            canary_lanes,
         })
     }
 }
@@ -579,22 +587,35 @@ fn risk_limits(r: &RiskSection, origin: &str) -> Result<RiskLimits, ConfigError>
         }
         l.canary_max_contracts = Qty::contracts(n);
     }
-    if let Some(lanes) = &r.canary_lanes {
-        l.canary_lanes = [false, false];
-        for name in lanes {
-            // Canary mode covers the two lanes of format version 1 (its journaled
-            // list has two slots); the other lanes do not run in canary mode.
-            let canary = &crate::event::Lane::ALL[..2];
-            let Some(lane) = canary.iter().find(|l| l.name() == name) else {
-                return Err(bad(
-                    "risk.canary_lanes",
-                    format!("{name:?} is not a lane (intra_venue, cross_venue)"),
-                ));
-            };
-            l.canary_lanes[*lane as usize] = true;
-        }
+    if r.canary_lanes.is_some() {
+        let all = canary_lanes(r, origin)?;
+        // The version 1 list has the first two lanes' slots; `CanaryLanes` has all.
+        l.canary_lanes = [all[0], all[1]];
     }
     Ok(l)
+}
+
+/// `risk.canary_lanes`: the lanes canary mode lets run (all when absent).
+fn canary_lanes(
+    r: &RiskSection,
+    origin: &str,
+) -> Result<[bool; crate::event::Lane::COUNT], ConfigError> {
+    let Some(names) = &r.canary_lanes else {
+        return Ok([true; crate::event::Lane::COUNT]);
+    };
+    let mut lanes = [false; crate::event::Lane::COUNT];
+    for name in names {
+        let Some(lane) = crate::event::Lane::ALL.iter().find(|l| l.name() == name) else {
+            let known: Vec<&str> = crate::event::Lane::ALL.iter().map(|l| l.name()).collect();
+            return Err(ConfigError::Value {
+                path: origin.to_string(),
+                field: "risk.canary_lanes",
+                message: format!("{name:?} is not a lane ({})", known.join(", ")),
+            });
+        };
+        lanes[*lane as usize] = true;
+    }
+    Ok(lanes)
 }
 
 impl EngineConfig {
@@ -672,6 +693,25 @@ impl EngineConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn canary_lanes_name_any_lane_and_a_wrong_name_is_an_error() {
+        let p = Profile::from_toml(
+            "[risk]\ncanary = true\ncanary_lanes = [\"cross_venue\", \"bucket\"]\n",
+            "p.toml",
+        )
+        .unwrap();
+        assert_eq!(p.canary_lanes, [false, true, true, false, false]);
+        assert_eq!(p.risk.canary_lanes, [false, true]);
+        assert_eq!(Profile::default().canary_lanes, [true; 5]);
+        let e = Profile::from_toml("[risk]\ncanary_lanes = [\"buckets\"]\n", "p.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("risk.canary_lanes") && e.contains("\"buckets\" is not a lane"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn legging_policy_reads_and_checks_its_fields() {

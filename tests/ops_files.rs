@@ -80,3 +80,17 @@ fn the_runbook_covers_each_incident_with_engine_and_operator_parts() {
         assert!(book.contains(command), "{command} not in the runbook");
     }
 }
+
+/// The README's profile example parses, and what it shows is the defaults (so a
+/// newcomer copying it changes nothing until they edit it).
+#[test]
+fn the_readme_profile_example_is_the_defaults() {
+    let readme =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .unwrap();
+    let at = readme.find("Profiles (`--profile`) are TOML").unwrap();
+    let start = readme[at..].find("```toml\n").unwrap() + at + "```toml\n".len();
+    let end = readme[start..].find("```").unwrap() + start;
+    let profile = arb::config::Profile::from_toml(&readme[start..end], "README.md").unwrap();
+    assert_eq!(profile, arb::config::Profile::default());
+}

@@ -294,6 +294,10 @@ impl Reducer {
                 self.breaker(b);
                 Ok(())
             }
+            Event::CanaryLanes { lanes } => {
+                self.risk.canary_lanes = Some(*lanes);
+                Ok(())
+            }
             Event::CoverageEvery { every_ms } => {
                 self.coverage_mark.every_ns = i64::from(*every_ms) * 1_000_000;
                 Ok(())

@@ -1,8 +1,8 @@
 //! Risk controls: the operator's per-venue halts and per-lane switches, the daily loss
 //! cap, execution failures in a row, exposure caps, the stale-book bound and canary
-//! mode (which covers only the two lanes of format version 1: its journaled list has
-//! two slots, so the bucket, tree and parity lanes do not run in canary mode). Each
-//! refusal is a journaled `Skipped` (and each halt a journaled `Halt`).
+//! mode (its lanes from `CanaryLanes`; a journal without one has only the two slots of
+//! `RiskLimits`, so there the bucket, tree and parity lanes do not run in canary mode).
+//! Each refusal is a journaled `Skipped` (and each halt a journaled `Halt`).
 
 use super::Reducer;
 use super::lanes::Candidate;
@@ -34,6 +34,8 @@ pub struct RiskState {
     pub breaker_open: [[bool; Endpoint::COUNT]; 2],
     /// Per venue: how its books arrive (for the record and the orders view).
     pub feed_mode: [crate::event::FeedMode; 2],
+    /// The lanes canary mode lets run, once journaled (`CanaryLanes`).
+    pub canary_lanes: Option<[bool; Lane::COUNT]>,
 }
 
 impl Default for RiskState {
@@ -48,6 +50,7 @@ impl Default for RiskState {
             halted_by: None,
             breaker_open: [[false; Endpoint::COUNT]; 2],
             feed_mode: [crate::event::FeedMode::Stream; 2],
+            canary_lanes: None,
         }
     }
 }
@@ -62,15 +65,16 @@ impl Reducer {
     /// Gates that do not depend on size: operator switches, canary lanes, book age.
     pub(super) fn risk_gate(&self, lane: Lane, cand: &Candidate) -> Result<(), SkipReason> {
         let r = &self.risk;
-        if r.lane_disabled[lane as usize]
-            || (r.limits.canary
-                && !r
-                    .limits
-                    .canary_lanes
-                    .get(lane as usize)
-                    .copied()
-                    .unwrap_or(false))
-        {
+        let canary_allows = match r.canary_lanes {
+            Some(lanes) => lanes[lane as usize],
+            None => r
+                .limits
+                .canary_lanes
+                .get(lane as usize)
+                .copied()
+                .unwrap_or(false),
+        };
+        if r.lane_disabled[lane as usize] || (r.limits.canary && !canary_allows) {
             return Err(SkipReason::LaneDisabled);
         }
         let max_age = i64::from(r.limits.max_book_age_ms) * 1_000_000;

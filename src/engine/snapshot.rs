@@ -318,7 +318,7 @@ mod tests {
         let pinned = [
             (1u16, 0xd14e_c59d_d9db_9d91_u64),
             (2, 0x2a94_f9c8_9962_f78a),
-            (3, 0xd5bb_b8fa_b0a0_f7b0),
+            (3, 0x3c71_f0d7_9f9d_55b7),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

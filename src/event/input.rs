@@ -68,6 +68,12 @@ pub enum Event {
     CoverageEvery {
         every_ms: u32,
     },
+    /// The lanes canary mode lets run, every lane (from the profile); until one is
+    /// journaled, `RiskLimits::canary_lanes` covers the first two and the others stay
+    /// out of canary mode.
+    CanaryLanes {
+        lanes: [bool; crate::event::Lane::COUNT],
+    },
 }
 
 /// How a venue's market data is taken.
@@ -225,6 +231,7 @@ impl Event {
             Event::Circuit(_) => "circuit",
             Event::Breaker(_) => "breaker",
             Event::CoverageEvery { .. } => "coverage_every",
+            Event::CanaryLanes { .. } => "canary_lanes",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",

@@ -17,6 +17,9 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
         state: CircuitState::Open,
     }));
     events.push(Event::CoverageEvery { every_ms: 10_000 });
+    events.push(Event::CanaryLanes {
+        lanes: [true, false, true, false, true],
+    });
     decisions.push(Decision::LaneCoverage {
         lane: Lane::Bucket,
         rules: 4,

@@ -114,6 +114,33 @@ fn canary_mode_trades_one_contract_on_its_lanes_only() {
     assert_eq!(places(&out)[0].qty, Qty::contracts(1), "{out:?}");
 }
 
+/// `CanaryLanes` names every lane and takes over from the two slots of the limits.
+#[test]
+fn journaled_canary_lanes_decide_which_lanes_run_in_canary_mode() {
+    let canary = only(|l| {
+        l.canary = true;
+        l.canary_lanes = [true, true];
+    });
+    let lanes = Event::CanaryLanes {
+        lanes: [false, true, true, true, true],
+    };
+    let mut r = limited(canary);
+    at(&mut r, 0, lanes.clone());
+    assert_eq!(skips(&intra_books(&mut r, 1)), [SkipReason::LaneDisabled]);
+    let mut r = limited(canary);
+    at(&mut r, 0, lanes);
+    let out = cross_books(&mut r, 1);
+    assert!(
+        !skips(&out).contains(&SkipReason::LaneDisabled),
+        "the cross-venue lane runs: {out:?}"
+    );
+    assert!(
+        out.iter()
+            .any(|d| matches!(d, Decision::OpportunityFound(o) if o.lane == Lane::CrossVenue)),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn a_book_older_than_the_bound_is_not_traded() {
     let mut r = limited(only(|l| l.max_book_age_ms = 1_000));
