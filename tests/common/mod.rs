@@ -1,6 +1,7 @@
 //! Shared builders for integration tests.
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod live;
 
 use arb::config::EngineConfig;

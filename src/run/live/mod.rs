@@ -24,25 +24,20 @@ pub mod queue;
 pub mod recovery;
 pub mod restart;
 mod sides;
+mod startup;
 pub mod status;
 mod stream_loop;
+mod summary;
 pub mod watchdog;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
+pub use summary::LiveSummary;
 
 use self::core::{CoreSettings, Inbound, wall_ns};
-use self::executor::{Executor, Route};
-use crate::core::MarketId;
+use self::executor::Executor;
 use crate::core::Venue;
-use crate::engine::Reducer;
-use crate::event::Event;
-use crate::journal::{JournalError, JournalWriter, SyncMode, WriterOptions};
-use crate::mapping::PairResolver;
-use crate::run::CoreLoop;
-use crate::venues::MarketInterner;
+use crate::journal::JournalError;
 use crate::venues::http::VenueError;
-use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,27 +74,6 @@ pub struct LiveOptions {
     pub allow_real_venues: bool,
     /// Install the process's log subscriber: stderr and `<journal>/logs/arb.log`.
     pub log_file: bool,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct LiveSummary {
-    pub journal: PathBuf,
-    pub venue: String,
-    pub events: u64,
-    pub decisions: u64,
-    pub opportunities: u64,
-    pub intents: u64,
-    /// Orders the executor sent.
-    pub orders: u64,
-    pub open_orders: usize,
-    pub state_hash: String,
-    /// Receive time of the causing event -> order request about to be written (µs).
-    pub tick_to_order_us_p50: Option<f64>,
-    pub tick_to_order_us_p99: Option<f64>,
-    /// Set when the run continued an existing journal.
-    pub recovered: Option<recovery::Recovered>,
-    /// Per venue: what its market-data feed went through (the watchdog's counts).
-    pub feeds: BTreeMap<String, watchdog::FeedStats>,
 }
 
 /// `arb preflight`: the gate chain `arb live` passes first, on its own. A
@@ -201,164 +175,21 @@ async fn run_async(
         )));
     }
 
-    // A journal that exists is continued: its torn tail cut, its state rebuilt.
-    let continuing = crate::journal::Journal::open(&opts.journal).is_ok();
-    let mut decided_ms = BTreeMap::new();
-    let opts_w = WriterOptions {
-        sync: SyncMode::Fsync,
-        ..WriterOptions::default()
-    };
-    let (writer, reducer, mut interner, mut recovered) = if continuing {
-        // Only the last segment is verified here: the replay reads what it needs.
-        let writer = JournalWriter::open_at_end(&opts.journal, opts_w)?;
-        let torn_tail = writer.recovered_tail().map(|t| t.offset);
-        let mut reducer = Reducer::new(engine.engine.clone());
-        let replayed = recovery::replay_into(&opts.journal, &mut reducer)?;
-        decided_ms = replayed.decided_ms;
-        (
-            writer,
-            reducer,
-            replayed.interner,
-            Some(recovery::Recovered {
-                events_replayed: replayed.events,
-                snapshot: replayed.snapshot,
-                torn_tail,
-                ..Default::default()
-            }),
-        )
-    } else {
-        (
-            JournalWriter::create(&opts.journal, opts_w)?,
-            Reducer::new(engine.engine.clone()),
-            MarketInterner::new(),
-            None,
-        )
-    };
-    let mut core = CoreLoop::new(writer, reducer);
-    // Orders decided before the executor runs (an unwind found by reconciliation, a
-    // cancel of an overdue resting leg) are held and sent once it does.
-    core.held_orders = Some(Vec::new());
-    core.decided_ms = decided_ms.clone();
-    for ev in engine.events() {
-        core.step(wall_ns(), &ev)?;
-    }
-    if recovered.is_some() {
-        // A clean stop before left the engine halted for its shutdown: lift that.
-        core.step(
-            wall_ns(),
-            &Event::Operator(crate::event::OperatorCommand::Restarted),
-        )?;
-    }
-    if kill_switch_from_env() {
-        // The environment's kill switch: the run starts halted (journaled).
-        let halt = Event::Operator(crate::event::OperatorCommand::KillSwitch { engaged: true });
-        core.step(wall_ns(), &halt)?;
-    }
-    let mapping_digest = pairs.as_ref().map(|l| l.info.digest);
-    let mut resolver = match pairs {
-        Some(l) => {
-            // The mapping in use, journaled before any pair it defines.
-            core.step(wall_ns(), &Event::MappingLoaded(l.info))?;
-            if recovered.is_some() {
-                // The journal's markets are known and its pairs held: the mapping now
-                // adds, re-weighs or drops pairs among them as a reload would.
-                let (resolver, changes) =
-                    PairResolver::resume(l.specs, interner.metas(), &core.reducer.markets().pairs);
-                for ev in changes {
-                    core.step(wall_ns(), &ev)?;
-                }
-                resolver
-            } else {
-                PairResolver::new(l.specs)
-            }
-        }
-        None => PairResolver::default(),
-    };
-    let mut definitions = Vec::new();
-    let mut exclusive = Vec::new();
-    let mut kalshi_markets = Vec::new();
-    let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
-    if let Some(k) = &kalshi_side {
-        let metas = kalshi::market_metas(&k.rest, &k.tickers, &mut interner).await?;
-        definitions.extend(metas.definitions);
-        exclusive = metas.exclusive;
-        kalshi_markets = metas.markets;
-        for t in &k.tickers {
-            if let Some(id) = interner.get(Venue::Kalshi, t) {
-                routes.insert(
-                    id,
-                    Route::Kalshi {
-                        rest: Arc::new(k.rest.clone()),
-                        ticker: t.clone(),
-                    },
-                );
-            }
-        }
-    }
-    if let Some(p) = &poly_side {
-        let (events, infos) = polymarket::market_metas(&p.rest, &p.tokens, &mut interner).await?;
-        definitions.extend(events);
-        for (id, token) in infos {
-            routes.insert(
-                id,
-                Route::Polymarket {
-                    rest: Arc::new(p.rest.clone()),
-                    token,
-                },
-            );
-        }
-    }
-    for ev in definitions {
-        let ready = match &ev {
-            Event::MarketDefined(m) => resolver.on_market(m.venue, &m.venue_id, m.id),
-            _ => Vec::new(),
-        };
-        core.step(wall_ns(), &ev)?;
-        for rule in ready {
-            core.step(wall_ns(), &Event::PairDefined(rule))?;
-        }
-    }
-    let (ladders, partial) = groups::to_define(
-        &exclusive,
-        &kalshi_markets,
-        interner.metas(),
-        &core.reducer.groups().rules,
-    );
-    groups::warn_partial(&partial, interner.metas());
-    for ev in ladders {
-        core.step(wall_ns(), &ev)?;
-    }
-    if let (Some(k), Some(r)) = (&kalshi_side, recovered.as_mut()) {
-        // Before any new order: what the journal left open, checked with the venue.
-        let (open, differences) = recovery::reconcile_kalshi(&mut core, &k.rest, &interner).await?;
-        r.open_orders_reconciled = open;
-        r.differences = differences;
-    }
-    if let (Some(p), Some(r)) = (&poly_side, recovered.as_mut()) {
-        let tokens: BTreeMap<MarketId, polymarket::TokenInfo> = routes
-            .iter()
-            .filter_map(|(id, route)| match route {
-                Route::Polymarket { token, .. } => Some((*id, token.clone())),
-                Route::Kalshi { .. } => None,
-            })
-            .collect();
-        let (open, mut differences) =
-            recovery::reconcile_polymarket(&mut core, &p.rest, &tokens, &decided_ms).await?;
-        if let Some(signer) = p.rest.signer() {
-            let wallet = signer.address().to_string();
-            differences +=
-                recovery::reconcile_polymarket_positions(&mut core, &p.data, &wallet, &tokens)
-                    .await?;
-        }
-        r.open_orders_reconciled += open;
-        r.differences += differences;
-    }
-    if let Some(k) = &kalshi_side {
-        core.step(wall_ns(), &kalshi::balance(&k.rest).await?)?;
-    }
-    if let Some(p) = &poly_side {
-        core.step(wall_ns(), &polymarket::balance(&p.rest).await?)?;
-    }
+    let startup::Started {
+        mut core,
+        interner,
+        routes,
+        resolver,
+        mapping_digest,
+        recovered,
+    } = startup::start(
+        &opts.journal,
+        &engine,
+        pairs,
+        kalshi_side.as_ref(),
+        poly_side.as_ref(),
+    )
+    .await?;
 
     let kalshi_rest = kalshi_side.as_ref().map(|k| k.rest.clone());
     let poly_rest = poly_side.as_ref().map(|p| p.rest.clone());
@@ -526,36 +357,14 @@ async fn run_async(
     if let Some(sim) = sim {
         sim.stop().await;
     }
-    let stats = core.reducer.stats();
-    let mut lat = latency.lock().map(|l| l.clone()).unwrap_or_default();
-    lat.sort_unstable();
-    let pct = |q: f64| {
-        (!lat.is_empty()).then(|| lat[((lat.len() - 1) as f64 * q) as usize] as f64 / 1000.0)
-    };
-    let summary = LiveSummary {
-        journal: opts.journal.clone(),
-        venue: venue_name,
-        events: core.events,
-        decisions: core.decisions_total,
-        opportunities: stats.opportunities.iter().sum(),
-        intents: stats.intents,
-        orders: lat.len() as u64,
-        open_orders: core.reducer.orders().open.len(),
-        state_hash: format!("{:016x}", core.reducer.state_hash()),
-        tick_to_order_us_p50: pct(0.5),
-        tick_to_order_us_p99: pct(0.99),
+    let summary = LiveSummary::of(
+        &core,
+        opts.journal.clone(),
+        venue_name,
+        &latency,
         recovered,
-        feeds: Venue::ALL
-            .iter()
-            .map(|v| {
-                let stats = feed_stats[v.index()]
-                    .lock()
-                    .map(|s| s.clone())
-                    .unwrap_or_default();
-                (v.name().to_string(), stats)
-            })
-            .collect(),
-    };
+        &feed_stats,
+    );
     core.writer.finish()?;
     Ok(summary)
 }
@@ -591,12 +400,6 @@ async fn wait_for_stop(duration: Option<Duration>) {
         None => signal.await,
     }
 }
-
-/// `ARB_KILL_SWITCH` set to anything but empty or `0`: start with the kill switch on.
-fn kill_switch_from_env() -> bool {
-    std::env::var("ARB_KILL_SWITCH").is_ok_and(|v| !v.is_empty() && v != "0")
-}
-
 /// The journal directory a default run writes: `runs/live-N`.
 pub fn default_journal() -> PathBuf {
     let base = Path::new("runs");
