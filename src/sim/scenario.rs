@@ -80,6 +80,9 @@ struct QuestionFile {
     /// The event its markets belong to (default: the question's name); several
     /// questions of one event are its buckets.
     event: Option<String>,
+    /// The Kalshi market's strike, as the venue lists it: `"greater 3.5"`,
+    /// `"less_or_equal 75"`, `"between 76 77"` (type, then floor or cap, or both).
+    kalshi_strike: Option<String>,
 }
 
 fn one() -> f64 {
@@ -125,6 +128,44 @@ pub struct Scenario {
     pub faults: Vec<super::faults::Fault>,
     /// Kalshi events the simulator calls `mutually_exclusive`.
     pub exclusive_events: Vec<String>,
+    /// Kalshi tickers' strikes, served with their markets.
+    pub strikes: Vec<(String, KalshiStrike)>,
+}
+
+/// A Kalshi market's `strike_type`, `floor_strike` and `cap_strike`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KalshiStrike {
+    pub strike_type: String,
+    pub floor: Option<f64>,
+    pub cap: Option<f64>,
+}
+
+impl KalshiStrike {
+    /// `"greater 3.5"`, `"less 75"`, `"between 76 77"`, ...
+    fn parse(text: &str) -> Result<KalshiStrike, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let num = |w: &str| {
+            w.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| format!("{w:?} is not a number"))
+        };
+        let (floor, cap) = match words.as_slice() {
+            ["greater" | "greater_or_equal", x] => (Some(num(x)?), None),
+            ["less" | "less_or_equal", x] => (None, Some(num(x)?)),
+            ["between", lo, hi] => (Some(num(lo)?), Some(num(hi)?)),
+            _ => {
+                return Err(format!(
+                    "{text:?} is not \"greater|greater_or_equal|less|less_or_equal X\" or \"between X Y\""
+                ));
+            }
+        };
+        Ok(KalshiStrike {
+            strike_type: words[0].to_string(),
+            floor,
+            cap,
+        })
+    }
 }
 
 fn bp(x: f64) -> u32 {
@@ -176,6 +217,7 @@ impl Scenario {
         }
         let mut markets = Vec::new();
         let mut pairs = Vec::new();
+        let mut strikes = Vec::new();
         let mut questions = Vec::new();
         for (i, q) in f.questions.iter().enumerate() {
             let field = |name: &str| format!("question[{i}] ({}).{name}", q.name);
@@ -221,6 +263,11 @@ impl Scenario {
                 });
                 id
             };
+            if let (Some(t), Some(text)) = (&q.kalshi, &q.kalshi_strike) {
+                let strike =
+                    KalshiStrike::parse(text).map_err(|m| bad(field("kalshi_strike"), m))?;
+                strikes.push((t.clone(), strike));
+            }
             if let Some(t) = &q.kalshi {
                 let id = define(
                     Venue::Kalshi,
@@ -322,6 +369,7 @@ impl Scenario {
         Ok(Scenario {
             faults,
             exclusive_events: f.exclusive_events,
+            strikes,
             name: f.name,
             seed: f.seed,
             start_ns: f.start_ms * 1_000_000,
@@ -424,5 +472,35 @@ impl Generator {
             }
         }
         Some((self.now, TargetBook { market, bids, asks }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kalshi_strike_is_read_and_a_bad_one_named() {
+        assert_eq!(
+            KalshiStrike::parse("between 76 77.5"),
+            Ok(KalshiStrike {
+                strike_type: "between".into(),
+                floor: Some(76.0),
+                cap: Some(77.5),
+            })
+        );
+        assert_eq!(
+            KalshiStrike::parse("less_or_equal 75").map(|s| (s.floor, s.cap)),
+            Ok((None, Some(75.0)))
+        );
+        let base = include_str!("../../tests/data/kalshi-thresholds.toml");
+        let s = Scenario::parse(base, "t.toml").unwrap();
+        assert_eq!(s.strikes.len(), 2);
+        let bad = base.replace("greater 3.5", "above 3.5");
+        let e = Scenario::parse(&bad, "t.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("kalshi_strike") && e.contains("\"above 3.5\""),
+            "{e}"
+        );
     }
 }

@@ -28,7 +28,7 @@ pub fn serve_standalone(
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
         let state = SimState::new(scenario.markets.clone(), accounts)
-            .with_exclusive_events(scenario.exclusive_events.clone());
+            .with_kalshi_metadata(&scenario);
         let server = SimServer::start(state, listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

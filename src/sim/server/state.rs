@@ -60,6 +60,8 @@ pub struct SimState {
     pub accounts: Vec<SimAccount>,
     /// Kalshi event tickers served as `mutually_exclusive`.
     pub exclusive_events: Vec<String>,
+    /// Kalshi tickers' strikes, served with their markets.
+    pub strikes: Vec<(String, crate::sim::scenario::KalshiStrike)>,
 }
 
 impl SimState {
@@ -83,12 +85,15 @@ impl SimState {
             metas,
             accounts,
             exclusive_events: Vec::new(),
+            strikes: Vec::new(),
         }
     }
 
-    /// The same state, serving these Kalshi events as `mutually_exclusive`.
-    pub fn with_exclusive_events(mut self, events: Vec<String>) -> SimState {
-        self.exclusive_events = events;
+    /// The same state, serving the scenario's Kalshi metadata: its exclusive events and
+    /// its markets' strikes.
+    pub fn with_kalshi_metadata(mut self, scenario: &crate::sim::scenario::Scenario) -> SimState {
+        self.exclusive_events = scenario.exclusive_events.clone();
+        self.strikes = scenario.strikes.clone();
         self
     }
 

@@ -22,7 +22,16 @@ fn kalshi_market(state: &SimState, i: usize) -> w::Market {
     let close = meta
         .close_ts
         .map_or_else(|| "2030-01-01T00:00:00Z".to_string(), rfc3339);
+    let strike = state
+        .strikes
+        .iter()
+        .find(|(t, _)| *t == meta.venue_id)
+        .map(|(_, s)| s);
+    let number = |v: Option<f64>| v.and_then(serde_json::Number::from_f64);
     w::Market {
+        strike_type: strike.map(|s| s.strike_type.clone()),
+        floor_strike: number(strike.and_then(|s| s.floor)),
+        cap_strike: number(strike.and_then(|s| s.cap)),
         subtitle: String::new(),
         yes_sub_title: "Yes".into(),
         no_sub_title: "No".into(),
