@@ -3,36 +3,10 @@
 //! own metadata), the bucket lane watches it (journaled coverage) and evaluates it; a
 //! restart on the same journal does not define it again.
 
+mod common;
+
+use common::live::{inspect_records as records, live_cli as live, market_id};
 use std::path::Path;
-use std::process::Command;
-
-fn live(cfg: &Path, journal: &Path, seconds: &str) {
-    let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-        .args(["live", "--duration", seconds, "--config"])
-        .arg(cfg)
-        .arg("--journal")
-        .arg(journal)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn records(journal: &Path) -> Vec<serde_json::Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-        .arg("inspect")
-        .arg(journal)
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 fn bodies<'a>(recs: &'a [serde_json::Value], kind: &str) -> Vec<&'a serde_json::Value> {
     recs.iter().filter_map(|r| r["body"].get(kind)).collect()
@@ -111,14 +85,7 @@ fn venue_strikes_become_a_tree_the_tree_lane_watches() {
     let journal = dir.path().join("j");
     live(&cfg, &journal, "3");
     let recs = records(&journal);
-    let id = |ticker: &str| {
-        recs.iter()
-            .find_map(|r| {
-                let m = r["body"].get("MarketDefined")?;
-                (m["venue_id"] == ticker).then(|| m["id"].clone())
-            })
-            .unwrap()
-    };
+    let id = |ticker: &str| market_id(&recs, ticker);
     let groups = bodies(&recs, "GroupDefined");
     assert_eq!(groups.len(), 1, "{groups:?}");
     let g = groups[0];

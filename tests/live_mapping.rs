@@ -3,6 +3,8 @@
 //! a file that does not parse is reported (file and reason) while the mapping in use
 //! stays.
 
+mod common;
+
 use std::process::Command;
 use std::time::Duration;
 
@@ -136,45 +138,14 @@ fn a_restart_applies_the_mapping_as_it_is_now_to_the_markets_it_knows() {
     let cfg = dir.path().join("live.toml");
     std::fs::write(&cfg, format!("pairs = {:?}\n", file.display().to_string())).unwrap();
     let journal = dir.path().join("j");
-    let run = || {
-        let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-            .args(["live", "--duration", "2", "--config"])
-            .arg(&cfg)
-            .arg("--journal")
-            .arg(&journal)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let records = || -> Vec<serde_json::Value> {
-        let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-            .arg("inspect")
-            .arg(&journal)
-            .output()
-            .unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    };
+    let run = || common::live::live_cli(&cfg, &journal, "2");
+    let records = || common::live::inspect_records(&journal);
     run();
     let first = records().len();
     std::fs::write(&file, pairs(&[(BTC_K, BTC_P, 0.95)])).unwrap();
     run();
     let recs = records();
-    let id = |venue_id: &str| {
-        recs.iter()
-            .find_map(|r| {
-                let m = r["body"].get("MarketDefined")?;
-                (m["venue_id"] == venue_id).then(|| m["id"].as_u64().unwrap())
-            })
-            .unwrap()
-    };
+    let id = |venue_id: &str| common::live::market_id(&recs, venue_id);
     let (fed_k, fed_p, btc_k, btc_p) = (id(FED_K), id(FED_P), id(BTC_K), id(BTC_P));
     let after = &recs[first..];
     assert!(

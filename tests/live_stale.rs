@@ -4,8 +4,9 @@
 //! frozen book is older than that the engine journals `StaleBook` skips for the pair and
 //! places no order on it.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
 
 const FED_K: &str = "KXFEDDECISION-26DEC-C25";
 const FED_P: &str = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
@@ -68,35 +69,9 @@ fn no_order_goes_to_a_book_older_than_the_bound() {
     // ARB_TEST_JOURNAL=DIR keeps the run's journal there, to look at after a failure.
     let journal = std::env::var_os("ARB_TEST_JOURNAL")
         .map_or_else(|| dir.path().join("j"), std::path::PathBuf::from);
-    let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-        .args(["live", "--duration", "6", "--config"])
-        .arg(&cfg)
-        .arg("--journal")
-        .arg(&journal)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-        .arg("inspect")
-        .arg(&journal)
-        .output()
-        .unwrap();
-    let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let fed = recs
-        .iter()
-        .find_map(|r| {
-            let m = r["body"].get("MarketDefined")?;
-            (m["venue_id"] == FED_K).then(|| m["id"].clone())
-        })
-        .unwrap();
+    common::live::live_cli(&cfg, &journal, "6");
+    let recs = common::live::inspect_records(&journal);
+    let fed = common::live::market_id(&recs, FED_K);
     // The frozen book's last update: its snapshot at the subscription (and resyncs).
     let last_update = recs
         .iter()

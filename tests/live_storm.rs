@@ -5,8 +5,10 @@
 //! and after the storm (and the operator's acknowledgement of any exposure it left)
 //! entries resume and the probe closes it.
 
+mod common;
+
+use common::live::arb;
 use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn a_429_storm_opens_the_orders_breaker_pauses_entries_and_recovers() {
@@ -33,7 +35,7 @@ fn a_429_storm_opens_the_orders_breaker_pauses_entries_and_recovers() {
     )
     .unwrap();
     let journal = dir.path().join("j");
-    let child = Command::new(env!("CARGO_BIN_EXE_arb"))
+    let child = arb()
         .args(["live", "--duration", "16", "--config"])
         .arg(&cfg)
         .arg("--journal")
@@ -44,7 +46,7 @@ fn a_429_storm_opens_the_orders_breaker_pauses_entries_and_recovers() {
         .unwrap();
     // The storm is over at 10 s: the operator acknowledges what it left unhedged.
     std::thread::sleep(std::time::Duration::from_millis(11_500));
-    let ack = Command::new(env!("CARGO_BIN_EXE_arb"))
+    let ack = arb()
         .args(["ack", "--note", "storm over, exposure checked", "--journal"])
         .arg(&journal)
         .output()
@@ -60,16 +62,7 @@ fn a_429_storm_opens_the_orders_breaker_pauses_entries_and_recovers() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-        .arg("inspect")
-        .arg(&journal)
-        .output()
-        .unwrap();
-    let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs = common::live::inspect_records(&journal);
     let orders_breaker = |state: &str| {
         recs.iter().position(|r| {
             let b = &r["body"]["Breaker"];

@@ -134,3 +134,32 @@ pub fn inspect_records(journal: &Path) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+/// Runs `arb live --duration SECONDS --config CFG --journal JOURNAL` to its end; a
+/// failed run fails the test with its stderr.
+pub fn live_cli(cfg: &Path, journal: &Path, seconds: &str) {
+    let out = arb()
+        .args(["live", "--duration", seconds, "--config"])
+        .arg(cfg)
+        .arg("--journal")
+        .arg(journal)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The id a journal's `MarketDefined` gave the market with this venue id (as JSON,
+/// from `inspect_records`).
+pub fn market_id(records: &[serde_json::Value], venue_id: &str) -> serde_json::Value {
+    records
+        .iter()
+        .find_map(|r| {
+            let m = r["body"].get("MarketDefined")?;
+            (m["venue_id"] == venue_id).then(|| m["id"].clone())
+        })
+        .unwrap_or_else(|| panic!("no market {venue_id} defined"))
+}
