@@ -6,8 +6,8 @@
 //! bucket wins). A ladder whose YES bids sum below the firewall's bound is taken to be
 //! missing a bucket and is not traded.
 
-use super::{Candidate, buy_quote, payout};
-use crate::core::{Money, Outcome, Price};
+use super::{Candidate, best_basket, buy_quote};
+use crate::core::{Outcome, Price};
 use crate::engine::markets::Markets;
 use crate::event::{GroupRule, Lane, Leg, SkipReason};
 
@@ -35,34 +35,12 @@ pub fn evaluate(
             .map(|m| buy_quote(markets, m.market, outcome))
             .collect()
     };
-    let mut best: Option<Candidate> = None;
-    let mut quoted = false;
-    for outcome in [Outcome::Yes, Outcome::No] {
-        let Some(legs) = basket(outcome) else {
-            continue;
-        };
-        quoted = true;
-        let Some(pays) = payout::guaranteed(markets, rule, &legs) else {
-            continue;
-        };
-        let c = Candidate {
-            lane: Lane::Bucket,
-            legs,
-            pair: None,
-            group: Some(group),
-            payout: pays,
-        };
-        if pays > Money::ZERO
-            && c.gross_edge() > 0
-            && best
-                .as_ref()
-                .is_none_or(|b| c.gross_edge() > b.gross_edge())
-        {
-            best = Some(c);
-        }
-    }
-    if !quoted {
+    let baskets: Vec<Vec<Leg>> = [Outcome::Yes, Outcome::No]
+        .into_iter()
+        .filter_map(basket)
+        .collect();
+    if baskets.is_empty() {
         return Err(SkipReason::IncompleteBook);
     }
-    Ok(best)
+    Ok(best_basket(markets, rule, Lane::Bucket, group, baskets))
 }

@@ -44,6 +44,40 @@ impl Candidate {
     }
 }
 
+/// Of a group rule's quoted baskets, the one whose enumerated payout exceeds its cost
+/// by the most (before fees); the first of equals. The bucket, tree and parity lanes
+/// each build their baskets and let this judge them.
+pub fn best_basket(
+    markets: &Markets,
+    rule: &crate::event::GroupRule,
+    lane: crate::event::Lane,
+    group: u32,
+    baskets: Vec<Vec<Leg>>,
+) -> Option<Candidate> {
+    let mut best: Option<Candidate> = None;
+    for legs in baskets {
+        let Some(pays) = payout::guaranteed(markets, rule, &legs) else {
+            continue;
+        };
+        let c = Candidate {
+            lane,
+            legs,
+            pair: None,
+            group: Some(group),
+            payout: pays,
+        };
+        if pays > Money::ZERO
+            && c.gross_edge() > 0
+            && best
+                .as_ref()
+                .is_none_or(|b| c.gross_edge() > b.gross_edge())
+        {
+            best = Some(c);
+        }
+    }
+    best
+}
+
 /// A price as money (1e-4 dollars to 1e-6).
 pub fn price_money(p: Price) -> Money {
     Money(i64::from(p.0) * 100)

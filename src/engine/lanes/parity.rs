@@ -6,53 +6,31 @@
 //! an edge between two of its markets is counted once, not once per pair or per lane
 //! (the cross-venue lane leaves pairs inside a family to this lane).
 
-use super::{Candidate, buy_quote, payout};
-use crate::core::Money;
+use super::{Candidate, best_basket, buy_quote};
 use crate::engine::markets::Markets;
-use crate::event::{GroupRule, Lane, SkipReason};
+use crate::event::{GroupRule, Lane, Leg, SkipReason};
 
 pub fn evaluate(
     markets: &Markets,
     rule: &GroupRule,
     group: u32,
 ) -> Result<Option<Candidate>, SkipReason> {
-    let mut best: Option<Candidate> = None;
-    let mut quoted = false;
+    let mut baskets: Vec<Vec<Leg>> = Vec::new();
     for (i, a) in rule.members.iter().enumerate() {
         for (j, b) in rule.members.iter().enumerate() {
             if i == j {
                 continue;
             }
-            let (Some(la), Some(lb)) = (
+            if let (Some(la), Some(lb)) = (
                 buy_quote(markets, a.market, a.outcome),
                 buy_quote(markets, b.market, b.outcome.other()),
-            ) else {
-                continue;
-            };
-            quoted = true;
-            let legs = vec![la, lb];
-            let Some(pays) = payout::guaranteed(markets, rule, &legs) else {
-                continue;
-            };
-            let c = Candidate {
-                lane: Lane::Parity,
-                legs,
-                pair: None,
-                group: Some(group),
-                payout: pays,
-            };
-            if pays > Money::ZERO
-                && c.gross_edge() > 0
-                && best
-                    .as_ref()
-                    .is_none_or(|b| c.gross_edge() > b.gross_edge())
-            {
-                best = Some(c);
+            ) {
+                baskets.push(vec![la, lb]);
             }
         }
     }
-    if !quoted {
+    if baskets.is_empty() {
         return Err(SkipReason::IncompleteBook);
     }
-    Ok(best)
+    Ok(best_basket(markets, rule, Lane::Parity, group, baskets))
 }

@@ -6,8 +6,8 @@
 //! (pays n for n children). Every basket's payout is the least over
 //! the outcomes the relation allows, enumerated, never assumed.
 
-use super::{Candidate, buy_quote, payout};
-use crate::core::{Money, Outcome};
+use super::{Candidate, best_basket, buy_quote};
+use crate::core::Outcome;
 use crate::engine::markets::Markets;
 use crate::event::{GroupRule, Lane, Leg, SkipReason};
 
@@ -36,26 +36,5 @@ pub fn evaluate(
     if baskets.is_empty() {
         return Err(SkipReason::IncompleteBook);
     }
-    let mut best: Option<Candidate> = None;
-    for legs in baskets {
-        let Some(pays) = payout::guaranteed(markets, rule, &legs) else {
-            continue;
-        };
-        let c = Candidate {
-            lane: Lane::Tree,
-            legs,
-            pair: None,
-            group: Some(group),
-            payout: pays,
-        };
-        if pays > Money::ZERO
-            && c.gross_edge() > 0
-            && best
-                .as_ref()
-                .is_none_or(|b| c.gross_edge() > b.gross_edge())
-        {
-            best = Some(c);
-        }
-    }
-    Ok(best)
+    Ok(best_basket(markets, rule, Lane::Tree, group, baskets))
 }
