@@ -60,16 +60,7 @@ fn a_dropped_pair_is_journaled_and_not_entered_after_the_reload() {
         "the bad file is reported: {stderr}"
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_arb"))
-        .arg("inspect")
-        .arg(&journal)
-        .output()
-        .unwrap();
-    let recs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let recs = common::live::inspect_records(&journal);
     let loads: Vec<usize> = (0..recs.len())
         .filter(|&i| recs[i]["body"].get("MappingLoaded").is_some())
         .collect();

@@ -32,31 +32,36 @@ pub async fn market_metas(
     interner: &mut MarketInterner,
 ) -> Result<KalshiMetas, VenueError> {
     let mut out = KalshiMetas::default();
+    // Per event ticker: its series and fee multiplier, fetched once for all its markets.
+    let mut events: std::collections::BTreeMap<String, (String, u32)> = Default::default();
     for t in tickers {
         let m = rest.market(t).await?;
-        let series_ticker = match rest.event(&m.event_ticker).await {
-            Ok(e) => {
-                let known = out
-                    .exclusive
-                    .iter()
-                    .any(|x| x.event_ticker == e.event.event_ticker);
-                if e.event.mutually_exclusive && !known {
-                    out.exclusive.push(KalshiExclusiveEvent {
-                        event_ticker: e.event.event_ticker.clone(),
-                        markets: Some(e.markets.iter().map(|m| m.ticker.clone()).collect()),
-                    });
+        if !events.contains_key(&m.event_ticker) {
+            let series_ticker = match rest.event(&m.event_ticker).await {
+                Ok(e) => {
+                    if e.event.mutually_exclusive {
+                        out.exclusive.push(KalshiExclusiveEvent {
+                            event_ticker: e.event.event_ticker.clone(),
+                            markets: Some(e.markets.iter().map(|m| m.ticker.clone()).collect()),
+                        });
+                    }
+                    e.event.series_ticker
                 }
-                e.event.series_ticker
-            }
-            Err(VenueError::NotFound { .. }) => String::new(),
-            Err(e) => return Err(e),
-        };
-        let multiplier_bp = if series_ticker.is_empty() {
-            10_000
-        } else {
-            let s = rest.series(&series_ticker).await?;
-            (s.fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32
-        };
+                Err(VenueError::NotFound { .. }) => String::new(),
+                Err(e) => return Err(e),
+            };
+            let multiplier_bp = if series_ticker.is_empty() {
+                10_000
+            } else {
+                let s = rest.series(&series_ticker).await?;
+                (s.fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32
+            };
+            events.insert(m.event_ticker.clone(), (series_ticker, multiplier_bp));
+        }
+        let (series_ticker, multiplier_bp) = events
+            .get(&m.event_ticker)
+            .cloned()
+            .unwrap_or_else(|| (String::new(), 10_000));
         interner.intern(
             Venue::Kalshi,
             t,
