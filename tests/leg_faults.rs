@@ -133,6 +133,7 @@ async fn start(k_depth: i64, pn_depth: i64) -> Harness {
         tx: in_tx,
         latency: Arc::default(),
         poll: Duration::from_millis(50),
+        settle: Duration::from_millis(500),
     };
     tokio::spawn(executor.run(Vec::new(), out_rx));
 

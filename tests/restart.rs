@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::live::{Sim, arb, root, secret_file};
+use common::live::{Sim, arb, orders_placed_twice, positions_engine_and_venue};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -21,78 +21,6 @@ fn snapshot_seqs(journal: &Path) -> Vec<u64> {
         .into_iter()
         .map(|s| s.0)
         .collect()
-}
-
-/// A live config for both venues of the simulator, with its public test keys.
-fn config(dir: &Path, sim: &Sim, profile: Option<&str>) -> PathBuf {
-    use arb::sim::server::sim_keys;
-    let kalshi_key = secret_file(dir, "kalshi.pem", sim_keys::KALSHI_KEY_PEM);
-    let poly_key = secret_file(dir, "poly.key", sim_keys::POLY_PRIVATE_KEY);
-    let creds = format!(
-        r#"{{"apiKey":"{}","secret":"{}","passphrase":"{}"}}"#,
-        sim_keys::POLY_API_KEY,
-        sim_keys::POLY_API_SECRET,
-        sim_keys::POLY_PASSPHRASE
-    );
-    let poly_creds = secret_file(dir, "poly-creds.json", &creds);
-    let scenario = arb::sim::Scenario::load(&root().join("scenarios/arb-rich.toml")).unwrap();
-    let ids = |v: arb::core::Venue| {
-        scenario
-            .markets
-            .iter()
-            .filter(|m| m.venue == v)
-            .map(|m| format!("\"{}\"", m.venue_id))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let mut pairs = String::from("version = 1\n");
-    for p in &scenario.pairs {
-        pairs += &format!(
-            "[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n",
-            scenario.markets[p.a.0 as usize].venue_id,
-            scenario.markets[p.b.0 as usize].venue_id,
-            f64::from(p.confidence_bp) / 10_000.0
-        );
-    }
-    std::fs::write(dir.join("pairs.toml"), pairs).unwrap();
-    let text = format!(
-        "pairs = \"{}\"\nsnapshot_every_events = {SNAPSHOT_EVERY}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\ndata_url = \"{}\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
-        dir.join("pairs.toml").display(),
-        sim.urls["kalshi rest"],
-        sim.urls["kalshi ws"],
-        sim_keys::KALSHI_KEY_ID,
-        kalshi_key.display(),
-        ids(arb::core::Venue::Kalshi),
-        sim.urls["polymarket rest"],
-        sim.urls["polymarket ws"],
-        sim.urls["polymarket rest"],
-        poly_key.display(),
-        poly_creds.display(),
-        ids(arb::core::Venue::Polymarket),
-    );
-    let text = match profile {
-        Some(body) => {
-            std::fs::write(dir.join("profile.toml"), body).unwrap();
-            format!(
-                "profile = \"{}\"\n{text}",
-                dir.join("profile.toml").display()
-            )
-        }
-        None => text,
-    };
-    let p = dir.join("live.toml");
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn ledger(sim: &Sim) -> serde_json::Value {
-    let url = sim.urls["ledger"].clone();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
-    rt.block_on(async move { http.get(url).send().await.unwrap().json().await.unwrap() })
 }
 
 #[test]
@@ -127,7 +55,12 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
     };
     let dir = dir_buf.as_path();
     let sim = Sim::start("3600");
-    let cfg = config(dir, &sim, profile);
+    let cfg = sim.live_config(
+        dir,
+        None,
+        &format!("snapshot_every_events = {SNAPSHOT_EVERY}"),
+        profile,
+    );
     let journal = dir.join("j");
     let run = |secs: &str| {
         let out = arb()
@@ -219,7 +152,12 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
     assert_eq!(rep["mismatches"], 0, "{rep}");
     // No client order id reached the venue twice (Kalshi keeps them; Polymarket orders
     // are identified by their signed hash).
-    let l = ledger(&sim);
+    let l = sim.ledger();
+    assert_eq!(
+        orders_placed_twice(&l),
+        Vec::<String>::new(),
+        "placed twice"
+    );
     let ids: Vec<&str> = l["orders"]
         .as_array()
         .unwrap()
@@ -227,14 +165,6 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
         .filter_map(|o| o["client_order_id"].as_str())
         .filter(|c| c.starts_with("arb-"))
         .collect();
-    let mut unique = ids.clone();
-    unique.sort_unstable();
-    unique.dedup();
-    assert_eq!(
-        ids.len(),
-        unique.len(),
-        "a client order id was placed twice: {ids:?}"
-    );
     assert!(!ids.is_empty(), "the runs traded on Kalshi: {l}");
     // The engine's Kalshi positions are the venue's (recovery reconciled them).
     let out = arb()
@@ -245,40 +175,7 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
         .unwrap();
     let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for (venue_name, account_name) in [("kalshi", "arb-kalshi"), ("polymarket", "arb-polymarket")] {
-        let mut engine: Vec<(String, String, String)> = view["positions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["venue"] == venue_name)
-            .map(|p| {
-                (
-                    p["market"].as_str().unwrap().to_string(),
-                    p["outcome"].as_str().unwrap().to_string(),
-                    p["qty"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
-        let account = l["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == account_name)
-            .unwrap();
-        let mut venue: Vec<(String, String, String)> = account["positions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p[2].as_i64().unwrap() != 0)
-            .map(|p| {
-                (
-                    p[0].as_str().unwrap().to_string(),
-                    p[1].as_str().unwrap().to_lowercase(),
-                    arb::core::Qty(p[2].as_i64().unwrap()).to_string(),
-                )
-            })
-            .collect();
-        engine.sort();
-        venue.sort();
+        let (engine, venue) = positions_engine_and_venue(&journal, &l, venue_name, account_name);
         assert_eq!(
             engine, venue,
             "engine and venue disagree on {venue_name} positions"

@@ -384,7 +384,9 @@ async fn the_live_executor_turns_an_order_into_ack_fills_and_cancel_events() {
         qty: Qty::contracts(12),
         tif: TimeInForce::ImmediateOrCancel,
     };
-    let events = arb::run::live::kalshi::place(&k, TICKER, &order).await;
+    let events = arb::run::live::kalshi_orders::place(&k, TICKER, &order)
+        .await
+        .events;
     let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
     assert_eq!(kinds, vec!["order_ack", "fill", "fill"], "{events:?}");
     let fills: Vec<(u16, i64)> = events
@@ -404,7 +406,7 @@ async fn the_live_executor_turns_an_order_into_ack_fills_and_cancel_events() {
         leg: 0,
         attempt: 0,
     };
-    let events = arb::run::live::kalshi::place(
+    let events = arb::run::live::kalshi_orders::place(
         &k,
         TICKER,
         &PlaceOrder {
@@ -414,13 +416,16 @@ async fn the_live_executor_turns_an_order_into_ack_fills_and_cancel_events() {
             ..order
         },
     )
-    .await;
+    .await
+    .events;
     assert!(
         matches!(events.last(), Some(Event::OrderCanceled(c)) if c.canceled_qty == Qty::contracts(40)),
         "{events:?}"
     );
     // The same client order id again: the venue refuses, the executor reports a reject.
-    let events = arb::run::live::kalshi::place(&k, TICKER, &order).await;
+    let events = arb::run::live::kalshi_orders::place(&k, TICKER, &order)
+        .await
+        .events;
     assert!(
         matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("order_already_exists")),
         "{events:?}"

@@ -89,7 +89,7 @@ fn order(n: u64, qty: i64) -> PlaceOrder {
 }
 
 #[tokio::test]
-async fn rate_limits_and_server_errors_are_typed_and_orders_under_them_are_rejects() {
+async fn rate_limits_are_rejects_and_server_errors_leave_orders_unknown() {
     let (sim, rest) = start().await;
     sim.state.activate(
         &fault(FaultKind::RateLimit { retry_after_s: 2 }),
@@ -104,7 +104,9 @@ async fn rate_limits_and_server_errors_are_typed_and_orders_under_them_are_rejec
     // The governor honours Retry-After: an order that would wait past its bound is
     // refused here, never sent into the storm.
     let t0 = std::time::Instant::now();
-    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(1, 1)).await;
+    let events = arb::run::live::kalshi_orders::place(&rest, TICKER, &order(1, 1))
+        .await
+        .events;
     assert!(t0.elapsed() < Duration::from_millis(100), "refused at once");
     assert!(
         matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("not sent")),
@@ -129,10 +131,17 @@ async fn rate_limits_and_server_errors_are_typed_and_orders_under_them_are_rejec
         rest.balance().await,
         Err(VenueError::Server { status: 503, .. })
     ));
-    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(2, 1)).await;
+    // A 5xx to an order is no answer: the venue may have taken it. Its outcome is
+    // unknown (never a reject), and the order is to be looked up.
+    let placed = arb::run::live::kalshi_orders::place(&rest, TICKER, &order(2, 1)).await;
     assert!(
-        matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("503")),
-        "{events:?}"
+        matches!(&placed.events[..], [Event::OrderUnknown(u)] if u.reason.contains("503")),
+        "{placed:?}"
+    );
+    assert!(
+        placed
+            .follow
+            .is_some_and(|f| !f.acked && f.venue_order_id.is_none())
     );
     // Nothing reached the exchange while it refused requests.
     let ledger: serde_json::Value = reqwest::get(format!("http://{}/_sim/ledger", sim.addr))
@@ -150,7 +159,9 @@ async fn rejected_partial_and_slow_orders_come_back_as_the_right_events() {
     let (sim, rest) = start().await;
     sim.state
         .activate(&fault(FaultKind::RejectOrders), Duration::from_millis(300));
-    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(1, 1)).await;
+    let events = arb::run::live::kalshi_orders::place(&rest, TICKER, &order(1, 1))
+        .await
+        .events;
     assert!(
         matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("trading_is_paused")),
         "{events:?}"
@@ -161,7 +172,9 @@ async fn rejected_partial_and_slow_orders_come_back_as_the_right_events() {
         &fault(FaultKind::PartialFill { ratio_bp: 5_000 }),
         Duration::from_secs(5),
     );
-    let events = arb::run::live::kalshi::place(&rest, TICKER, &order(2, 8)).await;
+    let events = arb::run::live::kalshi_orders::place(&rest, TICKER, &order(2, 8))
+        .await
+        .events;
     let kinds: Vec<&str> = events.iter().map(Event::kind).collect();
     assert_eq!(
         kinds,
@@ -177,7 +190,9 @@ async fn rejected_partial_and_slow_orders_come_back_as_the_right_events() {
         Duration::from_secs(5),
     );
     let t0 = Instant::now();
-    let events = arb::run::live::kalshi::place(&rest2, TICKER, &order(3, 2)).await;
+    let events = arb::run::live::kalshi_orders::place(&rest2, TICKER, &order(3, 2))
+        .await
+        .events;
     assert!(t0.elapsed() >= Duration::from_millis(400), "the ack waited");
     assert_eq!(
         events.iter().map(Event::kind).collect::<Vec<_>>(),
@@ -189,7 +204,8 @@ async fn rejected_partial_and_slow_orders_come_back_as_the_right_events() {
 
 #[tokio::test]
 async fn polymarket_orders_meet_the_same_order_faults() {
-    use arb::run::live::polymarket::{TokenInfo, place};
+    use arb::run::live::polymarket::TokenInfo;
+    use arb::run::live::polymarket_orders::place;
     use arb::sim::server::{sim_accounts, sim_keys};
     use arb::venues::polymarket::auth::{ApiCreds, PolymarketSigner};
     use arb::venues::polymarket::rest::PolymarketRest;
@@ -244,7 +260,15 @@ async fn polymarket_orders_meet_the_same_order_faults() {
 
     sim.state
         .activate(&fault(FaultKind::RejectOrders), Duration::from_millis(300));
-    let events = place(&rest, &info, &order(1, 10), 1_795_000_000_000).await;
+    let events = place(
+        &rest,
+        &info,
+        &order(1, 10),
+        1_795_000_000_000,
+        &Default::default(),
+    )
+    .await
+    .events;
     assert!(
         matches!(&events[..], [Event::OrderReject(r)] if r.reason.contains("not accepting orders")),
         "{events:?}"
@@ -255,7 +279,15 @@ async fn polymarket_orders_meet_the_same_order_faults() {
         &fault(FaultKind::PartialFill { ratio_bp: 5_000 }),
         Duration::from_secs(5),
     );
-    let events = place(&rest, &info, &order(2, 10), 1_795_000_000_000).await;
+    let events = place(
+        &rest,
+        &info,
+        &order(2, 10),
+        1_795_000_000_000,
+        &Default::default(),
+    )
+    .await
+    .events;
     assert_eq!(
         events.iter().map(Event::kind).collect::<Vec<_>>(),
         vec!["order_ack", "fill", "order_canceled"],

@@ -170,7 +170,11 @@ pub(super) fn run(command: Command) -> Result<i32> {
                         o.qty,
                         o.price,
                         o.filled,
-                        o.venue_order_id.as_deref().unwrap_or("not acked")
+                        match (&o.venue_order_id, o.unknown) {
+                            (_, true) => "outcome unknown: being looked up at the venue",
+                            (Some(v), false) => v.as_str(),
+                            (None, false) => "not acked",
+                        }
                     );
                 }
                 println!("positions: {}", v.positions.len());

@@ -77,6 +77,7 @@ impl Reducer {
                 reserved: reserve,
                 deadline,
                 cancel_sent: false,
+                unknown: false,
             },
         );
         if let Some(ep) = self.orders.episodes.get_mut(&opp) {

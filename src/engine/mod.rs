@@ -226,9 +226,19 @@ impl Reducer {
             Event::OrderAck(a) => match self.orders.open.get_mut(&a.id) {
                 Some(o) => {
                     o.venue_order_id = Some(a.venue_order_id.clone());
+                    o.unknown = false;
                     Ok(())
                 }
                 None => Err(InputError::UnknownOrder(a.id)),
+            },
+            Event::OrderUnknown(u) => match self.orders.open.get_mut(&u.id) {
+                // Nothing is assumed: the order stays open with its cash reserved and
+                // its exposure counted until the venue answers for it.
+                Some(o) => {
+                    o.unknown = true;
+                    Ok(())
+                }
+                None => Err(InputError::UnknownOrder(u.id)),
             },
             Event::OrderReject(r) => {
                 let known = self.orders.open.contains_key(&r.id);
@@ -475,6 +485,7 @@ impl Reducer {
             .get_mut(&f.id)
             .ok_or(InputError::UnknownOrder(f.id))?;
         o.filled = Qty(o.filled.0 + f.qty.0);
+        o.unknown = false;
         let remaining = o.remaining();
         let leg = Leg {
             market: o.order.market,

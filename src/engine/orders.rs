@@ -17,6 +17,9 @@ pub struct OpenOrder {
     pub deadline: Option<i64>,
     /// The cancel for the deadline has been decided.
     pub cancel_sent: bool,
+    /// The request got no definite answer (`OrderUnknown`): the venue may hold the
+    /// order. Cleared by the venue's ack or a fill; a reject or cancel ends the order.
+    pub unknown: bool,
 }
 
 impl OpenOrder {

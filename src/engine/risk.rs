@@ -88,11 +88,23 @@ impl Reducer {
             if self.depends_on_open_breaker(m.meta.venue) {
                 return Err(SkipReason::CircuitOpen);
             }
+            if self.has_unknown_order(m.meta.venue) {
+                return Err(SkipReason::UnknownOrder);
+            }
             if max_age > 0 && self.now - m.updated_ts > max_age {
                 return Err(SkipReason::StaleBook);
             }
         }
         Ok(())
+    }
+
+    /// True while an order on `venue` has no definite answer: what the venue holds is
+    /// not known, so nothing new goes there until it is.
+    fn has_unknown_order(&self, venue: Venue) -> bool {
+        self.orders
+            .open
+            .values()
+            .any(|o| o.unknown && o.venue == venue)
     }
 
     /// The most contracts canary mode allows, if it is on.

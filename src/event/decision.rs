@@ -223,6 +223,10 @@ pub enum SkipReason {
     LadderSumImplausible,
     /// A market the rule needs has no usable book (none yet, suspect, or one-sided).
     IncompleteBook,
+    // Format version 4 from here on.
+    /// A leg's venue holds an order whose outcome is not known yet: no new entry there
+    /// until the venue has answered for it.
+    UnknownOrder,
 }
 
 impl SkipReason {
@@ -251,6 +255,7 @@ impl SkipReason {
             SkipReason::EdgeTooLarge => "edge_too_large",
             SkipReason::LadderSumImplausible => "ladder_sum_implausible",
             SkipReason::IncompleteBook => "incomplete_book",
+            SkipReason::UnknownOrder => "unknown_order",
         }
     }
 }

@@ -74,6 +74,11 @@ pub enum Event {
     CanaryLanes {
         lanes: [bool; crate::event::Lane::COUNT],
     },
+    // Format version 4 from here on.
+    /// An order request got no definite answer (a timeout or reset after it was sent,
+    /// a 5xx, a body that does not parse): the venue may hold it. The order stays open,
+    /// its cash reserved, until the venue's answer (found by looking it up) ends it.
+    OrderUnknown(OrderUnknown),
 }
 
 /// How a venue's market data is taken.
@@ -232,6 +237,7 @@ impl Event {
             Event::Breaker(_) => "breaker",
             Event::CoverageEvery { .. } => "coverage_every",
             Event::CanaryLanes { .. } => "canary_lanes",
+            Event::OrderUnknown(_) => "order_unknown",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",
@@ -428,6 +434,14 @@ pub struct FeedStatus {
 pub struct OrderAck {
     pub id: ClientOrderId,
     pub venue_order_id: String,
+}
+
+/// An order whose outcome is not known (format version 4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderUnknown {
+    pub id: ClientOrderId,
+    /// What happened to the request (never a credential).
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,6 +16,9 @@ pub struct OpenOrderView {
     pub qty: String,
     pub filled: String,
     pub venue_order_id: Option<String>,
+    /// Its request got no definite answer and the venue has not said yet what became
+    /// of it (journaled `OrderUnknown`).
+    pub unknown: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -78,6 +81,7 @@ pub fn view(dir: &Path) -> Result<OrdersView, JournalError> {
                 qty: o.order.qty.to_string(),
                 filled: o.filled.to_string(),
                 venue_order_id: o.venue_order_id.clone(),
+                unknown: o.unknown,
             }
         })
         .collect();

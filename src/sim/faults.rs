@@ -34,6 +34,20 @@ pub enum FaultKind {
     /// and closed at once, before any message, so a client that takes the handshake
     /// for success and reconnects fast meets a connect storm.
     RefuseWs { venue: Option<crate::core::Venue> },
+    /// The venue takes each order, then closes the connection without a usable answer
+    /// (the answer is cut off mid-way): the client cannot tell what became of it.
+    LostAck { venue: Option<crate::core::Venue> },
+    /// The venue takes each order and answers it this late, after a client with a
+    /// shorter timeout has given up (`slow_ack` with a long delay).
+    TimeoutAfterAccept {
+        delay_ms: u32,
+        venue: Option<crate::core::Venue>,
+    },
+    /// The venue takes each order, then answers with this 5xx.
+    ErrorAfterAccept {
+        status: u16,
+        venue: Option<crate::core::Venue>,
+    },
 }
 
 impl FaultKind {
@@ -70,11 +84,16 @@ pub struct FaultFile {
     pub status: Option<u16>,
     pub fill_ratio: Option<f64>,
     pub delay_ms: Option<u32>,
-    /// The venue a `refuse_ws` fault applies to (all when absent).
+    /// The venue a `refuse_ws`, `lost_ack`, `timeout_after_accept` or
+    /// `error_after_accept` fault applies to (all when absent).
     pub venue: Option<String>,
 }
 
 impl FaultFile {
+    fn venue(&self) -> Result<Option<crate::core::Venue>, String> {
+        self.venue.as_deref().map(str::parse).transpose()
+    }
+
     /// The validated fault, or what is wrong with it (the caller names the file).
     pub fn parse(&self) -> Result<Fault, String> {
         if !(self.at_s.is_finite() && self.at_s >= 0.0) {
@@ -113,11 +132,28 @@ impl FaultFile {
             },
             "settlement_failure" => FaultKind::SettlementFailure,
             "refuse_ws" => FaultKind::RefuseWs {
-                venue: self.venue.as_deref().map(str::parse).transpose()?,
+                venue: self.venue()?,
             },
+            "lost_ack" => FaultKind::LostAck {
+                venue: self.venue()?,
+            },
+            "timeout_after_accept" => FaultKind::TimeoutAfterAccept {
+                delay_ms: self.delay_ms.unwrap_or(15_000),
+                venue: self.venue()?,
+            },
+            "error_after_accept" => {
+                let status = self.status.unwrap_or(500);
+                if !(500..600).contains(&status) {
+                    return Err(format!("status {status} is not a 5xx"));
+                }
+                FaultKind::ErrorAfterAccept {
+                    status,
+                    venue: self.venue()?,
+                }
+            }
             other => {
                 return Err(format!(
-                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, cross_book, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure, refuse_ws)"
+                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, cross_book, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure, refuse_ws, lost_ack, timeout_after_accept, error_after_accept)"
                 ));
             }
         };

@@ -400,7 +400,11 @@ impl Governor {
         let outcome = match &result {
             Ok(_) => Outcome::Ok,
             Err(VenueError::RateLimited { retry_after, .. }) => Outcome::RateLimited(*retry_after),
-            Err(VenueError::Server { .. } | VenueError::Transport { .. }) => Outcome::Failed,
+            Err(
+                VenueError::Server { .. }
+                | VenueError::Transport { .. }
+                | VenueError::Unreachable { .. },
+            ) => Outcome::Failed,
             Err(_) => Outcome::Refused,
         };
         self.record(class, breaker, outcome);

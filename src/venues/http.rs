@@ -34,8 +34,13 @@ pub enum VenueError {
     },
     #[error("{endpoint}: not found")]
     NotFound { endpoint: String },
+    /// The request may have reached the venue, but no answer came back (timed out,
+    /// connection reset after it was written).
     #[error("{endpoint}: transport: {message}")]
     Transport { endpoint: String, message: String },
+    /// No connection could be made: the request was never sent.
+    #[error("{endpoint}: unreachable: {message}")]
+    Unreachable { endpoint: String, message: String },
     #[error("{endpoint}: unexpected response body: {message}")]
     Decode { endpoint: String, message: String },
     #[error("{endpoint}: cannot sign request: {message}")]
@@ -56,6 +61,7 @@ impl VenueError {
             VenueError::RateLimited { .. }
                 | VenueError::Server { .. }
                 | VenueError::Transport { .. }
+                | VenueError::Unreachable { .. }
                 | VenueError::Throttled { .. }
                 | VenueError::CircuitOpen { .. }
         )
@@ -63,6 +69,50 @@ impl VenueError {
 }
 
 impl VenueError {
+    /// For a request that changes state at the venue (an order, a cancel): true when
+    /// the venue may have acted on it although no definite answer came back (a 5xx, a
+    /// timeout or reset after the request was written, a body that does not parse).
+    /// Such an outcome is unknown until the venue is asked; every other error is a
+    /// definite "not done" (refused, rate limited, or never sent).
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            VenueError::Server { .. } | VenueError::Transport { .. } | VenueError::Decode { .. }
+        )
+    }
+
+    /// The error a failed send stands for: `Unreachable` when no connection was made
+    /// (nothing reached the venue), else `Transport` (it may have).
+    pub fn from_send(endpoint: String, e: reqwest::Error) -> VenueError {
+        let connect = e.is_connect();
+        let mut message = if e.is_timeout() {
+            "timed out".to_string()
+        } else {
+            String::new()
+        };
+        // The root cause ("connection closed before message completed", ...), which
+        // reqwest's own text leaves out.
+        let e = e.without_url();
+        let mut cause: &dyn std::error::Error = &e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        for part in [e.to_string(), cause.to_string()] {
+            if !part.is_empty() && !message.contains(&part) {
+                message = if message.is_empty() {
+                    part
+                } else {
+                    format!("{message}: {part}")
+                };
+            }
+        }
+        if connect {
+            VenueError::Unreachable { endpoint, message }
+        } else {
+            VenueError::Transport { endpoint, message }
+        }
+    }
+
     /// The error a non-2xx answer stands for: 401/403 auth, 404, 429 with its
     /// `Retry-After`, 5xx, and any other refusal with the venue's own code and text.
     pub fn from_status(

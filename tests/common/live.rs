@@ -42,19 +42,25 @@ pub struct Sim {
 impl Sim {
     /// Starts it for `duration_s` seconds and waits for its URLs.
     pub fn start(duration_s: &str) -> Sim {
-        let mut child = arb()
-            .args([
-                "sim",
-                "--listen",
-                "127.0.0.1:0",
-                "--duration",
-                duration_s,
-                "--speed",
-                "20",
-            ])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
+        Sim::start_with(None, duration_s)
+    }
+
+    /// Starts it on `scenario` (the embedded one when `None`) for `duration_s` seconds.
+    pub fn start_with(scenario: Option<&Path>, duration_s: &str) -> Sim {
+        let mut cmd = arb();
+        cmd.args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--duration",
+            duration_s,
+            "--speed",
+            "20",
+        ]);
+        if let Some(s) = scenario {
+            cmd.arg("--scenario").arg(s);
+        }
+        let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         let mut urls = BTreeMap::new();
         while urls.len() < 5 {
@@ -65,6 +71,180 @@ impl Sim {
         }
         Sim { child, urls }
     }
+}
+
+impl Sim {
+    /// `GET /_sim/ledger`: every order, fill and position the venue holds.
+    pub fn ledger(&self) -> serde_json::Value {
+        let url = self.urls["ledger"].clone();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
+        rt.block_on(async move { http.get(url).send().await.unwrap().json().await.unwrap() })
+    }
+
+    /// A live config (`dir/live.toml`) for both venues of this simulator, trading every
+    /// market of `scenario` (arb-rich when `None`) with its pairs, with the simulator's
+    /// public test keys; `top` is added at the top level (e.g. timeouts), `profile`
+    /// written to `dir/profile.toml` and used.
+    pub fn live_config(
+        &self,
+        dir: &Path,
+        scenario: Option<&Path>,
+        top: &str,
+        profile: Option<&str>,
+    ) -> PathBuf {
+        use arb::sim::server::sim_keys;
+        let kalshi_key = secret_file(dir, "kalshi.pem", sim_keys::KALSHI_KEY_PEM);
+        let poly_key = secret_file(dir, "poly.key", sim_keys::POLY_PRIVATE_KEY);
+        let creds = format!(
+            r#"{{"apiKey":"{}","secret":"{}","passphrase":"{}"}}"#,
+            sim_keys::POLY_API_KEY,
+            sim_keys::POLY_API_SECRET,
+            sim_keys::POLY_PASSPHRASE
+        );
+        let poly_creds = secret_file(dir, "poly-creds.json", &creds);
+        let scenario_path = scenario
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| root().join("scenarios/arb-rich.toml"));
+        let scenario = arb::sim::Scenario::load(&scenario_path).unwrap();
+        let ids = |v: arb::core::Venue| {
+            scenario
+                .markets
+                .iter()
+                .filter(|m| m.venue == v)
+                .map(|m| format!("\"{}\"", m.venue_id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut pairs = String::from("version = 1\n");
+        for p in &scenario.pairs {
+            pairs += &format!(
+                "[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n",
+                scenario.markets[p.a.0 as usize].venue_id,
+                scenario.markets[p.b.0 as usize].venue_id,
+                f64::from(p.confidence_bp) / 10_000.0
+            );
+        }
+        std::fs::write(dir.join("pairs.toml"), pairs).unwrap();
+        let mut text = format!(
+            "pairs = \"{}\"\n{top}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\ndata_url = \"{}\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
+            dir.join("pairs.toml").display(),
+            self.urls["kalshi rest"],
+            self.urls["kalshi ws"],
+            sim_keys::KALSHI_KEY_ID,
+            kalshi_key.display(),
+            ids(arb::core::Venue::Kalshi),
+            self.urls["polymarket rest"],
+            self.urls["polymarket ws"],
+            self.urls["polymarket rest"],
+            poly_key.display(),
+            poly_creds.display(),
+            ids(arb::core::Venue::Polymarket),
+        );
+        if let Some(body) = profile {
+            std::fs::write(dir.join("profile.toml"), body).unwrap();
+            text = format!(
+                "profile = \"{}\"\n{text}",
+                dir.join("profile.toml").display()
+            );
+        }
+        let p = dir.join("live.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+/// Client order ids the venue received more than once (Kalshi keeps the client's id;
+/// a Polymarket order is known by its signed hash): none may be.
+pub fn orders_placed_twice(ledger: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = ledger["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o["client_order_id"].as_str().map(str::to_string))
+        .collect();
+    ids.sort_unstable();
+    let mut twice: Vec<String> = ids
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0].clone())
+        .collect();
+    twice.dedup();
+    twice
+}
+
+/// `arb replay JOURNAL --json`.
+pub fn replay_json(journal: &Path) -> serde_json::Value {
+    let out = arb()
+        .arg("replay")
+        .arg(journal)
+        .arg("--json")
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `arb orders JOURNAL --json`: open orders, positions, exposure, mode.
+pub fn orders_json(journal: &Path) -> serde_json::Value {
+    let out = arb()
+        .arg("orders")
+        .arg(journal)
+        .arg("--json")
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Positions as (venue id, outcome, qty), sorted.
+pub type Positions = Vec<(String, String, String)>;
+
+/// The engine's positions (`arb orders JOURNAL --json`) against the venue's ledger,
+/// per venue, as (engine, venue).
+pub fn positions_engine_and_venue(
+    journal: &Path,
+    ledger: &serde_json::Value,
+    venue_name: &str,
+    account_name: &str,
+) -> (Positions, Positions) {
+    let view = orders_json(journal);
+    let mut engine: Positions = view["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["venue"] == venue_name)
+        .map(|p| {
+            (
+                p["market"].as_str().unwrap().to_string(),
+                p["outcome"].as_str().unwrap().to_string(),
+                p["qty"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let account = ledger["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == account_name)
+        .unwrap();
+    let mut venue: Positions = account["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p[2].as_i64().unwrap() != 0)
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().to_string(),
+                p[1].as_str().unwrap().to_lowercase(),
+                arb::core::Qty(p[2].as_i64().unwrap()).to_string(),
+            )
+        })
+        .collect();
+    engine.sort();
+    venue.sort();
+    (engine, venue)
 }
 
 impl Drop for Sim {

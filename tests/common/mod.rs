@@ -9,8 +9,27 @@ use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue}
 use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
-/// journal is built from these (version 2's, then those of version 3).
+/// journal is built from these (version 3's, then those of version 4).
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (mut events, mut decisions) = every_variant_v3();
+    events.push(Event::OrderUnknown(OrderUnknown {
+        id: ClientOrderId {
+            opportunity: 7,
+            leg: 1,
+            attempt: 0,
+        },
+        reason: "POST /portfolio/orders: transport: operation timed out".into(),
+    }));
+    decisions.push(Decision::Skipped {
+        opportunity: 12,
+        reason: SkipReason::UnknownOrder,
+    });
+    (events, decisions)
+}
+
+/// One record of every variant of format version 3 (version 2's, then those added in
+/// version 3), in the order of its golden file.
+pub fn every_variant_v3() -> (Vec<Event>, Vec<Decision>) {
     let (mut events, mut decisions) = every_variant_v2();
     events.push(Event::Breaker(BreakerReport {
         venue: Venue::Kalshi,

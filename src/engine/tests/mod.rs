@@ -980,6 +980,7 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
             reserved: Money::ZERO,
             deadline: None,
             cancel_sent: false,
+            unknown: false,
         },
     );
     let out = run(
@@ -1013,6 +1014,7 @@ mod groups;
 mod mapping;
 mod resting;
 mod risk;
+mod unknown;
 
 /// The unwind's price bound is one the venue accepts: on the market's tick, and at
 /// most $1 less a tick, however large the policy's loss bound.

@@ -33,6 +33,15 @@ pub struct LiveConfig {
     /// Milliseconds between status polls of each resting order.
     #[serde(default = "default_order_poll")]
     pub order_poll_ms: u64,
+    /// Seconds a venue request may take before the client gives up on it. An order
+    /// request given up on has an unknown outcome (journaled `OrderUnknown`).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_s: f64,
+    /// Seconds an order of unknown outcome must stay absent at the venue (looked up at
+    /// least three times) before that absence is taken as the venue's answer and the
+    /// order rejected.
+    #[serde(default = "default_unknown_settle")]
+    pub unknown_settle_s: f64,
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
@@ -110,6 +119,8 @@ impl Default for LiveConfig {
             profile: None,
             pairs: None,
             order_poll_ms: default_order_poll(),
+            request_timeout_s: default_request_timeout(),
+            unknown_settle_s: default_unknown_settle(),
             stream_silent_s: default_stream_silent(),
             feed: super::degrade::FeedPolicy::default(),
             balance_refresh_s: default_balance_refresh(),
@@ -140,6 +151,14 @@ fn default_stream_silent() -> f64 {
 
 fn default_order_poll() -> u64 {
     500
+}
+
+fn default_request_timeout() -> f64 {
+    10.0
+}
+
+fn default_unknown_settle() -> f64 {
+    5.0
 }
 
 fn default_mapping_watch() -> f64 {
@@ -257,6 +276,18 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "order_poll_ms: {} is not between 50 and 60000",
                 cfg.order_poll_ms
+            )));
+        }
+        if !(0.1..=120.0).contains(&cfg.request_timeout_s) {
+            return Err(invalid(format!(
+                "request_timeout_s: {} is not between 0.1 and 120",
+                cfg.request_timeout_s
+            )));
+        }
+        if !(0.0..=3_600.0).contains(&cfg.unknown_settle_s) {
+            return Err(invalid(format!(
+                "unknown_settle_s: {} is not between 0 and 3600",
+                cfg.unknown_settle_s
             )));
         }
         if !(cfg.sim.speed > 0.0 && cfg.sim.speed <= 10_000.0) {

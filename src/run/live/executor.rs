@@ -1,10 +1,12 @@
 //! The executor of `arb live`: order decisions (durable in the journal already) go to
-//! their venue, one task per order; a resting order gets a tracker that polls its
-//! status until it is over; a cancel decision reaches the order's tracker. What the
-//! venues answer goes back to the core as events.
+//! their venue, one task per order; an order not over at once (resting, fills still to
+//! read, or an answer that never came) gets a tracker that polls the venue until it
+//! is; a cancel decision reaches the order's tracker. What the venues answer goes back
+//! to the core as events. No outcome is assumed: a request without a definite answer
+//! is journaled `OrderUnknown` and its order looked up until the venue says.
 
 use super::core::{Inbound, Outbound, wall_ns};
-use super::{kalshi, polymarket};
+use super::{kalshi_orders, polymarket, polymarket_orders};
 use crate::core::{ClientOrderId, MarketId, Qty};
 use crate::engine::orders::OpenOrder;
 use crate::event::{Decision, Event, OrderReject, PlaceOrder};
@@ -13,8 +15,86 @@ use crate::venues::polymarket::rest::PolymarketRest;
 use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+/// What placing an order came to: the events to journal now, and how the order is to
+/// be followed if it is not over.
+#[derive(Debug)]
+pub struct Placed {
+    pub events: Vec<Event>,
+    pub follow: Option<Follow>,
+}
+
+/// An order to follow at the venue after it was placed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Follow {
+    /// The venue's id, when known (Kalshi: only once acked; Polymarket: the order
+    /// hash, known before sending).
+    pub venue_order_id: Option<String>,
+    /// Contracts of it already booked.
+    pub booked: Qty,
+    /// The venue acknowledged it (false: its request got no definite answer).
+    pub acked: bool,
+}
+
+impl Follow {
+    /// An acknowledged order with `booked` contracts reported.
+    pub fn acked(venue_order_id: String, booked: Qty) -> Follow {
+        Follow {
+            venue_order_id: Some(venue_order_id),
+            booked,
+            acked: true,
+        }
+    }
+
+    /// An order whose request got no definite answer and whose venue id is not known.
+    pub fn lookup() -> Follow {
+        Follow {
+            venue_order_id: None,
+            booked: Qty::ZERO,
+            acked: false,
+        }
+    }
+}
+
+/// The search for an order whose request got no definite answer. Only the venue
+/// ends it: found, the order is followed as any other; still absent after
+/// `MIN_MISSES` lookups spread over `settle` (time for a request in flight to have
+/// arrived), the venue's "no such order" is its answer and the order is rejected.
+#[derive(Clone, Debug)]
+pub struct Lookup {
+    settle: Duration,
+    since: Instant,
+    misses: u32,
+}
+
+impl Lookup {
+    const MIN_MISSES: u32 = 3;
+
+    pub fn new(settle: Duration) -> Lookup {
+        Lookup {
+            settle,
+            since: Instant::now(),
+            misses: 0,
+        }
+    }
+
+    /// After a lookup that did not find order `id`: nothing yet and not over, or, once
+    /// the absence is final, its reject (the venue has no such order) and over.
+    pub fn not_found(&mut self, id: ClientOrderId) -> (Vec<Event>, bool) {
+        self.misses += 1;
+        if self.misses < Self::MIN_MISSES || self.since.elapsed() < self.settle {
+            return (Vec::new(), false);
+        }
+        let reason = format!(
+            "not at the venue: {} lookups over {:.1} s after the request got no answer",
+            self.misses,
+            self.since.elapsed().as_secs_f64()
+        );
+        (vec![Event::OrderReject(OrderReject { id, reason })], true)
+    }
+}
 
 /// Where an order for a market goes.
 #[derive(Clone)]
@@ -38,6 +118,9 @@ pub struct Executor {
     pub tx: Sender<Inbound>,
     pub latency: Arc<Mutex<Vec<u64>>>,
     pub poll: Duration,
+    /// How long an order of unknown outcome must stay absent at the venue before that
+    /// absence is taken as the venue's answer.
+    pub settle: Duration,
 }
 
 impl Executor {
@@ -48,7 +131,7 @@ impl Executor {
         let trackers: Trackers = Arc::default();
         for o in resting {
             if let Some(vid) = o.venue_order_id.clone() {
-                me.spawn_tracker(&trackers, o.order, vid, o.filled);
+                me.spawn_tracker(&trackers, o.order, Follow::acked(vid, o.filled));
             }
         }
         while let Some(out) = rx.recv().await {
@@ -63,9 +146,8 @@ impl Executor {
                         .ok()
                         .and_then(|t| t.get(&id).map(|c| c.send(()).is_ok()));
                     if sent != Some(true) {
-                        // Not resting here (over already, or never acked): the
-                        // order's own answer or the recovery check ends it.
-                        tracing::info!(order = %id, "cancel for an order that is not resting");
+                        // Not followed here (over already): its answer ends it.
+                        tracing::info!(order = %id, "cancel for an order that is not followed");
                     }
                 }
                 _ => {}
@@ -85,51 +167,24 @@ impl Executor {
         if let Ok(mut l) = self.latency.lock() {
             l.push((wall_ns() - cause_ts).max(0) as u64);
         }
-        let events = match route {
-            Route::Kalshi { rest, ticker } => kalshi::place(rest, ticker, &order).await,
+        let placed = match route {
+            Route::Kalshi { rest, ticker } => kalshi_orders::place(rest, ticker, &order).await,
             Route::Polymarket { rest, token } => {
-                let events = polymarket::place(rest, token, &order, cause_ts / 1_000_000).await;
-                // Remember the order hash: the user channel reports trades by it.
-                if let Some(Event::OrderAck(ack)) = events.first()
-                    && let Ok(mut m) = self.placed.lock()
-                {
-                    m.insert(ack.venue_order_id.clone(), (order, token.clone()));
-                }
-                events
+                let decided_ms = cause_ts / 1_000_000;
+                polymarket_orders::place(rest, token, &order, decided_ms, &self.placed).await
             }
         };
-        let acked = events.iter().find_map(|e| match e {
-            Event::OrderAck(a) => Some(a.venue_order_id.clone()),
-            _ => None,
-        });
-        let filled = Qty(events
-            .iter()
-            .map(|e| match e {
-                Event::Fill(f) => f.qty.0,
-                _ => 0,
-            })
-            .sum());
-        let ended = filled >= order.qty
-            || events
-                .iter()
-                .any(|e| matches!(e, Event::OrderCanceled(_) | Event::OrderReject(_)));
         // Register the tracker before the core hears of the ack, so that a cancel
-        // decided on the ack finds it.
-        if let (Some(vid), false) = (acked, ended) {
-            self.spawn_tracker(trackers, order, vid, filled);
+        // decided on it finds it.
+        if let Some(follow) = placed.follow {
+            self.spawn_tracker(trackers, order, follow);
         }
-        for event in events {
+        for event in placed.events {
             self.send(event);
         }
     }
 
-    fn spawn_tracker(
-        self: &Executor,
-        trackers: &Trackers,
-        order: PlaceOrder,
-        venue_order_id: String,
-        booked: Qty,
-    ) {
+    fn spawn_tracker(self: &Executor, trackers: &Trackers, order: PlaceOrder, follow: Follow) {
         let Some(route) = self.routes.get(&order.market).cloned() else {
             return;
         };
@@ -138,26 +193,38 @@ impl Executor {
             t.insert(order.id, cancel_tx);
         }
         let (tx, poll, trackers) = (self.tx.clone(), self.poll, trackers.clone());
+        let lookup = Lookup::new(self.settle);
         tokio::spawn(async move {
             match route {
-                Route::Kalshi { rest, .. } => {
-                    let resting = kalshi::KalshiResting {
+                Route::Kalshi { rest, ticker } => {
+                    let followed = kalshi_orders::KalshiResting {
                         rest,
+                        ticker,
                         order,
-                        venue_order_id,
-                        booked,
+                        venue_order_id: follow.venue_order_id,
+                        booked: follow.booked,
+                        lookup,
+                        cancel_wanted: false,
                     };
-                    track(resting, poll, cancel_rx, tx).await
+                    track(followed, poll, cancel_rx, tx).await
                 }
                 Route::Polymarket { rest, token } => {
-                    let resting = polymarket::PolymarketResting {
+                    let Some(order_hash) = follow.venue_order_id else {
+                        tracing::error!(order = %order.id, "a Polymarket order to follow without its hash");
+                        return;
+                    };
+                    let followed = polymarket_orders::PolymarketResting {
                         rest,
                         token,
                         order,
-                        order_hash: venue_order_id,
-                        booked,
+                        order_hash,
+                        acked: follow.acked,
+                        booked: follow.booked,
+                        booked_trades: Default::default(),
+                        lookup,
+                        cancel_wanted: false,
                     };
-                    track(resting, poll, cancel_rx, tx).await
+                    track(followed, poll, cancel_rx, tx).await
                 }
             }
             if let Ok(mut t) = trackers.lock() {
@@ -178,7 +245,7 @@ impl Executor {
 /// One venue's view of an order resting there.
 pub(crate) trait RestingOrder {
     /// Asks the venue to cancel the order.
-    async fn cancel(&self);
+    async fn cancel(&mut self);
     /// Reads the order: the events since the last read (fills, and the cancel of the
     /// rest once it is over) and whether it is over; `None` if it could not be read.
     async fn poll(&mut self) -> Option<(Vec<Event>, bool)>;

@@ -12,12 +12,14 @@ mod groups;
 pub mod ingress;
 pub mod kalshi;
 mod kalshi_feed;
+pub mod kalshi_orders;
 pub mod limits;
 mod mapping_watch;
 pub mod mirror;
 mod periodic;
 pub mod polymarket;
 mod polymarket_feed;
+pub mod polymarket_orders;
 mod polymarket_user;
 pub mod preflight;
 pub mod queue;
@@ -307,6 +309,7 @@ async fn run_async(
         tx: in_tx,
         latency: latency.clone(),
         poll: Duration::from_millis(opts.config.order_poll_ms),
+        settle: Duration::from_secs_f64(opts.config.unknown_settle_s),
     };
     for (cause_ts, decision) in core.held_orders.take().unwrap_or_default() {
         let _ = out_tx.send(self::core::Outbound { decision, cause_ts });

@@ -1,13 +1,10 @@
 //! Polymarket in `arb live`: token metadata at start (condition, complement, tick, fee
-//! schedule), balances, and the executor (signed V2 orders -> acks, fills, cancels).
-//! Its market data is `polymarket_feed.rs`; its user channel `polymarket_user.rs`.
+//! schedule), balances, and how an order decision is signed. Its market data is
+//! `polymarket_feed.rs`; its orders `polymarket_orders.rs`; its user channel
+//! `polymarket_user.rs`.
 
-use crate::core::{Money, Outcome, Price, Qty, Venue};
-use crate::engine::fees::fee;
-use crate::event::{
-    BalanceReport, Event, FeeModel, Fill, MarketMeta, NoLeg, OrderAck, OrderCanceled, OrderReject,
-    PlaceOrder, TimeInForce,
-};
+use crate::core::{Price, Venue};
+use crate::event::{BalanceReport, Event, FeeModel, MarketMeta, NoLeg, PlaceOrder, TimeInForce};
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
 use crate::venues::polymarket::auth::Side;
@@ -143,135 +140,6 @@ pub fn limit_order(token: &TokenInfo, o: &PlaceOrder) -> LimitOrder {
         },
         expiration: 0,
         post_only: false,
-    }
-}
-
-/// Places one immediate-or-cancel (FAK) buy, signed with the salt of its client order
-/// id and the time it was decided (ms), and reports an ack, its fills and the cancel of
-/// the remainder, or a reject.
-pub async fn place(
-    rest: &PolymarketRest,
-    token: &TokenInfo,
-    o: &PlaceOrder,
-    decided_ms: i64,
-) -> Vec<Event> {
-    if o.outcome != Outcome::Yes {
-        return vec![Event::OrderReject(OrderReject {
-            id: o.id,
-            reason: "Polymarket orders buy a token (its YES)".into(),
-        })];
-    }
-    let order = limit_order(token, o);
-    let resp = match rest
-        .place_order_with(&order, salt_of(o.id), decided_ms.max(0) as u64)
-        .await
-    {
-        Ok(r) => r,
-        Err(e) => {
-            return vec![Event::OrderReject(OrderReject {
-                id: o.id,
-                reason: e.to_string(),
-            })];
-        }
-    };
-    let mut out = vec![Event::OrderAck(OrderAck {
-        id: o.id,
-        venue_order_id: resp.order_id.clone(),
-    })];
-    let mut filled = Qty::ZERO;
-    for trade_id in &resp.trade_ids {
-        match rest.trades(&[("id", trade_id.clone())]).await {
-            Ok(page) => {
-                for t in page.data.iter().filter(|t| &t.id == trade_id) {
-                    let (Ok(price), Ok(qty)) =
-                        (Price::from_decimal(&t.price), Qty::from_decimal(&t.size))
-                    else {
-                        continue;
-                    };
-                    let qty = qty.min(Qty(o.qty.0 - filled.0));
-                    if qty.0 <= 0 {
-                        continue;
-                    }
-                    filled = Qty(filled.0 + qty.0);
-                    let paid = fee(token.fees, price, qty, false).unwrap_or(Money::ZERO);
-                    out.push(Event::Fill(Fill {
-                        id: o.id,
-                        market: o.market,
-                        outcome: Outcome::Yes,
-                        price,
-                        qty,
-                        fee: paid,
-                        maker: false,
-                    }));
-                }
-            }
-            Err(e) => {
-                tracing::warn!(order = %o.id, error = %e, "a trade of an acked order could not be read; reconciliation will find it")
-            }
-        }
-    }
-    let remaining = Qty(o.qty.0 - filled.0);
-    if remaining.0 > 0 && o.tif == TimeInForce::ImmediateOrCancel {
-        out.push(Event::OrderCanceled(OrderCanceled {
-            id: o.id,
-            canceled_qty: remaining,
-        }));
-    }
-    out
-}
-
-/// A Polymarket order resting at the venue, as the executor's tracker follows it.
-pub struct PolymarketResting {
-    pub rest: Arc<PolymarketRest>,
-    pub token: TokenInfo,
-    pub order: PlaceOrder,
-    pub order_hash: String,
-    /// Contracts of it the engine has been told of.
-    pub booked: Qty,
-}
-
-impl super::executor::RestingOrder for PolymarketResting {
-    async fn cancel(&self) {
-        if let Err(e) = self.rest.cancel_order(&self.order_hash).await {
-            tracing::info!(order = %self.order.id, error = %e, "cancel not taken");
-        }
-    }
-
-    async fn poll(&mut self) -> Option<(Vec<Event>, bool)> {
-        let o = self.order;
-        let v = match self.rest.order(&self.order_hash).await {
-            Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(order = %o.id, error = %e, "order status not read; will retry");
-                return None;
-            }
-        };
-        let matched = Qty::from_decimal(&v.size_matched)
-            .unwrap_or(self.booked)
-            .min(o.qty);
-        let mut events = Vec::new();
-        if matched > self.booked {
-            // A resting order is the maker: it trades at its own price.
-            let qty = Qty(matched.0 - self.booked.0);
-            events.push(Event::Fill(Fill {
-                id: o.id,
-                market: o.market,
-                outcome: o.outcome,
-                price: o.price,
-                qty,
-                fee: fee(self.token.fees, o.price, qty, true).unwrap_or(Money::ZERO),
-                maker: true,
-            }));
-            self.booked = matched;
-        }
-        let over = v.status != "LIVE";
-        if over && self.booked < o.qty {
-            events.push(Event::OrderCanceled(OrderCanceled {
-                id: o.id,
-                canceled_qty: Qty(o.qty.0 - self.booked.0),
-            }));
-        }
-        Some((events, over))
     }
 }
 

@@ -204,7 +204,7 @@ pub async fn reconcile_kalshi(
                 if venue_filled.0 > filled.0 {
                     // Fills the engine never heard of: book them at the venue's prices.
                     let (fills, _) =
-                        super::kalshi::new_fills(rest, order, &v.order_id, *filled).await?;
+                        super::kalshi_orders::new_fills(rest, order, &v.order_id, *filled).await?;
                     events.extend(fills);
                 }
                 if v.status == "canceled" {

@@ -45,7 +45,7 @@ pub(super) struct Sides {
 
 /// Builds the venue clients (loading credentials) or starts the embedded simulator.
 pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
-    let http = crate::venues::http::client(Duration::from_secs(10))?;
+    let http = crate::venues::http::client(Duration::from_secs_f64(config.request_timeout_s))?;
     let limits = config.limits.limits().map_err(LiveError::Refused)?;
     // Venue endpoints and credentials: configured, or the embedded simulator's.
     let embedded = config.kalshi.is_none() && config.polymarket.is_none();

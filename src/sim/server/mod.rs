@@ -100,6 +100,41 @@ fn router(state: Arc<SimState>) -> Router {
 }
 
 /// Scripted HTTP faults on every venue endpoint: 429 with `Retry-After`, or a 5xx.
+/// What an order handler sends once the venue has taken the order, under an
+/// after-accept fault: `None` to answer normally (after any delay the fault asks for),
+/// or the response that replaces the answer (`error` builds the venue's 5xx body).
+pub(super) async fn after_accept(
+    faults: &state::OrderFaults,
+    error: impl FnOnce(axum::http::StatusCode) -> axum::response::Response,
+) -> Option<axum::response::Response> {
+    match faults.after_accept? {
+        state::AfterAccept::Lost => Some(cut_off()),
+        state::AfterAccept::Late(delay) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+        state::AfterAccept::Error(status) => Some(error(
+            axum::http::StatusCode::from_u16(status)
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
+        )),
+    }
+}
+
+/// An answer cut off: the status line goes out, then the body fails, and the server
+/// drops the connection; the client never reads an answer.
+fn cut_off() -> axum::response::Response {
+    let body = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+            "the venue dropped the connection",
+        ))
+    });
+    axum::response::Response::builder()
+        .status(axum::http::StatusCode::CREATED)
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from_stream(body))
+        .unwrap_or_default()
+}
+
 async fn http_faults(
     axum::extract::State(state): axum::extract::State<Arc<SimState>>,
     request: axum::extract::Request,

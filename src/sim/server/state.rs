@@ -28,6 +28,19 @@ pub struct OrderFaults {
     pub ack_delay: Option<std::time::Duration>,
     /// Trades fail to settle (Polymarket).
     pub settlement_failure: bool,
+    /// What happens to the answer of an order the venue took.
+    pub after_accept: Option<AfterAccept>,
+}
+
+/// How the answer to an order the venue has taken goes wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterAccept {
+    /// Cut off: the connection closes before a usable answer.
+    Lost,
+    /// Sent this late.
+    Late(std::time::Duration),
+    /// A 5xx with this status instead of the answer.
+    Error(u16),
 }
 
 /// One-shot faults every open WebSocket session acts on.
@@ -140,6 +153,8 @@ impl SimState {
     /// another market does not apply), read once per request.
     pub fn order_faults(&self, market: Option<usize>) -> OrderFaults {
         let mut f = OrderFaults::default();
+        let venue = market.and_then(|m| self.metas.get(m)).map(|m| m.venue);
+        let on_venue = |v: Option<Venue>| v.is_none() || v == venue;
         for (kind, on) in self.active_faults() {
             if on.is_some_and(|m| Some(m) != market) {
                 continue;
@@ -151,6 +166,17 @@ impl SimState {
                     f.ack_delay = Some(std::time::Duration::from_millis(u64::from(delay_ms)))
                 }
                 FaultKind::SettlementFailure => f.settlement_failure = true,
+                FaultKind::LostAck { venue: v } if on_venue(v) => {
+                    f.after_accept = Some(AfterAccept::Lost)
+                }
+                FaultKind::TimeoutAfterAccept { delay_ms, venue: v } if on_venue(v) => {
+                    f.after_accept = Some(AfterAccept::Late(std::time::Duration::from_millis(
+                        u64::from(delay_ms),
+                    )))
+                }
+                FaultKind::ErrorAfterAccept { status, venue: v } if on_venue(v) => {
+                    f.after_accept = Some(AfterAccept::Error(status))
+                }
                 _ => {}
             }
         }

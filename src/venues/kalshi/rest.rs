@@ -90,10 +90,10 @@ impl KalshiRest {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let resp = req.send().await.map_err(|e| VenueError::Transport {
-            endpoint: endpoint.clone(),
-            message: e.without_url().to_string(),
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| VenueError::from_send(endpoint.clone(), e))?;
         let status = resp.status().as_u16();
         let retry = retry_after(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| VenueError::Transport {

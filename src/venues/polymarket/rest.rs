@@ -277,10 +277,10 @@ impl PolymarketRest {
         req: reqwest::RequestBuilder,
         endpoint: String,
     ) -> Result<T, VenueError> {
-        let resp = req.send().await.map_err(|e| VenueError::Transport {
-            endpoint: endpoint.clone(),
-            message: e.without_url().to_string(),
-        })?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| VenueError::from_send(endpoint.clone(), e))?;
         let status = resp.status().as_u16();
         let retry = retry_after(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| VenueError::Transport {

@@ -210,6 +210,14 @@ pub(super) async fn create_order(
     if let Some(d) = faults.ack_delay {
         tokio::time::sleep(d).await;
     }
+    if result.is_ok()
+        && let Some(r) = crate::sim::server::after_accept(&faults, |status| {
+            error(status, "internal_server_error", "internal server error")
+        })
+        .await
+    {
+        return r;
+    }
     match result {
         Ok(id) => {
             let o = state.exchange().orders.get(&id).cloned();

@@ -260,6 +260,14 @@ pub(super) async fn post_order(
     if let Some(d) = faults.ack_delay {
         tokio::time::sleep(d).await;
     }
+    if placed.is_ok()
+        && let Some(r) = crate::sim::server::after_accept(&faults, |status| {
+            Refusal::new(status, "internal server error").into_response()
+        })
+        .await
+    {
+        return r;
+    }
     if placed.is_ok() && faults.settlement_failure {
         // The trades settle badly a moment later: the venue reports them FAILED and
         // undoes them, after the order itself was answered as matched.
