@@ -395,7 +395,8 @@ fn arb_halt_stops_new_orders_of_a_running_live_and_ack_is_journaled() {
 fn balances_are_refreshed_on_the_configured_timer_and_journaled() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("live.toml");
-    std::fs::write(&cfg, "balance_refresh_s = 1\n").unwrap();
+    // With reconciliation off: the venues' balances are then simply refreshed.
+    std::fs::write(&cfg, "balance_refresh_s = 1\nreconcile_s = 0\n").unwrap();
     let journal = dir.path().join("j");
     let out = arb()
         .args(["live", "--duration", "3.5", "--config"])

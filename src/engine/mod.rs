@@ -17,6 +17,7 @@ mod legging;
 pub mod markets;
 pub mod orders;
 pub mod portfolio;
+mod reconcile;
 pub mod risk;
 pub mod sizing;
 pub mod snapshot;
@@ -166,6 +167,10 @@ impl Reducer {
         self.stats.events += 1;
         self.now = self.now.max(ts);
         self.roll_day();
+        let decided_before = out.len();
+        if let Some(market) = self.order_market(event) {
+            self.order_activity(market);
+        }
         let result = match event {
             Event::BookDelta(d) => self
                 .markets
@@ -231,6 +236,10 @@ impl Reducer {
                 }
                 None => Err(InputError::UnknownOrder(a.id)),
             },
+            Event::VenueState(v) => {
+                self.reconcile(v, out);
+                Ok(())
+            }
             Event::OrderUnknown(u) => match self.orders.open.get_mut(&u.id) {
                 // Nothing is assumed: the order stays open with its cash reserved and
                 // its exposure counted until the venue answers for it.
@@ -330,6 +339,16 @@ impl Reducer {
             out.push(Decision::InputRejected { reason });
         }
         self.cancel_overdue(out);
+        let placed: Vec<MarketId> = out[decided_before..]
+            .iter()
+            .filter_map(|d| match d {
+                Decision::PlaceOrder(p) => Some(p.market),
+                _ => None,
+            })
+            .collect();
+        for market in placed {
+            self.order_activity(market);
+        }
         if !event.is_market_data()
             && !matches!(
                 event,
@@ -369,6 +388,22 @@ impl Reducer {
         }
         for m in touched {
             self.evaluate(m, false, out);
+        }
+    }
+
+    /// The market an execution event is about, if any (read before it is applied: a
+    /// terminal event removes its order).
+    fn order_market(&self, event: &Event) -> Option<MarketId> {
+        let of = |id: &ClientOrderId| self.orders.open.get(id).map(|o| o.order.market);
+        match event {
+            Event::Fill(f) | Event::FillReversed(f) => Some(f.market),
+            Event::OrderAck(a) => of(&a.id),
+            Event::OrderReject(r) => of(&r.id),
+            Event::OrderCanceled(c) => of(&c.id),
+            Event::OrderStatus(s) => of(&s.id),
+            Event::OrderUnknown(u) => of(&u.id),
+            Event::Position(p) => Some(p.market),
+            _ => None,
         }
     }
 

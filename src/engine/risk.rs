@@ -36,6 +36,8 @@ pub struct RiskState {
     pub feed_mode: [crate::event::FeedMode; 2],
     /// The lanes canary mode lets run, once journaled (`CanaryLanes`).
     pub canary_lanes: Option<[bool; Lane::COUNT]>,
+    /// Reconciliation with the venues while running.
+    pub recon: super::reconcile::ReconState,
 }
 
 impl Default for RiskState {
@@ -51,6 +53,7 @@ impl Default for RiskState {
             breaker_open: [[false; Endpoint::COUNT]; 2],
             feed_mode: [crate::event::FeedMode::Stream; 2],
             canary_lanes: None,
+            recon: Default::default(),
         }
     }
 }

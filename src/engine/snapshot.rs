@@ -320,9 +320,8 @@ mod tests {
             (2, 0x2a94_f9c8_9962_f78a),
             (3, 0x3c71_f0d7_9f9d_55b7),
             // Version 4: each open order's `unknown` flag (an order whose request got no
-            // definite answer). The small state pinned here holds no order, so its
-            // bytes are version 3's.
-            (4, 0x3c71_f0d7_9f9d_55b7),
+            // definite answer) and the risk state's reconciliation marks.
+            (4, 0xf5a4_d8ba_4aa6_a0ad),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

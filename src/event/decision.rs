@@ -56,6 +56,34 @@ pub enum Decision {
         rules: u32,
         fresh: u32,
     },
+    /// A venue's view differs from the engine's (format version 4): both values, in
+    /// the unit of `what` (contracts or dollars, 1e-6). Journaled when first seen,
+    /// when the venue's value changes, and when it is confirmed by a second read with
+    /// no order activity between (a position: then adopted, with safe mode).
+    Discrepancy(Discrepancy),
+}
+
+/// What differs between a venue and the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum DiscrepancyKind {
+    /// Contracts held of `outcome` in `market` (Kalshi: the signed net, YES positive).
+    Position { market: MarketId, outcome: Outcome },
+    /// Free cash at the venue.
+    Cash,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discrepancy {
+    pub venue: crate::core::Venue,
+    pub what: DiscrepancyKind,
+    /// The engine's value (1e-6 contracts or dollars).
+    pub engine: i64,
+    /// The venue's value.
+    pub venue_value: i64,
+    /// Seen on two reads in a row with nothing in flight: the engine cannot explain
+    /// it. A position is then adopted and the engine goes to safe mode; cash is
+    /// adopted at once (it is what the venue lets the engine spend).
+    pub confirmed: bool,
 }
 
 impl Decision {
@@ -72,6 +100,7 @@ impl Decision {
             Decision::BookRejected { .. } => "book_rejected",
             Decision::LaneSkipped { .. } => "lane_skipped",
             Decision::LaneCoverage { .. } => "lane_coverage",
+            Decision::Discrepancy(_) => "discrepancy",
         }
     }
 
@@ -271,6 +300,8 @@ pub enum HaltReason {
     ExecutionFailures,
     /// The process is stopping (format version 2).
     Shutdown,
+    /// A venue holds a position the journal cannot explain (format version 4).
+    UnexplainedPosition,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

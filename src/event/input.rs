@@ -79,6 +79,10 @@ pub enum Event {
     /// a 5xx, a body that does not parse): the venue may hold it. The order stays open,
     /// its cash reserved, until the venue's answer (found by looking it up) ends it.
     OrderUnknown(OrderUnknown),
+    /// What a venue said it holds, read while running (every `reconcile_s`, and after
+    /// an order of unknown outcome): the reducer compares it with its own books and
+    /// journals every difference as a `Discrepancy` (format version 4).
+    VenueState(VenueState),
 }
 
 /// How a venue's market data is taken.
@@ -238,6 +242,7 @@ impl Event {
             Event::CoverageEvery { .. } => "coverage_every",
             Event::CanaryLanes { .. } => "canary_lanes",
             Event::OrderUnknown(_) => "order_unknown",
+            Event::VenueState(_) => "venue_state",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",
@@ -434,6 +439,22 @@ pub struct FeedStatus {
 pub struct OrderAck {
     pub id: ClientOrderId,
     pub venue_order_id: String,
+}
+
+/// A venue's positions and free cash as read at one moment (format version 4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueState {
+    pub venue: Venue,
+    /// The reducer's event count (`Stats::events`) when the read began: a market with
+    /// order activity after it (or an order open now) is not compared this time, since
+    /// the read may predate what the engine has booked.
+    pub as_of_events: u64,
+    /// Every position the venue reports on a market the engine knows (Kalshi: the net
+    /// of YES and NO, as YES when positive and NO when negative). A known market not
+    /// listed holds nothing there.
+    pub positions: Vec<PositionReport>,
+    /// Free cash the venue reports (Kalshi: whole cents).
+    pub cash: Money,
 }
 
 /// An order whose outcome is not known (format version 4).

@@ -20,9 +20,32 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
         },
         reason: "POST /portfolio/orders: transport: operation timed out".into(),
     }));
+    events.push(Event::VenueState(VenueState {
+        venue: Venue::Kalshi,
+        as_of_events: 4_242,
+        positions: vec![PositionReport {
+            market: MarketId(0),
+            outcome: Outcome::No,
+            qty: Qty::contracts(5),
+        }],
+        cash: Money::dollars(981),
+    }));
     decisions.push(Decision::Skipped {
         opportunity: 12,
         reason: SkipReason::UnknownOrder,
+    });
+    decisions.push(Decision::Discrepancy(Discrepancy {
+        venue: Venue::Kalshi,
+        what: DiscrepancyKind::Position {
+            market: MarketId(0),
+            outcome: Outcome::Yes,
+        },
+        engine: 0,
+        venue_value: -5_000_000,
+        confirmed: true,
+    }));
+    decisions.push(Decision::Halt {
+        reason: HaltReason::UnexplainedPosition,
     });
     (events, decisions)
 }

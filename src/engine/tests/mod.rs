@@ -1012,6 +1012,7 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
 mod firewall;
 mod groups;
 mod mapping;
+mod reconcile;
 mod resting;
 mod risk;
 mod unknown;

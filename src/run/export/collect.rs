@@ -354,6 +354,7 @@ impl Collector {
                 data.coverage[*lane as usize] = Some((*rules, *fresh));
                 Some(*lane)
             }
+            Decision::Discrepancy(_) => None,
         };
         let (cause_seq, cause_kind) = self.cause;
         let row = DecisionRow {

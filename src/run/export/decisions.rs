@@ -114,6 +114,26 @@ fn cols(d: &Decision, markets: &[MarketInfo]) -> Cols {
             reason: Some(format!("rules {rules} fresh {fresh}")),
             ..Cols::default()
         },
+        Decision::Discrepancy(d) => Cols {
+            venue: Some(d.venue.name()),
+            market: match d.what {
+                crate::event::DiscrepancyKind::Position { market, .. } => {
+                    Some(market_name(markets, market))
+                }
+                crate::event::DiscrepancyKind::Cash => None,
+            },
+            reason: Some(format!(
+                "{} engine {} venue {}{}",
+                match d.what {
+                    crate::event::DiscrepancyKind::Position { .. } => "position",
+                    crate::event::DiscrepancyKind::Cash => "cash",
+                },
+                d.engine,
+                d.venue_value,
+                if d.confirmed { " confirmed" } else { "" }
+            )),
+            ..Cols::default()
+        },
     }
 }
 

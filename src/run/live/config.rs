@@ -42,6 +42,12 @@ pub struct LiveConfig {
     /// order rejected.
     #[serde(default = "default_unknown_settle")]
     pub unknown_settle_s: f64,
+    /// Seconds between reconciliations with the venues while running (positions and
+    /// free cash read and compared, every difference journaled); also soon after an
+    /// order of unknown outcome or a difference. 0: off (balances are then refreshed
+    /// every `balance_refresh_s` instead).
+    #[serde(default = "default_reconcile")]
+    pub reconcile_s: f64,
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
@@ -121,6 +127,7 @@ impl Default for LiveConfig {
             order_poll_ms: default_order_poll(),
             request_timeout_s: default_request_timeout(),
             unknown_settle_s: default_unknown_settle(),
+            reconcile_s: default_reconcile(),
             stream_silent_s: default_stream_silent(),
             feed: super::degrade::FeedPolicy::default(),
             balance_refresh_s: default_balance_refresh(),
@@ -159,6 +166,10 @@ fn default_request_timeout() -> f64 {
 
 fn default_unknown_settle() -> f64 {
     5.0
+}
+
+fn default_reconcile() -> f64 {
+    30.0
 }
 
 fn default_mapping_watch() -> f64 {
@@ -282,6 +293,12 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "request_timeout_s: {} is not between 0.1 and 120",
                 cfg.request_timeout_s
+            )));
+        }
+        if !(cfg.reconcile_s == 0.0 || (0.2..=86_400.0).contains(&cfg.reconcile_s)) {
+            return Err(invalid(format!(
+                "reconcile_s: {} is not 0 (off) or between 0.2 and 86400",
+                cfg.reconcile_s
             )));
         }
         if !(0.0..=3_600.0).contains(&cfg.unknown_settle_s) {

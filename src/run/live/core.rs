@@ -42,6 +42,13 @@ pub struct CoreSettings {
     pub grace: Duration,
     /// State snapshots every N events and at the end.
     pub snapshots: super::restart::Snapshotter,
+    /// The reducer's event count after each step, for the reconciler's reads.
+    pub events: Arc<std::sync::atomic::AtomicU64>,
+    /// Rung when an order's outcome is unknown or a venue's view differs: the
+    /// reconciler reads the venues again soon.
+    pub reconcile_prompt: Arc<tokio::sync::Notify>,
+    /// The engine's mode and waits, for `status.json`.
+    pub status: super::status::SharedEngineStatus,
 }
 
 /// Runs the core loop until `stop` is set (then halts new entries, waits for in-flight
@@ -62,26 +69,14 @@ pub fn run(
         if Instant::now() >= next_control {
             // Operator commands (halt, resume, ack) enter as journaled events.
             for ev in control.poll(&settings.journal) {
-                step(
-                    &mut core,
-                    wall_ns(),
-                    &ev,
-                    &outbound,
-                    &mut settings.snapshots,
-                )?;
+                step(&mut core, wall_ns(), &ev, &outbound, &mut settings)?;
             }
             next_control = Instant::now() + CONTROL_POLL;
         }
         if stop.load(Ordering::Relaxed) && stopping_until.is_none() {
             // Stop new entries first; in-flight orders still get their acks and fills.
             let halt = Event::Operator(OperatorCommand::Shutdown);
-            step(
-                &mut core,
-                wall_ns(),
-                &halt,
-                &outbound,
-                &mut settings.snapshots,
-            )?;
+            step(&mut core, wall_ns(), &halt, &outbound, &mut settings)?;
             stopping_until = Some(Instant::now() + settings.grace);
             hard_stop = Some(Instant::now() + settings.grace * 3);
         }
@@ -95,13 +90,7 @@ pub fn run(
             .min(Duration::from_millis(50));
         match inbound.recv_timeout(wait) {
             Ok(inb) => {
-                let sent = step(
-                    &mut core,
-                    inb.ts,
-                    &inb.event,
-                    &outbound,
-                    &mut settings.snapshots,
-                )?;
+                let sent = step(&mut core, inb.ts, &inb.event, &outbound, &mut settings)?;
                 // An order sent while stopping (a second leg, an unwind) gets the time
                 // to be answered, within a hard bound.
                 if let (true, Some(until), Some(hard)) = (sent, stopping_until, hard_stop) {
@@ -112,13 +101,7 @@ pub fn run(
             Err(RecvTimeoutError::Disconnected) => break,
         }
         if Instant::now() >= next_tick {
-            step(
-                &mut core,
-                wall_ns(),
-                &Event::Tick,
-                &outbound,
-                &mut settings.snapshots,
-            )?;
+            step(&mut core, wall_ns(), &Event::Tick, &outbound, &mut settings)?;
             next_tick += settings.tick;
         }
     }
@@ -128,16 +111,49 @@ pub fn run(
     Ok(core)
 }
 
+/// The engine's mode and open and unknown orders, for `status.json`.
+fn publish_status(core: &CoreLoop, status: &super::status::SharedEngineStatus) {
+    let r = &core.reducer;
+    if let Ok(mut s) = status.lock() {
+        s.mode = format!("{:?}", r.mode()).to_lowercase();
+        if r.mode() == crate::event::Mode::Normal {
+            s.halt_reason = None;
+        }
+        s.open_orders = r.orders().open.len();
+        s.unknown_orders = r.orders().open.values().filter(|o| o.unknown).count();
+    }
+}
+
 fn step(
     core: &mut CoreLoop,
     ts: i64,
     event: &Event,
     outbound: &tokio::sync::mpsc::UnboundedSender<Outbound>,
-    snapshots: &mut super::restart::Snapshotter,
+    settings: &mut CoreSettings,
 ) -> Result<bool, JournalError> {
     // `step` returns only after the journal holds (durably, for orders) the decisions.
     let mut sent = false;
+    let mut differs = false;
+    let mut decided = false;
     for d in core.step(ts, event)? {
+        decided = true;
+        differs |= matches!(d, Decision::Discrepancy(x) if !x.confirmed);
+        match d {
+            Decision::Discrepancy(x) => {
+                tracing::warn!(discrepancy = ?x, "a venue's view differs from the engine's");
+                if let Ok(mut s) = settings.status.lock() {
+                    s.discrepancies += 1;
+                    s.last_discrepancy = Some(format!("{x:?}"));
+                }
+            }
+            Decision::Halt { reason } => {
+                tracing::warn!(?reason, "new entries stopped");
+                if let Ok(mut s) = settings.status.lock() {
+                    s.halt_reason = Some(format!("{reason:?}"));
+                }
+            }
+            _ => {}
+        }
         if matches!(d, Decision::PlaceOrder(_) | Decision::CancelOrder { .. }) {
             // The executor has gone only when shutting down; the journal has the intent.
             let _ = outbound.send(Outbound {
@@ -147,6 +163,16 @@ fn step(
             sent = true;
         }
     }
-    snapshots.after_step(core)?;
+    settings.events.store(
+        core.reducer.stats().events,
+        std::sync::atomic::Ordering::Release,
+    );
+    if differs || matches!(event, Event::OrderUnknown(_)) {
+        settings.reconcile_prompt.notify_one();
+    }
+    if decided || !event.is_market_data() {
+        publish_status(core, &settings.status);
+    }
+    settings.snapshots.after_step(core)?;
     Ok(sent)
 }

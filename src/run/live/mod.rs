@@ -23,6 +23,7 @@ pub mod polymarket_orders;
 mod polymarket_user;
 pub mod preflight;
 pub mod queue;
+mod reconciler;
 pub mod recovery;
 pub mod restart;
 mod sides;
@@ -195,6 +196,11 @@ async fn run_async(
 
     let kalshi_rest = kalshi_side.as_ref().map(|k| k.rest.clone());
     let poly_rest = poly_side.as_ref().map(|p| p.rest.clone());
+    let poly_data = poly_side.as_ref().and_then(|p| {
+        p.rest
+            .signer()
+            .map(|s| (p.data.clone(), s.address().to_string()))
+    });
     let stop = Arc::new(AtomicBool::new(false));
     // Execution and control: unbounded, never dropped. Market data: bounded per venue.
     let (in_tx, control_rx) = crossbeam_channel::unbounded::<Inbound>();
@@ -231,10 +237,13 @@ async fn run_async(
         }
     }
     let status_done = Arc::new(tokio::sync::Notify::new());
-    let status_task = tokio::spawn(status::StatusWriter::new(&opts.journal, watched).run(
-        Duration::from_secs_f64(opts.config.status_every_s),
-        status_done.clone(),
-    ));
+    let engine_status = status::SharedEngineStatus::default();
+    let status_task = tokio::spawn(
+        status::StatusWriter::new(&opts.journal, watched, engine_status.clone()).run(
+            Duration::from_secs_f64(opts.config.status_every_s),
+            status_done.clone(),
+        ),
+    );
     if let Some(k) = kalshi_side {
         tasks.push(tokio::spawn(kalshi_feed::ingress(
             k.ws_url,
@@ -288,12 +297,35 @@ async fn run_async(
             .run(),
         ));
     }
-    tasks.push(tokio::spawn(periodic::refresh_balances(
-        kalshi_rest.clone(),
-        poly_rest.clone(),
-        Duration::from_secs_f64(opts.config.balance_refresh_s),
-        in_tx.clone(),
-    )));
+    let events = Arc::new(std::sync::atomic::AtomicU64::new(
+        core.reducer.stats().events,
+    ));
+    let reconcile_prompt = Arc::new(tokio::sync::Notify::new());
+    if opts.config.reconcile_s > 0.0 {
+        // Positions and cash are compared with the venues' (each difference journaled);
+        // the venue's cash is adopted only through that comparison.
+        let polymarket =
+            poly_data.and_then(|(data, wallet)| poly_rest.clone().map(|clob| (clob, data, wallet)));
+        tasks.push(tokio::spawn(
+            reconciler::Reconciler {
+                kalshi: kalshi_rest.clone(),
+                polymarket,
+                interner: interner.clone(),
+                events: events.clone(),
+                every: Duration::from_secs_f64(opts.config.reconcile_s),
+                prompt: reconcile_prompt.clone(),
+                tx: in_tx.clone(),
+            }
+            .run(),
+        ));
+    } else {
+        tasks.push(tokio::spawn(periodic::refresh_balances(
+            kalshi_rest.clone(),
+            poly_rest.clone(),
+            Duration::from_secs_f64(opts.config.balance_refresh_s),
+            in_tx.clone(),
+        )));
+    }
     // Orders a recovered journal left resting at a venue are followed from the start.
     let resting: Vec<_> = core
         .reducer
@@ -340,6 +372,9 @@ async fn run_async(
                     // A resting second leg may still be working: give it its time.
                     grace: Duration::from_secs(3) + Duration::from_millis(rest_ms),
                     snapshots,
+                    events,
+                    reconcile_prompt,
+                    status: engine_status,
                 },
             )
         })

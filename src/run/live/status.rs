@@ -41,8 +41,30 @@ pub struct Status {
     pub ts_ns: i64,
     pub uptime_s: f64,
     pub running: bool,
+    /// The engine as the core last saw it.
+    pub engine: EngineStatus,
     pub venues: BTreeMap<String, VenueStatus>,
 }
+
+/// The engine's mode and what it waits on, as the core publishes it after each step
+/// that changed something.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct EngineStatus {
+    /// `normal`, `halted` or `safe`.
+    pub mode: String,
+    /// Why it is halted or in safe mode (the last halt's reason), while it is.
+    pub halt_reason: Option<String>,
+    pub open_orders: usize,
+    /// Orders whose request got no definite answer, still being looked up.
+    pub unknown_orders: usize,
+    /// Differences with the venues journaled so far in this run.
+    pub discrepancies: u64,
+    /// The latest one, in words.
+    pub last_discrepancy: Option<String>,
+}
+
+/// Shared between the core (writer) and the status file (reader).
+pub type SharedEngineStatus = Arc<std::sync::Mutex<EngineStatus>>;
 
 /// A watched venue: its counts and the core's end of its queue (read for its length only).
 pub struct Watched {
@@ -54,6 +76,7 @@ pub struct Watched {
 pub struct StatusWriter {
     path: PathBuf,
     venues: Vec<Watched>,
+    engine: SharedEngineStatus,
     started: Instant,
     /// (when, per venue (drops, gaps)) samples, oldest first, covering the window.
     history: VecDeque<(Instant, Vec<(u64, u64)>)>,
@@ -61,11 +84,16 @@ pub struct StatusWriter {
 }
 
 impl StatusWriter {
-    pub fn new(journal: &std::path::Path, venues: Vec<Watched>) -> StatusWriter {
+    pub fn new(
+        journal: &std::path::Path,
+        venues: Vec<Watched>,
+        engine: SharedEngineStatus,
+    ) -> StatusWriter {
         let n = venues.len();
         StatusWriter {
             path: journal.join("status.json"),
             venues,
+            engine,
             started: Instant::now(),
             history: VecDeque::new(),
             max_lag_ms: vec![0; n],
@@ -133,6 +161,7 @@ impl StatusWriter {
             ts_ns: wall_ns(),
             uptime_s: now.duration_since(self.started).as_secs_f64(),
             running,
+            engine: self.engine.lock().map(|e| e.clone()).unwrap_or_default(),
             venues,
         }
     }
@@ -141,6 +170,15 @@ impl StatusWriter {
     pub fn write(&mut self, running: bool) -> std::io::Result<Status> {
         let status = self.status(running);
         let text = serde_json::to_vec_pretty(&status).map_err(std::io::Error::other)?;
+        let e = &status.engine;
+        tracing::info!(
+            mode = e.mode.as_str(),
+            halt_reason = e.halt_reason.as_deref(),
+            open_orders = e.open_orders,
+            unknown_orders = e.unknown_orders,
+            discrepancies = e.discrepancies,
+            "engine status"
+        );
         let tmp = self.path.with_extension("json.tmp");
         std::fs::write(&tmp, text)?;
         std::fs::rename(&tmp, &self.path)?;

@@ -1,0 +1,168 @@
+//! Reconciliation while running (issue 12): `arb live` against a standalone `arb sim`
+//! reads each venue's positions and cash every `reconcile_s`. A position planted at the
+//! venue behind the engine's back (here: an order placed by hand on the same account,
+//! through the venue's own API, on a market the engine watches but does not trade) is
+//! journaled as a `Discrepancy` with both values within one interval, confirmed on the
+//! next read, adopted, and puts the engine in safe mode, which `status.json` shows.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+mod common;
+
+use arb::event::Decision;
+use arb::sim::server::sim_keys;
+use common::live::{Sim, arb, journal_records, orders_json, replay_json};
+use std::process::Stdio;
+use std::time::Duration;
+
+/// A Kalshi market of the scenario the engine does not trade (its pair's confidence
+/// is below the profile's minimum).
+const UNTRADED: &str = "KXNYCSNOW-26DEC-T1";
+
+/// Buys `qty` YES of `ticker` at the venue, as someone else on the same account would.
+fn buy_by_hand(sim: &Sim, ticker: &str, qty: i64) {
+    use arb::venues::credentials::Secret;
+    use arb::venues::kalshi::auth::KalshiSigner;
+    use arb::venues::kalshi::rest::KalshiRest;
+    use arb::venues::kalshi::rest_wire::CreateOrderRequest;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let signer = KalshiSigner::from_pem(
+        sim_keys::KALSHI_KEY_ID,
+        &Secret::new(sim_keys::KALSHI_KEY_PEM),
+    )
+    .unwrap();
+    let rest = KalshiRest::new(
+        arb::venues::http::client(Duration::from_secs(5)).unwrap(),
+        sim.urls["kalshi rest"].clone(),
+        Some(signer),
+    );
+    let order = rt
+        .block_on(rest.create_order(&CreateOrderRequest {
+            ticker: ticker.into(),
+            client_order_id: Some("by-hand-1".into()),
+            side: "yes".into(),
+            action: "buy".into(),
+            count_fp: Some(format!("{qty}.00")),
+            order_type: Some("limit".into()),
+            yes_price_dollars: Some("0.9900".into()),
+            time_in_force: Some("immediate_or_cancel".into()),
+            ..CreateOrderRequest::default()
+        }))
+        .unwrap();
+    assert_eq!(order.fill_count_fp, format!("{qty}.00"), "{order:?}");
+}
+
+#[test]
+fn a_position_planted_behind_the_engines_back_is_found_within_one_interval_and_means_safe_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Sim::start("60");
+    let cfg = sim.live_config(
+        dir.path(),
+        None,
+        "reconcile_s = 1.0\nstatus_every_s = 0.2\n",
+        None,
+    );
+    let journal = dir.path().join("j");
+    let mut live = arb()
+        .args(["live", "--duration", "8", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&journal)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    buy_by_hand(&sim, UNTRADED, 7);
+    let planted_at = arb::clock::wall_ns();
+    // While it runs, status.json says why new entries stopped.
+    let mut status = serde_json::Value::Null;
+    for _ in 0..40 {
+        std::thread::sleep(Duration::from_millis(100));
+        if let Ok(bytes) = std::fs::read(journal.join("status.json"))
+            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
+        {
+            status = v;
+            if status["engine"]["halt_reason"] == "UnexplainedPosition" {
+                break;
+            }
+        }
+    }
+    assert!(live.wait().unwrap().success());
+    assert_eq!(status["engine"]["mode"], "safe", "{status}");
+    assert_eq!(
+        status["engine"]["halt_reason"], "UnexplainedPosition",
+        "{status}"
+    );
+    assert!(
+        status["engine"]["discrepancies"].as_u64().unwrap() >= 2,
+        "{status}"
+    );
+
+    let records = journal_records(&journal);
+    let market = records
+        .iter()
+        .find_map(|r| match &r.body {
+            arb::journal::RecordBody::Event(arb::event::Event::MarketDefined(m))
+                if m.venue_id == UNTRADED =>
+            {
+                Some(m.id)
+            }
+            _ => None,
+        })
+        .unwrap();
+    let found: Vec<(i64, arb::event::Discrepancy)> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            arb::journal::RecordBody::Decision(Decision::Discrepancy(d))
+                if d.what
+                    == (arb::event::DiscrepancyKind::Position {
+                        market,
+                        outcome: arb::core::Outcome::Yes,
+                    }) =>
+            {
+                Some((r.ts, *d))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!found.is_empty(), "the planted position was never found");
+    let (first_ts, first) = found[0];
+    assert_eq!((first.engine, first.venue_value), (0, 7_000_000));
+    assert!(!first.confirmed);
+    assert!(
+        first_ts - planted_at < 2_500_000_000,
+        "found {} ms after it was planted (interval 1 s)",
+        (first_ts - planted_at) / 1_000_000
+    );
+    assert!(
+        found.iter().any(|(_, d)| d.confirmed),
+        "confirmed by the next read: {found:?}"
+    );
+    let decisions: Vec<&Decision> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            arb::journal::RecordBody::Decision(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    assert!(decisions.iter().any(|d| matches!(
+        d,
+        Decision::Halt {
+            reason: arb::event::HaltReason::UnexplainedPosition
+        }
+    )));
+    // Adopted, and so counted as exposure; the operator acknowledges it.
+    let view = orders_json(&journal);
+    assert!(
+        view["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["market"] == UNTRADED && p["qty"] == "7.00"),
+        "adopted: {view}"
+    );
+    assert_eq!(replay_json(&journal)["mismatches"], 0);
+}
