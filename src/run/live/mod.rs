@@ -24,6 +24,7 @@ pub mod queue;
 pub mod recovery;
 pub mod restart;
 mod sides;
+pub mod snapshotter;
 mod startup;
 pub mod status;
 mod stream_loop;
@@ -184,6 +185,7 @@ async fn run_async(
         recovered,
     } = startup::start(
         &opts.journal,
+        opts.config.journal.segment_bytes(),
         &engine,
         pairs,
         kalshi_side.as_ref(),
@@ -322,6 +324,7 @@ async fn run_async(
         &opts.journal,
         opts.config.snapshot_every_events,
         core.reducer.stats().events,
+        Some(opts.config.journal.retention(&opts.journal)),
     );
     let core_thread = std::thread::Builder::new()
         .name("arb-core".into())
