@@ -195,6 +195,12 @@ pub fn restore_base(journal: &Journal) -> Result<Option<Base>, JournalError> {
     }))
 }
 
+/// The state a reader of the whole journal starts from: a fresh reducer, or a pruned
+/// journal's base snapshot (then read the journal with `Journal::scan_kept`).
+pub fn start_state(journal: &Journal) -> Result<Reducer, JournalError> {
+    Ok(restore_base(journal)?.map_or_else(Reducer::default, |b| b.reducer))
+}
+
 /// The snapshot at `path` and the journal after it, or None (warned) if the snapshot
 /// cannot be used. A journal error in the records after it is an error.
 fn from_snapshot(
