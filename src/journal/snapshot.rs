@@ -13,7 +13,7 @@ pub const SNAPSHOT_VERSION: u16 = 3;
 pub const SNAPSHOT_HEADER_LEN: usize = 48;
 /// Subdirectory of the journal directory that holds the snapshots.
 pub const SNAPSHOT_DIR: &str = "snapshots";
-/// How many snapshots `write` keeps (the newest).
+/// How many of the newest snapshots `write` keeps (besides the segments' bases).
 pub const SNAPSHOTS_KEPT: usize = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
