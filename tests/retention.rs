@@ -291,3 +291,76 @@ fn bundles_refuse_the_archived_range_and_work_in_the_kept_one() {
     assert_eq!(s.mismatches, 0, "{:?}", s.first_mismatches);
     assert!(s.bundle.unwrap().end_state_matches);
 }
+
+#[test]
+fn segments_are_sealed_only_between_steps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("j");
+    write_live(&dir, Policy::Keep, &events()[..6000]);
+    let j = Journal::open(&dir).unwrap();
+    assert!(j.segments().len() > 2);
+    let mut first_kinds = Vec::new();
+    let mut seg = None;
+    let mut last_kind = None;
+    j.scan(|r| -> Result<(), JournalError> {
+        if seg.as_deref() != Some(r.segment) {
+            seg = Some(r.segment.to_path_buf());
+            first_kinds.push((r.kind, last_kind));
+        }
+        last_kind = Some(r.kind);
+        Ok(())
+    })
+    .unwrap();
+    // Every segment opens with an event (the previous one ended with a step's last
+    // record), and none grows past the size by more than one step.
+    assert!(
+        first_kinds.iter().all(|(k, _)| *k == RecordKind::Event),
+        "{first_kinds:?}"
+    );
+    for p in j.segments() {
+        assert!(
+            std::fs::metadata(p).unwrap().len() < SEGMENT + 4096,
+            "{}",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn the_first_kept_segment_always_has_its_base_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("j");
+    write_live(&dir, Policy::Keep, events());
+    let infos = retention::segment_infos(&dir).unwrap();
+    let n = infos.len();
+    assert!(n >= 6);
+    // The base of segment n-3 damaged, that of n-4 gone: keep_segments = 1 would keep
+    // from n-2; with 2 it must fall back past both to n-5.
+    let base = |i: usize| snapshot_dir(&dir).join(snapshot_file_name(infos[i].first_seq - 1));
+    let mut b = std::fs::read(base(n - 3)).unwrap();
+    *b.last_mut().unwrap() ^= 1;
+    std::fs::write(base(n - 3), b).unwrap();
+    std::fs::remove_file(base(n - 4)).unwrap();
+    let plan = retention::plan(&dir, 2).unwrap();
+    assert_eq!(plan.len(), n - 5, "{plan:?}");
+    let r = Retention {
+        keep_segments: 2,
+        ..retention(&dir, Policy::Delete)
+    };
+    let applied = retention::apply(&dir, &r).unwrap();
+    assert_eq!(applied.first_kept.unwrap().0, infos[n - 5].index);
+    assert!(base(n - 5).exists());
+    let (got, _) = replay::replay(&dir).unwrap();
+    assert_eq!(got.mismatches, 0);
+    // keep_segments = 0: only the newest base snapshot's segment (the active one).
+    let r = Retention {
+        keep_segments: 0,
+        ..retention(&dir, Policy::Delete)
+    };
+    retention::apply(&dir, &r).unwrap();
+    assert_eq!(segment_names(&dir), [segment_file_name(infos[n - 1].index)]);
+    let (got, _) = replay::replay(&dir).unwrap();
+    assert_eq!(got.mismatches, 0);
+    // Nothing left to remove: a second pass is a no-op.
+    assert_eq!(retention::apply(&dir, &r).unwrap(), Default::default());
+}
