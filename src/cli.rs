@@ -9,6 +9,7 @@ use arb::core::Venue;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
+mod journal;
 mod mapping;
 mod operate;
 mod paper;
@@ -23,6 +24,27 @@ mod research;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum JournalAction {
+    /// Remove the sealed segments before the journal's newest base snapshot (the
+    /// state at a segment boundary), keeping --keep-segments more: gzip them into the
+    /// archive directory, or delete them.
+    Archive {
+        journal: PathBuf,
+        /// archive or delete.
+        #[arg(long, default_value = "archive")]
+        policy: String,
+        /// Sealed segments kept before the newest base snapshot's segment.
+        #[arg(long, default_value_t = 1)]
+        keep_segments: u32,
+        /// Where archived segments go (default: JOURNAL/archive).
+        #[arg(long)]
+        archive_dir: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -293,6 +315,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Journal housekeeping: `arb journal archive DIR` applies a retention policy by
+    /// hand to a stopped journal (docs/runbook.md, "Journal retention").
+    Journal {
+        #[command(subcommand)]
+        action: JournalAction,
+    },
     /// Print a journal's records as JSON Lines, or the final books.
     Inspect {
         journal: PathBuf,
@@ -316,6 +344,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         | Command::Export { .. }
         | Command::Report { .. }
         | Command::Inspect { .. }) => research::run(c),
+        Command::Journal { action } => journal::run(action),
         c @ (Command::Live { .. }
         | Command::Sim { .. }
         | Command::Record { .. }

@@ -4,7 +4,9 @@
 //! at the window's first event the reducer is snapshotted (SPEC.md section 8's file
 //! format); the window's records are re-framed, with their original seqs, into one
 //! segment whose header's `first_seq` is the window's first seq; the pass stops at the
-//! first event after the window.
+//! first event after the window. A journal whose first segments retention removed
+//! starts the pass from its base snapshot; a window reaching before its first kept
+//! record is refused, naming the removed range and where it went.
 
 use super::summary::WindowSummary;
 use super::{BundleError, Manifest, Section};
@@ -207,7 +209,56 @@ pub fn make(opts: &MakeOptions) -> Result<MadeBundle, BundleError> {
     }
     let journal = Journal::open(&opts.journal)?;
     let mut cut = Cut::default();
-    let read = match journal.scan(|r| cut.visit(r, from, to)) {
+    let first_kept = journal.first_seq()?.filter(|&f| f > 1);
+    if let Some(first_seq) = first_kept {
+        let archived = |window: String| BundleError::Archived {
+            journal: opts.journal.clone(),
+            window,
+            first_seq,
+            where_: match crate::journal::retention::read_note(&opts.journal) {
+                Some(n) => n
+                    .archive_dir
+                    .map_or("deleted".into(), |d| format!("archived in {}", d.display())),
+                None => "not in the journal directory".into(),
+            },
+        };
+        let window = format!(
+            "--from {} --to {}",
+            opts.from.as_deref().unwrap_or("(start)"),
+            opts.to.as_deref().unwrap_or("(end)")
+        );
+        if let Some(Bound::Seq(a)) = from
+            && a < first_seq
+        {
+            return Err(archived(window));
+        }
+        if let Some(Bound::Seq(b)) = to
+            && b < first_seq
+        {
+            return Err(archived(window));
+        }
+        // A time bound is checked against the first kept record's time below.
+        let first_ts = first_record_ts(&journal)?;
+        if let (Some(Bound::Time(t)), Some(ts)) = (from, first_ts)
+            && t < ts
+        {
+            return Err(archived(window));
+        }
+        if let (Some(Bound::Time(t)), Some(ts)) = (to, first_ts)
+            && t < ts
+        {
+            return Err(archived(window));
+        }
+        if let Some(base) = crate::run::live::restart::restore_base(&journal)? {
+            cut.engine.insert(
+                "config_loaded",
+                serde_json::to_value(base.reducer.config()).unwrap_or(Value::Null),
+            );
+            cut.reducer = base.reducer;
+            cut.decided_ms = base.decided_ms;
+        }
+    }
+    let read = match journal.scan_kept(|r| cut.visit(r, from, to)) {
         Ok(read) => Some(read),
         Err(Stop::Done) => None,
         Err(Stop::Journal(e)) => return Err(e.into()),
@@ -283,6 +334,19 @@ pub fn make(opts: &MakeOptions) -> Result<MadeBundle, BundleError> {
         redacted,
         log_lines,
     })
+}
+
+/// The time of the journal's first record, if it has one.
+fn first_record_ts(journal: &Journal) -> Result<Option<i64>, JournalError> {
+    let mut first = None;
+    let stop = journal.scan_kept(|r| {
+        first = Some(r.ts);
+        Err(Stop::Done)
+    });
+    match stop {
+        Ok(_) | Err(Stop::Done) => Ok(first),
+        Err(Stop::Journal(e)) => Err(e),
+    }
 }
 
 /// Pretty JSON (serialising these plain structures cannot fail).

@@ -51,6 +51,20 @@ pub enum BundleError {
     Journal(#[from] crate::journal::JournalError),
     #[error("{0}")]
     Usage(String),
+    /// The window reaches into records retention removed from the journal.
+    #[error(
+        "{journal}: the window ({window}) starts in records 1..={} of the journal, which its \
+         retention policy removed ({where_}); the journal now starts at seq {first_seq}: \
+         choose --from {first_seq} or later",
+        first_seq.saturating_sub(1)
+    )]
+    Archived {
+        journal: PathBuf,
+        window: String,
+        first_seq: u64,
+        /// `archived in DIR`, or `deleted`.
+        where_: String,
+    },
 }
 
 /// One named section.

@@ -201,6 +201,19 @@ pub(super) fn run(command: Command) -> Result<i32> {
                 if let (Some(off), Some(seg)) = (s.torn_tail, &s.torn_tail_segment) {
                     println!("torn tail cut off at byte {off} of {}", seg.display());
                 }
+                if let (Some(first), Some(snap)) = (s.starts_at_seq, &s.from_snapshot) {
+                    let before = first.saturating_sub(1);
+                    let place = s
+                        .archived_in
+                        .as_ref()
+                        .map_or("deleted by the retention policy".to_string(), |d| {
+                            format!("archived (in {})", d.display())
+                        });
+                    println!(
+                        "records 1..={before} {place}; replay starts from snapshot {before} ({})",
+                        snap.display()
+                    );
+                }
                 println!("state hash {}", s.state_hash);
                 for m in &s.first_mismatches {
                     println!(

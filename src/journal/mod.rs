@@ -5,6 +5,7 @@
 mod codec;
 mod format;
 mod reader;
+pub mod retention;
 pub mod snapshot;
 mod writer;
 
@@ -15,7 +16,7 @@ pub use format::{
 };
 pub use reader::{
     Journal, ReadSummary, Record, RecordBody, RecordRef, TornTail, scan_segment_bytes,
-    verify_segment_bytes,
+    segment_name_index, verify_segment_bytes,
 };
 pub use writer::{JournalWriter, SyncMode, WriterOptions, WriterStats};
 
@@ -51,6 +52,32 @@ pub enum JournalError {
     },
     #[error("journal: cannot encode record: {0}")]
     Encode(String),
+    #[error(
+        "journal {dir} starts at seq {first_seq} (records 1..={} removed by its retention \
+         policy{archive}); replaying it needs the base snapshot {snapshot}: {reason}",
+        first_seq.saturating_sub(1)
+    )]
+    NoBaseSnapshot {
+        dir: PathBuf,
+        archive: String,
+        first_seq: u64,
+        snapshot: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "journal {dir}: records 1..={} are not in it (removed by its retention policy{archive}): \
+         its first segment {segment} starts at seq {first_seq}, and seq {needed} is needed",
+        first_seq.saturating_sub(1)
+    )]
+    Archived {
+        dir: PathBuf,
+        /// Where they went, as the journal's retention note says (`"; archived in
+        /// DIR"`), or empty.
+        archive: String,
+        segment: PathBuf,
+        first_seq: u64,
+        needed: u64,
+    },
 }
 
 /// The header of a fresh first segment whose first record is `first_seq` (for tools and

@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 pub struct Journal {
     dir: PathBuf,
     segments: Vec<PathBuf>,
+    /// The index of the first segment file (its name's number): 0 unless retention
+    /// archived or deleted the segments before it.
+    first_index: u32,
 }
 
 /// A half-written record at the end of the last segment, left by a crash.
@@ -131,9 +134,15 @@ impl Journal {
                 dir: dir.to_path_buf(),
             });
         }
+        let first_index = segments[0]
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(segment_name_index)
+            .unwrap_or(0);
         Ok(Journal {
             dir: dir.to_path_buf(),
             segments,
+            first_index,
         })
     }
 
@@ -145,19 +154,47 @@ impl Journal {
         &self.segments
     }
 
-    /// Visits every verified record in order. Stops at the first error (from the
-    /// journal or from `visit`).
+    /// The segment index of `segments()[position]` (the first file's number, plus
+    /// the position: segments are consecutive).
+    pub fn segment_index(&self, position: usize) -> u32 {
+        self.first_index.saturating_add(position as u32)
+    }
+
+    /// The seq of the journal's first record as its first segment's header says (1
+    /// for a complete journal; more once retention removed the segments before it).
+    /// None when that segment has no readable header (a torn, header-less file).
+    pub fn first_seq(&self) -> Result<Option<u64>, JournalError> {
+        let path = &self.segments[0];
+        let head = read_head(path)?;
+        Ok(decode_segment_header(&head).ok().map(|h| h.first_seq))
+    }
+
+    /// Visits every verified record in order, from seq 1: a journal whose first
+    /// records were archived (`first_seq() > 1`) is refused with
+    /// `JournalError::Archived`. Stops at the first error (from the journal or from
+    /// `visit`).
     pub fn scan<E: From<JournalError>>(
         &self,
         visit: impl FnMut(RecordRef<'_>) -> Result<(), E>,
     ) -> Result<ReadSummary, E> {
-        self.scan_segments(0, visit)
+        self.scan_segments(0, Some(1), visit)
+    }
+
+    /// Visits every verified record the journal still holds, in order, wherever it
+    /// starts (after retention, past seq 1): for readers that need no state from
+    /// before (verification, inspection) or restore it from a snapshot.
+    pub fn scan_kept<E: From<JournalError>>(
+        &self,
+        visit: impl FnMut(RecordRef<'_>) -> Result<(), E>,
+    ) -> Result<ReadSummary, E> {
+        self.scan_segments(0, None, visit)
     }
 
     /// Visits the verified records after `after_seq`, in order, without reading the
     /// segments that end at or before it (only their headers). The summary's
     /// `last_seq` is the journal's last good record, as with `scan`; `records` counts
-    /// the records read, skipped segments excluded.
+    /// the records read, skipped segments excluded. A journal that starts after
+    /// `after_seq + 1` (archived records) is refused with `JournalError::Archived`.
     pub fn scan_from<E: From<JournalError>>(
         &self,
         after_seq: u64,
@@ -165,13 +202,7 @@ impl Journal {
     ) -> Result<ReadSummary, E> {
         let mut start = 0;
         for (i, path) in self.segments.iter().enumerate().skip(1) {
-            let mut head = Vec::with_capacity(SEGMENT_HEADER_LEN);
-            std::fs::File::open(path)
-                .and_then(|f| f.take(SEGMENT_HEADER_LEN as u64).read_to_end(&mut head))
-                .map_err(|source| JournalError::Io {
-                    path: path.clone(),
-                    source,
-                })?;
+            let head = read_head(path)?;
             if head.len() < SEGMENT_HEADER_LEN && i + 1 == self.segments.len() {
                 break; // a torn last segment: the full scan of the one before reports it
             }
@@ -185,12 +216,18 @@ impl Journal {
             }
             start = i;
         }
-        self.scan_segments(start, |r| if r.seq > after_seq { visit(r) } else { Ok(()) })
+        let needed = (start == 0).then(|| after_seq.saturating_add(1));
+        self.scan_segments(start, needed, |r| {
+            if r.seq > after_seq { visit(r) } else { Ok(()) }
+        })
     }
 
+    /// Scans from the segment at position `start`. With `needed`, the journal's first
+    /// segment (`start` is 0) must hold that seq or an earlier one.
     fn scan_segments<E: From<JournalError>>(
         &self,
         start: usize,
+        needed: Option<u64>,
         mut visit: impl FnMut(RecordRef<'_>) -> Result<(), E>,
     ) -> Result<ReadSummary, E> {
         let mut summary = ReadSummary::default();
@@ -206,10 +243,23 @@ impl Journal {
             std::fs::File::open(path)
                 .and_then(|mut f| f.read_to_end(&mut bytes))
                 .map_err(io)?;
+            if let (Some(needed), Ok(h)) = (needed, decode_segment_header(&bytes))
+                && i == 0
+                && h.first_seq > needed
+            {
+                return Err(JournalError::Archived {
+                    dir: self.dir.clone(),
+                    archive: super::retention::archive_note(&self.dir),
+                    segment: path.clone(),
+                    first_seq: h.first_seq,
+                    needed,
+                }
+                .into());
+            }
             let is_last = i + 1 == self.segments.len();
             let torn = scan_segment(
                 path,
-                i,
+                self.segment_index(i),
                 &bytes,
                 is_last,
                 &mut next_seq,
@@ -224,7 +274,7 @@ impl Journal {
         Ok(summary)
     }
 
-    /// Reads and decodes every record.
+    /// Reads and decodes every record (from seq 1, as `scan`).
     pub fn read_all(&self) -> Result<(Vec<Record>, ReadSummary), JournalError> {
         let mut records = Vec::new();
         let summary = self.scan(|r| -> Result<(), JournalError> {
@@ -233,6 +283,26 @@ impl Journal {
         })?;
         Ok((records, summary))
     }
+}
+
+/// The number in a segment file's name `NNNNNNNN.arbj`, if it is one.
+pub fn segment_name_index(name: &str) -> Option<u32> {
+    let digits = name.strip_suffix(".arbj")?;
+    (digits.len() == 8 && digits.bytes().all(|c| c.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// The first bytes of a file, up to a segment header's length.
+fn read_head(path: &Path) -> Result<Vec<u8>, JournalError> {
+    let mut head = Vec::with_capacity(SEGMENT_HEADER_LEN);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SEGMENT_HEADER_LEN as u64).read_to_end(&mut head))
+        .map_err(|source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(head)
 }
 
 /// Visits the verified records of one segment held in memory, as if it were the only
@@ -280,7 +350,7 @@ pub fn verify_segment_bytes(bytes: &[u8]) -> Result<(u64, Option<TornTail>), Jou
 
 fn scan_segment<E: From<JournalError>>(
     path: &Path,
-    position: usize,
+    expected_index: u32,
     bytes: &[u8],
     is_last: bool,
     next_seq: &mut Option<u64>,
@@ -300,11 +370,13 @@ fn scan_segment<E: From<JournalError>>(
         segment: path.to_path_buf(),
         reason,
     })?;
-    if header.index as usize != position {
+    if header.index != expected_index {
         return Err(JournalError::BadHeader {
             segment: path.to_path_buf(),
             reason: format!(
-                "segment index {} but it is segment number {position} in the directory",
+                "segment index {} where segment {expected_index} was expected (segments \
+                 are consecutive from the first file's number; one is missing, misnamed \
+                 or out of place)",
                 header.index
             ),
         }

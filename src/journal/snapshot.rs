@@ -13,7 +13,7 @@ pub const SNAPSHOT_VERSION: u16 = 4;
 pub const SNAPSHOT_HEADER_LEN: usize = 48;
 /// Subdirectory of the journal directory that holds the snapshots.
 pub const SNAPSHOT_DIR: &str = "snapshots";
-/// How many snapshots `write` keeps (the newest).
+/// How many of the newest snapshots `write` keeps (besides the segments' bases).
 pub const SNAPSHOTS_KEPT: usize = 2;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,8 +179,10 @@ pub fn list_snapshots(journal: &Path) -> Result<Vec<(u64, PathBuf)>, SnapshotFil
 }
 
 /// Writes a snapshot atomically (temporary file, fsync, rename, fsync of the
-/// directory), then deletes all but the newest `SNAPSHOTS_KEPT` and any temporary file
-/// a crash left. The caller guarantees the journal holds `last_seq` durably.
+/// directory), then deletes all but the newest `SNAPSHOTS_KEPT` and the base snapshots
+/// of the segments present (each segment's first seq − 1: a journal pruned by
+/// retention replays from one), and any temporary file a crash left. The caller
+/// guarantees the journal holds `last_seq` durably.
 pub fn write_snapshot(
     journal: &Path,
     last_seq: u64,
@@ -211,8 +213,16 @@ pub fn write_snapshot(
     File::open(&dir)
         .and_then(|d| d.sync_all())
         .map_err(io(&dir))?;
-    for (_, old) in list_snapshots(journal)?.iter().skip(SNAPSHOTS_KEPT) {
-        std::fs::remove_file(old).map_err(io(old))?;
+    let bases = super::retention::base_seqs(journal);
+    for (seq, old) in list_snapshots(journal)?.iter().skip(SNAPSHOTS_KEPT) {
+        if bases.contains(seq) {
+            continue;
+        }
+        match std::fs::remove_file(old) {
+            // Retention may prune the same file from its own thread.
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(old)(e)),
+            _ => {}
+        }
     }
     for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
         let p = entry.map_err(io(&dir))?.path();

@@ -1,6 +1,7 @@
 //! Appending to a journal, with group commit: market data is batched, and a record
 //! that must be durable (an order intent) is synced before `commit` returns, so
-//! nothing leaves the process before its intent is on disk.
+//! nothing leaves the process before its intent is on disk. Segments are sealed only
+//! at commit points (after an event and its decisions), so each one ends on a step.
 
 use super::JournalError;
 use super::codec::{encode_decision, encode_event};
@@ -25,7 +26,8 @@ pub enum SyncMode {
 
 #[derive(Clone, Copy, Debug)]
 pub struct WriterOptions {
-    /// A new segment starts once a segment reaches this size.
+    /// A segment is sealed, and a new one started, at the first commit point (or
+    /// event) once it has reached this size.
     pub segment_bytes: u64,
     pub sync: SyncMode,
     /// Market data is synced at least every this many records.
@@ -65,6 +67,8 @@ pub struct JournalWriter {
     opts: WriterOptions,
     stats: WriterStats,
     recovered_tail: Option<TornTail>,
+    /// The last seq of the segment sealed at the last commit, until taken.
+    sealed: Option<u64>,
 }
 
 /// The format version in a segment's header (already verified by the scan).
@@ -130,11 +134,12 @@ impl JournalWriter {
             Err(e) => return Err(e),
         };
         let summary = if every_segment {
-            journal.scan(|_| Ok::<(), JournalError>(()))?
+            journal.scan_kept(|_| Ok::<(), JournalError>(()))?
         } else {
             journal.scan_from(u64::MAX, |_| Ok::<(), JournalError>(()))?
         };
         let last = journal.segments().len() - 1;
+        let last_index = journal.segment_index(last);
         let path = journal.segments()[last].clone();
         let next_seq = summary.last_seq.map_or(1, |s| s + 1);
         if let Some(t) = &summary.torn_tail {
@@ -143,7 +148,7 @@ impl JournalWriter {
                 std::fs::remove_file(&path).map_err(io_err(&path))?;
                 return Self::start_segment(
                     dir,
-                    last as u32,
+                    last_index,
                     next_seq,
                     opts,
                     WriterStats::default(),
@@ -162,7 +167,7 @@ impl JournalWriter {
             let stats = WriterStats::default();
             return Self::start_segment(
                 dir,
-                last as u32 + 1,
+                last_index + 1,
                 next_seq,
                 opts,
                 stats,
@@ -178,7 +183,7 @@ impl JournalWriter {
             dir: dir.to_path_buf(),
             file,
             segment_path: path,
-            segment_index: last as u32,
+            segment_index: last_index,
             segment_len,
             next_seq,
             buf: Vec::with_capacity(1 << 16),
@@ -191,6 +196,7 @@ impl JournalWriter {
                 ..WriterStats::default()
             },
             recovered_tail: summary.torn_tail,
+            sealed: None,
         })
     }
 
@@ -236,6 +242,7 @@ impl JournalWriter {
             opts,
             stats,
             recovered_tail,
+            sealed: None,
         })
     }
 
@@ -252,7 +259,28 @@ impl JournalWriter {
         self.stats
     }
 
+    /// The index of the segment being written.
+    pub fn segment_index(&self) -> u32 {
+        self.segment_index
+    }
+
+    /// The last seq of the segment the last commit sealed (the state after that
+    /// commit is the state as of a segment boundary), once: taking it clears it.
+    pub fn take_sealed(&mut self) -> Option<u64> {
+        self.sealed.take()
+    }
+
+    /// True when the segment being written holds no record yet (the writer is at a
+    /// segment boundary: the journal's records so far are all in sealed segments).
+    pub fn at_segment_start(&self) -> bool {
+        self.segment_len == SEGMENT_HEADER_LEN as u64
+    }
+
     pub fn append_event(&mut self, ts: i64, event: &Event) -> Result<u64, JournalError> {
+        if self.segment_full() {
+            // A writer whose caller never commits still seals between steps.
+            self.roll_segment()?;
+        }
         self.scratch.clear();
         encode_event(event, &mut self.scratch).map_err(JournalError::Encode)?;
         self.append_payload(ts, RecordKind::Event)
@@ -269,11 +297,6 @@ impl JournalWriter {
 
     fn append_payload(&mut self, ts: i64, kind: RecordKind) -> Result<u64, JournalError> {
         let frame_len = (super::format::FRAME_HEADER_LEN + self.scratch.len()) as u64;
-        if self.segment_len + frame_len > self.opts.segment_bytes
-            && self.segment_len > SEGMENT_HEADER_LEN as u64
-        {
-            self.roll_segment()?;
-        }
         let seq = self.next_seq;
         encode_frame(&mut self.buf, seq, ts, kind, &self.scratch);
         self.next_seq += 1;
@@ -289,12 +312,20 @@ impl JournalWriter {
 
     /// Group commit point, called after an event and its decisions are appended and
     /// before any decision is acted on: syncs if a durable decision is pending or the
-    /// market-data batch is full.
+    /// market-data batch is full, and seals the segment (synced) and starts the next
+    /// once it has reached the segment size.
     pub fn commit(&mut self) -> Result<(), JournalError> {
+        if self.segment_full() {
+            return self.roll_segment();
+        }
         if self.durable_pending || self.unsynced >= self.opts.batch_records {
             self.sync()?;
         }
         Ok(())
+    }
+
+    fn segment_full(&self) -> bool {
+        self.segment_len >= self.opts.segment_bytes && self.segment_len > SEGMENT_HEADER_LEN as u64
     }
 
     /// Writes everything buffered and, in `Fsync` mode, waits for the disk.
@@ -329,12 +360,11 @@ impl JournalWriter {
             self.stats,
             None,
         )?;
-        // The record being appended waits in `scratch`: carry it over.
-        let scratch = std::mem::take(&mut self.scratch);
         let recovered_tail = self.recovered_tail.take();
+        let sealed = self.next_seq.checked_sub(1);
         *self = JournalWriter {
             recovered_tail,
-            scratch,
+            sealed,
             ..next
         };
         Ok(())

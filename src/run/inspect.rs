@@ -1,6 +1,5 @@
 //! `arb inspect`: a journal's records as JSON Lines, or the final book of every market.
 
-use crate::engine::Reducer;
 use crate::event::BookSide;
 use crate::journal::{Journal, JournalError, RecordKind};
 use serde_json::{Map, Value, json};
@@ -19,7 +18,8 @@ pub enum InspectError {
 pub fn records(dir: &Path, out: &mut impl Write) -> Result<Option<u64>, InspectError> {
     let journal = Journal::open(dir)?;
     let mut write_err = None;
-    let summary = journal.scan(|rec| -> Result<(), JournalError> {
+    // What the journal holds: after retention, from its first kept record.
+    let summary = journal.scan_kept(|rec| -> Result<(), JournalError> {
         if write_err.is_none()
             && let Err(e) = writeln!(out, "{}", rec.to_owned()?.to_json())
         {
@@ -37,9 +37,9 @@ pub fn records(dir: &Path, out: &mut impl Write) -> Result<Option<u64>, InspectE
 /// first, prices and quantities as decimal strings.
 pub fn books(dir: &Path) -> Result<Value, InspectError> {
     let journal = Journal::open(dir)?;
-    let mut reducer = Reducer::default();
+    let mut reducer = crate::run::live::restart::start_state(&journal)?;
     let mut scratch = Vec::new();
-    journal.scan(|rec| -> Result<(), JournalError> {
+    journal.scan_kept(|rec| -> Result<(), JournalError> {
         if rec.kind == RecordKind::Event {
             scratch.clear();
             reducer.apply(rec.ts, &rec.event()?, &mut scratch);

@@ -1,7 +1,6 @@
 //! `arb orders`: what a journal says is open right now — open orders, positions,
 //! unhedged exposure and the engine's mode — rebuilt by replaying its events.
 
-use crate::engine::Reducer;
 use crate::journal::{Journal, JournalError, RecordKind};
 use serde::Serialize;
 use std::path::Path;
@@ -50,9 +49,9 @@ pub struct OrdersView {
 /// Replays `dir` and reports its open state.
 pub fn view(dir: &Path) -> Result<OrdersView, JournalError> {
     let journal = Journal::open(dir)?;
-    let mut r = Reducer::default();
+    let mut r = crate::run::live::restart::start_state(&journal)?;
     let mut scratch = Vec::new();
-    journal.scan(|rec| -> Result<(), JournalError> {
+    journal.scan_kept(|rec| -> Result<(), JournalError> {
         if rec.kind == RecordKind::Event {
             scratch.clear();
             r.apply(rec.ts, &rec.event()?, &mut scratch);

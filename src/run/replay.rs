@@ -35,6 +35,19 @@ pub struct ReplaySummary {
     /// state the bundle recorded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bundle: Option<crate::bundle::BundleCheck>,
+    /// Set when retention removed a journal's first segments: its first record (the
+    /// replay starts from `from_snapshot`, the state just before it). Absent for a
+    /// complete journal, which replays from seq 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_at_seq: Option<u64>,
+    /// The base snapshot a pruned journal's replay restored (its seq is
+    /// `starts_at_seq - 1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_snapshot: Option<PathBuf>,
+    /// Where the records before `starts_at_seq` were archived (absent when deleted
+    /// or when none were removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archived_in: Option<PathBuf>,
 }
 
 const MISMATCH_DETAILS: usize = 20;
@@ -148,16 +161,35 @@ impl Replayer {
             torn_tail_segment: read.torn_tail.map(|t| t.segment),
             torn_tail_decisions,
             bundle: None,
+            starts_at_seq: None,
+            from_snapshot: None,
+            archived_in: None,
         };
         (summary, self.reducer)
     }
 }
 
 /// Replays a journal directory. Journal errors (corruption) stop it; mismatches are
-/// counted and the first few reported.
+/// counted and the first few reported. A journal whose first segments retention
+/// removed is replayed from its base snapshot (an error names the first kept seq and
+/// the snapshot when that is missing).
 pub fn replay(dir: &Path) -> Result<(ReplaySummary, Reducer), JournalError> {
     let journal = Journal::open(dir)?;
-    let mut replayer = Replayer::new(Reducer::default());
-    let read = journal.scan(|rec| replayer.visit(rec))?;
-    Ok(replayer.finish(dir, read))
+    let base = crate::run::live::restart::restore_base(&journal)?;
+    let (reducer, starts_at, snapshot, archived_in) = match base {
+        Some(b) => (
+            b.reducer,
+            Some(b.first_seq),
+            Some(b.snapshot),
+            b.archive_dir,
+        ),
+        None => (Reducer::default(), None, None, None),
+    };
+    let mut replayer = Replayer::new(reducer);
+    let read = journal.scan_kept(|rec| replayer.visit(rec))?;
+    let (mut summary, reducer) = replayer.finish(dir, read);
+    summary.starts_at_seq = starts_at;
+    summary.from_snapshot = snapshot;
+    summary.archived_in = archived_in;
+    Ok((summary, reducer))
 }

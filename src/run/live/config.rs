@@ -69,11 +69,86 @@ pub struct LiveConfig {
     /// The rate governor's limits and the breakers' error pattern (both venues).
     #[serde(default)]
     pub limits: super::limits::LimitsConfig,
+    /// Segment size and retention of the journal (`[journal]`).
+    #[serde(default)]
+    pub journal: JournalConfig,
     pub kalshi: Option<KalshiConfig>,
     pub polymarket: Option<PolymarketConfig>,
     /// The embedded simulator, used when no venue is configured.
     #[serde(default)]
     pub sim: SimConfig,
+}
+
+/// `[journal]`: how big a segment grows, and what happens to sealed segments once a
+/// base snapshot (the state at a later segment boundary) makes them unneeded.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JournalConfig {
+    /// `keep` (nothing removed), `archive` (gzip into `archive_dir`) or `delete`.
+    #[serde(default)]
+    pub retention: crate::journal::retention::Policy,
+    /// Where `archive` puts segments; `<journal>/archive/` when absent.
+    pub archive_dir: Option<PathBuf>,
+    /// Sealed segments always kept before the newest base snapshot's segment.
+    #[serde(default = "default_keep_segments")]
+    pub keep_segments: u32,
+    /// Segment size in MiB (fractions allowed, at least 1/64: 16 KiB).
+    #[serde(default = "default_segment_mib")]
+    pub segment_mib: f64,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        JournalConfig {
+            retention: crate::journal::retention::Policy::Keep,
+            archive_dir: None,
+            keep_segments: default_keep_segments(),
+            segment_mib: default_segment_mib(),
+        }
+    }
+}
+
+fn default_keep_segments() -> u32 {
+    1
+}
+
+fn default_segment_mib() -> f64 {
+    64.0
+}
+
+impl JournalConfig {
+    /// The segment size in bytes.
+    pub fn segment_bytes(&self) -> u64 {
+        (self.segment_mib * 1024.0 * 1024.0) as u64
+    }
+
+    /// The policy as applied to the journal at `journal`.
+    pub fn retention(&self, journal: &Path) -> crate::journal::retention::Retention {
+        crate::journal::retention::Retention {
+            policy: self.retention,
+            archive_dir: self
+                .archive_dir
+                .clone()
+                .unwrap_or_else(|| journal.join(crate::journal::retention::ARCHIVE_DIR)),
+            keep_segments: self.keep_segments,
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if !(1.0 / 64.0..=4096.0).contains(&self.segment_mib) {
+            return Err(format!(
+                "journal.segment_mib: {} is not between 0.015625 (16 KiB) and 4096",
+                self.segment_mib
+            ));
+        }
+        if self.keep_segments > 1_000_000 {
+            return Err(format!(
+                "journal.keep_segments: {} is more than 1000000",
+                self.keep_segments
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -136,6 +211,7 @@ impl Default for LiveConfig {
             market_data_queue: default_market_data_queue(),
             status_every_s: default_status_every(),
             limits: super::limits::LimitsConfig::default(),
+            journal: JournalConfig::default(),
             kalshi: None,
             polymarket: None,
             sim: SimConfig::default(),
@@ -270,6 +346,7 @@ impl LiveConfig {
             )));
         }
         cfg.feed.check().map_err(&invalid)?;
+        cfg.journal.check().map_err(&invalid)?;
         cfg.limits.limits().map_err(&invalid)?;
         if !(1..=1_000_000).contains(&cfg.market_data_queue) {
             return Err(invalid(format!(
@@ -379,6 +456,36 @@ mod tests {
         let e = LiveConfig::parse("[sim]\nspeed = 0\n", "c.toml").unwrap_err();
         assert!(e.to_string().contains("sim.speed"), "{e}");
         assert!(LiveConfig::parse("", "c.toml").unwrap().kalshi.is_none());
+        let e = LiveConfig::parse("[journal]\nsegment_mib = 0\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("journal.segment_mib"), "{e}");
+        let e = LiveConfig::parse("[journal]\nretention = \"shred\"\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("retention"), "{e}");
+    }
+
+    #[test]
+    fn journal_retention_defaults_and_keys() {
+        let c = LiveConfig::parse("", "c.toml").unwrap().journal;
+        assert_eq!(c, JournalConfig::default());
+        assert_eq!(c.segment_bytes(), 64 << 20);
+        let r = c.retention(Path::new("/j"));
+        assert_eq!(r.policy, crate::journal::retention::Policy::Keep);
+        assert_eq!(r.archive_dir, Path::new("/j/archive"));
+        let c = LiveConfig::parse(
+            "[journal]\nretention = \"archive\"\narchive_dir = \"/cold\"\nkeep_segments = 3\nsegment_mib = 0.25\n",
+            "c.toml",
+        )
+        .unwrap()
+        .journal;
+        assert_eq!(c.segment_bytes(), 256 << 10);
+        let r = c.retention(Path::new("/j"));
+        assert_eq!(
+            (r.policy, r.archive_dir.as_path(), r.keep_segments),
+            (
+                crate::journal::retention::Policy::Archive,
+                Path::new("/cold"),
+                3
+            )
+        );
     }
 
     /// The loopback guard sees every endpoint: a real Polymarket host (CLOB, stream or

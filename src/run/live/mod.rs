@@ -27,6 +27,7 @@ mod reconciler;
 pub mod recovery;
 pub mod restart;
 mod sides;
+pub mod snapshotter;
 mod startup;
 pub mod status;
 mod stream_loop;
@@ -187,6 +188,7 @@ async fn run_async(
         recovered,
     } = startup::start(
         &opts.journal,
+        opts.config.journal.segment_bytes(),
         &engine,
         pairs,
         kalshi_side.as_ref(),
@@ -357,6 +359,7 @@ async fn run_async(
         &opts.journal,
         opts.config.snapshot_every_events,
         core.reducer.stats().events,
+        Some(opts.config.journal.retention(&opts.journal)),
     );
     let core_thread = std::thread::Builder::new()
         .name("arb-core".into())

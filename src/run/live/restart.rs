@@ -1,7 +1,7 @@
 //! The state a restart starts from: snapshots of the reducer (plus the decision times
-//! of its open orders) written by the live core thread every N events and at a clean
-//! stop, and `replay_into`, which loads the newest valid snapshot and replays only the
-//! journal after it (or the whole journal when there is none).
+//! of its open orders) written by the live core thread (`Snapshotter`, in
+//! `snapshotter.rs`), and `replay_into`, which loads the newest valid snapshot and
+//! replays only the journal after it (or the whole journal when there is none).
 
 use crate::core::ClientOrderId;
 use crate::engine::Reducer;
@@ -10,11 +10,12 @@ use crate::journal::snapshot::{
     SnapshotFileError, SnapshotHeader, list_snapshots, read_snapshot, write_snapshot,
 };
 use crate::journal::{Journal, JournalError, RecordKind, RecordRef};
-use crate::run::CoreLoop;
 use crate::venues::MarketInterner;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+pub use super::snapshotter::Snapshotter;
 
 /// A snapshot's payload (SPEC.md section 8): the reducer state, then the decision
 /// times of the open orders.
@@ -133,6 +134,73 @@ pub fn replay_with(
     })
 }
 
+/// A snapshot file read, verified and decoded: its header, the reducer state and the
+/// decision times of its open orders. The error says why it cannot be used (the file
+/// is named in it when the file itself is bad).
+pub fn load_snapshot(
+    path: &Path,
+) -> Result<(SnapshotHeader, Reducer, BTreeMap<ClientOrderId, i64>), String> {
+    let (h, payload): (SnapshotHeader, Vec<u8>) = read_snapshot(path).map_err(|e| e.to_string())?;
+    let (reducer, decided_ms) = decode_payload(&payload)?;
+    if reducer.stats().events != h.events {
+        return Err(format!(
+            "header says {} events, the state has applied {}",
+            h.events,
+            reducer.stats().events
+        ));
+    }
+    Ok((h, reducer, decided_ms))
+}
+
+/// The state a journal pruned by retention starts from: its base snapshot.
+pub struct Base {
+    pub reducer: Reducer,
+    pub decided_ms: BTreeMap<ClientOrderId, i64>,
+    /// The journal's first record (the snapshot includes everything before it).
+    pub first_seq: u64,
+    pub snapshot: PathBuf,
+    /// Where the records before went (the retention note's archive directory).
+    pub archive_dir: Option<PathBuf>,
+}
+
+/// For a journal whose first records were removed by retention (`first_seq` > 1),
+/// its base snapshot `snapshots/<first_seq - 1>.snap` restored; None for a complete
+/// journal. A base snapshot missing or unusable is an error naming the first kept seq
+/// and the snapshot.
+pub fn restore_base(journal: &Journal) -> Result<Option<Base>, JournalError> {
+    let first_seq = match journal.first_seq()? {
+        Some(f) if f > 1 => f,
+        _ => return Ok(None),
+    };
+    let dir = journal.dir();
+    let snapshot = crate::journal::snapshot::snapshot_dir(dir)
+        .join(crate::journal::snapshot::snapshot_file_name(first_seq - 1));
+    let fail = |reason: String| JournalError::NoBaseSnapshot {
+        dir: dir.to_path_buf(),
+        archive: crate::journal::retention::archive_note(dir),
+        first_seq,
+        snapshot: snapshot.clone(),
+        reason,
+    };
+    if !snapshot.exists() {
+        return Err(fail("it does not exist".into()));
+    }
+    let (_, reducer, decided_ms) = load_snapshot(&snapshot).map_err(fail)?;
+    Ok(Some(Base {
+        reducer,
+        decided_ms,
+        first_seq,
+        snapshot: snapshot.clone(),
+        archive_dir: crate::journal::retention::read_note(dir).and_then(|n| n.archive_dir),
+    }))
+}
+
+/// The state a reader of the whole journal starts from: a fresh reducer, or a pruned
+/// journal's base snapshot (then read the journal with `Journal::scan_kept`).
+pub fn start_state(journal: &Journal) -> Result<Reducer, JournalError> {
+    Ok(restore_base(journal)?.map_or_else(Reducer::default, |b| b.reducer))
+}
+
 /// The snapshot at `path` and the journal after it, or None (warned) if the snapshot
 /// cannot be used. A journal error in the records after it is an error.
 fn from_snapshot(
@@ -146,19 +214,17 @@ fn from_snapshot(
         );
         Ok(None)
     };
-    let (h, payload): (SnapshotHeader, Vec<u8>) = match read_snapshot(path) {
-        Ok(x) => x,
-        Err(e) => return skip(e.to_string()),
-    };
-    let (mut reducer, decided_ms) = match decode_payload(&payload) {
+    let (h, mut reducer, decided_ms) = match load_snapshot(path) {
         Ok(x) => x,
         Err(e) => return skip(e),
     };
-    if reducer.stats().events != h.events {
+    if let Some(first) = journal.first_seq()?
+        && first > h.last_seq.saturating_add(1)
+    {
         return skip(format!(
-            "header says {} events, the state has applied {}",
-            h.events,
-            reducer.stats().events
+            "the journal starts at seq {first} (earlier records removed by retention), \
+             after the snapshot's seq {} + 1",
+            h.last_seq
         ));
     }
     let mut interner = MarketInterner::new();
@@ -229,99 +295,5 @@ impl Tail<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// Writes snapshots for the live core thread: every `every` events (0: never) and at
-/// a clean stop, each after the journal is synced up to the records it includes. The
-/// state is encoded on the core thread; the file is written on a thread of its own.
-pub struct Snapshotter {
-    journal: PathBuf,
-    every: u64,
-    next_at: u64,
-    tx: Option<std::sync::mpsc::SyncSender<(u64, u64, Vec<u8>)>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Snapshotter {
-    pub fn new(journal: &Path, every: u64, events_now: u64) -> Snapshotter {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(u64, u64, Vec<u8>)>(2);
-        let dir = journal.to_path_buf();
-        let spawned = std::thread::Builder::new()
-            .name("arb-snapshot".into())
-            .spawn(move || {
-                for (seq, events, payload) in rx {
-                    write_logged(&dir, seq, events, &payload);
-                }
-            });
-        let thread = match spawned {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::warn!("no snapshot thread ({e}): snapshots are written inline");
-                None
-            }
-        };
-        Snapshotter {
-            journal: journal.to_path_buf(),
-            every,
-            next_at: next_multiple(events_now, every),
-            tx: thread.is_some().then_some(tx),
-            thread,
-        }
-    }
-
-    /// After a core step: a snapshot once the reducer's event count reaches the next
-    /// multiple of `every`.
-    pub fn after_step(&mut self, core: &mut CoreLoop) -> Result<(), JournalError> {
-        let events = core.reducer.stats().events;
-        if self.every == 0 || events < self.next_at {
-            return Ok(());
-        }
-        self.next_at = next_multiple(events, self.every);
-        self.take(core)
-    }
-
-    /// At a clean stop: a last snapshot, written before this returns.
-    pub fn finish(mut self, core: &mut CoreLoop) -> Result<(), JournalError> {
-        if self.every != 0 {
-            self.take(core)?;
-        }
-        drop(self.tx.take());
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        Ok(())
-    }
-
-    fn take(&mut self, core: &mut CoreLoop) -> Result<(), JournalError> {
-        // Never ahead of durable journal data.
-        core.writer.sync()?;
-        let last_seq = core.writer.next_seq().saturating_sub(1);
-        core.forget_terminal_orders();
-        let payload = encode_payload(&core.reducer, &core.decided_ms);
-        let events = core.reducer.stats().events;
-        match &self.tx {
-            Some(tx) => {
-                if tx.send((last_seq, events, payload)).is_err() {
-                    tracing::warn!("snapshot thread gone: snapshot at seq {last_seq} skipped");
-                }
-            }
-            None => write_logged(&self.journal, last_seq, events, &payload),
-        }
-        Ok(())
-    }
-}
-
-fn next_multiple(events: u64, every: u64) -> u64 {
-    match events.checked_div(every) {
-        Some(n) => (n + 1).saturating_mul(every),
-        None => u64::MAX, // every == 0: never
-    }
-}
-
-/// A snapshot is a cache: failing to write one is logged, never fatal.
-fn write_logged(journal: &Path, seq: u64, events: u64, payload: &[u8]) {
-    if let Err(e) = write_snapshot(journal, seq, events, payload) {
-        tracing::warn!("snapshot at seq {seq} not written: {e}");
     }
 }

@@ -33,6 +33,7 @@ pub(super) struct Started {
 /// Runs the start-up sequence against the connected venues.
 pub(super) async fn start(
     journal: &Path,
+    segment_bytes: u64,
     engine: &crate::config::Profile,
     pairs: Option<crate::mapping::reload::Loaded>,
     kalshi_side: Option<&KalshiSide>,
@@ -43,7 +44,7 @@ pub(super) async fn start(
         mut interner,
         mut recovered,
         decided_ms,
-    } = open_journal(journal, engine)?;
+    } = open_journal(journal, segment_bytes, engine)?;
     for ev in engine.events() {
         core.step(wall_ns(), &ev)?;
     }
@@ -125,11 +126,16 @@ struct Opened {
 }
 
 /// A journal that exists is continued: its torn tail cut, its state rebuilt.
-fn open_journal(journal: &Path, engine: &crate::config::Profile) -> Result<Opened, LiveError> {
+fn open_journal(
+    journal: &Path,
+    segment_bytes: u64,
+    engine: &crate::config::Profile,
+) -> Result<Opened, LiveError> {
     let continuing = crate::journal::Journal::open(journal).is_ok();
     let mut decided_ms = BTreeMap::new();
     let opts_w = WriterOptions {
         sync: SyncMode::Fsync,
+        segment_bytes,
         ..WriterOptions::default()
     };
     let (writer, reducer, interner, recovered) = if continuing {
