@@ -4,6 +4,7 @@
 
 pub mod exchange;
 pub mod faults;
+pub mod lifecycle;
 pub mod scenario;
 pub mod server;
 pub mod stochastic;

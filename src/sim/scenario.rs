@@ -36,8 +36,11 @@ struct ScenarioFile {
     step_ms: u64,
     tick_ms: u64,
     cash: CashFile,
-    #[serde(rename = "question")]
+    #[serde(default, rename = "question")]
     questions: Vec<QuestionFile>,
+    /// Templates that list many questions on a schedule (see `sim::lifecycle`).
+    #[serde(default, rename = "rolling")]
+    rolling: Vec<super::lifecycle::RollingFile>,
     #[serde(default, rename = "fault")]
     faults: Vec<super::faults::FaultFile>,
     /// Kalshi events the simulator calls `mutually_exclusive` (by event ticker).
@@ -83,6 +86,15 @@ struct QuestionFile {
     /// The Kalshi market's strike, as the venue lists it: `"greater 3.5"`,
     /// `"less_or_equal 75"`, `"between 76 77"` (type, then floor or cap, or both).
     kalshi_strike: Option<String>,
+    /// Seconds after the start when the question is listed (default 0).
+    list_at_s: Option<f64>,
+    /// Seconds after the start when trading ends (default: never).
+    close_at_s: Option<f64>,
+    /// Seconds after the start when the result is known and paid (default: 60 s after
+    /// close).
+    settle_at_s: Option<f64>,
+    /// `"yes"`, `"no"` or `"fair"` (default: YES with the fair value's probability).
+    result: Option<String>,
 }
 
 fn one() -> f64 {
@@ -93,6 +105,71 @@ fn default_poly_rate() -> f64 {
 }
 fn default_confidence() -> f64 {
     0.97
+}
+
+/// A rolling template's instance as an ordinary question.
+fn rolling_question(
+    r: &super::lifecycle::RollingFile,
+    i: super::lifecycle::RollingInstance,
+) -> QuestionFile {
+    let (polymarket_yes, polymarket_no) = match i.tokens {
+        Some((y, n)) => (Some(y), Some(n)),
+        None => (None, None),
+    };
+    QuestionFile {
+        name: i.name,
+        fair: r.fair,
+        volatility: r.volatility,
+        spread: r.spread,
+        depth: r.depth,
+        levels: r.levels,
+        dislocation: r.dislocation,
+        dislocation_size: r.dislocation_size,
+        kalshi: i.kalshi,
+        kalshi_fee_multiplier: r.kalshi_fee_multiplier.unwrap_or(1.0),
+        polymarket_yes,
+        polymarket_no,
+        polymarket_fee_rate: r.polymarket_fee_rate.unwrap_or_else(default_poly_rate),
+        pair_confidence: r.pair_confidence.unwrap_or_else(default_confidence),
+        event: None,
+        kalshi_strike: None,
+        list_at_s: Some(i.list_at_s),
+        close_at_s: Some(i.close_at_s),
+        settle_at_s: Some(i.settle_at_s),
+        result: r.result.clone(),
+    }
+}
+
+/// The questions of an exclusive event settle with exactly one YES: at most one of them
+/// may say `result = "yes"`, and not all of them may say `"no"`.
+fn check_exclusive_results(
+    questions: &[Question],
+    exclusive: &[String],
+) -> Result<(), (String, String)> {
+    use super::lifecycle::ResultSpec;
+    for event in exclusive {
+        let members: Vec<(usize, &Question)> = questions
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| &q.event == event)
+            .collect();
+        let yes: Vec<_> = members
+            .iter()
+            .filter(|(_, q)| q.schedule.result == ResultSpec::Yes)
+            .collect();
+        let all_no = !members.is_empty()
+            && members
+                .iter()
+                .all(|(_, q)| q.schedule.result == ResultSpec::No);
+        if yes.len() > 1 || all_no {
+            let (i, q) = if all_no { members[0] } else { *yes[1] };
+            return Err((
+                format!("question[{i}] ({}).result", q.name),
+                format!("event {event:?} is exclusive: exactly one of its questions settles YES"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One quoted question and the markets that quote it.
@@ -109,6 +186,10 @@ pub struct Question {
     /// Markets quoting this question, with the outcome whose price is the fair value
     /// (a Polymarket NO token quotes 1 − fair).
     pub markets: Vec<(MarketId, Outcome)>,
+    /// The event its markets belong to (Kalshi event ticker; default: its name).
+    pub event: String,
+    /// When it lists, closes and settles, and how its result is known.
+    pub schedule: super::lifecycle::Schedule,
 }
 
 /// A parsed, validated scenario.
@@ -209,10 +290,16 @@ impl Scenario {
                 return Err(bad(field.into(), "must be above zero".into()));
             }
         }
+        let mut f = f;
+        for (k, r) in f.rolling.clone().iter().enumerate() {
+            let instances = r.expand(k).map_err(|(field, m)| bad(field, m))?;
+            f.questions
+                .extend(instances.into_iter().map(|i| rolling_question(r, i)));
+        }
         if f.questions.is_empty() {
             return Err(bad(
                 "question".into(),
-                "at least one [[question]] is needed".into(),
+                "at least one [[question]] (or [[rolling]]) is needed".into(),
             ));
         }
         let mut markets = Vec::new();
@@ -244,6 +331,15 @@ impl Scenario {
                     return Err(bad(field(name), "out of range".into()));
                 }
             }
+            let schedule = super::lifecycle::Schedule::parse(
+                q.list_at_s,
+                q.close_at_s,
+                q.settle_at_s,
+                q.result.as_deref(),
+                field,
+            )
+            .map_err(|(field, m)| bad(field, m))?;
+            let close_ts = schedule.close_ns.map(|c| f.start_ms * 1_000_000 + c);
             let mut qm = Vec::new();
             let mut kalshi_id = None;
             let markets_before = markets.len() as u32;
@@ -256,7 +352,7 @@ impl Scenario {
                     title: q.name.clone(),
                     event_id: q.event.clone().unwrap_or_else(|| q.name.clone()),
                     series_id: f.name.clone(),
-                    close_ts: None,
+                    close_ts,
                     no_leg,
                     fees,
                     tick,
@@ -339,6 +435,8 @@ impl Scenario {
                 dislocation: q.dislocation,
                 dislocation_size: q.dislocation_size,
                 markets: qm,
+                event: q.event.clone().unwrap_or_else(|| q.name.clone()),
+                schedule,
             });
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -350,6 +448,8 @@ impl Scenario {
                 ));
             }
         }
+        check_exclusive_results(&questions, &f.exclusive_events)
+            .map_err(|(field, m)| bad(field, m))?;
         let faults = f
             .faults
             .iter()
@@ -421,6 +521,11 @@ fn to_price(x: f64) -> u16 {
 }
 
 impl Generator {
+    /// Each question's fair value now.
+    pub fn fair(&self) -> &[f64] {
+        &self.fair
+    }
+
     /// The next book update and its time, or `None` when the scenario ends.
     pub fn next_update(&mut self) -> Option<(i64, TargetBook)> {
         let gap = self

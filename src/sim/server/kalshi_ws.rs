@@ -1,7 +1,8 @@
 //! Kalshi's WebSocket API on the simulator (`/trade-api/ws/v2`): authenticated at the
 //! handshake; `subscribe` / `unsubscribe` / `update_subscription` commands; the
 //! `orderbook_delta` (snapshot, then deltas with a per-subscription `seq`), `trade`,
-//! `fill` and `user_orders` channels; a ping every 10 s. A book change is sent as its
+//! `fill`, `user_orders` and `market_lifecycle_v2` (`created` at listing, `determined`
+//! then `settled` at settlement, for every market) channels; a ping every 10 s. A book change is sent as its
 //! level decreases first, then its increases, so no prefix of it shows a crossed book
 //! (a real venue's book never crosses).
 
@@ -55,6 +56,7 @@ enum Channel {
     Trade,
     Fill,
     UserOrders,
+    MarketLifecycle,
 }
 
 impl Channel {
@@ -64,6 +66,7 @@ impl Channel {
             "trade" => Some(Channel::Trade),
             "fill" => Some(Channel::Fill),
             "user_orders" => Some(Channel::UserOrders),
+            "market_lifecycle_v2" => Some(Channel::MarketLifecycle),
             _ => None,
         }
     }
@@ -74,6 +77,7 @@ impl Channel {
             Channel::Trade => "trade",
             Channel::Fill => "fill",
             Channel::UserOrders => "user_orders",
+            Channel::MarketLifecycle => "market_lifecycle_v2",
         }
     }
 }
@@ -156,6 +160,7 @@ impl Session {
         out.push(json!({"id": id, "type": "error", "msg": {"code": code, "msg": msg}}));
     }
 
+    /// Listed markets of these tickers; an unlisted one is as unknown as on the venue.
     fn markets_of(&self, tickers: &[String]) -> Result<Vec<usize>, String> {
         tickers
             .iter()
@@ -163,6 +168,7 @@ impl Session {
                 self.state
                     .meta_of(Venue::Kalshi, t)
                     .map(|(i, _)| i)
+                    .filter(|&i| self.state.exchange().listed(i))
                     .ok_or_else(|| format!("unknown market ticker {t}"))
             })
             .collect()
@@ -301,7 +307,7 @@ impl Session {
             (Some(o), _) => o.clone(),
             (None, Some(m)) => m.clone(),
             (None, None) => (0..self.state.metas.len())
-                .filter(|&i| self.state.metas[i].venue == Venue::Kalshi)
+                .filter(|&i| self.state.metas[i].venue == Venue::Kalshi && ex.listed(i))
                 .collect(),
         };
         for m in markets {
@@ -327,6 +333,12 @@ impl Session {
         let increase = |ev: &ExchangeEvent| matches!(ev, ExchangeEvent::Level { old, new, .. } if new.0 > old.0);
         for sub in &mut self.subs {
             if batch.version <= sub.after_version {
+                continue;
+            }
+            if sub.channel == Channel::MarketLifecycle {
+                for ev in &batch.events {
+                    out.extend(lifecycle_messages(&self.state, sub.sid, ev));
+                }
                 continue;
             }
             // Decreases (and everything else) first, then increases.
@@ -369,6 +381,66 @@ impl Session {
             sub.seq += 1;
             out.push(json!({"type": "orderbook_delta", "sid": sub.sid, "seq": sub.seq,
                 "msg": {"market_ticker": meta.venue_id, "price_dollars": Price(best_ask).to_string(), "delta_fp": count(Qty::contracts(7)), "side": "yes", "ts_ms": now_ms}}));
+        }
+    }
+}
+
+/// The `market_lifecycle_v2` messages of an exchange event: `created` when a Kalshi
+/// market lists, `determined` then `settled` when it settles (at once in the simulator).
+/// Closing sends nothing: on the venue a market closes when its `close_time` passes.
+fn lifecycle_messages(state: &SimState, sid: u64, ev: &ExchangeEvent) -> Vec<Value> {
+    let secs = |ns: Option<i64>| ns.map(|n| n.div_euclid(1_000_000_000));
+    let (market, settled) = match ev {
+        ExchangeEvent::Listed(m) => (*m, None),
+        ExchangeEvent::Settled { market, yes_wins } => (*market, Some(*yes_wins)),
+        _ => return Vec::new(),
+    };
+    let Some(meta) = state.metas.get(market).filter(|m| m.venue == Venue::Kalshi) else {
+        return Vec::new();
+    };
+    let (listed_ns, close_ns, settled_ns) = {
+        let ex = state.exchange();
+        let m = &ex.markets[market];
+        (m.listed_ns, m.close_ns, m.settled_ns)
+    };
+    let ticker = &meta.venue_id;
+    let msg = |body: Value| json!({"type": "market_lifecycle_v2", "sid": sid, "msg": body});
+    match settled {
+        None => vec![msg(json!({
+            "market_ticker": ticker,
+            "event_type": "created",
+            "open_ts": secs(listed_ns),
+            "close_ts": secs(close_ns),
+            "additional_metadata": {
+                "name": meta.title,
+                "title": meta.title,
+                "yes_sub_title": "Yes",
+                "no_sub_title": "No",
+                "rules_primary": "",
+                "can_close_early": true,
+                "event_ticker": meta.event_id,
+                "expected_expiration_ts": secs(close_ns),
+            },
+        }))],
+        Some(yes) => {
+            let result = if yes { "yes" } else { "no" };
+            let value = if yes { "1.0000" } else { "0.0000" };
+            vec![
+                msg(json!({
+                    "market_ticker": ticker,
+                    "event_type": "determined",
+                    "result": result,
+                    "settlement_value": value,
+                    "determination_ts": secs(settled_ns),
+                })),
+                msg(json!({
+                    "market_ticker": ticker,
+                    "event_type": "settled",
+                    "result": result,
+                    "settlement_value": value,
+                    "settled_ts": secs(settled_ns),
+                })),
+            ]
         }
     }
 }

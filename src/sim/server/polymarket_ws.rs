@@ -1,6 +1,8 @@
 //! Polymarket's CLOB WebSocket channels on the simulator: `/ws/market` and `/ws/user`.
 //!
-//! Market: a `book` per subscribed token, then `price_change` and `last_trade_price`.
+//! Market: a `book` per subscribed token, then `price_change` and `last_trade_price`;
+//! with `custom_feature_enabled`, `new_market` when a market lists and
+//! `market_resolved` when one of the subscribed markets settles.
 //! User: API-key auth in the subscribe message, then the account's `order` and `trade`
 //! events. Text `PING` is answered `PONG`.
 //!
@@ -9,7 +11,7 @@
 
 use super::polymarket::{
     base_fee_bps, book_summary, condition, find_token, is_token, last_trade, now_ms, open_order,
-    px, side_name, size, wire_trade,
+    outcome_name, px, side_name, size, wire_trade,
 };
 use super::{Batch, SimState};
 use crate::core::{Price, Qty};
@@ -74,6 +76,8 @@ struct Session {
     channel: Channel,
     assets: BTreeMap<usize, Asset>,
     user: Option<UserSub>,
+    /// The subscription asked for the custom feature events (`new_market`, ...).
+    custom: bool,
 }
 
 /// What a command asks the session to do besides sending frames.
@@ -90,6 +94,7 @@ impl Session {
             channel,
             assets: BTreeMap::new(),
             user: None,
+            custom: false,
         }
     }
 
@@ -161,6 +166,9 @@ impl Session {
             .map(str::to_ascii_lowercase);
         match self.channel {
             Channel::Market => {
+                if let Some(c) = msg.get("custom_feature_enabled").and_then(Value::as_bool) {
+                    self.custom = c;
+                }
                 let tokens = strings("assets_ids");
                 if operation.as_deref() == Some("unsubscribe") {
                     for t in &tokens {
@@ -402,10 +410,71 @@ impl Session {
                         .to_string(),
                     );
                 }
+                ExchangeEvent::Listed(m) | ExchangeEvent::Settled { market: m, .. }
+                    if self.custom =>
+                {
+                    flush(&mut pending, out);
+                    out.extend(self.lifecycle_message(ev, *m));
+                }
                 _ => {}
             }
         }
         flush(&mut pending, out);
+    }
+
+    /// `new_market` when a condition's first token lists, `market_resolved` when its
+    /// winning token settles (for a session subscribed to one of its tokens).
+    fn lifecycle_message(&self, ev: &ExchangeEvent, market: usize) -> Option<String> {
+        let state = &self.state;
+        if !is_token(state, market) {
+            return None;
+        }
+        let cond = condition(state, market);
+        let tokens: Vec<usize> = (0..state.metas.len())
+            .filter(|&i| is_token(state, i) && condition(state, i) == cond)
+            .collect();
+        let ids: Vec<&str> = tokens
+            .iter()
+            .map(|&i| state.metas[i].venue_id.as_str())
+            .collect();
+        let ts = now_ms().to_string();
+        match ev {
+            ExchangeEvent::Listed(_) if tokens.first() == Some(&market) => {
+                let meta = &state.metas[market];
+                let outcomes: Vec<&str> = tokens.iter().map(|&i| outcome_name(state, i)).collect();
+                Some(
+                    json!({
+                        "event_type": "new_market",
+                        "id": cond,
+                        "question": meta.title,
+                        "market": cond,
+                        "slug": meta.series_id,
+                        "description": "",
+                        "assets_ids": ids,
+                        "outcomes": outcomes,
+                        "timestamp": ts,
+                    })
+                    .to_string(),
+                )
+            }
+            ExchangeEvent::Settled { yes_wins: true, .. }
+                if tokens.iter().any(|t| self.assets.contains_key(t)) =>
+            {
+                Some(
+                    json!({
+                        "event_type": "market_resolved",
+                        "id": cond,
+                        "market": cond,
+                        "assets_ids": ids,
+                        "winning_asset_id": state.metas[market].venue_id,
+                        "winning_outcome": outcome_name(state, market),
+                        "timestamp": ts,
+                    })
+                    .to_string(),
+                )
+            }
+            _ => None,
+        }
     }
 
     fn publish_user(&mut self, batch: &Batch, out: &mut Vec<String>) {

@@ -1,0 +1,347 @@
+//! The scenario's market schedule: when each question lists, closes and settles, the
+//! `[[rolling]]` template that lists many questions, and the seeded draw of results.
+//!
+//! Times are offsets from the scenario's start (event time); the simulator's driver maps
+//! them to wall time as it maps book updates (`speed`).
+
+use super::scenario::{Question, Scenario};
+use crate::core::Rng;
+use serde::Deserialize;
+
+/// How a question's result is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultSpec {
+    Yes,
+    No,
+    /// YES with probability equal to the question's fair value at close, drawn from
+    /// the scenario's seeded generator.
+    Fair,
+}
+
+impl ResultSpec {
+    fn parse(text: &str) -> Result<ResultSpec, String> {
+        match text {
+            "yes" => Ok(ResultSpec::Yes),
+            "no" => Ok(ResultSpec::No),
+            "fair" => Ok(ResultSpec::Fair),
+            other => Err(format!("{other:?} is not \"yes\", \"no\" or \"fair\"")),
+        }
+    }
+}
+
+/// When a question lists, closes and settles (ns after the scenario's start).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub list_ns: i64,
+    /// Trading ends; `None`: never.
+    pub close_ns: Option<i64>,
+    /// The result is known and paid; `None` exactly when the question never closes.
+    pub settle_ns: Option<i64>,
+    pub result: ResultSpec,
+}
+
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule {
+            list_ns: 0,
+            close_ns: None,
+            settle_ns: None,
+            result: ResultSpec::Fair,
+        }
+    }
+}
+
+/// Settlement follows close by this much unless the scenario says otherwise.
+const DEFAULT_SETTLE_AFTER_S: f64 = 60.0;
+
+fn seconds(field: &str, s: f64) -> Result<i64, (String, String)> {
+    if !s.is_finite() || !(0.0..=1e9).contains(&s) {
+        return Err((field.into(), format!("{s} is not a time in seconds >= 0")));
+    }
+    Ok((s * 1e9).round() as i64)
+}
+
+impl Schedule {
+    /// Reads a question's schedule keys; an error names the key (`field(key)`) and why.
+    pub fn parse(
+        list_at_s: Option<f64>,
+        close_at_s: Option<f64>,
+        settle_at_s: Option<f64>,
+        result: Option<&str>,
+        field: impl Fn(&str) -> String,
+    ) -> Result<Schedule, (String, String)> {
+        let list_ns = seconds(&field("list_at_s"), list_at_s.unwrap_or(0.0))?;
+        let close_ns = close_at_s
+            .map(|c| seconds(&field("close_at_s"), c))
+            .transpose()?;
+        let result = result
+            .map(ResultSpec::parse)
+            .transpose()
+            .map_err(|m| (field("result"), m))?
+            .unwrap_or(ResultSpec::Fair);
+        let Some(close_ns) = close_ns else {
+            if settle_at_s.is_some() {
+                return Err((field("settle_at_s"), "needs close_at_s".into()));
+            }
+            return Ok(Schedule {
+                list_ns,
+                result,
+                ..Schedule::default()
+            });
+        };
+        if close_ns <= list_ns {
+            return Err((
+                field("close_at_s"),
+                "must be after list_at_s (a market trades before it closes)".into(),
+            ));
+        }
+        let settle_ns = match settle_at_s {
+            Some(s) => seconds(&field("settle_at_s"), s)?,
+            None => close_ns + (DEFAULT_SETTLE_AFTER_S * 1e9) as i64,
+        };
+        if settle_ns < close_ns {
+            return Err((field("settle_at_s"), "must not be before close_at_s".into()));
+        }
+        Ok(Schedule {
+            list_ns,
+            close_ns: Some(close_ns),
+            settle_ns: Some(settle_ns),
+            result,
+        })
+    }
+}
+
+/// What happens to a question at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    List,
+    Close,
+    Settle,
+}
+
+/// One scheduled change, `at_ns` after the scenario's start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Step {
+    pub at_ns: i64,
+    pub phase: Phase,
+    pub question: usize,
+}
+
+/// Every scheduled change of the scenario, in time order. A question listed from the
+/// start has no `List` step.
+pub fn steps(questions: &[Question]) -> Vec<Step> {
+    let mut out = Vec::new();
+    for (question, q) in questions.iter().enumerate() {
+        let s = &q.schedule;
+        if s.list_ns > 0 {
+            out.push(Step {
+                at_ns: s.list_ns,
+                phase: Phase::List,
+                question,
+            });
+        }
+        for (at, phase) in [(s.close_ns, Phase::Close), (s.settle_ns, Phase::Settle)] {
+            if let Some(at_ns) = at {
+                out.push(Step {
+                    at_ns,
+                    phase,
+                    question,
+                });
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Draws and remembers question results. Its generator is seeded from the scenario's
+/// seed but apart from the book generator's, so results never move the books.
+pub struct Resolver {
+    rng: Rng,
+    results: Vec<Option<bool>>,
+    close_fair: Vec<Option<f64>>,
+}
+
+impl Resolver {
+    pub fn new(scenario: &Scenario) -> Resolver {
+        let n = scenario.questions.len();
+        Resolver {
+            rng: Rng::new(scenario.seed ^ 0x5e77_1e5e_0000_0001),
+            results: vec![None; n],
+            close_fair: vec![None; n],
+        }
+    }
+
+    /// Remembers a question's fair value when it closed (its result is drawn from it).
+    pub fn closed(&mut self, question: usize, fair: f64) {
+        if let Some(f) = self.close_fair.get_mut(question) {
+            f.get_or_insert(fair);
+        }
+    }
+
+    /// Fixes a question's result (an operator's settle call).
+    pub fn decide(&mut self, question: usize, yes: bool) {
+        if let Some(r) = self.results.get_mut(question) {
+            *r = Some(yes);
+        }
+    }
+
+    /// The question's result: drawn once, then remembered. The questions of an
+    /// exclusive event are drawn together, exactly one of them YES: an explicit
+    /// `result = "yes"` wins; otherwise one is drawn in proportion to fair values
+    /// (at close, or now for one still open), leaving out the explicit `"no"`s.
+    pub fn result(&mut self, scenario: &Scenario, question: usize, fair_now: &[f64]) -> bool {
+        if let Some(r) = self.results.get(question).copied().flatten() {
+            return r;
+        }
+        let Some(q) = scenario.questions.get(question) else {
+            return false;
+        };
+        let close_fair = self.close_fair.clone();
+        let fair = |i: usize| {
+            close_fair[i]
+                .or_else(|| fair_now.get(i).copied())
+                .unwrap_or(scenario.questions[i].fair)
+        };
+        if scenario.exclusive_events.contains(&q.event) {
+            let members: Vec<usize> = (0..scenario.questions.len())
+                .filter(|&i| scenario.questions[i].event == q.event)
+                .collect();
+            let spec = |i: usize| scenario.questions[i].schedule.result;
+            let winner = match members.iter().find(|&&i| spec(i) == ResultSpec::Yes) {
+                Some(&w) => w,
+                None => {
+                    let open: Vec<(usize, f64)> = members
+                        .iter()
+                        .filter(|&&i| spec(i) != ResultSpec::No)
+                        .map(|&i| (i, fair(i).max(0.0)))
+                        .collect();
+                    let total: f64 = open.iter().map(|(_, f)| f).sum();
+                    let mut draw = self.rng.unit() * total;
+                    let mut pick = open.last().map_or(question, |(i, _)| *i);
+                    for &(i, f) in &open {
+                        if draw < f {
+                            pick = i;
+                            break;
+                        }
+                        draw -= f;
+                    }
+                    pick
+                }
+            };
+            for i in members {
+                self.results[i] = Some(i == winner);
+            }
+            return question == winner;
+        }
+        let yes = match q.schedule.result {
+            ResultSpec::Yes => true,
+            ResultSpec::No => false,
+            ResultSpec::Fair => {
+                let f = fair(question);
+                self.rng.unit() < f
+            }
+        };
+        self.results[question] = Some(yes);
+        yes
+    }
+}
+
+/// `[[rolling]]`: `count` questions listed every `every_s`, each trading `open_for_s`
+/// and settling `settle_after_s` after it closes. Instance `i` is named `"{name}-{i}"`,
+/// lists at `i * every_s`, is quoted on Kalshi as `"{kalshi_prefix}-{i}"` if a prefix
+/// is given and on Polymarket (token ids derived from the name and `i`) if
+/// `polymarket = true`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RollingFile {
+    pub name: String,
+    pub every_s: f64,
+    pub count: u32,
+    pub open_for_s: f64,
+    #[serde(default = "default_settle_after")]
+    pub settle_after_s: f64,
+    pub fair: f64,
+    pub volatility: f64,
+    pub spread: f64,
+    pub depth: i64,
+    pub levels: u32,
+    pub dislocation: f64,
+    pub dislocation_size: f64,
+    pub pair_confidence: Option<f64>,
+    pub kalshi_fee_multiplier: Option<f64>,
+    pub polymarket_fee_rate: Option<f64>,
+    pub kalshi_prefix: Option<String>,
+    #[serde(default)]
+    pub polymarket: bool,
+    pub result: Option<String>,
+}
+
+fn default_settle_after() -> f64 {
+    DEFAULT_SETTLE_AFTER_S
+}
+
+/// One question of a rolling template, with its markets and times.
+pub(super) struct RollingInstance {
+    pub name: String,
+    pub kalshi: Option<String>,
+    /// (YES token id, NO token id).
+    pub tokens: Option<(String, String)>,
+    pub list_at_s: f64,
+    pub close_at_s: f64,
+    pub settle_at_s: f64,
+}
+
+/// A Polymarket token id (a decimal 256-bit number) derived from a rolling question's
+/// name and outcome, the same on every run.
+fn token_id(name: &str, outcome: &str) -> String {
+    let hash = crate::venues::polymarket::eth::keccak256(format!("arb-sim/{name}/{outcome}"));
+    crate::venues::polymarket::eth::U256(hash).to_string()
+}
+
+impl RollingFile {
+    /// The template's questions, or what is wrong with it (field, why).
+    pub fn expand(&self, k: usize) -> Result<Vec<RollingInstance>, (String, String)> {
+        let field = |f: &str| format!("rolling[{k}] ({}).{f}", self.name);
+        let checks = [
+            ("every_s", self.every_s.is_finite() && self.every_s > 0.0),
+            ("count", (1..=100_000).contains(&self.count)),
+            (
+                "open_for_s",
+                self.open_for_s.is_finite() && self.open_for_s > 0.0,
+            ),
+            (
+                "settle_after_s",
+                self.settle_after_s.is_finite() && self.settle_after_s >= 0.0,
+            ),
+        ];
+        for (name, ok) in checks {
+            if !ok {
+                return Err((field(name), "out of range".into()));
+            }
+        }
+        if self.kalshi_prefix.is_none() && !self.polymarket {
+            return Err((
+                field("kalshi_prefix"),
+                "a rolling question needs kalshi_prefix or polymarket = true".into(),
+            ));
+        }
+        Ok((0..self.count)
+            .map(|i| {
+                let name = format!("{}-{i}", self.name);
+                let list_at_s = f64::from(i) * self.every_s;
+                let close_at_s = list_at_s + self.open_for_s;
+                RollingInstance {
+                    kalshi: self.kalshi_prefix.as_ref().map(|p| format!("{p}-{i}")),
+                    tokens: self
+                        .polymarket
+                        .then(|| (token_id(&name, "yes"), token_id(&name, "no"))),
+                    list_at_s,
+                    close_at_s,
+                    settle_at_s: close_at_s + self.settle_after_s,
+                    name,
+                }
+            })
+            .collect())
+    }
+}
