@@ -190,3 +190,32 @@ fn bad_schedule_values_name_the_file_and_field() {
         .to_string();
     assert!(e.contains("rolling[0] (r).kalshi_prefix"), "{e}");
 }
+
+#[test]
+fn the_market_lifecycle_scenario_parses_with_its_schedule() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/market-lifecycle.toml");
+    let s = Scenario::load(&path).unwrap();
+    assert_eq!(s.questions.len(), 5 + 6);
+    let scheduled = steps(&s.questions);
+    assert!(scheduled.iter().any(|st| st.phase == Phase::Settle));
+    assert_eq!(
+        s.questions
+            .iter()
+            .filter(|q| q.schedule.close_ns.is_none())
+            .count(),
+        1,
+        "only fed-cut-dec trades all hour"
+    );
+}
+
+#[test]
+fn the_embedded_scenarios_have_no_schedule() {
+    for name in ["arb-rich", "quiet-day"] {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+        let s = Scenario::load(&path).unwrap();
+        assert!(steps(&s.questions).is_empty(), "{name}");
+        assert!(s.markets.iter().all(|m| m.close_ts.is_none()), "{name}");
+    }
+}

@@ -1,5 +1,7 @@
 //! Scenario files (`scenarios/*.toml`): questions quoted on Kalshi and/or Polymarket,
-//! a seeded fair-value process per question, and the book each venue shows for it.
+//! a seeded fair-value process per question, the book each venue shows for it, and
+//! when each question lists, closes and settles (`[[rolling]]` templates list many;
+//! see `sim::lifecycle` and `scenarios/market-lifecycle.toml`).
 
 use crate::core::fixed::parse_decimal;
 use crate::core::{MarketId, Money, Outcome, Price, Qty, Rng, Venue};
