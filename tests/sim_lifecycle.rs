@@ -137,19 +137,19 @@ async fn start(text: &str, speed: f64) -> SimServer {
     sim
 }
 
+/// A plain HTTP client (arb's, which installs the TLS provider reqwest needs).
+fn http() -> reqwest::Client {
+    arb::venues::http::client(Duration::from_secs(5)).unwrap()
+}
+
 async fn get(url: String) -> (u16, Value) {
-    let r = reqwest::get(url).await.unwrap();
+    let r = http().get(url).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
 async fn post(url: String, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let r = http().post(url).json(&body).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -209,7 +209,7 @@ async fn kalshi_get(sim: &SimServer, path: &str) -> Value {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    let mut req = reqwest::Client::new().get(format!("http://{}{full}", sim.addr));
+    let mut req = http().get(format!("http://{}{full}", sim.addr));
     for (k, v) in kalshi_signer().headers(ts, "GET", &full).unwrap() {
         req = req.header(k, v);
     }
@@ -660,4 +660,73 @@ async fn the_admin_calls_plant_and_settle_and_refuse_bad_input() {
     assert_eq!(v["type"], "error", "{v}");
     assert_eq!(get(format!("{}/markets", sim.kalshi_base())).await.0, 200);
     sim.stop().await;
+}
+
+/// Ten rolling questions settled on fair values, played fast.
+const ROLLING: &str = r#"
+name = "rolling"
+seed = 77
+start_ms = 1795996800000
+duration_s = 30
+step_ms = 50
+tick_ms = 1000
+
+[cash]
+kalshi = "10.00"
+polymarket = "10.00"
+
+[[rolling]]
+name = "flip"
+every_s = 1
+count = 10
+open_for_s = 2
+settle_after_s = 0
+fair = 0.5
+volatility = 0.05
+spread = 0.02
+depth = 10
+levels = 1
+dislocation = 0.0
+dislocation_size = 0.0
+kalshi_prefix = "KXFLIP"
+"#;
+
+/// The results of the rolling questions once all have settled.
+async fn rolling_results(text: &str) -> Vec<(String, String)> {
+    let sim = start(text, 50.0).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, body) = get(format!(
+            "{}/markets?status=settled&limit=100",
+            sim.kalshi_base()
+        ))
+        .await;
+        let got: Vec<(String, String)> = body["markets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["ticker"].as_str().unwrap().to_string(),
+                    m["result"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        if got.len() == 10 {
+            sim.stop().await;
+            return got;
+        }
+        assert!(Instant::now() < deadline, "only {got:?} settled");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_seed_always_gives_the_same_results() {
+    let first = rolling_results(ROLLING).await;
+    assert_eq!(first, rolling_results(ROLLING).await);
+    let yes = first.iter().filter(|(_, r)| r == "yes").count();
+    assert!((1..10).contains(&yes), "{first:?}");
+    let other = rolling_results(&ROLLING.replace("seed = 77", "seed = 78")).await;
+    assert_ne!(first, other, "another seed, other results");
 }

@@ -34,11 +34,17 @@ pub async fn play(state: Arc<SimState>, scenario: Scenario, speed: f64) {
     let schedule = steps(&scenario.questions);
     let mut next = 0;
     let mut resolver = Resolver::new(&scenario);
-    while let Some((ts, target)) = generator.next_update() {
+    loop {
+        // Fair values as of the last update at or before a step (a step between two
+        // updates sees the earlier one).
+        let fair = generator.fair().to_vec();
+        let Some((ts, target)) = generator.next_update() else {
+            break;
+        };
         let offset = ts - scenario.start_ns;
         while let Some(&step) = schedule.get(next).filter(|s| s.at_ns <= offset) {
             tokio::time::sleep_until(at(step.at_ns)).await;
-            lifecycle::apply(&state, &scenario, step, &mut resolver, generator.fair());
+            lifecycle::apply(&state, &scenario, step, &mut resolver, &fair);
             next += 1;
         }
         tokio::time::sleep_until(at(offset)).await;
