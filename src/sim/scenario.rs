@@ -4,9 +4,11 @@
 //! see `sim::lifecycle` and `scenarios/market-lifecycle.toml`).
 
 use crate::core::fixed::parse_decimal;
-use crate::core::{MarketId, Money, Outcome, Price, Qty, Rng, Venue};
-use crate::event::{FeeModel, Level, MarketMeta, NoLeg, PairRule};
+use crate::core::{MarketId, Money, Outcome, Price, Venue};
+use crate::event::{FeeModel, MarketMeta, NoLeg, PairRule};
 use serde::Deserialize;
+
+pub use super::generator::{Generator, TargetBook};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +44,7 @@ struct ScenarioFile {
     questions: Vec<QuestionFile>,
     /// Templates that list many questions on a schedule (see `sim::lifecycle`).
     #[serde(default, rename = "rolling")]
-    rolling: Vec<super::lifecycle::RollingFile>,
+    rolling: Vec<super::rolling::RollingFile>,
     #[serde(default, rename = "fault")]
     faults: Vec<super::faults::FaultFile>,
     /// Kalshi events the simulator calls `mutually_exclusive` (by event ticker).
@@ -111,8 +113,8 @@ fn default_confidence() -> f64 {
 
 /// A rolling template's instance as an ordinary question.
 fn rolling_question(
-    r: &super::lifecycle::RollingFile,
-    i: super::lifecycle::RollingInstance,
+    r: &super::rolling::RollingFile,
+    i: super::rolling::RollingInstance,
 ) -> QuestionFile {
     let (polymarket_yes, polymarket_no) = match i.tokens {
         Some((y, n)) => (Some(y), Some(n)),
@@ -140,38 +142,6 @@ fn rolling_question(
         settle_at_s: Some(i.settle_at_s),
         result: r.result.clone(),
     }
-}
-
-/// The questions of an exclusive event settle with exactly one YES: at most one of them
-/// may say `result = "yes"`, and not all of them may say `"no"`.
-fn check_exclusive_results(
-    questions: &[Question],
-    exclusive: &[String],
-) -> Result<(), (String, String)> {
-    use super::lifecycle::ResultSpec;
-    for event in exclusive {
-        let members: Vec<(usize, &Question)> = questions
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| &q.event == event)
-            .collect();
-        let yes: Vec<_> = members
-            .iter()
-            .filter(|(_, q)| q.schedule.result == ResultSpec::Yes)
-            .collect();
-        let all_no = !members.is_empty()
-            && members
-                .iter()
-                .all(|(_, q)| q.schedule.result == ResultSpec::No);
-        if yes.len() > 1 || all_no {
-            let (i, q) = if all_no { members[0] } else { *yes[1] };
-            return Err((
-                format!("question[{i}] ({}).result", q.name),
-                format!("event {event:?} is exclusive: exactly one of its questions settles YES"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// One quoted question and the markets that quote it.
@@ -450,7 +420,7 @@ impl Scenario {
                 ));
             }
         }
-        check_exclusive_results(&questions, &f.exclusive_events)
+        super::lifecycle::check_exclusive_results(&questions, &f.exclusive_events)
             .map_err(|(field, m)| bad(field, m))?;
         let faults = f
             .faults
@@ -487,98 +457,7 @@ impl Scenario {
 
     /// The book generator for this scenario.
     pub fn generator(&self) -> Generator {
-        Generator {
-            rng: Rng::new(self.seed),
-            fair: self.questions.iter().map(|q| q.fair).collect(),
-            questions: self.questions.clone(),
-            now: self.start_ns,
-            end: self.start_ns + self.duration_ns,
-            step: self.step_ns,
-        }
-    }
-}
-
-/// The book a market should show next: its levels on both sides.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TargetBook {
-    pub market: MarketId,
-    pub bids: Vec<Level>,
-    pub asks: Vec<Level>,
-}
-
-/// Seeded process: at each step one question's fair value moves and one of its
-/// markets requotes around it, sometimes dislocated.
-pub struct Generator {
-    rng: Rng,
-    questions: Vec<Question>,
-    fair: Vec<f64>,
-    now: i64,
-    end: i64,
-    step: i64,
-}
-
-fn to_price(x: f64) -> u16 {
-    // Quotes on a $0.01 grid, kept inside (0, 1).
-    ((x * 100.0).round().clamp(1.0, 99.0) as u16) * 100
-}
-
-impl Generator {
-    /// Each question's fair value now.
-    pub fn fair(&self) -> &[f64] {
-        &self.fair
-    }
-
-    /// The next book update and its time, or `None` when the scenario ends.
-    pub fn next_update(&mut self) -> Option<(i64, TargetBook)> {
-        let gap = self
-            .rng
-            .range_i64(self.step / 2, self.step + self.step / 2)
-            .max(1);
-        self.now += gap;
-        if self.now >= self.end {
-            return None;
-        }
-        let qi = self.rng.below(self.questions.len() as u64) as usize;
-        let q = &self.questions[qi];
-        // Box–Muller normal step, mean-reverting gently to keep the price inside.
-        let (u1, u2) = (self.rng.unit().max(1e-12), self.rng.unit());
-        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-        let f = &mut self.fair[qi];
-        *f = (*f + q.volatility * z + 0.01 * (q.fair - *f)).clamp(0.03, 0.97);
-        let fair = *f;
-        let (market, outcome) = q.markets[self.rng.below(q.markets.len() as u64) as usize];
-        let mut center = if outcome == Outcome::Yes {
-            fair
-        } else {
-            1.0 - fair
-        };
-        if self.rng.chance(q.dislocation) {
-            // A stale or mistaken quote: the whole book shifts, asks below fair.
-            center -= q.dislocation_size;
-        }
-        let half = q.spread / 2.0;
-        let best_bid = to_price(center - half);
-        let best_ask = to_price(center + half).max(best_bid + 100);
-        let mut bids = Vec::new();
-        let mut asks = Vec::new();
-        for i in 0..q.levels as u16 {
-            let size = |rng: &mut Rng| {
-                Qty::contracts(rng.range_i64(q.depth / 2, q.depth + q.depth / 2).max(1))
-            };
-            if best_bid > i * 100 {
-                bids.push(Level {
-                    price: Price(best_bid - i * 100),
-                    qty: size(&mut self.rng),
-                });
-            }
-            if best_ask + i * 100 < 10_000 {
-                asks.push(Level {
-                    price: Price(best_ask + i * 100),
-                    qty: size(&mut self.rng),
-                });
-            }
-        }
-        Some((self.now, TargetBook { market, bids, asks }))
+        Generator::new(self)
     }
 }
 

@@ -337,7 +337,7 @@ impl Session {
             }
             if sub.channel == Channel::MarketLifecycle {
                 for ev in &batch.events {
-                    out.extend(lifecycle_messages(&self.state, sub.sid, ev));
+                    out.extend(super::lifecycle_feeds::kalshi(&self.state, sub.sid, ev));
                 }
                 continue;
             }
@@ -381,66 +381,6 @@ impl Session {
             sub.seq += 1;
             out.push(json!({"type": "orderbook_delta", "sid": sub.sid, "seq": sub.seq,
                 "msg": {"market_ticker": meta.venue_id, "price_dollars": Price(best_ask).to_string(), "delta_fp": count(Qty::contracts(7)), "side": "yes", "ts_ms": now_ms}}));
-        }
-    }
-}
-
-/// The `market_lifecycle_v2` messages of an exchange event: `created` when a Kalshi
-/// market lists, `determined` then `settled` when it settles (at once in the simulator).
-/// Closing sends nothing: on the venue a market closes when its `close_time` passes.
-fn lifecycle_messages(state: &SimState, sid: u64, ev: &ExchangeEvent) -> Vec<Value> {
-    let secs = |ns: Option<i64>| ns.map(|n| n.div_euclid(1_000_000_000));
-    let (market, settled) = match ev {
-        ExchangeEvent::Listed(m) => (*m, None),
-        ExchangeEvent::Settled { market, yes_wins } => (*market, Some(*yes_wins)),
-        _ => return Vec::new(),
-    };
-    let Some(meta) = state.metas.get(market).filter(|m| m.venue == Venue::Kalshi) else {
-        return Vec::new();
-    };
-    let (listed_ns, close_ns, settled_ns) = {
-        let ex = state.exchange();
-        let m = &ex.markets[market];
-        (m.listed_ns, m.close_ns, m.settled_ns)
-    };
-    let ticker = &meta.venue_id;
-    let msg = |body: Value| json!({"type": "market_lifecycle_v2", "sid": sid, "msg": body});
-    match settled {
-        None => vec![msg(json!({
-            "market_ticker": ticker,
-            "event_type": "created",
-            "open_ts": secs(listed_ns),
-            "close_ts": secs(close_ns),
-            "additional_metadata": {
-                "name": meta.title,
-                "title": meta.title,
-                "yes_sub_title": "Yes",
-                "no_sub_title": "No",
-                "rules_primary": "",
-                "can_close_early": true,
-                "event_ticker": meta.event_id,
-                "expected_expiration_ts": secs(close_ns),
-            },
-        }))],
-        Some(yes) => {
-            let result = if yes { "yes" } else { "no" };
-            let value = if yes { "1.0000" } else { "0.0000" };
-            vec![
-                msg(json!({
-                    "market_ticker": ticker,
-                    "event_type": "determined",
-                    "result": result,
-                    "settlement_value": value,
-                    "determination_ts": secs(settled_ns),
-                })),
-                msg(json!({
-                    "market_ticker": ticker,
-                    "event_type": "settled",
-                    "result": result,
-                    "settlement_value": value,
-                    "settled_ts": secs(settled_ns),
-                })),
-            ]
         }
     }
 }

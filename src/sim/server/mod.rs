@@ -10,6 +10,7 @@ mod kalshi;
 mod kalshi_ws;
 mod ledger;
 mod lifecycle;
+mod lifecycle_feeds;
 mod polymarket;
 mod polymarket_ws;
 mod standalone;

@@ -11,7 +11,7 @@
 
 use super::polymarket::{
     base_fee_bps, book_summary, condition, find_token, is_token, last_trade, now_ms, open_order,
-    outcome_name, px, side_name, size, wire_trade,
+    px, side_name, size, wire_trade,
 };
 use super::{Batch, SimState};
 use crate::core::{Price, Qty};
@@ -414,67 +414,17 @@ impl Session {
                     if self.custom =>
                 {
                     flush(&mut pending, out);
-                    out.extend(self.lifecycle_message(ev, *m));
+                    out.extend(super::lifecycle_feeds::polymarket(
+                        &self.state,
+                        ev,
+                        *m,
+                        |t| self.assets.contains_key(&t),
+                    ));
                 }
                 _ => {}
             }
         }
         flush(&mut pending, out);
-    }
-
-    /// `new_market` when a condition's first token lists, `market_resolved` when its
-    /// winning token settles (for a session subscribed to one of its tokens).
-    fn lifecycle_message(&self, ev: &ExchangeEvent, market: usize) -> Option<String> {
-        let state = &self.state;
-        if !is_token(state, market) {
-            return None;
-        }
-        let cond = condition(state, market);
-        let tokens: Vec<usize> = (0..state.metas.len())
-            .filter(|&i| is_token(state, i) && condition(state, i) == cond)
-            .collect();
-        let ids: Vec<&str> = tokens
-            .iter()
-            .map(|&i| state.metas[i].venue_id.as_str())
-            .collect();
-        let ts = now_ms().to_string();
-        match ev {
-            ExchangeEvent::Listed(_) if tokens.first() == Some(&market) => {
-                let meta = &state.metas[market];
-                let outcomes: Vec<&str> = tokens.iter().map(|&i| outcome_name(state, i)).collect();
-                Some(
-                    json!({
-                        "event_type": "new_market",
-                        "id": cond,
-                        "question": meta.title,
-                        "market": cond,
-                        "slug": meta.series_id,
-                        "description": "",
-                        "assets_ids": ids,
-                        "outcomes": outcomes,
-                        "timestamp": ts,
-                    })
-                    .to_string(),
-                )
-            }
-            ExchangeEvent::Settled { yes_wins: true, .. }
-                if tokens.iter().any(|t| self.assets.contains_key(t)) =>
-            {
-                Some(
-                    json!({
-                        "event_type": "market_resolved",
-                        "id": cond,
-                        "market": cond,
-                        "assets_ids": ids,
-                        "winning_asset_id": state.metas[market].venue_id,
-                        "winning_outcome": outcome_name(state, market),
-                        "timestamp": ts,
-                    })
-                    .to_string(),
-                )
-            }
-            _ => None,
-        }
     }
 
     fn publish_user(&mut self, batch: &Batch, out: &mut Vec<String>) {
