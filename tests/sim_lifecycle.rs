@@ -50,6 +50,11 @@ async fn a_question_lists_closes_and_settles_on_both_venues() {
     );
     let (code, _) = get(format!("http://{}/markets/sched", sim.addr)).await;
     assert_eq!(code, 404);
+    let (_, page) = get(format!("http://{}/markets", sim.addr)).await;
+    assert_eq!(
+        (&page["data"], &page["next_cursor"]),
+        (&json!([]), &json!("LTE="))
+    );
     assert_eq!(
         get(format!("http://{}/book?token_id={YES_TOKEN}", sim.addr))
             .await
@@ -89,6 +94,9 @@ async fn a_question_lists_closes_and_settles_on_both_venues() {
     .unwrap();
     let (code, pm) = get(format!("http://{}/markets/sched", sim.addr)).await;
     assert_eq!(code, 200);
+    let (_, page) = get(format!("http://{}/markets", sim.addr)).await;
+    assert_eq!(page["data"][0]["condition_id"], "sched", "{page}");
+    assert_eq!(page["next_cursor"], "LTE=");
     assert_eq!(
         (&pm["accepting_orders"], &pm["closed"]),
         (&json!(true), &json!(false))

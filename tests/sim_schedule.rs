@@ -219,3 +219,23 @@ fn the_embedded_scenarios_have_no_schedule() {
         assert!(s.markets.iter().all(|m| m.close_ts.is_none()), "{name}");
     }
 }
+
+#[test]
+fn a_bucket_an_operator_settled_yes_keeps_the_others_no() {
+    let mut text = BASE.replace("[cash]", "exclusive_events = [\"EV\"]\n\n[cash]");
+    for b in 0..3 {
+        text.push_str(&format!(
+            "\n[[question]]\nname = \"b{b}\"\nevent = \"EV\"\nfair = 0.33\nvolatility = 0.01\nspread = 0.02\ndepth = 10\nlevels = 1\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"EV-{b}\"\nclose_at_s = 10\n"
+        ));
+    }
+    let s = Scenario::parse(&text, "t.toml").unwrap();
+    let fair: Vec<f64> = s.questions.iter().map(|q| q.fair).collect();
+    for seed in 0..20 {
+        let mut s = s.clone();
+        s.seed = seed;
+        let mut r = Resolver::new(&s);
+        r.decide(1, true);
+        let got: Vec<bool> = (0..3).map(|q| r.result(&s, q, &fair)).collect();
+        assert_eq!(got, vec![false, true, false], "seed {seed}");
+    }
+}

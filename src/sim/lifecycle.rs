@@ -207,12 +207,18 @@ impl Resolver {
                 .filter(|&i| scenario.questions[i].event == q.event)
                 .collect();
             let spec = |i: usize| scenario.questions[i].schedule.result;
-            let winner = match members.iter().find(|&&i| spec(i) == ResultSpec::Yes) {
+            // A bucket already settled YES (by an operator) or declared YES wins;
+            // buckets already settled NO or declared NO are out of the draw.
+            let known = members
+                .iter()
+                .find(|&&i| self.results[i] == Some(true))
+                .or_else(|| members.iter().find(|&&i| spec(i) == ResultSpec::Yes));
+            let winner = match known {
                 Some(&w) => w,
                 None => {
                     let open: Vec<(usize, f64)> = members
                         .iter()
-                        .filter(|&&i| spec(i) != ResultSpec::No)
+                        .filter(|&&i| spec(i) != ResultSpec::No && self.results[i] != Some(false))
                         .map(|&i| (i, fair(i).max(0.0)))
                         .collect();
                     let total: f64 = open.iter().map(|(_, f)| f).sum();
@@ -229,9 +235,9 @@ impl Resolver {
                 }
             };
             for i in members {
-                self.results[i] = Some(i == winner);
+                self.results[i].get_or_insert(i == winner);
             }
-            return question == winner;
+            return self.results[question].unwrap_or(question == winner);
         }
         let yes = match q.schedule.result {
             ResultSpec::Yes => true,

@@ -15,12 +15,18 @@ use std::collections::BTreeMap;
 /// `finalized`), `close_time`, and once settled `result`, `settlement_value_dollars`
 /// and `settlement_ts`.
 fn kalshi_market(state: &SimState, i: usize) -> serde_json::Value {
-    let (status, close_ns, settled_ns) = {
+    let (status, close_ns, settled_ns, listed_ns) = {
         let ex = state.exchange();
         let m = &ex.markets[i];
-        (m.status, m.close_ns, m.settled_ns)
+        (m.status, m.close_ns, m.settled_ns, m.listed_ns)
     };
     let mut v = serde_json::to_value(wire_market(state, i, status, close_ns)).unwrap_or_default();
+    if let (Some(listed), Some(obj)) = (listed_ns, v.as_object_mut()) {
+        // Listed during the run: created and opened then.
+        for key in ["created_time", "open_time"] {
+            obj.insert(key.into(), rfc3339(listed).into());
+        }
+    }
     if let (MarketStatus::Settled { yes_wins }, Some(obj)) = (status, v.as_object_mut()) {
         let value = if yes_wins { "1.0000" } else { "0.0000" };
         obj.insert("settlement_value_dollars".into(), value.into());

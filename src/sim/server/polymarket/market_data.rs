@@ -294,7 +294,11 @@ pub(super) async fn clob_market(
     Path(condition_id): Path<String>,
 ) -> Response {
     let sibs = siblings(&state, &condition_id);
-    let Some(&first) = sibs.first() else {
+    let listed = {
+        let ex = state.exchange();
+        sibs.iter().any(|&i| ex.listed(i))
+    };
+    let Some(&first) = sibs.first().filter(|_| listed) else {
         return Refusal::market_not_found().into_response();
     };
     let meta = &state.metas[first];
