@@ -4,6 +4,9 @@
 
 pub mod exchange;
 pub mod faults;
+mod generator;
+pub mod lifecycle;
+mod rolling;
 pub mod scenario;
 pub mod server;
 pub mod stochastic;

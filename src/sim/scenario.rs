@@ -1,10 +1,14 @@
 //! Scenario files (`scenarios/*.toml`): questions quoted on Kalshi and/or Polymarket,
-//! a seeded fair-value process per question, and the book each venue shows for it.
+//! a seeded fair-value process per question, the book each venue shows for it, and
+//! when each question lists, closes and settles (`[[rolling]]` templates list many;
+//! see `sim::lifecycle` and `scenarios/market-lifecycle.toml`).
 
 use crate::core::fixed::parse_decimal;
-use crate::core::{MarketId, Money, Outcome, Price, Qty, Rng, Venue};
-use crate::event::{FeeModel, Level, MarketMeta, NoLeg, PairRule};
+use crate::core::{MarketId, Money, Outcome, Price, Venue};
+use crate::event::{FeeModel, MarketMeta, NoLeg, PairRule};
 use serde::Deserialize;
+
+pub use super::generator::{Generator, TargetBook};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -36,8 +40,11 @@ struct ScenarioFile {
     step_ms: u64,
     tick_ms: u64,
     cash: CashFile,
-    #[serde(rename = "question")]
+    #[serde(default, rename = "question")]
     questions: Vec<QuestionFile>,
+    /// Templates that list many questions on a schedule (see `sim::lifecycle`).
+    #[serde(default, rename = "rolling")]
+    rolling: Vec<super::rolling::RollingFile>,
     #[serde(default, rename = "fault")]
     faults: Vec<super::faults::FaultFile>,
     /// Kalshi events the simulator calls `mutually_exclusive` (by event ticker).
@@ -83,6 +90,15 @@ struct QuestionFile {
     /// The Kalshi market's strike, as the venue lists it: `"greater 3.5"`,
     /// `"less_or_equal 75"`, `"between 76 77"` (type, then floor or cap, or both).
     kalshi_strike: Option<String>,
+    /// Seconds after the start when the question is listed (default 0).
+    list_at_s: Option<f64>,
+    /// Seconds after the start when trading ends (default: never).
+    close_at_s: Option<f64>,
+    /// Seconds after the start when the result is known and paid (default: 60 s after
+    /// close).
+    settle_at_s: Option<f64>,
+    /// `"yes"`, `"no"` or `"fair"` (default: YES with the fair value's probability).
+    result: Option<String>,
 }
 
 fn one() -> f64 {
@@ -93,6 +109,39 @@ fn default_poly_rate() -> f64 {
 }
 fn default_confidence() -> f64 {
     0.97
+}
+
+/// A rolling template's instance as an ordinary question.
+fn rolling_question(
+    r: &super::rolling::RollingFile,
+    i: super::rolling::RollingInstance,
+) -> QuestionFile {
+    let (polymarket_yes, polymarket_no) = match i.tokens {
+        Some((y, n)) => (Some(y), Some(n)),
+        None => (None, None),
+    };
+    QuestionFile {
+        name: i.name,
+        fair: r.fair,
+        volatility: r.volatility,
+        spread: r.spread,
+        depth: r.depth,
+        levels: r.levels,
+        dislocation: r.dislocation,
+        dislocation_size: r.dislocation_size,
+        kalshi: i.kalshi,
+        kalshi_fee_multiplier: r.kalshi_fee_multiplier.unwrap_or(1.0),
+        polymarket_yes,
+        polymarket_no,
+        polymarket_fee_rate: r.polymarket_fee_rate.unwrap_or_else(default_poly_rate),
+        pair_confidence: r.pair_confidence.unwrap_or_else(default_confidence),
+        event: None,
+        kalshi_strike: None,
+        list_at_s: Some(i.list_at_s),
+        close_at_s: Some(i.close_at_s),
+        settle_at_s: Some(i.settle_at_s),
+        result: r.result.clone(),
+    }
 }
 
 /// One quoted question and the markets that quote it.
@@ -109,6 +158,10 @@ pub struct Question {
     /// Markets quoting this question, with the outcome whose price is the fair value
     /// (a Polymarket NO token quotes 1 − fair).
     pub markets: Vec<(MarketId, Outcome)>,
+    /// The event its markets belong to (Kalshi event ticker; default: its name).
+    pub event: String,
+    /// When it lists, closes and settles, and how its result is known.
+    pub schedule: super::lifecycle::Schedule,
 }
 
 /// A parsed, validated scenario.
@@ -209,10 +262,16 @@ impl Scenario {
                 return Err(bad(field.into(), "must be above zero".into()));
             }
         }
+        let mut f = f;
+        for (k, r) in f.rolling.clone().iter().enumerate() {
+            let instances = r.expand(k).map_err(|(field, m)| bad(field, m))?;
+            f.questions
+                .extend(instances.into_iter().map(|i| rolling_question(r, i)));
+        }
         if f.questions.is_empty() {
             return Err(bad(
                 "question".into(),
-                "at least one [[question]] is needed".into(),
+                "at least one [[question]] (or [[rolling]]) is needed".into(),
             ));
         }
         let mut markets = Vec::new();
@@ -244,6 +303,15 @@ impl Scenario {
                     return Err(bad(field(name), "out of range".into()));
                 }
             }
+            let schedule = super::lifecycle::Schedule::parse(
+                q.list_at_s,
+                q.close_at_s,
+                q.settle_at_s,
+                q.result.as_deref(),
+                field,
+            )
+            .map_err(|(field, m)| bad(field, m))?;
+            let close_ts = schedule.close_ns.map(|c| f.start_ms * 1_000_000 + c);
             let mut qm = Vec::new();
             let mut kalshi_id = None;
             let markets_before = markets.len() as u32;
@@ -256,7 +324,7 @@ impl Scenario {
                     title: q.name.clone(),
                     event_id: q.event.clone().unwrap_or_else(|| q.name.clone()),
                     series_id: f.name.clone(),
-                    close_ts: None,
+                    close_ts,
                     no_leg,
                     fees,
                     tick,
@@ -339,6 +407,8 @@ impl Scenario {
                 dislocation: q.dislocation,
                 dislocation_size: q.dislocation_size,
                 markets: qm,
+                event: q.event.clone().unwrap_or_else(|| q.name.clone()),
+                schedule,
             });
         }
         let mut seen = std::collections::BTreeSet::new();
@@ -350,6 +420,8 @@ impl Scenario {
                 ));
             }
         }
+        super::lifecycle::check_exclusive_results(&questions, &f.exclusive_events)
+            .map_err(|(field, m)| bad(field, m))?;
         let faults = f
             .faults
             .iter()
@@ -385,93 +457,7 @@ impl Scenario {
 
     /// The book generator for this scenario.
     pub fn generator(&self) -> Generator {
-        Generator {
-            rng: Rng::new(self.seed),
-            fair: self.questions.iter().map(|q| q.fair).collect(),
-            questions: self.questions.clone(),
-            now: self.start_ns,
-            end: self.start_ns + self.duration_ns,
-            step: self.step_ns,
-        }
-    }
-}
-
-/// The book a market should show next: its levels on both sides.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TargetBook {
-    pub market: MarketId,
-    pub bids: Vec<Level>,
-    pub asks: Vec<Level>,
-}
-
-/// Seeded process: at each step one question's fair value moves and one of its
-/// markets requotes around it, sometimes dislocated.
-pub struct Generator {
-    rng: Rng,
-    questions: Vec<Question>,
-    fair: Vec<f64>,
-    now: i64,
-    end: i64,
-    step: i64,
-}
-
-fn to_price(x: f64) -> u16 {
-    // Quotes on a $0.01 grid, kept inside (0, 1).
-    ((x * 100.0).round().clamp(1.0, 99.0) as u16) * 100
-}
-
-impl Generator {
-    /// The next book update and its time, or `None` when the scenario ends.
-    pub fn next_update(&mut self) -> Option<(i64, TargetBook)> {
-        let gap = self
-            .rng
-            .range_i64(self.step / 2, self.step + self.step / 2)
-            .max(1);
-        self.now += gap;
-        if self.now >= self.end {
-            return None;
-        }
-        let qi = self.rng.below(self.questions.len() as u64) as usize;
-        let q = &self.questions[qi];
-        // Box–Muller normal step, mean-reverting gently to keep the price inside.
-        let (u1, u2) = (self.rng.unit().max(1e-12), self.rng.unit());
-        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
-        let f = &mut self.fair[qi];
-        *f = (*f + q.volatility * z + 0.01 * (q.fair - *f)).clamp(0.03, 0.97);
-        let fair = *f;
-        let (market, outcome) = q.markets[self.rng.below(q.markets.len() as u64) as usize];
-        let mut center = if outcome == Outcome::Yes {
-            fair
-        } else {
-            1.0 - fair
-        };
-        if self.rng.chance(q.dislocation) {
-            // A stale or mistaken quote: the whole book shifts, asks below fair.
-            center -= q.dislocation_size;
-        }
-        let half = q.spread / 2.0;
-        let best_bid = to_price(center - half);
-        let best_ask = to_price(center + half).max(best_bid + 100);
-        let mut bids = Vec::new();
-        let mut asks = Vec::new();
-        for i in 0..q.levels as u16 {
-            let size = |rng: &mut Rng| {
-                Qty::contracts(rng.range_i64(q.depth / 2, q.depth + q.depth / 2).max(1))
-            };
-            if best_bid > i * 100 {
-                bids.push(Level {
-                    price: Price(best_bid - i * 100),
-                    qty: size(&mut self.rng),
-                });
-            }
-            if best_ask + i * 100 < 10_000 {
-                asks.push(Level {
-                    price: Price(best_ask + i * 100),
-                    qty: size(&mut self.rng),
-                });
-            }
-        }
-        Some((self.now, TargetBook { market, bids, asks }))
+        Generator::new(self)
     }
 }
 

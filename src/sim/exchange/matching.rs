@@ -82,8 +82,11 @@ impl Exchange {
     }
 
     fn check(&self, o: &NewOrder) -> Result<(), RejectReason> {
-        if o.market >= self.markets.len() {
+        let Some(market) = self.markets.get(o.market) else {
             return Err(RejectReason::UnknownMarket);
+        };
+        if market.status != super::MarketStatus::Open {
+            return Err(RejectReason::MarketNotOpen);
         }
         if o.price.0 == 0 || o.price.0 >= Price::SCALE as u16 {
             return Err(RejectReason::BadPrice);
@@ -364,7 +367,7 @@ impl Exchange {
     }
 
     /// Takes an order off the book (if resting) and sets its final state.
-    fn close(&mut self, id: OrderId, state: OrderState) {
+    pub(super) fn close(&mut self, id: OrderId, state: OrderState) {
         let Some(o) = self.orders.get_mut(&id) else {
             return;
         };
@@ -444,7 +447,12 @@ impl Exchange {
     /// Replaces a market's scenario liquidity. Resting orders the new quotes cross are
     /// filled by those other traders, at the resting order's price.
     pub fn set_liquidity(&mut self, market: usize, bids: &[Level], asks: &[Level]) {
-        if market >= self.markets.len() {
+        // Other traders quote only while the market trades.
+        if self
+            .markets
+            .get(market)
+            .is_none_or(|m| m.status != super::MarketStatus::Open)
+        {
             return;
         }
         let before = super::public_levels(self, market);

@@ -5,11 +5,13 @@
 //! servers translate their order spellings into `NewOrder`.
 
 mod book_view;
+mod lifecycle;
 mod matching;
 #[cfg(test)]
 mod tests;
 
 pub use book_view::public_levels;
+pub use lifecycle::{MarketStatus, SettlementRecord};
 pub use matching::CancelError;
 
 use crate::core::{Money, Outcome, Price, Qty, Venue};
@@ -113,6 +115,14 @@ pub struct SimMarket {
     /// Resting account orders per YES-book price, in time order.
     pub resting_bids: BTreeMap<u16, VecDeque<OrderId>>,
     pub resting_asks: BTreeMap<u16, VecDeque<OrderId>>,
+    /// Where the market is in its life: listed, trading, closed, settled.
+    pub status: MarketStatus,
+    /// When trading ends as scheduled (ns since the epoch, wall clock), if ever.
+    pub close_ns: Option<i64>,
+    /// When the market was listed, closed and settled (ns since the epoch).
+    pub listed_ns: Option<i64>,
+    pub closed_ns: Option<i64>,
+    pub settled_ns: Option<i64>,
 }
 
 /// One fill, as the ledger and the user channels report it.
@@ -155,6 +165,15 @@ pub enum ExchangeEvent {
     OrderUpdate(OrderId),
     /// A fill was undone (its trade failed to settle).
     FillFailed(FillRecord),
+    /// The market was listed: it trades from now on.
+    Listed(usize),
+    /// Trading in the market ended: its resting orders were canceled.
+    Closed(usize),
+    /// The market's result is known and its positions were paid.
+    Settled {
+        market: usize,
+        yes_wins: bool,
+    },
 }
 
 /// Why an order was refused.
@@ -174,6 +193,8 @@ pub enum RejectReason {
     DuplicateClientOrderId,
     #[error("fill-or-kill order could not be filled completely")]
     FillOrKillUnfilled,
+    #[error("market is not open for trading")]
+    MarketNotOpen,
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -184,6 +205,8 @@ pub struct Ledger {
     pub rejects: Vec<(NewOrder, String)>,
     pub fills: Vec<FillRecord>,
     pub cancels: Vec<OrderId>,
+    /// Every position paid out (or lost) at a market's settlement.
+    pub settlements: Vec<SettlementRecord>,
 }
 
 #[derive(Default)]
@@ -231,6 +254,11 @@ impl Exchange {
             liquidity: Book::new(),
             resting_bids: BTreeMap::new(),
             resting_asks: BTreeMap::new(),
+            status: MarketStatus::Open,
+            close_ns: None,
+            listed_ns: None,
+            closed_ns: None,
+            settled_ns: None,
         });
         self.index.insert((venue, venue_id.to_string()), i);
         i

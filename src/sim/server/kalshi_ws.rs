@@ -1,7 +1,8 @@
 //! Kalshi's WebSocket API on the simulator (`/trade-api/ws/v2`): authenticated at the
 //! handshake; `subscribe` / `unsubscribe` / `update_subscription` commands; the
 //! `orderbook_delta` (snapshot, then deltas with a per-subscription `seq`), `trade`,
-//! `fill` and `user_orders` channels; a ping every 10 s. A book change is sent as its
+//! `fill`, `user_orders` and `market_lifecycle_v2` (`created` at listing, `determined`
+//! then `settled` at settlement, for every market) channels; a ping every 10 s. A book change is sent as its
 //! level decreases first, then its increases, so no prefix of it shows a crossed book
 //! (a real venue's book never crosses).
 
@@ -55,6 +56,7 @@ enum Channel {
     Trade,
     Fill,
     UserOrders,
+    MarketLifecycle,
 }
 
 impl Channel {
@@ -64,6 +66,7 @@ impl Channel {
             "trade" => Some(Channel::Trade),
             "fill" => Some(Channel::Fill),
             "user_orders" => Some(Channel::UserOrders),
+            "market_lifecycle_v2" => Some(Channel::MarketLifecycle),
             _ => None,
         }
     }
@@ -74,6 +77,7 @@ impl Channel {
             Channel::Trade => "trade",
             Channel::Fill => "fill",
             Channel::UserOrders => "user_orders",
+            Channel::MarketLifecycle => "market_lifecycle_v2",
         }
     }
 }
@@ -156,6 +160,7 @@ impl Session {
         out.push(json!({"id": id, "type": "error", "msg": {"code": code, "msg": msg}}));
     }
 
+    /// Listed markets of these tickers; an unlisted one is as unknown as on the venue.
     fn markets_of(&self, tickers: &[String]) -> Result<Vec<usize>, String> {
         tickers
             .iter()
@@ -163,6 +168,7 @@ impl Session {
                 self.state
                     .meta_of(Venue::Kalshi, t)
                     .map(|(i, _)| i)
+                    .filter(|&i| self.state.exchange().listed(i))
                     .ok_or_else(|| format!("unknown market ticker {t}"))
             })
             .collect()
@@ -301,7 +307,7 @@ impl Session {
             (Some(o), _) => o.clone(),
             (None, Some(m)) => m.clone(),
             (None, None) => (0..self.state.metas.len())
-                .filter(|&i| self.state.metas[i].venue == Venue::Kalshi)
+                .filter(|&i| self.state.metas[i].venue == Venue::Kalshi && ex.listed(i))
                 .collect(),
         };
         for m in markets {
@@ -327,6 +333,12 @@ impl Session {
         let increase = |ev: &ExchangeEvent| matches!(ev, ExchangeEvent::Level { old, new, .. } if new.0 > old.0);
         for sub in &mut self.subs {
             if batch.version <= sub.after_version {
+                continue;
+            }
+            if sub.channel == Channel::MarketLifecycle {
+                for ev in &batch.events {
+                    out.extend(super::lifecycle_feeds::kalshi(&self.state, sub.sid, ev));
+                }
                 continue;
             }
             // Decreases (and everything else) first, then increases.

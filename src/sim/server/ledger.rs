@@ -1,88 +1,113 @@
 //! `GET /_sim/ledger`: what the simulated exchange received and did, for tests that
-//! audit the engine against it.
+//! audit the engine against it. Markets are named by their venue ids (a Kalshi ticker,
+//! a Polymarket token id) everywhere, money in 6-decimal dollars.
 
 use super::SimState;
-use crate::core::{Money, Venue};
+use crate::core::fixed::format_decimal;
+use crate::core::{Money, Outcome};
+use crate::sim::exchange::Exchange;
 use axum::response::{IntoResponse, Json};
-use serde::Serialize;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
-#[derive(Serialize)]
-struct LedgerView<'a> {
-    orders: Vec<LedgerOrder<'a>>,
-    rejects: Vec<LedgerReject<'a>>,
-    fills: &'a [crate::sim::exchange::FillRecord],
-    cancels: &'a [u64],
-    accounts: Vec<LedgerAccount<'a>>,
+fn dollars(m: Money) -> String {
+    format_decimal(m.0, 6, 6)
 }
 
-#[derive(Serialize)]
-struct LedgerOrder<'a> {
-    order_id: u64,
-    venue: Venue,
-    market: &'a str,
-    #[serde(flatten)]
-    order: &'a crate::sim::exchange::NewOrder,
+fn outcome(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Yes => "yes",
+        Outcome::No => "no",
+    }
 }
 
-#[derive(Serialize)]
-struct LedgerReject<'a> {
-    order: &'a crate::sim::exchange::NewOrder,
-    reason: &'a str,
-}
-
-#[derive(Serialize)]
-struct LedgerAccount<'a> {
-    name: &'a str,
-    cash: Money,
-    locked: Money,
-    positions: Vec<(String, crate::core::Outcome, crate::core::Qty)>,
+/// A serialized record with its `market` index replaced by the market's venue id and
+/// its venue added.
+fn named(ex: &Exchange, record: &impl serde::Serialize, market: usize) -> Value {
+    let mut v = serde_json::to_value(record).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        let m = ex.markets.get(market);
+        obj.insert(
+            "market".into(),
+            json!(m.map_or("?", |m| m.venue_id.as_str())),
+        );
+        obj.insert("venue".into(), json!(m.map_or("?", |m| m.venue.name())));
+    }
+    v
 }
 
 /// `GET /_sim/ledger`: every order received (with its client order id), every reject,
-/// fill and cancel, and each account's cash and positions.
+/// fill, cancel and settlement, and each account's cash and positions.
 pub(super) async fn ledger(
     axum::extract::State(state): axum::extract::State<Arc<SimState>>,
 ) -> impl IntoResponse {
     let ex = state.exchange();
-    let market = |i: usize| ex.markets.get(i).map_or("?", |m| m.venue_id.as_str());
-    let view = LedgerView {
-        orders: ex
-            .ledger
-            .orders
-            .iter()
-            .map(|(id, o)| LedgerOrder {
-                order_id: *id,
-                venue: ex.markets.get(o.market).map_or(Venue::Kalshi, |m| m.venue),
-                market: market(o.market),
-                order: o,
+    let orders: Vec<Value> = ex
+        .ledger
+        .orders
+        .iter()
+        .map(|(id, o)| {
+            let mut v = named(&ex, o, o.market);
+            v["order_id"] = json!(id);
+            v
+        })
+        .collect();
+    let rejects: Vec<Value> = ex
+        .ledger
+        .rejects
+        .iter()
+        .map(|(o, reason)| json!({"order": named(&ex, o, o.market), "reason": reason}))
+        .collect();
+    let fills: Vec<Value> = ex
+        .ledger
+        .fills
+        .iter()
+        .map(|f| named(&ex, f, f.market))
+        .collect();
+    let settlements: Vec<Value> = ex
+        .ledger
+        .settlements
+        .iter()
+        .map(|s| {
+            let m = ex.markets.get(s.market);
+            json!({
+                "account": s.account,
+                "venue": m.map_or("?", |m| m.venue.name()),
+                "market": m.map_or("?", |m| m.venue_id.as_str()),
+                "outcome": outcome(s.outcome),
+                "qty": format_decimal(s.qty.0, 6, 6),
+                "payout": dollars(s.payout),
+                "ts_ns": s.ts_ns,
             })
-            .collect(),
-        rejects: ex
-            .ledger
-            .rejects
-            .iter()
-            .map(|(o, r)| LedgerReject {
-                order: o,
-                reason: r,
+        })
+        .collect();
+    let accounts: Vec<Value> = ex
+        .accounts
+        .iter()
+        .map(|(name, a)| {
+            let positions: Vec<Value> = a
+                .positions
+                .iter()
+                .filter(|(_, q)| q.0 != 0)
+                .map(|((m, o), q)| {
+                    let market = ex.markets.get(*m);
+                    json!([market.map_or("?", |m| m.venue_id.as_str()), o, q])
+                })
+                .collect();
+            json!({
+                "name": name,
+                "cash": dollars(a.cash),
+                "locked": dollars(a.locked),
+                "positions": positions,
             })
-            .collect(),
-        fills: &ex.ledger.fills,
-        cancels: &ex.ledger.cancels,
-        accounts: ex
-            .accounts
-            .iter()
-            .map(|(name, a)| LedgerAccount {
-                name,
-                cash: a.cash,
-                locked: a.locked,
-                positions: a
-                    .positions
-                    .iter()
-                    .map(|((m, o), q)| (market(*m).to_string(), *o, *q))
-                    .collect(),
-            })
-            .collect(),
-    };
-    Json(serde_json::to_value(&view).unwrap_or_default())
+        })
+        .collect();
+    Json(json!({
+        "orders": orders,
+        "rejects": rejects,
+        "fills": fills,
+        "cancels": ex.ledger.cancels,
+        "settlements": settlements,
+        "accounts": accounts,
+    }))
 }

@@ -3,11 +3,14 @@
 //! no venue configured, and tests that audit the engine through `GET /_sim/ledger`.
 
 mod accounts;
+mod admin;
 mod auth;
 pub mod driver;
 mod kalshi;
 mod kalshi_ws;
 mod ledger;
+mod lifecycle;
+mod lifecycle_feeds;
 mod polymarket;
 mod polymarket_ws;
 mod standalone;
@@ -96,6 +99,8 @@ fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .merge(venues)
         .route("/_sim/ledger", get(ledger::ledger))
+        .route("/_sim/position", axum::routing::post(admin::position))
+        .route("/_sim/settle", axum::routing::post(admin::settle))
         .with_state(state)
 }
 

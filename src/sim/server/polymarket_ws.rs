@@ -1,6 +1,8 @@
 //! Polymarket's CLOB WebSocket channels on the simulator: `/ws/market` and `/ws/user`.
 //!
-//! Market: a `book` per subscribed token, then `price_change` and `last_trade_price`.
+//! Market: a `book` per subscribed token, then `price_change` and `last_trade_price`;
+//! with `custom_feature_enabled`, `new_market` when a market lists and
+//! `market_resolved` when one of the subscribed markets settles.
 //! User: API-key auth in the subscribe message, then the account's `order` and `trade`
 //! events. Text `PING` is answered `PONG`.
 //!
@@ -74,6 +76,8 @@ struct Session {
     channel: Channel,
     assets: BTreeMap<usize, Asset>,
     user: Option<UserSub>,
+    /// The subscription asked for the custom feature events (`new_market`, ...).
+    custom: bool,
 }
 
 /// What a command asks the session to do besides sending frames.
@@ -90,6 +94,7 @@ impl Session {
             channel,
             assets: BTreeMap::new(),
             user: None,
+            custom: false,
         }
     }
 
@@ -161,6 +166,9 @@ impl Session {
             .map(str::to_ascii_lowercase);
         match self.channel {
             Channel::Market => {
+                if let Some(c) = msg.get("custom_feature_enabled").and_then(Value::as_bool) {
+                    self.custom = c;
+                }
                 let tokens = strings("assets_ids");
                 if operation.as_deref() == Some("unsubscribe") {
                     for t in &tokens {
@@ -401,6 +409,17 @@ impl Session {
                         })
                         .to_string(),
                     );
+                }
+                ExchangeEvent::Listed(m) | ExchangeEvent::Settled { market: m, .. }
+                    if self.custom =>
+                {
+                    flush(&mut pending, out);
+                    out.extend(super::lifecycle_feeds::polymarket(
+                        &self.state,
+                        ev,
+                        *m,
+                        |t| self.assets.contains_key(&t),
+                    ));
                 }
                 _ => {}
             }

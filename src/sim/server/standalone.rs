@@ -27,8 +27,8 @@ pub fn serve_standalone(
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async move {
-        let state = SimState::new(scenario.markets.clone(), accounts)
-            .with_kalshi_metadata(&scenario);
+        let state =
+            SimState::new(scenario.markets.clone(), accounts).with_scenario(&scenario);
         let server = SimServer::start(state, listen)
             .await
             .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

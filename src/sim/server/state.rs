@@ -75,6 +75,9 @@ pub struct SimState {
     pub exclusive_events: Vec<String>,
     /// Kalshi tickers' strikes, served with their markets.
     pub strikes: Vec<(String, crate::sim::scenario::KalshiStrike)>,
+    /// The scenario's questions: each one's markets with the outcome that pays when
+    /// the question's answer is YES (set once, by the scenario's driver or builder).
+    pub questions: std::sync::OnceLock<Vec<Vec<(usize, crate::core::Outcome)>>>,
 }
 
 impl SimState {
@@ -99,6 +102,7 @@ impl SimState {
             accounts,
             exclusive_events: Vec::new(),
             strikes: Vec::new(),
+            questions: std::sync::OnceLock::new(),
         }
     }
 
@@ -108,6 +112,14 @@ impl SimState {
         self.exclusive_events = scenario.exclusive_events.clone();
         self.strikes = scenario.strikes.clone();
         self
+    }
+
+    /// The same state, knowing the scenario's questions, with the markets of those that
+    /// list later unlisted until then (its driver, `driver::play`, lists them).
+    pub fn with_scenario(self, scenario: &crate::sim::scenario::Scenario) -> SimState {
+        let state = self.with_kalshi_metadata(scenario);
+        super::lifecycle::install(&state, scenario);
+        state
     }
 
     /// Puts a scripted fault in force now (for `window`, if it is not instant).

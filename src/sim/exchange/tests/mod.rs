@@ -420,3 +420,5 @@ fn a_kalshi_account_never_holds_both_sides_of_one_market() {
         Money::dollars(100) - Money::from_decimal("0.90").unwrap()
     );
 }
+
+mod lifecycle;

@@ -1,16 +1,60 @@
-//! Kalshi's public market data: markets, one market, its order book, events, series.
+//! Kalshi's public market data: markets (paged, filtered by lifecycle status), one
+//! market, its order book, events, series.
 
-use super::{Shared, count, dollars, find, kalshi_markets, not_found, rfc3339};
+use super::{Shared, count, dollars, error, find, kalshi_markets, not_found, rfc3339};
 use crate::core::{Price, Qty, Venue};
 use crate::event::FeeModel;
-use crate::sim::exchange::public_levels;
+use crate::sim::exchange::{MarketStatus, public_levels};
 use crate::sim::server::SimState;
 use crate::venues::kalshi::rest_wire as w;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Json, Response};
 use std::collections::BTreeMap;
 
-fn kalshi_market(state: &SimState, i: usize) -> w::Market {
+/// A market as the venue shows it, with its lifecycle: `status` (`active`, `closed`,
+/// `finalized`), `close_time`, and once settled `result`, `settlement_value_dollars`
+/// and `settlement_ts`.
+fn kalshi_market(state: &SimState, i: usize) -> serde_json::Value {
+    let (status, close_ns, settled_ns, listed_ns) = {
+        let ex = state.exchange();
+        let m = &ex.markets[i];
+        (m.status, m.close_ns, m.settled_ns, m.listed_ns)
+    };
+    let mut v = serde_json::to_value(wire_market(state, i, status, close_ns)).unwrap_or_default();
+    if let (Some(listed), Some(obj)) = (listed_ns, v.as_object_mut()) {
+        // Listed during the run: created and opened then.
+        for key in ["created_time", "open_time"] {
+            obj.insert(key.into(), rfc3339(listed).into());
+        }
+    }
+    if let (MarketStatus::Settled { yes_wins }, Some(obj)) = (status, v.as_object_mut()) {
+        let value = if yes_wins { "1.0000" } else { "0.0000" };
+        obj.insert("settlement_value_dollars".into(), value.into());
+        obj.insert(
+            "settlement_ts".into(),
+            rfc3339(settled_ns.unwrap_or_default()).into(),
+        );
+    }
+    v
+}
+
+/// The status a market shows: Kalshi's `active` while it trades, `closed` past its
+/// close time, `finalized` once paid (the simulator determines and settles at once).
+fn status_name(status: MarketStatus) -> &'static str {
+    match status {
+        MarketStatus::Unlisted => "initialized",
+        MarketStatus::Open => "active",
+        MarketStatus::Closed => "closed",
+        MarketStatus::Settled { .. } => "finalized",
+    }
+}
+
+fn wire_market(
+    state: &SimState,
+    i: usize,
+    status: MarketStatus,
+    close_ns: Option<i64>,
+) -> w::Market {
     let meta = &state.metas[i];
     let ex = state.exchange();
     let (bids, asks) = public_levels(&ex, i);
@@ -19,9 +63,7 @@ fn kalshi_market(state: &SimState, i: usize) -> w::Market {
     let fmt = |p: Option<Price>| p.map_or_else(|| "0.0000".to_string(), dollars);
     let cents = |p: Option<Price>| p.map_or(0, |p| i64::from(p.0) / 100);
     let time = "2026-01-01T00:00:00Z".to_string();
-    let close = meta
-        .close_ts
-        .map_or_else(|| "2030-01-01T00:00:00Z".to_string(), rfc3339);
+    let close = close_ns.map_or_else(|| "2030-01-01T00:00:00Z".to_string(), rfc3339);
     let strike = state
         .strikes
         .iter()
@@ -62,7 +104,12 @@ fn kalshi_market(state: &SimState, i: usize) -> w::Market {
         event_ticker: meta.event_id.clone(),
         market_type: "binary".into(),
         title: meta.title.clone(),
-        status: "active".into(),
+        status: status_name(status).into(),
+        result: match status {
+            MarketStatus::Settled { yes_wins: true } => "yes".into(),
+            MarketStatus::Settled { yes_wins: false } => "no".into(),
+            _ => String::new(),
+        },
         yes_bid_dollars: fmt(best_bid),
         yes_ask_dollars: fmt(best_ask),
         no_bid_dollars: fmt(best_ask.map(Price::complement)),
@@ -76,37 +123,93 @@ fn kalshi_market(state: &SimState, i: usize) -> w::Market {
     }
 }
 
+/// Kalshi's page size when `limit` is not given, and its largest.
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 1000;
+
+/// Does a market's status match a `status` filter value, as the venue maps them
+/// (`unopened`, `open`, `paused`, `closed`: past close and not finalized, `settled`)?
+fn status_matches(filter: &str, status: MarketStatus) -> Option<bool> {
+    Some(match filter {
+        "unopened" | "paused" => false,
+        "open" => status == MarketStatus::Open,
+        "closed" => status == MarketStatus::Closed,
+        "settled" => matches!(status, MarketStatus::Settled { .. }),
+        _ => return None,
+    })
+}
+
+/// `GET /markets`: listed markets, filtered by `event_ticker`, `series_ticker`,
+/// `tickers` and `status`, `limit` per page (default 100), the next page's `cursor`
+/// (empty on the last page).
 pub(super) async fn markets(
     State(state): Shared,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
+    let bad = |m: &str| error(axum::http::StatusCode::BAD_REQUEST, "invalid_parameters", m);
     let event = q.get("event_ticker");
     let series = q.get("series_ticker");
     let tickers: Option<Vec<&str>> = q.get("tickers").map(|t| t.split(',').collect());
-    let list = kalshi_markets(&state)
+    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(l)) if (1..=MAX_LIMIT).contains(&l) => l,
+        Some(_) => return bad("limit must be between 1 and 1000"),
+    };
+    // The cursor is where the next page starts, opaque to clients.
+    let from = match q
+        .get("cursor")
+        .filter(|c| !c.is_empty())
+        .map(|c| c.parse::<usize>())
+    {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return bad("invalid cursor"),
+    };
+    let statuses: Option<Vec<&str>> = q.get("status").map(|s| s.split(',').collect());
+    let status_of: Vec<MarketStatus> = {
+        let ex = state.exchange();
+        ex.markets.iter().map(|m| m.status).collect()
+    };
+    if let Some(list) = &statuses
+        && list
+            .iter()
+            .any(|s| status_matches(s, MarketStatus::Open).is_none())
+    {
+        return bad("unknown status filter");
+    }
+    let matching: Vec<usize> = kalshi_markets(&state)
         .filter(|&i| {
             let m = &state.metas[i];
-            event.is_none_or(|e| *e == m.event_id)
+            let status = status_of[i];
+            status != MarketStatus::Unlisted
+                && event.is_none_or(|e| *e == m.event_id)
                 && series.is_none_or(|s| *s == m.series_id)
                 && tickers
                     .as_ref()
                     .is_none_or(|t| t.contains(&m.venue_id.as_str()))
+                && statuses
+                    .as_ref()
+                    .is_none_or(|l| l.iter().any(|s| status_matches(s, status) == Some(true)))
         })
-        .map(|i| kalshi_market(&state, i))
         .collect();
-    Json(w::MarketsResponse {
-        markets: list,
-        cursor: String::new(),
-    })
-    .into_response()
+    let page: Vec<serde_json::Value> = matching
+        .iter()
+        .skip(from)
+        .take(limit)
+        .map(|&i| kalshi_market(&state, i))
+        .collect();
+    let next = from + page.len();
+    let cursor = if next < matching.len() {
+        next.to_string()
+    } else {
+        String::new()
+    };
+    Json(serde_json::json!({ "markets": page, "cursor": cursor })).into_response()
 }
 
 pub(super) async fn market(State(state): Shared, Path(ticker): Path<String>) -> Response {
     match find(&state, &ticker) {
-        Some(i) => Json(w::MarketResponse {
-            market: kalshi_market(&state, i),
-        })
-        .into_response(),
+        Some(i) => Json(serde_json::json!({ "market": kalshi_market(&state, i) })).into_response(),
         None => not_found("market"),
     }
 }
@@ -152,12 +255,14 @@ pub(super) async fn orderbook(
 pub(super) async fn event(State(state): Shared, Path(event_ticker): Path<String>) -> Response {
     let members: Vec<usize> = kalshi_markets(&state)
         .filter(|&i| state.metas[i].event_id == event_ticker)
+        .filter(|&i| state.exchange().listed(i))
         .collect();
     let Some(&first) = members.first() else {
         return not_found("event");
     };
     let meta = &state.metas[first];
-    let markets: Vec<_> = members.iter().map(|&i| kalshi_market(&state, i)).collect();
+    let markets: Vec<serde_json::Value> =
+        members.iter().map(|&i| kalshi_market(&state, i)).collect();
     let ev = w::Event {
         mutually_exclusive: state.exclusive_events.contains(&event_ticker),
         event_ticker,
@@ -165,7 +270,7 @@ pub(super) async fn event(State(state): Shared, Path(event_ticker): Path<String>
         title: meta.title.clone(),
         ..w::Event::default()
     };
-    Json(w::EventResponse { event: ev, markets }).into_response()
+    Json(serde_json::json!({ "event": ev, "markets": markets })).into_response()
 }
 
 pub(super) async fn series(State(state): Shared, Path(series_ticker): Path<String>) -> Response {

@@ -6,6 +6,7 @@ mod auth;
 mod market_data;
 mod orders;
 mod portfolio;
+mod settlements;
 
 use super::SimState;
 use crate::core::fixed::format_decimal;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<Arc<SimState>> {
             get(get_order).delete(cancel_order),
         )
         .route("/portfolio/fills", get(fills))
+        .route("/portfolio/settlements", get(settlements::settlements))
 }
 
 /// A refusal in Kalshi's error shape, small enough to return in a `Result`.
@@ -110,8 +112,11 @@ fn kalshi_markets(state: &SimState) -> impl Iterator<Item = usize> + '_ {
         .map(|(i, _)| i)
 }
 
+/// A listed market's index: an unlisted one is unknown, as on the venue before it lists.
+/// Takes the exchange's lock: never call it holding the exchange.
 fn find(state: &SimState, ticker: &str) -> Option<usize> {
-    state.meta_of(Venue::Kalshi, ticker).map(|(i, _)| i)
+    let i = state.meta_of(Venue::Kalshi, ticker).map(|(i, _)| i)?;
+    state.exchange().listed(i).then_some(i)
 }
 
 /// Kalshi's order ids are UUIDs; the simulator's are counters in UUID form.
@@ -124,7 +129,7 @@ fn parse_order_uuid(s: &str) -> Option<u64> {
 }
 
 /// RFC 3339 UTC time of epoch nanoseconds (second precision).
-fn rfc3339(ns: i64) -> String {
+pub(in crate::sim::server) fn rfc3339(ns: i64) -> String {
     let secs = ns.div_euclid(1_000_000_000);
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);

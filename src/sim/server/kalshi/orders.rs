@@ -6,7 +6,9 @@ use super::{
     rfc3339,
 };
 use crate::core::{Money, Outcome, Price, Qty};
-use crate::sim::exchange::{Action, CancelError, NewOrder, OrderState, SimOrder, Tif};
+use crate::sim::exchange::{
+    Action, CancelError, NewOrder, OrderState, RejectReason, SimOrder, Tif,
+};
 use crate::sim::server::SimState;
 use crate::venues::kalshi::rest_wire as w;
 use axum::extract::{Path, Query, State};
@@ -238,6 +240,7 @@ pub(super) async fn create_order(
                 crate::sim::exchange::RejectReason::DuplicateClientOrderId => {
                     "order_already_exists"
                 }
+                crate::sim::exchange::RejectReason::MarketNotOpen => "market_closed",
                 _ => "invalid_order",
             };
             error(StatusCode::BAD_REQUEST, code, &reason.to_string())
@@ -272,7 +275,12 @@ pub(super) async fn batch_create_orders(
             Err(message) => w::BatchOrderResult {
                 order: None,
                 error: Some(w::ApiErrorBody {
-                    code: "invalid_order".into(),
+                    code: if message == RejectReason::MarketNotOpen.to_string() {
+                        "market_closed"
+                    } else {
+                        "invalid_order"
+                    }
+                    .into(),
                     message,
                     details: None,
                 }),

@@ -244,6 +244,10 @@ pub(super) async fn trades(
 
 /// `GET /positions?user=ADDRESS` (the Data API): the wallet's token positions, public
 /// (no authentication), every size above `sizeThreshold` (default 1, as the venue).
+///
+/// A settled market's positions are gone: the simulator redeems them into cash at
+/// settlement. On the real venue a winning position stays until its owner redeems it
+/// on chain (the Data API marks it `redeemable`); the simulator skips that step.
 pub(super) async fn positions(
     State(state): Shared,
     Query(q): Query<BTreeMap<String, String>>,

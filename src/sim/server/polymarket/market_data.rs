@@ -1,4 +1,8 @@
 //! Polymarket's public market data: books, markets, tick size, neg risk, fee rate, version, time.
+//!
+//! A market's lifecycle shows in `GET /markets`: `accepting_orders` false once it closes,
+//! `closed` true and its winning token's `winner` once it settles (its book is then
+//! gone). An unlisted market is unknown everywhere.
 
 use super::{
     MIN_ORDER_SIZE, NEG_RISK, ORDER_VERSION, Refusal, Shared, base_fee_bps, condition, find_token,
@@ -6,7 +10,7 @@ use super::{
 };
 use crate::core::{Price, Qty};
 use crate::event::FeeModel;
-use crate::sim::exchange::{Exchange, public_levels};
+use crate::sim::exchange::{Exchange, MarketStatus, public_levels};
 use crate::sim::server::SimState;
 use crate::venues::polymarket::eth::{U256, hex0x, keccak256};
 use crate::venues::polymarket::rest_wire as w;
@@ -85,7 +89,7 @@ pub(super) async fn book(
     let Some(t) = q.get("token_id").filter(|t| U256::from_dec_str(t).is_ok()) else {
         return Refusal::bad("Invalid token id").into_response();
     };
-    match find_token(&state, t) {
+    match find_token(&state, t).filter(|&i| !settled(&state, i)) {
         Some(i) => Json(current_book(&state, i)).into_response(),
         None => Refusal::new(
             StatusCode::NOT_FOUND,
@@ -110,19 +114,43 @@ pub(super) async fn books(State(state): Shared, body: axum::body::Bytes) -> Resp
     Json(list).into_response()
 }
 
+/// True once a token's market has settled (its book is gone).
+fn settled(state: &SimState, market: usize) -> bool {
+    matches!(
+        state.exchange().markets.get(market).map(|m| m.status),
+        Some(MarketStatus::Settled { .. })
+    )
+}
+
 fn wire_market(state: &SimState, condition_id: &str) -> w::Market {
     let sibs = siblings(state, condition_id);
     let first = sibs.first().copied().unwrap_or_default();
     let meta = &state.metas[first];
+    let (status, close_ns) = {
+        let ex = state.exchange();
+        let statuses: Vec<MarketStatus> = sibs.iter().map(|&i| ex.markets[i].status).collect();
+        (statuses, ex.markets[first].close_ns)
+    };
+    let open = status.iter().all(|s| *s == MarketStatus::Open);
+    let settled = status
+        .iter()
+        .any(|s| matches!(s, MarketStatus::Settled { .. }));
     let tokens = sibs
         .iter()
-        .map(|&i| {
+        .zip(&status)
+        .map(|(&i, s)| {
             let (price, _) = token_price(state, i);
+            let winner = *s == MarketStatus::Settled { yes_wins: true };
             w::MarketToken {
                 token_id: state.metas[i].venue_id.clone(),
                 outcome: outcome_name(state, i).into(),
-                price,
-                winner: false,
+                // A resolved token is worth what it pays.
+                price: if settled {
+                    f64::from(u8::from(winner))
+                } else {
+                    price
+                },
+                winner,
             }
         })
         .collect();
@@ -134,13 +162,13 @@ fn wire_market(state: &SimState, condition_id: &str) -> w::Market {
         minimum_tick_size: tick_number(meta.tick),
         neg_risk: NEG_RISK,
         active: true,
-        closed: false,
-        accepting_orders: true,
-        enable_order_book: true,
+        closed: settled,
+        accepting_orders: open,
+        enable_order_book: !settled,
         question: meta.title.clone(),
         description: String::new(),
         market_slug: meta.series_id.clone(),
-        end_date_iso: None,
+        end_date_iso: close_ns.map(crate::sim::server::kalshi::rfc3339),
         maker_base_fee: 0,
         taker_base_fee: base_fee_bps(state, first),
     }
@@ -158,9 +186,14 @@ fn token_price(state: &SimState, market: usize) -> (f64, String) {
     (mid, last)
 }
 
+/// Condition ids of listed markets, in scenario order.
 fn conditions(state: &SimState) -> Vec<String> {
+    let listed: Vec<usize> = {
+        let ex = state.exchange();
+        tokens(state).filter(|&i| ex.listed(i)).collect()
+    };
     let mut out: Vec<String> = Vec::new();
-    for i in tokens(state) {
+    for i in listed {
         let c = &state.metas[i].event_id;
         if !out.contains(c) {
             out.push(c.clone());
@@ -169,23 +202,66 @@ fn conditions(state: &SimState) -> Vec<String> {
     out
 }
 
-pub(super) async fn markets(State(state): Shared) -> Response {
-    let data: Vec<w::Market> = conditions(&state)
+/// Markets per page of `GET /markets` (the venue's pages are about this size); a
+/// `limit` query parameter (a simulator extension, for tests) makes them smaller.
+const PAGE: usize = 500;
+
+/// `GET /markets?next_cursor=`: listed markets a page at a time. Cursors are base64
+/// offsets as on the venue; the last page's `next_cursor` is `"LTE="` (`-1`).
+pub(super) async fn markets(
+    State(state): Shared,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let from = match q.get("next_cursor").filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) if c == w::END_CURSOR => usize::MAX,
+        Some(c) => match b64
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|t| t.parse::<usize>().ok())
+        {
+            Some(n) => n,
+            None => return Refusal::bad("invalid next_cursor").into_response(),
+        },
+    };
+    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
+        None => PAGE,
+        Some(Ok(l)) if (1..=PAGE).contains(&l) => l,
+        Some(_) => return Refusal::bad("invalid limit").into_response(),
+    };
+    let all = conditions(&state);
+    let data: Vec<w::Market> = all
         .iter()
+        .skip(from)
+        .take(limit)
         .map(|c| wire_market(&state, c))
         .collect();
+    let next = from.saturating_add(data.len());
+    let next_cursor = if next < all.len() {
+        b64.encode(next.to_string())
+    } else {
+        w::END_CURSOR.to_string()
+    };
     let n = data.len() as u64;
     Json(w::MarketsPage {
         data,
-        next_cursor: w::END_CURSOR.into(),
-        limit: n,
+        next_cursor,
+        limit: limit as u64,
         count: n,
     })
     .into_response()
 }
 
 pub(super) async fn market(State(state): Shared, Path(condition_id): Path<String>) -> Response {
-    if siblings(&state, &condition_id).is_empty() {
+    let listed = {
+        let sibs = siblings(&state, &condition_id);
+        let ex = state.exchange();
+        sibs.iter().any(|&i| ex.listed(i))
+    };
+    if !listed {
         return Refusal::market_not_found().into_response();
     }
     Json(wire_market(&state, &condition_id)).into_response()
@@ -218,7 +294,11 @@ pub(super) async fn clob_market(
     Path(condition_id): Path<String>,
 ) -> Response {
     let sibs = siblings(&state, &condition_id);
-    let Some(&first) = sibs.first() else {
+    let listed = {
+        let ex = state.exchange();
+        sibs.iter().any(|&i| ex.listed(i))
+    };
+    let Some(&first) = sibs.first().filter(|_| listed) else {
         return Refusal::market_not_found().into_response();
     };
     let meta = &state.metas[first];

@@ -186,13 +186,18 @@ fn tokens(state: &SimState) -> impl Iterator<Item = usize> + '_ {
     (0..state.metas.len()).filter(|&i| is_token(state, i))
 }
 
-/// The exchange market of a token id (decimal text; leading zeros tolerated).
+/// The exchange market of a listed token id (decimal text; leading zeros tolerated):
+/// an unlisted token is unknown, as on the venue before it lists. Takes the exchange's
+/// lock: never call it holding the exchange.
 pub(super) fn find_token(state: &SimState, token_id: &str) -> Option<usize> {
-    if let Some((i, _)) = state.meta_of(Venue::Polymarket, token_id) {
-        return Some(i);
-    }
-    let canonical = U256::from_dec_str(token_id).ok()?.to_string();
-    state.meta_of(Venue::Polymarket, &canonical).map(|(i, _)| i)
+    let i = match state.meta_of(Venue::Polymarket, token_id) {
+        Some((i, _)) => i,
+        None => {
+            let canonical = U256::from_dec_str(token_id).ok()?.to_string();
+            state.meta_of(Venue::Polymarket, &canonical)?.0
+        }
+    };
+    state.exchange().listed(i).then_some(i)
 }
 
 /// The condition id of a token.

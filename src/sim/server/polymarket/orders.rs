@@ -198,6 +198,10 @@ fn place(
                 "order couldn't be fully filled. FOK orders are fully filled or killed.",
             ),
             RejectReason::UnknownMarket => Refusal::market_not_found(),
+            // A closed or settled market (an unlisted one is not found above).
+            RejectReason::MarketNotOpen => Refusal::bad(format!(
+                "order {id} is invalid. The market is not accepting orders"
+            )),
             RejectReason::BadPrice | RejectReason::BadQuantity => {
                 Refusal::bad("Invalid order payload")
             }
