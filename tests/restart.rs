@@ -40,9 +40,52 @@ fn resting_second_legs_survive_kill_9_too() {
     crash_trials(Some(&profile), 20261125);
 }
 
+/// The same while the venues lose order answers (issue 12): in every 2 s of wall time,
+/// each venue in turn takes orders and drops the connection, answers after the
+/// client's 1 s timeout, or answers 502. Kills land while orders are of unknown
+/// outcome; the restarts look them up, and nothing is placed twice.
+#[test]
+fn orders_of_unknown_outcome_survive_kill_9_too() {
+    let mut faults = String::new();
+    // Scenario time at the simulator's speed 20: 40 s of it is 2 s of wall time.
+    for cycle in 0..90 {
+        let t = cycle * 40;
+        for (i, (kind, extra)) in [
+            ("lost_ack", ""),
+            ("timeout_after_accept", "delay_ms = 2500\n"),
+            ("error_after_accept", "status = 502\n"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let venue = if (cycle + i) % 2 == 0 {
+                "kalshi"
+            } else {
+                "polymarket"
+            };
+            faults += &format!(
+                "[[fault]]\nat_s = {}\nduration_s = 8\nkind = \"{kind}\"\nvenue = \"{venue}\"\n{extra}",
+                t + 12 * i
+            );
+        }
+    }
+    crash_trials_with(
+        Some(ROOMY_RISK),
+        20261206,
+        &faults,
+        "request_timeout_s = 1.0\nunknown_settle_s = 1.0\norder_poll_ms = 150\n",
+    );
+}
+
 /// Two clean runs, then `ARB_CRASH_TRIALS` runs killed with SIGKILL at seeded moments,
 /// then a clean run; then the journal, the venue's ledger and the engine must agree.
 fn crash_trials(profile: Option<&str>, seed: u64) {
+    crash_trials_with(profile, seed, "", "");
+}
+
+/// `crash_trials` against a simulator whose scenario has `faults` (TOML `[[fault]]`
+/// tables; none when empty), with `top` added to the live config.
+fn crash_trials_with(profile: Option<&str>, seed: u64, faults: &str, top: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let dir_buf = tmp.path().to_path_buf();
     let _cleanup = if std::env::var_os("ARB_KEEP_RUNS").is_some() {
@@ -54,11 +97,12 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
         Some(tmp)
     };
     let dir = dir_buf.as_path();
-    let sim = Sim::start("3600");
+    let scenario = (!faults.is_empty()).then(|| common::live::scenario_with_faults(dir, faults));
+    let sim = Sim::start_with(scenario.as_deref(), "3600");
     let cfg = sim.live_config(
         dir,
-        None,
-        &format!("snapshot_every_events = {SNAPSHOT_EVERY}"),
+        scenario.as_deref(),
+        &format!("snapshot_every_events = {SNAPSHOT_EVERY}\n{top}"),
         profile,
     );
     let journal = dir.join("j");
@@ -200,6 +244,11 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
         );
     }
     let intents = text.matches("\"Intent\"").count();
+    let unknowns = text.matches("\"OrderUnknown\"").count();
+    assert!(
+        faults.is_empty() || unknowns > 0,
+        "the runs met the lost answers: no OrderUnknown journaled"
+    );
     // The start after the first clean stop lifts the halt that stop left, before the
     // engine looks at any opportunity.
     let after_restart = text
@@ -223,7 +272,7 @@ fn crash_trials(profile: Option<&str>, seed: u64) {
         }
     }
     eprintln!(
-        "{trials} kill points: {intents} entries, {resting} resting orders, {cancels} cancels at a deadline, {} Kalshi orders at the venue, skips {skips:?}",
+        "{trials} kill points: {intents} entries, {unknowns} orders of unknown outcome, {resting} resting orders, {cancels} cancels at a deadline, {} Kalshi orders at the venue, skips {skips:?}",
         ids.len()
     );
     assert_eq!(

@@ -145,7 +145,7 @@ pub(super) async fn start_sim(
             .collect::<Vec<_>>()
     };
     let (tickers, tokens) = (ids(Venue::Kalshi), ids(Venue::Polymarket));
-    let state = SimState::new(scenario.markets.clone(), accounts).with_kalshi_metadata(&scenario);
+    let state = SimState::new(scenario.markets.clone(), accounts).with_scenario(&scenario);
     let addr: std::net::SocketAddr = "127.0.0.1:0"
         .parse()
         .map_err(|e: std::net::AddrParseError| LiveError::Runtime(e.to_string()))?;
