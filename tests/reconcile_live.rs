@@ -1,15 +1,14 @@
 //! Reconciliation while running (issue 12): `arb live` against a standalone `arb sim`
 //! reads each venue's positions and cash every `reconcile_s`. A position planted at the
-//! venue behind the engine's back (here: an order placed by hand on the same account,
-//! through the venue's own API, on a market the engine watches but does not trade) is
+//! venue behind the engine's back (on a market the engine watches but does not trade) is
 //! journaled as a `Discrepancy` with both values within one interval, confirmed on the
 //! next read, adopted, and puts the engine in safe mode, which `status.json` shows.
+//! The position is planted with the simulator's admin call (`POST /_sim/position`).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
 mod common;
 
 use arb::event::Decision;
-use arb::sim::server::sim_keys;
 use common::live::{Sim, arb, journal_records, orders_json, replay_json};
 use std::process::Stdio;
 use std::time::Duration;
@@ -18,40 +17,21 @@ use std::time::Duration;
 /// is below the profile's minimum).
 const UNTRADED: &str = "KXNYCSNOW-26DEC-T1";
 
-/// Buys `qty` YES of `ticker` at the venue, as someone else on the same account would.
-fn buy_by_hand(sim: &Sim, ticker: &str, qty: i64) {
-    use arb::venues::credentials::Secret;
-    use arb::venues::kalshi::auth::KalshiSigner;
-    use arb::venues::kalshi::rest::KalshiRest;
-    use arb::venues::kalshi::rest_wire::CreateOrderRequest;
+/// Plants `qty` YES of `ticker` in the engine's Kalshi account behind its back: the
+/// simulator's admin call (no order, no cash change).
+fn plant(sim: &Sim, ticker: &str, qty: i64) {
+    let url = sim.urls["ledger"].replace("/_sim/ledger", "/_sim/position");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let signer = KalshiSigner::from_pem(
-        sim_keys::KALSHI_KEY_ID,
-        &Secret::new(sim_keys::KALSHI_KEY_PEM),
-    )
-    .unwrap();
-    let rest = KalshiRest::new(
-        arb::venues::http::client(Duration::from_secs(5)).unwrap(),
-        sim.urls["kalshi rest"].clone(),
-        Some(signer),
-    );
-    let order = rt
-        .block_on(rest.create_order(&CreateOrderRequest {
-            ticker: ticker.into(),
-            client_order_id: Some("by-hand-1".into()),
-            side: "yes".into(),
-            action: "buy".into(),
-            count_fp: Some(format!("{qty}.00")),
-            order_type: Some("limit".into()),
-            yes_price_dollars: Some("0.9900".into()),
-            time_in_force: Some("immediate_or_cancel".into()),
-            ..CreateOrderRequest::default()
-        }))
-        .unwrap();
-    assert_eq!(order.fill_count_fp, format!("{qty}.00"), "{order:?}");
+    let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
+    let body = serde_json::json!({
+        "venue": "kalshi", "market": ticker, "outcome": "yes", "qty": qty.to_string(),
+    });
+    let status =
+        rt.block_on(async move { http.post(url).json(&body).send().await.unwrap().status() });
+    assert!(status.is_success(), "{status}");
 }
 
 #[test]
@@ -75,7 +55,7 @@ fn a_position_planted_behind_the_engines_back_is_found_within_one_interval_and_m
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_secs(3));
-    buy_by_hand(&sim, UNTRADED, 7);
+    plant(&sim, UNTRADED, 7);
     let planted_at = arb::clock::wall_ns();
     // While it runs, status.json says why new entries stopped.
     let mut status = serde_json::Value::Null;
