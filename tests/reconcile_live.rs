@@ -93,6 +93,15 @@ fn a_position_planted_behind_the_engines_back_is_found_within_one_interval_and_m
             _ => None,
         })
         .unwrap();
+    // The Kalshi markets carry their close time as the venue lists it (the simulator's
+    // markets without a scheduled close list 2030-01-01).
+    for r in &records {
+        if let arb::journal::RecordBody::Event(arb::event::Event::MarketDefined(m)) = &r.body
+            && m.venue == arb::core::Venue::Kalshi
+        {
+            assert_eq!(m.close_ts, Some(1_893_456_000_000_000_000), "{m:?}");
+        }
+    }
     let found: Vec<(i64, arb::event::Discrepancy)> = records
         .iter()
         .filter_map(|r| match &r.body {

@@ -66,7 +66,8 @@ pub async fn market_metas(
                 title: m.title.clone(),
                 event_id: m.event_ticker.clone(),
                 series_id: series_ticker.clone(),
-                close_ts: None,
+                // When trading ends, as the venue lists it (absent or unreadable: not known).
+                close_ts: crate::clock::parse_rfc3339(&m.close_time),
                 no_leg: NoLeg::SameBook,
                 fees: FeeModel::Kalshi { multiplier_bp },
                 tick: Price(100),
