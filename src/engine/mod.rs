@@ -9,6 +9,7 @@ pub mod coverage;
 mod entry;
 mod evaluate;
 pub mod fees;
+mod fills;
 pub mod firewall;
 pub mod groups;
 mod hash;
@@ -23,9 +24,9 @@ pub mod sizing;
 pub mod snapshot;
 
 use crate::config::{EngineConfig, LegPolicy, RestingPolicy};
-use crate::core::{ClientOrderId, MarketId, Money, Qty, Rng};
+use crate::core::{ClientOrderId, MarketId, Rng};
 use crate::event::{
-    Decision, Event, FeedState, Fill, HaltReason, InputError, Lane, Leg, Mode, OperatorCommand,
+    Decision, Event, FeedState, HaltReason, InputError, Lane, Leg, Mode, OperatorCommand,
     OrderStatus, SkipReason,
 };
 use firewall::FirewallState;
@@ -484,143 +485,6 @@ impl Reducer {
 
     fn any_exposure(&self) -> bool {
         self.orders.episodes.values().any(|e| e.exposed().0 > 0)
-    }
-
-    fn apply_fill(&mut self, f: &Fill, out: &mut Vec<Decision>) -> Result<(), InputError> {
-        let Some(o) = self.orders.open.get(&f.id) else {
-            return Err(InputError::UnknownOrder(f.id));
-        };
-        if o.order.market != f.market
-            || o.order.outcome != f.outcome
-            || f.qty.0 <= 0
-            || f.qty > o.remaining()
-        {
-            return Err(InputError::FillMismatch(f.id));
-        }
-        let venue = o.venue;
-        let notional =
-            crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
-        self.portfolio
-            .buy(venue, f.market, f.outcome, f.qty, notional, f.fee)
-            .ok_or(InputError::Overflow)?;
-        if self
-            .markets
-            .get(f.market)
-            .is_some_and(|m| m.meta.no_leg == crate::event::NoLeg::SameBook)
-        {
-            // Kalshi holds one signed position per market: a YES+NO pair is closed at
-            // once and pays its $1.
-            self.portfolio
-                .net_pairs(venue, f.market)
-                .ok_or(InputError::Overflow)?;
-        }
-        let o = self
-            .orders
-            .open
-            .get_mut(&f.id)
-            .ok_or(InputError::UnknownOrder(f.id))?;
-        o.filled = Qty(o.filled.0 + f.qty.0);
-        o.unknown = false;
-        let remaining = o.remaining();
-        let leg = Leg {
-            market: o.order.market,
-            outcome: o.order.outcome,
-            price: o.order.price,
-            depth: Qty::ZERO,
-        };
-        let new_reserve = sizing::leg_cost(&self.markets, &leg, remaining)
-            .unwrap_or(Money::ZERO)
-            .min(o.reserved);
-        let released = Money(o.reserved.0 - new_reserve.0);
-        o.reserved = new_reserve;
-        self.portfolio
-            .release(venue, released)
-            .ok_or(InputError::Overflow)?;
-        if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
-            && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
-        {
-            l.1 = Qty(l.1.0 + f.qty.0);
-            ep.spent = Money(ep.spent.0 + notional.0 + f.fee.0);
-        }
-        self.execution_succeeded();
-        if remaining.0 == 0 {
-            self.finish_order(f.id, out)?;
-        }
-        Ok(())
-    }
-
-    /// A reported fill did not happen after all: its position and cash are restored,
-    /// and since the other legs of its opportunity may have filled, the engine stops
-    /// new entries until an operator has looked (safe mode).
-    fn reverse_fill(&mut self, f: &Fill, out: &mut Vec<Decision>) -> Result<(), InputError> {
-        let Some(m) = self.markets.get(f.market) else {
-            return Err(InputError::UnknownMarket(f.market));
-        };
-        let venue = m.meta.venue;
-        let held = self
-            .portfolio
-            .positions
-            .get(&(f.market, f.outcome))
-            .map_or(0, |p| p.qty.0);
-        if f.qty.0 <= 0 || held < f.qty.0 {
-            return Err(InputError::FillMismatch(f.id));
-        }
-        let notional =
-            crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
-        let refund = notional.checked_add(f.fee).ok_or(InputError::Overflow)?;
-        let cash = &mut self.portfolio.cash[venue.index()];
-        *cash = cash.checked_add(refund).ok_or(InputError::Overflow)?;
-        self.portfolio.fees_paid = self
-            .portfolio
-            .fees_paid
-            .checked_sub(f.fee)
-            .ok_or(InputError::Overflow)?;
-        if let Some(p) = self.portfolio.positions.get_mut(&(f.market, f.outcome)) {
-            p.qty = Qty(p.qty.0 - f.qty.0);
-            p.cost = Money(p.cost.0 - refund.0);
-        }
-        if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
-            && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
-        {
-            l.1 = Qty(l.1.0 - f.qty.0);
-            ep.spent = Money(ep.spent.0 - refund.0);
-        }
-        if self.mode != Mode::Halted {
-            self.set_mode(Mode::Safe, out);
-        }
-        out.push(Decision::Halt {
-            reason: HaltReason::UnhedgedExposure,
-        });
-        Ok(())
-    }
-
-    /// An order reached a terminal state: release its reservation, and once every leg
-    /// of its episode is terminal, check the episode for unhedged exposure.
-    fn finish_order(
-        &mut self,
-        id: ClientOrderId,
-        out: &mut Vec<Decision>,
-    ) -> Result<(), InputError> {
-        let o = self
-            .orders
-            .open
-            .remove(&id)
-            .ok_or(InputError::UnknownOrder(id))?;
-        self.portfolio
-            .release(o.venue, o.reserved)
-            .ok_or(InputError::Overflow)?;
-        if let Some(m) = self.markets.list.get_mut(o.order.market.index()) {
-            m.open_orders = m.open_orders.saturating_sub(1);
-        }
-        let Some(ep) = self.orders.episodes.get_mut(&id.opportunity) else {
-            return Ok(());
-        };
-        if let Some(l) = ep.legs.iter_mut().find(|l| l.0 == id) {
-            l.2 = true;
-        }
-        let timed_out = o.deadline.is_some_and(|d| self.now >= d);
-        self.advance_episode(id.opportunity, id, timed_out, out);
-        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::config::LegPolicy;
-use crate::core::{Outcome, Price, Venue};
+use crate::core::{Money, Outcome, Price, Qty, Venue};
 use crate::event::*;
 
 const K: MarketId = MarketId(0); // Kalshi ticker
