@@ -20,18 +20,11 @@ const UNTRADED: &str = "KXNYCSNOW-26DEC-T1";
 /// Plants `qty` YES of `ticker` in the engine's Kalshi account behind its back: the
 /// simulator's admin call (no order, no cash change).
 fn plant(sim: &Sim, ticker: &str, qty: i64) {
-    let url = sim.urls["ledger"].replace("/_sim/ledger", "/_sim/position");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
     let body = serde_json::json!({
         "venue": "kalshi", "market": ticker, "outcome": "yes", "qty": qty.to_string(),
     });
-    let status =
-        rt.block_on(async move { http.post(url).json(&body).send().await.unwrap().status() });
-    assert!(status.is_success(), "{status}");
+    let (status, answer) = sim.admin("position", Some(body));
+    assert_eq!(status, 200, "{answer}");
 }
 
 #[test]

@@ -76,13 +76,27 @@ impl Sim {
 impl Sim {
     /// `GET /_sim/ledger`: every order, fill and position the venue holds.
     pub fn ledger(&self) -> serde_json::Value {
-        let url = self.urls["ledger"].clone();
+        self.admin("ledger", None).1
+    }
+
+    /// One of the simulator's own calls (`/_sim/NAME`): a GET, or a POST of `body`;
+    /// its status and JSON answer.
+    pub fn admin(&self, name: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let url = self.urls["ledger"].replace("/_sim/ledger", &format!("/_sim/{name}"));
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
-        rt.block_on(async move { http.get(url).send().await.unwrap().json().await.unwrap() })
+        rt.block_on(async move {
+            let req = match body {
+                Some(b) => http.post(url).json(&b),
+                None => http.get(url),
+            };
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json().await.unwrap_or_default())
+        })
     }
 
     /// A live config (`dir/live.toml`) for both venues of this simulator, trading every

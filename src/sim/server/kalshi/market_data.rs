@@ -123,10 +123,6 @@ fn wire_market(
     }
 }
 
-/// Kalshi's page size when `limit` is not given, and its largest.
-const DEFAULT_LIMIT: usize = 100;
-const MAX_LIMIT: usize = 1000;
-
 /// Does a market's status match a `status` filter value, as the venue maps them
 /// (`unopened`, `open`, `paused`, `closed`: past close and not finalized, `settled`)?
 fn status_matches(filter: &str, status: MarketStatus) -> Option<bool> {
@@ -150,20 +146,9 @@ pub(super) async fn markets(
     let event = q.get("event_ticker");
     let series = q.get("series_ticker");
     let tickers: Option<Vec<&str>> = q.get("tickers").map(|t| t.split(',').collect());
-    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
-        None => DEFAULT_LIMIT,
-        Some(Ok(l)) if (1..=MAX_LIMIT).contains(&l) => l,
-        Some(_) => return bad("limit must be between 1 and 1000"),
-    };
-    // The cursor is where the next page starts, opaque to clients.
-    let from = match q
-        .get("cursor")
-        .filter(|c| !c.is_empty())
-        .map(|c| c.parse::<usize>())
-    {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return bad("invalid cursor"),
+    let (limit, from) = match super::page(&q) {
+        Ok(p) => p,
+        Err(m) => return bad(m),
     };
     let statuses: Option<Vec<&str>> = q.get("status").map(|s| s.split(',').collect());
     let status_of: Vec<MarketStatus> = {

@@ -83,6 +83,26 @@ pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// A page request's `limit` (default 100, at most 1000, as the venue) and `cursor`
+/// (where the page starts; opaque to clients), or what is wrong with them.
+fn page(q: &std::collections::BTreeMap<String, String>) -> Result<(usize, usize), &'static str> {
+    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(l)) if (1..=1000).contains(&l) => l,
+        Some(_) => return Err("limit must be between 1 and 1000"),
+    };
+    let from = match q
+        .get("cursor")
+        .filter(|c| !c.is_empty())
+        .map(|c| c.parse::<usize>())
+    {
+        None => 0,
+        Some(Ok(n)) => n,
+        Some(Err(_)) => return Err("invalid cursor"),
+    };
+    Ok((limit, from))
+}
+
 fn not_found(what: &str) -> Response {
     error(
         StatusCode::NOT_FOUND,

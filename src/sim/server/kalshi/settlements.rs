@@ -60,19 +60,9 @@ pub(super) async fn settlements(
     KalshiAccount(account): KalshiAccount,
 ) -> Response {
     let bad = |m: &str| error(StatusCode::BAD_REQUEST, "invalid_parameters", m);
-    let limit = match q.get("limit").map(|l| l.parse::<usize>()) {
-        None => 100,
-        Some(Ok(l)) if (1..=1000).contains(&l) => l,
-        Some(_) => return bad("limit must be between 1 and 1000"),
-    };
-    let from = match q
-        .get("cursor")
-        .filter(|c| !c.is_empty())
-        .map(|c| c.parse::<usize>())
-    {
-        None => 0,
-        Some(Ok(n)) => n,
-        Some(Err(_)) => return bad("invalid cursor"),
+    let (limit, from) = match super::page(&q) {
+        Ok(p) => p,
+        Err(m) => return bad(m),
     };
     let ex = state.exchange();
     // The account's settled Kalshi markets, in settlement order.
