@@ -201,6 +201,10 @@ impl Default for FirewallConfig {
     }
 }
 
+/// Entries stop this long before a market's close unless the profile says otherwise:
+/// the last minutes before a close are when books thin out and resolution news lands.
+pub const DEFAULT_CLOSE_MARGIN_S: u32 = 300;
+
 /// A profile file: the engine's settings, its legging policy, its risk limits, its
 /// quote firewall and how often the lanes' coverage is journaled.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -215,6 +219,9 @@ pub struct Profile {
     pub coverage_every_s: u32,
     /// `[risk] canary_lanes`, for every lane (`RiskLimits` holds the first two).
     pub canary_lanes: [bool; crate::event::Lane::COUNT],
+    /// `[risk] close_margin_s`: no entry on a market that closes within this many
+    /// seconds (by its listed close time).
+    pub close_margin_s: u32,
 }
 
 impl Default for Profile {
@@ -227,6 +234,7 @@ impl Default for Profile {
             firewall: FirewallConfig::default(),
             coverage_every_s: 10,
             canary_lanes: [true; crate::event::Lane::COUNT],
+            close_margin_s: DEFAULT_CLOSE_MARGIN_S,
         }
     }
 }
@@ -234,7 +242,7 @@ impl Default for Profile {
 impl Profile {
     /// The events that load this profile into a reducer, in the order every driver
     /// journals them (live, paper, Monte Carlo, preflight's dry run).
-    pub fn events(&self) -> [crate::event::Event; 7] {
+    pub fn events(&self) -> [crate::event::Event; 8] {
         use crate::event::Event;
         [
             Event::ConfigLoaded(self.engine.clone()),
@@ -247,6 +255,9 @@ impl Profile {
             },
             Event::CanaryLanes {
                 lanes: self.canary_lanes,
+            },
+            Event::SettlementPolicy {
+                close_margin_ms: u64::from(self.close_margin_s) * 1_000,
             },
         ]
     }
@@ -339,6 +350,7 @@ struct RiskSection {
     canary: Option<bool>,
     canary_max_contracts: Option<i64>,
     canary_lanes: Option<Vec<String>>,
+    close_margin_s: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -456,6 +468,13 @@ impl Profile {
                 format!("{coverage_every_s} is more than a day"),
             ));
         }
+        let close_margin_s = file.risk.close_margin_s.unwrap_or(DEFAULT_CLOSE_MARGIN_S);
+        if close_margin_s > 7 * 86_400 {
+            return Err(bad(
+                "risk.close_margin_s",
+                format!("{close_margin_s} is more than a week"),
+            ));
+        }
         Ok(Profile {
             engine,
             legging,
@@ -464,6 +483,7 @@ impl Profile {
             firewall,
             coverage_every_s,
             canary_lanes,
+            close_margin_s,
         })
     }
 }

@@ -33,10 +33,13 @@ impl Reducer {
         if !pair {
             self.orders.episodes.insert(
                 id,
-                Episode::new(Some(Basket {
-                    legs: cand.legs.len() as u8,
-                    payout: cand.payout,
-                })),
+                Episode::new(
+                    Some(Basket {
+                        legs: cand.legs.len() as u8,
+                        payout: cand.payout,
+                    }),
+                    Some(cand.lane),
+                ),
             );
             for (i, leg) in cand.legs.iter().enumerate() {
                 let coid = ClientOrderId {
@@ -53,7 +56,9 @@ impl Reducer {
         if legs[1].depth < legs[0].depth {
             legs.swap(0, 1);
         }
-        self.orders.episodes.insert(id, Episode::new(None));
+        self.orders
+            .episodes
+            .insert(id, Episode::new(None, Some(cand.lane)));
         if self.policy.sequential {
             // Hold the second leg's cash now: sizing counted it.
             let second = legs[1];

@@ -28,6 +28,21 @@ impl Reducer {
         self.portfolio
             .buy(venue, f.market, f.outcome, f.qty, notional, f.fee)
             .ok_or(InputError::Overflow)?;
+        let lane = self
+            .orders
+            .episodes
+            .get(&f.id.opportunity)
+            .and_then(|e| e.lane);
+        self.settlement.add_lot(
+            f.market,
+            f.outcome,
+            super::settlement::Lot {
+                opportunity: f.id.opportunity,
+                lane,
+                qty: f.qty.0,
+                cost: notional.0 + f.fee.0,
+            },
+        );
         if self
             .markets
             .get(f.market)
@@ -35,9 +50,11 @@ impl Reducer {
         {
             // Kalshi holds one signed position per market: a YES+NO pair is closed at
             // once and pays its $1.
-            self.portfolio
+            let pairs = self
+                .portfolio
                 .net_pairs(venue, f.market)
                 .ok_or(InputError::Overflow)?;
+            self.netted(f.market, pairs, out);
         }
         let o = self
             .orders
@@ -108,6 +125,8 @@ impl Reducer {
             p.qty = Qty(p.qty.0 - f.qty.0);
             p.cost = Money(p.cost.0 - refund.0);
         }
+        self.settlement
+            .remove_fill(f.market, f.outcome, f.id.opportunity, f.qty.0, refund.0);
         if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
             && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
         {

@@ -47,6 +47,7 @@ pub(super) struct StateView<'a> {
     pub(super) lane_refused:
         &'a std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
     pub(super) coverage_mark: &'a super::coverage::CoverageMark,
+    pub(super) settlement: &'a super::settlement::SettlementBook,
 }
 
 impl Reducer {
@@ -91,6 +92,7 @@ impl Reducer {
             last_group: &self.last_group,
             lane_refused: &self.lane_refused,
             coverage_mark: &self.coverage_mark,
+            settlement: &self.settlement,
         }
     }
 }

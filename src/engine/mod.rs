@@ -20,6 +20,7 @@ pub mod orders;
 pub mod portfolio;
 mod reconcile;
 pub mod risk;
+pub mod settlement;
 pub mod sizing;
 pub mod snapshot;
 
@@ -90,6 +91,8 @@ pub struct Reducer {
     lane_refused: BTreeMap<(Lane, u32), SkipReason>,
     /// The lanes' coverage as last journaled.
     coverage_mark: coverage::CoverageMark,
+    /// Closed and settled markets, the lots of what is held, realized PnL.
+    settlement: settlement::SettlementBook,
 }
 
 impl Default for Reducer {
@@ -128,6 +131,7 @@ impl Reducer {
             last_group: Vec::new(),
             lane_refused: BTreeMap::new(),
             coverage_mark: coverage::CoverageMark::default(),
+            settlement: settlement::SettlementBook::default(),
         }
     }
 
@@ -239,6 +243,14 @@ impl Reducer {
             },
             Event::VenueState(v) => {
                 self.reconcile(v, out);
+                Ok(())
+            }
+            Event::MarketClosed { market } => self.market_closed(*market),
+            Event::Settled(s) => self.settle_market(s, out),
+            Event::SettlementPolicy { close_margin_ms } => {
+                self.settlement.close_margin_ns = Some(
+                    i64::try_from(*close_margin_ms).unwrap_or(i64::MAX / 1_000_000) * 1_000_000,
+                );
                 Ok(())
             }
             Event::OrderUnknown(u) => match self.orders.open.get_mut(&u.id) {
@@ -404,6 +416,7 @@ impl Reducer {
             Event::OrderStatus(s) => of(&s.id),
             Event::OrderUnknown(u) => of(&u.id),
             Event::Position(p) => Some(p.market),
+            Event::Settled(s) => Some(s.market),
             _ => None,
         }
     }

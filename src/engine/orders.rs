@@ -49,6 +49,8 @@ pub struct Episode {
     /// A basket of more than two legs or paying other than $1 (bucket, tree, parity
     /// lanes): legs 0..n are placed together and never hedged leg by leg.
     pub basket: Option<Basket>,
+    /// The lane that found the opportunity (snapshot version 5).
+    pub lane: Option<crate::event::Lane>,
 }
 
 /// The shape of a basket episode.
@@ -61,7 +63,7 @@ pub struct Basket {
 
 impl Episode {
     /// A new episode with no orders yet.
-    pub fn new(basket: Option<Basket>) -> Episode {
+    pub fn new(basket: Option<Basket>, lane: Option<crate::event::Lane>) -> Episode {
         Episode {
             legs: Vec::new(),
             pending: Vec::new(),
@@ -70,6 +72,7 @@ impl Episode {
             second: None,
             spent: Money::ZERO,
             basket,
+            lane,
         }
     }
 

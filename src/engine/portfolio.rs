@@ -40,8 +40,8 @@ impl Portfolio {
     }
 
     /// Closes the YES+NO pairs held in one market (Kalshi nets them): each pair pays $1
-    /// and takes its share of both sides' cost with it.
-    pub fn net_pairs(&mut self, venue: Venue, market: MarketId) -> Option<()> {
+    /// and takes its share of both sides' cost with it. Returns how many pairs closed.
+    pub fn net_pairs(&mut self, venue: Venue, market: MarketId) -> Option<i64> {
         let yes = self
             .positions
             .get(&(market, Outcome::Yes))
@@ -54,7 +54,7 @@ impl Portfolio {
             .unwrap_or_default();
         let pairs = yes.qty.0.min(no.qty.0);
         if pairs <= 0 {
-            return Some(());
+            return Some(0);
         }
         for (outcome, p) in [(Outcome::Yes, yes), (Outcome::No, no)] {
             // Cost leaves in proportion to the contracts that leave.
@@ -67,7 +67,7 @@ impl Portfolio {
         }
         let cash = &mut self.cash[venue.index()];
         *cash = cash.checked_add(Money(pairs))?; // 1e-6 contracts × $1 = 1e-6 dollars
-        Some(())
+        Some(pairs)
     }
 
     /// Books a buy fill: cash out, position in.

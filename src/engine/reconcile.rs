@@ -86,6 +86,12 @@ impl Reducer {
                 busy = true;
                 continue;
             }
+            if self.settlement_pending(market) {
+                // The venue may pay it before the engine hears: its position and, while
+                // the engine holds contracts there, the cash wait for the settlement.
+                busy |= engine != 0;
+                continue;
+            }
             if engine == venue_value {
                 continue;
             }

@@ -97,6 +97,7 @@ impl Reducer {
             if max_age > 0 && self.now - m.updated_ts > max_age {
                 return Err(SkipReason::StaleBook);
             }
+            self.close_gate(leg.market)?;
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use super::risk::RiskState;
 use super::{Reducer, Stats};
 use crate::config::{EngineConfig, LegPolicy, RestingPolicy};
 use crate::core::{MarketId, Rng};
-use crate::event::{Leg, Level, MarketMeta, Mode, NoLeg, PairRule};
+use crate::event::{Leg, Level, MarketMeta, Mode, PairRule};
 use bincode::Options;
 use serde::Deserialize;
 
@@ -61,6 +61,7 @@ struct StateOwned {
     last_group: Vec<Option<Vec<Leg>>>,
     lane_refused: std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
     coverage_mark: super::coverage::CoverageMark,
+    settlement: super::settlement::SettlementBook,
 }
 
 /// The journal's payload options: fixed-width integers, little-endian, no trailing
@@ -130,6 +131,7 @@ impl Reducer {
             last_group: s.last_group,
             lane_refused: s.lane_refused,
             coverage_mark: s.coverage_mark,
+            settlement: s.settlement,
         })
     }
 }
@@ -242,7 +244,7 @@ fn check_side(
 mod tests {
     use super::*;
     use crate::core::{Price, Qty, Venue};
-    use crate::event::{BookSnapshot, Event, FeeModel, FeedState, FeedStatus};
+    use crate::event::{BookSnapshot, Event, FeeModel, FeedState, FeedStatus, NoLeg};
 
     fn small() -> Reducer {
         let mut r = Reducer::default();
@@ -322,6 +324,9 @@ mod tests {
             // Version 4: each open order's `unknown` flag (an order whose request got no
             // definite answer) and the risk state's reconciliation marks.
             (4, 0xf5a4_d8ba_4aa6_a0ad),
+            // Version 5: each episode's lane and the settlement book (closed and
+            // settled markets, lots, realized PnL).
+            (5, 0xbf65_fd08_9a78_b926),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

@@ -61,6 +61,26 @@ pub enum Decision {
     /// when the venue's value changes, and when it is confirmed by a second read with
     /// no order activity between (a position: then adopted, with safe mode).
     Discrepancy(Discrepancy),
+    /// Contracts left a position at a price known in the end (format version 5): paid
+    /// at a market's settlement, or (with a `SettlementPolicy`) netted as Kalshi YES+NO
+    /// pairs at $0.50 a side. One per opportunity that bought them (`None`: contracts
+    /// no opportunity bought, such as a position adopted from the venue). The sum over
+    /// an opportunity is its realized PnL.
+    Realized(Realized),
+}
+
+/// Realized PnL of one opportunity's contracts in one market outcome (format version 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Realized {
+    pub market: MarketId,
+    pub outcome: Outcome,
+    pub opportunity: Option<u64>,
+    pub lane: Option<Lane>,
+    pub qty: Qty,
+    /// What the contracts paid.
+    pub payout: Money,
+    /// `payout` less what they cost, fees included.
+    pub pnl: Money,
 }
 
 /// What differs between a venue and the engine.
@@ -101,6 +121,7 @@ impl Decision {
             Decision::LaneSkipped { .. } => "lane_skipped",
             Decision::LaneCoverage { .. } => "lane_coverage",
             Decision::Discrepancy(_) => "discrepancy",
+            Decision::Realized(_) => "realized",
         }
     }
 
@@ -256,6 +277,11 @@ pub enum SkipReason {
     /// A leg's venue holds an order whose outcome is not known yet: no new entry there
     /// until the venue has answered for it.
     UnknownOrder,
+    // Format version 5 from here on.
+    /// A leg's market has closed (or settled): it trades no more.
+    MarketClosed,
+    /// A leg's market closes within the configured margin.
+    NearClose,
 }
 
 impl SkipReason {
@@ -285,6 +311,8 @@ impl SkipReason {
             SkipReason::LadderSumImplausible => "ladder_sum_implausible",
             SkipReason::IncompleteBook => "incomplete_book",
             SkipReason::UnknownOrder => "unknown_order",
+            SkipReason::MarketClosed => "market_closed",
+            SkipReason::NearClose => "near_close",
         }
     }
 }
@@ -353,4 +381,6 @@ pub enum InputError {
     GroupUnusable {
         group: u32,
     },
+    /// A settlement of a market already settled with another value (format version 5).
+    SettledTwice(MarketId),
 }

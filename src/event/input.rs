@@ -83,6 +83,30 @@ pub enum Event {
     /// an order of unknown outcome): the reducer compares it with its own books and
     /// journals every difference as a `Discrepancy` (format version 4).
     VenueState(VenueState),
+    // Format version 5 from here on.
+    /// Trading in a market has ended at its venue (Kalshi `closed`, Polymarket no
+    /// longer accepting orders): no entry touches it again; its result is not known yet.
+    MarketClosed {
+        market: MarketId,
+    },
+    /// A market's result is known and its positions were paid by the venue: each YES
+    /// contract pays `yes_value`, each NO contract `1 - yes_value`.
+    Settled(Settlement),
+    /// Entries stop this long before a market's listed close time (from the profile,
+    /// `[risk] close_margin_s`); its presence also turns on per-opportunity realized PnL
+    /// for Kalshi pairs netted at fill time. A journal without one: no margin.
+    SettlementPolicy {
+        close_margin_ms: u64,
+    },
+}
+
+/// A market's result as its venue paid it (format version 5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settlement {
+    pub market: MarketId,
+    /// What one YES contract paid: `Price::ONE` (YES won), 0 (NO won), or in between
+    /// (a scalar or void result).
+    pub yes_value: Price,
 }
 
 /// How a venue's market data is taken.
@@ -243,6 +267,9 @@ impl Event {
             Event::CanaryLanes { .. } => "canary_lanes",
             Event::OrderUnknown(_) => "order_unknown",
             Event::VenueState(_) => "venue_state",
+            Event::MarketClosed { .. } => "market_closed",
+            Event::Settled(_) => "settled",
+            Event::SettlementPolicy { .. } => "settlement_policy",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",

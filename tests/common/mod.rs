@@ -9,8 +9,45 @@ use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue}
 use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
-/// journal is built from these (version 3's, then those of version 4).
+/// journal is built from these (version 4's, then those of version 5).
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (mut events, mut decisions) = every_variant_v4();
+    events.push(Event::MarketClosed {
+        market: MarketId(1),
+    });
+    events.push(Event::Settled(Settlement {
+        market: MarketId(1),
+        yes_value: Price::ONE,
+    }));
+    events.push(Event::SettlementPolicy {
+        close_margin_ms: 300_000,
+    });
+    decisions.push(Decision::Realized(Realized {
+        market: MarketId(1),
+        outcome: Outcome::Yes,
+        opportunity: Some(7),
+        lane: Some(Lane::CrossVenue),
+        qty: Qty::contracts(10),
+        payout: Money::dollars(10),
+        pnl: Money(412_000),
+    }));
+    decisions.push(Decision::Skipped {
+        opportunity: 13,
+        reason: SkipReason::MarketClosed,
+    });
+    decisions.push(Decision::Skipped {
+        opportunity: 14,
+        reason: SkipReason::NearClose,
+    });
+    decisions.push(Decision::InputRejected {
+        reason: InputError::SettledTwice(MarketId(1)),
+    });
+    (events, decisions)
+}
+
+/// One record of every variant of format version 4 (version 3's, then those added in
+/// version 4), in the order of its golden file.
+pub fn every_variant_v4() -> (Vec<Event>, Vec<Decision>) {
     let (mut events, mut decisions) = every_variant_v3();
     events.push(Event::OrderUnknown(OrderUnknown {
         id: ClientOrderId {

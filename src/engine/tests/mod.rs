@@ -1015,6 +1015,7 @@ mod mapping;
 mod reconcile;
 mod resting;
 mod risk;
+mod settlement;
 mod unknown;
 
 /// The unwind's price bound is one the venue accepts: on the market's tick, and at

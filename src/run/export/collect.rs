@@ -273,6 +273,7 @@ impl Collector {
                         spent: 0,
                         fees: 0,
                         last_fill_ts: None,
+                        settled_pnl: None,
                     },
                 );
                 Some(o.lane)
@@ -355,6 +356,12 @@ impl Collector {
                 Some(*lane)
             }
             Decision::Discrepancy(_) => None,
+            Decision::Realized(r) => {
+                if let Some(o) = r.opportunity.and_then(|id| data.opportunities.get_mut(&id)) {
+                    *o.settled_pnl.get_or_insert(0) += r.pnl.0;
+                }
+                r.lane
+            }
         };
         let (cause_seq, cause_kind) = self.cause;
         let row = DecisionRow {

@@ -134,6 +134,14 @@ fn cols(d: &Decision, markets: &[MarketInfo]) -> Cols {
             )),
             ..Cols::default()
         },
+        Decision::Realized(r) => Cols {
+            opportunity: r.opportunity,
+            market: Some(market_name(markets, r.market)),
+            outcome: Some(c::outcome(r.outcome)),
+            qty: Some(r.qty),
+            reason: Some(format!("payout {} pnl {}", r.payout, r.pnl)),
+            ..Cols::default()
+        },
     }
 }
 

@@ -39,6 +39,7 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         field("realized_pnl", c::MONEY, false),
         field("conversion", DataType::Float64, true),
         field("last_fill_ts", c::ts_type(), true),
+        field("settled_pnl", c::MONEY, true),
     ]))
 });
 
@@ -90,6 +91,7 @@ impl Table for Pnl {
                 m(OppRow::realized)?,
                 c::f64s(rows.iter().map(conversion)),
                 c::ts(rows.iter().map(|r| r.last_fill_ts)),
+                c::money(rows.iter().map(|r| r.settled_pnl.map(Money)))?,
             ],
         )
     }

@@ -97,6 +97,9 @@ pub struct OppRow {
     pub spent: i64,
     pub fees: i64,
     pub last_fill_ts: Option<i64>,
+    /// The sum of its `Realized` decisions: what its contracts paid at settlement (or
+    /// netting) less what they cost. `None` until one is journaled.
+    pub settled_pnl: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug)]
