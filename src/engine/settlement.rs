@@ -171,6 +171,7 @@ impl Reducer {
                 yes_value: s.yes_value,
             },
         );
+        let mut holders = Vec::new();
         for outcome in [Outcome::Yes, Outcome::No] {
             let value = match outcome {
                 Outcome::Yes => s.yes_value,
@@ -193,7 +194,9 @@ impl Reducer {
             // What no lot explains (a position adopted from the venue, rounding) is
             // booked unattributed, so that the decisions add up to the cash paid.
             let (mut left_qty, mut left_cost, mut left_payout) = (qty, held.cost.0, payout.0);
-            for lot in merge_by_opportunity(lots) {
+            let lots = merge_by_opportunity(lots);
+            holders.extend(lots.iter().map(|l| l.opportunity));
+            for lot in lots {
                 let n = lot.qty.min(left_qty);
                 if n <= 0 {
                     continue;
@@ -209,7 +212,27 @@ impl Reducer {
                 self.realize(s.market, outcome, None, n, paid, cost, out);
             }
         }
+        self.close_settled_episodes(&holders);
         Ok(())
+    }
+
+    /// An episode whose orders are all done and whose contracts have all been paid is
+    /// over: whatever exposure it had was settled with them.
+    fn close_settled_episodes(&mut self, opportunities: &[u64]) {
+        for &opp in opportunities {
+            let done = self.orders.episodes.get(&opp).is_some_and(|e| e.is_done());
+            let holds = self
+                .settlement
+                .lots
+                .values()
+                .any(|lots| lots.iter().any(|l| l.opportunity == opp));
+            if done
+                && !holds
+                && let Some(ep) = self.orders.episodes.remove(&opp)
+            {
+                self.book_episode(&ep);
+            }
+        }
     }
 
     /// Kalshi netted `pairs` YES+NO pairs of `market` into $1 each: they leave the

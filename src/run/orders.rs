@@ -44,6 +44,9 @@ pub struct OrdersView {
     pub positions: Vec<PositionView>,
     pub exposure: Vec<ExposureView>,
     pub cash: Vec<(String, String)>,
+    /// Realized PnL booked at settlements (and netted pairs), per lane, and for
+    /// contracts no opportunity bought (`unattributed`).
+    pub realized: Vec<(String, String)>,
 }
 
 /// Replays `dir` and reports its open state.
@@ -114,11 +117,26 @@ pub fn view(dir: &Path) -> Result<OrdersView, JournalError> {
         .iter()
         .map(|v| (v.to_string(), r.portfolio().available(*v).to_string()))
         .collect();
+    let book = r.settlement();
+    let mut realized: Vec<(String, String)> = crate::event::Lane::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.name().to_string(),
+                book.realized_by_lane[*l as usize].to_string(),
+            )
+        })
+        .collect();
+    realized.push((
+        "unattributed".to_string(),
+        book.realized_unattributed.to_string(),
+    ));
     Ok(OrdersView {
         mode: format!("{:?}", r.mode()).to_lowercase(),
         open_orders,
         positions,
         exposure,
         cash,
+        realized,
     })
 }

@@ -317,3 +317,30 @@ fn reconciliation_leaves_a_market_whose_settlement_may_be_on_its_way_alone() {
     assert_eq!(r.portfolio().cash[Venue::Polymarket.index()], paid);
     assert_eq!(r.mode(), Mode::Normal);
 }
+
+#[test]
+fn an_unhedged_episode_is_over_once_its_contracts_are_paid() {
+    let (mut r, _) = setup(EngineConfig::default(), false);
+    run(&mut r, book(PY, &[], &[lvl("0.45", 10)]));
+    let p = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 10)])));
+    run(&mut r, fill(p[0].id, PY, 4500, 10));
+    let reject = |id| {
+        Event::OrderReject(OrderReject {
+            id,
+            reason: "no liquidity".into(),
+        })
+    };
+    // The second leg and then the hedge of the first fail: ten PY uncovered.
+    let hedge = places(&run(&mut r, reject(p[1].id)));
+    run(&mut r, reject(hedge[0].id));
+    assert_eq!(r.mode(), Mode::Safe, "ten PY uncovered");
+    assert_eq!(r.orders().episodes.len(), 1);
+    let out = settle(&mut r, PY, Price(0));
+    assert_eq!(realized(&out)[0].pnl, Money::from_decimal("-4.50").unwrap());
+    assert!(r.orders().episodes.is_empty(), "its exposure was settled");
+    assert_eq!(
+        r.mode(),
+        Mode::Safe,
+        "the operator still acknowledges what happened"
+    );
+}

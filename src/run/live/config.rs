@@ -48,6 +48,12 @@ pub struct LiveConfig {
     /// every `balance_refresh_s` instead).
     #[serde(default = "default_reconcile")]
     pub reconcile_s: f64,
+    /// Seconds between looks at the status of every market not settled yet (Kalshi
+    /// `/markets?tickers=`, Polymarket `/markets/{condition}`): a close is journaled as
+    /// `MarketClosed`, a result as `Settled`. 0: off (positions are then never paid
+    /// out by the engine, and settled markets show as reconciliation differences).
+    #[serde(default = "default_market_status")]
+    pub market_status_s: f64,
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
@@ -203,6 +209,7 @@ impl Default for LiveConfig {
             request_timeout_s: default_request_timeout(),
             unknown_settle_s: default_unknown_settle(),
             reconcile_s: default_reconcile(),
+            market_status_s: default_market_status(),
             stream_silent_s: default_stream_silent(),
             feed: super::degrade::FeedPolicy::default(),
             balance_refresh_s: default_balance_refresh(),
@@ -245,6 +252,10 @@ fn default_unknown_settle() -> f64 {
 }
 
 fn default_reconcile() -> f64 {
+    30.0
+}
+
+fn default_market_status() -> f64 {
     30.0
 }
 
@@ -376,6 +387,12 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "reconcile_s: {} is not 0 (off) or between 0.2 and 86400",
                 cfg.reconcile_s
+            )));
+        }
+        if !(cfg.market_status_s == 0.0 || (0.2..=86_400.0).contains(&cfg.market_status_s)) {
+            return Err(invalid(format!(
+                "market_status_s: {} is not 0 (off) or between 0.2 and 86400",
+                cfg.market_status_s
             )));
         }
         if !(0.0..=3_600.0).contains(&cfg.unknown_settle_s) {

@@ -15,6 +15,7 @@ mod kalshi_feed;
 pub mod kalshi_orders;
 pub mod limits;
 mod mapping_watch;
+mod market_status;
 pub mod mirror;
 mod periodic;
 pub mod polymarket;
@@ -294,6 +295,18 @@ async fn run_async(
                 resolver,
                 digest,
                 every: Duration::from_secs_f64(opts.config.mapping_watch_s),
+                tx: in_tx.clone(),
+            }
+            .run(),
+        ));
+    }
+    if opts.config.market_status_s > 0.0 {
+        tasks.push(tokio::spawn(
+            market_status::MarketWatch {
+                kalshi: kalshi_rest.clone(),
+                polymarket: poly_rest.clone(),
+                interner: interner.clone(),
+                every: Duration::from_secs_f64(opts.config.market_status_s),
                 tx: in_tx.clone(),
             }
             .run(),

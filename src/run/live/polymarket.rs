@@ -43,6 +43,13 @@ pub async fn market_metas(
         }
         let condition = rest.market_by_token(token).await?.condition_id;
         let m = rest.clob_market(&condition).await?;
+        // The close time the market lists (`end_date_iso`): entries stop a margin before.
+        let close_ts = rest
+            .market(&condition)
+            .await?
+            .end_date_iso
+            .as_deref()
+            .and_then(crate::clock::parse_rfc3339);
         let fees = match &m.fd {
             Some(fd) => FeeModel::Polymarket {
                 rate_ppm: (fd.r * 1e6).round().clamp(0.0, 1e9) as u32,
@@ -87,7 +94,7 @@ pub async fn market_metas(
                     title: format!("{} ({})", condition, t.o),
                     event_id: condition.clone(),
                     series_id: String::new(),
-                    close_ts: None,
+                    close_ts,
                     no_leg,
                     fees,
                     tick,

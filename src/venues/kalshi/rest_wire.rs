@@ -97,6 +97,9 @@ pub struct Market {
     pub open_interest: i64,
     #[serde(default)]
     pub result: String,
+    /// Once settled: what one YES contract paid, in dollars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settlement_value_dollars: Option<String>,
     #[serde(default)]
     pub can_close_early: bool,
     #[serde(default)]

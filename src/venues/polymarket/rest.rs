@@ -345,6 +345,13 @@ impl PolymarketRest {
         .await
     }
 
+    /// One market (condition) with its lifecycle: `accepting_orders`, `closed`, and
+    /// each token's `winner` once resolved.
+    pub async fn market(&self, condition_id: &str) -> Result<w::Market, VenueError> {
+        self.get(&format!("/markets/{condition_id}"), &[], false)
+            .await
+    }
+
     pub async fn market_by_token(&self, token_id: &str) -> Result<w::MarketByToken, VenueError> {
         self.get(&format!("/markets-by-token/{token_id}"), &[], false)
             .await

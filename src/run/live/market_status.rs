@@ -1,0 +1,280 @@
+//! Markets' lifecycle while `arb live` runs: every `market_status_s`, the status of
+//! each market the engine knows and has not seen settle is read from its venue
+//! (Kalshi `/markets?tickers=`, Polymarket `/markets/{condition}`), and a close or a
+//! result is handed to the core (journaled as `MarketClosed` / `Settled`). The reducer
+//! ignores a repeat, so a restart may report them again.
+
+use super::core::{Inbound, wall_ns};
+use crate::core::{MarketId, Price, Venue};
+use crate::event::{Event, Settlement};
+use crate::venues::MarketInterner;
+use crate::venues::http::VenueError;
+use crate::venues::kalshi::rest::KalshiRest;
+use crate::venues::kalshi::rest_wire as kw;
+use crate::venues::polymarket::rest::PolymarketRest;
+use crate::venues::polymarket::rest_wire as pw;
+use crossbeam_channel::Sender;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// Tickers per Kalshi `/markets` request.
+const KALSHI_BATCH: usize = 100;
+
+pub struct MarketWatch {
+    pub kalshi: Option<KalshiRest>,
+    pub polymarket: Option<PolymarketRest>,
+    pub interner: MarketInterner,
+    pub every: Duration,
+    pub tx: Sender<Inbound>,
+}
+
+/// What one look found for one market.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Closed,
+    Settled(Price),
+}
+
+/// A Kalshi market's status: `closed` and `determined` (result known, not paid) are
+/// closed; `settled` / `finalized` with a `yes`/`no` result or a settlement value are
+/// settled. Anything else (`active`, `initialized`, `inactive`) still trades or may.
+pub fn kalshi_status(m: &kw::Market) -> Result<Status, String> {
+    match m.status.as_str() {
+        "settled" | "finalized" => {
+            let value = match m.result.as_str() {
+                "yes" => Price::ONE,
+                "no" => Price(0),
+                _ => {
+                    let v = m.settlement_value_dollars.as_deref().ok_or_else(|| {
+                        format!(
+                            "{}: settled with result {:?} and no settlement value",
+                            m.ticker, m.result
+                        )
+                    })?;
+                    Price::from_decimal(v)
+                        .ok()
+                        .filter(|p| *p <= Price::ONE)
+                        .ok_or_else(|| format!("{}: settlement value {v:?}", m.ticker))?
+                }
+            };
+            Ok(Status::Settled(value))
+        }
+        "closed" | "determined" | "disputed" | "amended" => Ok(Status::Closed),
+        _ => Ok(Status::Open),
+    }
+}
+
+/// Each token of a Polymarket market: settled once a token is marked the winner
+/// (that token pays $1, the others nothing), closed once it no longer takes orders.
+pub fn polymarket_status(m: &pw::Market) -> Vec<(String, Status)> {
+    let resolved = m.tokens.iter().any(|t| t.winner);
+    m.tokens
+        .iter()
+        .map(|t| {
+            let s = if resolved {
+                Status::Settled(if t.winner { Price::ONE } else { Price(0) })
+            } else if m.closed || !m.accepting_orders {
+                Status::Closed
+            } else {
+                Status::Open
+            };
+            (t.token_id.clone(), s)
+        })
+        .collect()
+}
+
+impl MarketWatch {
+    /// Looks every `every` until the core is gone.
+    pub async fn run(self) {
+        let mut closed: BTreeSet<MarketId> = BTreeSet::new();
+        let mut settled: BTreeSet<MarketId> = BTreeSet::new();
+        loop {
+            tokio::time::sleep(self.every).await;
+            let mut found: Vec<(MarketId, Status)> = Vec::new();
+            if let Some(k) = &self.kalshi
+                && let Err(e) = self.kalshi_look(k, &settled, &mut found).await
+            {
+                tracing::warn!(venue = "kalshi", error = %e, "market status read failed; the next look tries again");
+            }
+            if let Some(p) = &self.polymarket
+                && let Err(e) = self.polymarket_look(p, &settled, &mut found).await
+            {
+                tracing::warn!(venue = "polymarket", error = %e, "market status read failed; the next look tries again");
+            }
+            for (market, status) in found {
+                let mut events = Vec::new();
+                if status != Status::Open && closed.insert(market) {
+                    events.push(Event::MarketClosed { market });
+                }
+                if let Status::Settled(yes_value) = status
+                    && settled.insert(market)
+                {
+                    tracing::info!(market = market.0, yes_value = %yes_value, "market settled");
+                    events.push(Event::Settled(Settlement { market, yes_value }));
+                }
+                for event in events {
+                    if self
+                        .tx
+                        .send(Inbound {
+                            ts: wall_ns(),
+                            event,
+                        })
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn kalshi_look(
+        &self,
+        rest: &KalshiRest,
+        settled: &BTreeSet<MarketId>,
+        found: &mut Vec<(MarketId, Status)>,
+    ) -> Result<(), VenueError> {
+        let tickers: Vec<(&str, MarketId)> = self
+            .interner
+            .metas()
+            .iter()
+            .filter(|m| m.venue == Venue::Kalshi && !settled.contains(&m.id))
+            .map(|m| (m.venue_id.as_str(), m.id))
+            .collect();
+        for chunk in tickers.chunks(KALSHI_BATCH) {
+            let list: Vec<&str> = chunk.iter().map(|(t, _)| *t).collect();
+            let page = rest
+                .markets(&[
+                    ("tickers", list.join(",")),
+                    ("limit", KALSHI_BATCH.to_string()),
+                ])
+                .await?;
+            for m in &page.markets {
+                let Some(&(_, id)) = chunk.iter().find(|(t, _)| *t == m.ticker) else {
+                    continue;
+                };
+                match kalshi_status(m) {
+                    Ok(s) => found.push((id, s)),
+                    Err(e) => {
+                        tracing::warn!(venue = "kalshi", error = %e, "market status not understood")
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn polymarket_look(
+        &self,
+        rest: &PolymarketRest,
+        settled: &BTreeSet<MarketId>,
+        found: &mut Vec<(MarketId, Status)>,
+    ) -> Result<(), VenueError> {
+        // Tokens by condition, for the conditions with a token not settled yet.
+        let mut conditions: BTreeMap<&str, Vec<(&str, MarketId)>> = BTreeMap::new();
+        for m in self.interner.metas() {
+            if m.venue == Venue::Polymarket {
+                conditions
+                    .entry(m.event_id.as_str())
+                    .or_default()
+                    .push((m.venue_id.as_str(), m.id));
+            }
+        }
+        for (condition, tokens) in conditions {
+            if tokens.iter().all(|(_, id)| settled.contains(id)) {
+                continue;
+            }
+            let m = rest.market(condition).await?;
+            for (token, status) in polymarket_status(&m) {
+                if let Some(&(_, id)) = tokens.iter().find(|(t, _)| *t == token) {
+                    found.push((id, status));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kalshi(status: &str, result: &str, value: Option<&str>) -> kw::Market {
+        kw::Market {
+            ticker: "KXT".into(),
+            status: status.into(),
+            result: result.into(),
+            settlement_value_dollars: value.map(str::to_string),
+            ..kw::Market::default()
+        }
+    }
+
+    #[test]
+    fn kalshi_statuses_map_to_open_closed_and_settled() {
+        assert_eq!(kalshi_status(&kalshi("active", "", None)), Ok(Status::Open));
+        assert_eq!(
+            kalshi_status(&kalshi("closed", "", None)),
+            Ok(Status::Closed)
+        );
+        assert_eq!(
+            kalshi_status(&kalshi("determined", "yes", None)),
+            Ok(Status::Closed),
+            "determined: the result is known but not paid yet"
+        );
+        assert_eq!(
+            kalshi_status(&kalshi("finalized", "yes", Some("1"))),
+            Ok(Status::Settled(Price::ONE))
+        );
+        assert_eq!(
+            kalshi_status(&kalshi("settled", "no", None)),
+            Ok(Status::Settled(Price(0)))
+        );
+        assert_eq!(
+            kalshi_status(&kalshi("finalized", "scalar", Some("0.3700"))),
+            Ok(Status::Settled(Price(3_700)))
+        );
+        let err = kalshi_status(&kalshi("finalized", "", None)).unwrap_err();
+        assert!(
+            err.contains("KXT") && err.contains("no settlement value"),
+            "{err}"
+        );
+        assert!(kalshi_status(&kalshi("finalized", "", Some("1.5"))).is_err());
+    }
+
+    #[test]
+    fn a_polymarket_market_settles_on_its_winning_token() {
+        let token = |id: &str, winner: bool| pw::MarketToken {
+            token_id: id.into(),
+            outcome: id.into(),
+            price: 0.0,
+            winner,
+        };
+        let mut m = pw::Market {
+            condition_id: "0xc".into(),
+            tokens: vec![token("Y", false), token("N", false)],
+            accepting_orders: true,
+            ..pw::Market::default()
+        };
+        assert!(
+            polymarket_status(&m)
+                .iter()
+                .all(|(_, s)| *s == Status::Open)
+        );
+        m.accepting_orders = false;
+        assert!(
+            polymarket_status(&m)
+                .iter()
+                .all(|(_, s)| *s == Status::Closed)
+        );
+        m.closed = true;
+        m.tokens[1].winner = true;
+        assert_eq!(
+            polymarket_status(&m),
+            vec![
+                ("Y".to_string(), Status::Settled(Price(0))),
+                ("N".to_string(), Status::Settled(Price::ONE)),
+            ]
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! Markets that close and settle (issue 12), through `arb live` against a standalone
+//! `arb sim`: a cross-venue question and a Kalshi bucket ladder trade, close and
+//! settle during the run. The engine learns each close and result from the venues'
+//! REST shapes (`MarketClosed`, `Settled`), pays its positions into cash, and journals
+//! each opportunity's realized PnL (`Realized`). At the end its cash equals the
+//! simulator's ledger to the cent, it holds nothing the venue does not, the payouts it
+//! booked are the ones the venue paid, and each opportunity's realized PnL is what its
+//! fills cost against what the venue paid for them.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+mod common;
+
+use arb::core::{Money, Outcome, Price, Qty};
+use arb::event::{Decision, Event, Realized};
+use arb::journal::RecordBody;
+use common::live::{Sim, arb, journal_records, orders_json, replay_json};
+use std::collections::BTreeMap;
+use std::process::Stdio;
+
+const CROSS_KALSHI: &str = "KXFEDDECISION-26DEC-C25";
+const BUCKETS: [&str; 3] = [
+    "KXRATE-26DEC-B3.75",
+    "KXRATE-26DEC-B4.00",
+    "KXRATE-26DEC-B4.25",
+];
+
+/// The scenario, starting now (so that the venues' close times are in the engine's
+/// time frame): the cross question closes 200 s in (10 s at the test's speed 20) and
+/// settles YES 40 s later; the buckets (asks summing below $1) close with it and one
+/// of them settles YES.
+fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let now_ms = arb::clock::wall_ns() / 1_000_000;
+    let bucket = |name: &str, ticker: &str| {
+        format!(
+            "[[question]]\nname = \"{name}\"\nevent = \"KXRATE-26DEC\"\nfair = 0.30\nvolatility = 0.002\nspread = 0.02\ndepth = 20\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{ticker}\"\nclose_at_s = 200\nsettle_at_s = 240\n"
+        )
+    };
+    let text = format!(
+        r#"name = "settle-now"
+seed = 7
+start_ms = {now_ms}
+duration_s = 600
+step_ms = 250
+tick_ms = 1000
+exclusive_events = ["KXRATE-26DEC"]
+
+[cash]
+kalshi = "2000.00"
+polymarket = "2000.00"
+
+[[question]]
+name = "fed-cut-dec"
+fair = 0.42
+volatility = 0.004
+spread = 0.02
+depth = 30
+levels = 4
+dislocation = 0.3
+dislocation_size = 0.08
+kalshi = "{CROSS_KALSHI}"
+polymarket_yes = "71321045679252212594626385532706912750332728571942532289631379312455583992563"
+polymarket_no = "52114319501245915516055106046884209969926127482827954674443846427813813222426"
+pair_confidence = 0.98
+close_at_s = 200
+settle_at_s = 240
+result = "yes"
+
+{}
+{}
+{}"#,
+        bucket("rate-low", BUCKETS[0]),
+        bucket("rate-mid", BUCKETS[1]),
+        bucket("rate-high", BUCKETS[2]),
+    );
+    let p = dir.join("settle.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn money(v: &serde_json::Value) -> Money {
+    Money::from_decimal(v.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn positions_settle_pay_out_to_the_cent_and_book_each_opportunitys_realized_pnl() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario(dir.path());
+    let sim = Sim::start_with(Some(&scenario), "60");
+    let cfg = sim.live_config(
+        dir.path(),
+        Some(&scenario),
+        "reconcile_s = 1.0\nmarket_status_s = 0.5\n",
+        Some("[risk]\nclose_margin_s = 5\n"),
+    );
+    let journal = dir.path().join("j");
+    let status = arb()
+        .args(["live", "--duration", "16", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&journal)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ledger = sim.ledger();
+    let records = journal_records(&journal);
+
+    // Every market of the scenario closed and settled, as the venues said.
+    let mut venue_id = BTreeMap::new();
+    let (mut closed, mut settled) = (Vec::new(), BTreeMap::new());
+    let mut realized: Vec<Realized> = Vec::new();
+    let mut fills = Vec::new();
+    for r in &records {
+        match &r.body {
+            RecordBody::Event(Event::MarketDefined(m)) => {
+                venue_id.insert(m.id, m.venue_id.clone());
+            }
+            RecordBody::Event(Event::MarketClosed { market }) => closed.push(*market),
+            RecordBody::Event(Event::Settled(s)) => {
+                settled.insert(venue_id[&s.market].clone(), s.yes_value);
+            }
+            RecordBody::Event(Event::Fill(f)) => fills.push(*f),
+            RecordBody::Decision(Decision::Realized(x)) => realized.push(*x),
+            _ => {}
+        }
+    }
+    assert_eq!(closed.len(), 6, "every market closed once: {closed:?}");
+    assert_eq!(settled.len(), 6, "{settled:?}");
+    assert_eq!(settled[CROSS_KALSHI], Price::ONE, "the scenario's result");
+    let bucket_winners = BUCKETS
+        .iter()
+        .filter(|b| settled[**b] == Price::ONE)
+        .count();
+    assert_eq!(bucket_winners, 1, "an exclusive ladder: {settled:?}");
+    // The venue's own record of what it paid agrees with each result.
+    let paid = ledger["settlements"].as_array().unwrap();
+    for s in paid {
+        let m = s["market"].as_str().unwrap();
+        let won = (settled[m] == Price::ONE) == (s["outcome"] == "yes");
+        assert_eq!(
+            money(&s["payout"]).0 > 0,
+            won && money(&s["qty"]).0 > 0,
+            "{s}"
+        );
+    }
+
+    // The engine traded both kinds and booked each opportunity's result.
+    let lanes: Vec<_> = realized.iter().filter_map(|r| r.lane).collect();
+    assert!(
+        lanes.contains(&arb::event::Lane::Bucket),
+        "a bucket basket settled: {realized:?}"
+    );
+    assert!(
+        lanes.iter().any(|l| matches!(
+            l,
+            arb::event::Lane::CrossVenue | arb::event::Lane::IntraVenue
+        )),
+        "a pair settled: {realized:?}"
+    );
+    // Nothing settled that no opportunity bought.
+    assert!(
+        realized.iter().all(|r| r.opportunity.is_some()),
+        "{realized:?}"
+    );
+
+    // What the engine booked as paid is what the venue paid its accounts, per venue.
+    let mut venue_paid: BTreeMap<String, i64> = BTreeMap::new();
+    for s in paid
+        .iter()
+        .filter(|s| s["account"].as_str().unwrap().starts_with("arb-"))
+    {
+        *venue_paid
+            .entry(s["venue"].as_str().unwrap().into())
+            .or_default() += money(&s["payout"]).0;
+    }
+    let mut engine_paid: BTreeMap<String, i64> = BTreeMap::new();
+    for r in &realized {
+        let venue = if BUCKETS.contains(&venue_id[&r.market].as_str())
+            || venue_id[&r.market] == CROSS_KALSHI
+        {
+            "kalshi"
+        } else {
+            "polymarket"
+        };
+        *engine_paid.entry(venue.into()).or_default() += r.payout.0;
+    }
+    venue_paid.retain(|_, v| *v != 0);
+    engine_paid.retain(|_, v| *v != 0);
+    assert_eq!(engine_paid, venue_paid, "payouts booked vs paid");
+
+    // Each opportunity's realized PnL: what the venue paid for its contracts (by the
+    // results above) less what its fills cost.
+    let mut expected: BTreeMap<u64, i64> = BTreeMap::new();
+    for f in &fills {
+        let value = match f.outcome {
+            Outcome::Yes => settled[&venue_id[&f.market]],
+            Outcome::No => Price(Price::ONE.0 - settled[&venue_id[&f.market]].0),
+        };
+        let payout = arb::core::fixed::notional_floor(value, f.qty).unwrap();
+        let cost = arb::core::fixed::notional_ceil(f.price, f.qty).unwrap();
+        *expected.entry(f.id.opportunity).or_default() += payout.0 - cost.0 - f.fee.0;
+    }
+    let mut booked: BTreeMap<u64, i64> = BTreeMap::new();
+    for r in &realized {
+        *booked.entry(r.opportunity.unwrap()).or_default() += r.pnl.0;
+    }
+    assert!(!booked.is_empty());
+    for (opp, pnl) in &booked {
+        assert!(
+            (pnl - expected[opp]).abs() < 10_000,
+            "opportunity {opp}: booked {} expected {}",
+            Money(*pnl),
+            Money(expected[opp])
+        );
+    }
+
+    // Cash to the cent and positions, engine against venue.
+    let view = orders_json(&journal);
+    let engine_cash: BTreeMap<String, Money> = view["cash"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c[0].as_str().unwrap().to_string(), money(&c[1])))
+        .collect();
+    for (account, venue) in [("arb-kalshi", "kalshi"), ("arb-polymarket", "polymarket")] {
+        let a = ledger["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == account)
+            .unwrap();
+        let venue_cash = money(&a["cash"]);
+        assert!(
+            (engine_cash[venue].0 - venue_cash.0).abs() < 10_000,
+            "{venue}: engine {} venue {}",
+            engine_cash[venue],
+            venue_cash
+        );
+        let held: Vec<_> = a["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| Qty(p[2].as_i64().unwrap()).0 != 0)
+            .collect();
+        assert!(held.is_empty(), "{account} holds {held:?}");
+    }
+    assert!(
+        view["positions"].as_array().unwrap().is_empty(),
+        "{}",
+        view["positions"]
+    );
+    // No surprise at settlement: nothing unexplained, nothing left exposed.
+    assert!(
+        !records.iter().any(|r| matches!(
+            &r.body,
+            RecordBody::Decision(Decision::Halt {
+                reason: arb::event::HaltReason::UnexplainedPosition
+            }) | RecordBody::Decision(Decision::Discrepancy(_))
+        )),
+        "a settlement showed as a difference with the venue"
+    );
+    assert!(
+        view["exposure"].as_array().unwrap().is_empty(),
+        "{}",
+        view["exposure"]
+    );
+    assert_eq!(replay_json(&journal)["mismatches"], 0);
+}
