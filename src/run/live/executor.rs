@@ -132,6 +132,19 @@ impl Executor {
         for o in resting {
             if let Some(vid) = o.venue_order_id.clone() {
                 me.spawn_tracker(&trackers, o.order, Follow::acked(vid, o.filled));
+                if o.cancel_sent {
+                    // The cancel was decided before the stop, and whether it reached the
+                    // venue is not known: ask again (a second cancel is harmless), or
+                    // the order would rest there, and fill, unseen.
+                    tracing::info!(order = %o.order.id, "a cancel decided before the restart is sent again");
+                    if let Some(c) = trackers
+                        .lock()
+                        .ok()
+                        .and_then(|t| t.get(&o.order.id).cloned())
+                    {
+                        let _ = c.send(());
+                    }
+                }
             }
         }
         while let Some(out) = rx.recv().await {
