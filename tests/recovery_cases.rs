@@ -160,7 +160,7 @@ fn journaled_after(dir: &std::path::Path, seq: u64) -> Vec<String> {
 #[tokio::test]
 async fn ack_lost_but_order_live_at_the_venue_is_found_and_booked() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut core, interner, order) = decided(dir.path());
+    let (mut core, _interner, order) = decided(dir.path());
     let (sim, rest) = sim().await;
     // The order left the process and filled, but the crash came before its answer was
     // journaled.
@@ -177,7 +177,7 @@ async fn ack_lost_but_order_live_at_the_venue_is_found_and_booked() {
     .await
     .unwrap();
     let before = core.writer.next_seq() - 1;
-    let (open, differences) = reconcile_kalshi(&mut core, &rest, &interner).await.unwrap();
+    let (open, differences) = reconcile_kalshi(&mut core, &rest).await.unwrap();
     core.writer.sync().unwrap();
     assert_eq!((open, differences), (1, 2));
     // Journal: the ack and the fill the venue had, then the second leg the engine now
@@ -196,10 +196,10 @@ async fn ack_lost_but_order_live_at_the_venue_is_found_and_booked() {
 #[tokio::test]
 async fn an_order_that_never_reached_the_venue_is_rejected_on_recovery() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut core, interner, _order) = decided(dir.path());
+    let (mut core, _interner, _order) = decided(dir.path());
     let (sim, rest) = sim().await;
     let before = core.writer.next_seq() - 1;
-    let (open, differences) = reconcile_kalshi(&mut core, &rest, &interner).await.unwrap();
+    let (open, differences) = reconcile_kalshi(&mut core, &rest).await.unwrap();
     core.writer.sync().unwrap();
     assert_eq!((open, differences), (1, 1));
     assert_eq!(
@@ -220,30 +220,23 @@ async fn an_order_that_never_reached_the_venue_is_rejected_on_recovery() {
     sim.stop().await;
 }
 
-/// Polymarket positions come from the Data API (`GET /positions?user=`): a token the
-/// venue says the wallet holds, and the engine does not, is journaled as a `Position`
-/// (and a position the engine holds that the venue does not show is set to zero).
+/// After a restart, positions are compared with the venues' as while running (Kalshi
+/// `/portfolio/positions`, Polymarket's Data API `GET /positions?user=`), two reads one
+/// after the other: a token the venue says the wallet holds that no order of the
+/// journal explains is journaled as a confirmed `Discrepancy`, adopted, and puts the
+/// engine in safe mode (`Halt UnexplainedPosition`); never adopted silently.
 #[tokio::test]
-async fn polymarket_positions_are_reconciled_with_the_data_api() {
-    use arb::run::live::polymarket::TokenInfo;
-    use arb::run::live::recovery::reconcile_polymarket_positions;
+async fn positions_the_journal_cannot_explain_after_a_restart_mean_safe_mode() {
+    use arb::run::live::recovery::reconcile_positions;
     use arb::venues::polymarket::auth::{ApiCreds, PolymarketSigner};
     use arb::venues::polymarket::rest::PolymarketRest;
     let dir = tempfile::tempdir().unwrap();
-    let (mut core, _, _) = decided(dir.path());
-    core.step(
-        1_000,
-        &Event::Position(PositionReport {
-            market: MarketId(2),
-            outcome: Outcome::Yes,
-            qty: Qty::contracts(4),
-        }),
-    )
-    .unwrap();
+    let (mut core, interner, _) = decided(dir.path());
     let (sim, _) = sim().await;
     sim.state.mutate(|ex| {
         let a = ex.accounts.get_mut("arb-polymarket").unwrap();
         a.positions.insert((1, Outcome::Yes), Qty(7_500_000));
+        a.cash = Money::dollars(100);
     });
     let creds = ApiCreds::new(
         Secret::new(sim_keys::POLY_API_KEY),
@@ -251,48 +244,90 @@ async fn polymarket_positions_are_reconciled_with_the_data_api() {
         Secret::new(sim_keys::POLY_PASSPHRASE),
     )
     .unwrap();
-    let wallet = PolymarketSigner::new(&Secret::new(sim_keys::POLY_PRIVATE_KEY), creds)
-        .unwrap()
-        .address()
-        .to_string();
-    let data = PolymarketRest::new(
-        arb::venues::http::client(Duration::from_secs(5)).unwrap(),
-        sim.polymarket_base(),
-        None,
-    );
-    let token = |id: &str| TokenInfo {
-        token_id: id.into(),
-        tick: Price(100),
-        neg_risk: false,
-        fees: FeeModel::Free,
-    };
-    let tokens = [(MarketId(1), token("111")), (MarketId(2), token("222"))]
-        .into_iter()
-        .collect();
+    let signer = PolymarketSigner::new(&Secret::new(sim_keys::POLY_PRIVATE_KEY), creds).unwrap();
+    let wallet = signer.address().to_string();
+    let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
+    let clob = PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(signer));
+    let data = PolymarketRest::new(http, sim.polymarket_base(), None);
     let before = core.writer.next_seq() - 1;
-    let n = reconcile_polymarket_positions(&mut core, &data, &wallet, &tokens)
+    let n = reconcile_positions(&mut core, None, Some((&clob, &data, &wallet)), &interner)
         .await
         .unwrap();
-    assert_eq!(n, 2);
     core.writer.sync().unwrap();
+    assert_eq!(n, 2, "seen, then confirmed");
+    let journaled = journaled_after(dir.path(), before);
     assert_eq!(
-        journaled_after(dir.path(), before),
-        ["event position", "event position"]
+        journaled,
+        [
+            "event venue_state",
+            "decision discrepancy",
+            "event venue_state",
+            "decision discrepancy",
+            "decision mode_change",
+            "decision halt",
+        ]
     );
-    let held = |m: u32| {
-        core.reducer
-            .portfolio()
-            .positions
-            .get(&(MarketId(m), Outcome::Yes))
-            .map_or(0, |p| p.qty.0)
-    };
-    assert_eq!((held(1), held(2)), (7_500_000, 0));
-    // Agreeing now: a second pass finds nothing.
+    assert_eq!(core.reducer.mode(), arb::event::Mode::Safe);
     assert_eq!(
-        reconcile_polymarket_positions(&mut core, &data, &wallet, &tokens)
+        core.reducer.portfolio().positions[&(MarketId(1), Outcome::Yes)].qty,
+        Qty(7_500_000),
+        "adopted, and journaled as such"
+    );
+    // Agreeing now: another pass finds nothing.
+    assert_eq!(
+        reconcile_positions(&mut core, None, Some((&clob, &data, &wallet)), &interner)
             .await
             .unwrap(),
         0
+    );
+    sim.stop().await;
+}
+
+/// A market the engine holds that settled while it was away is looked up before the
+/// positions are compared: its payout is booked (`MarketClosed`, `Settled`, `Realized`),
+/// and the venue's empty position and larger cash are no surprise.
+#[tokio::test]
+async fn a_market_that_settled_while_the_engine_was_away_is_paid_not_a_surprise() {
+    use arb::run::live::recovery::reconcile_positions;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut core, interner, _) = decided(dir.path());
+    let (sim, rest) = sim().await;
+    // Both hold ten YES of the Kalshi market; it settles YES while the engine is down.
+    core.step(
+        1_000,
+        &Event::Position(PositionReport {
+            market: MarketId(0),
+            outcome: Outcome::Yes,
+            qty: Qty::contracts(10),
+        }),
+    )
+    .unwrap();
+    sim.state.mutate(|ex| {
+        ex.plant("arb-kalshi", 0, Outcome::Yes, Qty::contracts(10));
+        ex.settle(0, true);
+    });
+    let before = core.writer.next_seq() - 1;
+    let n = reconcile_positions(&mut core, Some(&rest), None, &interner)
+        .await
+        .unwrap();
+    core.writer.sync().unwrap();
+    assert_eq!(n, 0, "no discrepancy");
+    let journaled = journaled_after(dir.path(), before);
+    assert_eq!(
+        journaled[..3],
+        ["event market_closed", "event settled", "decision realized"]
+    );
+    assert_eq!(core.reducer.mode(), arb::event::Mode::Normal);
+    assert_eq!(
+        core.reducer.portfolio().cash[Venue::Kalshi.index()],
+        Money::dollars(110)
+    );
+    assert!(
+        core.reducer
+            .portfolio()
+            .positions
+            .values()
+            .all(|p| p.qty == Qty::ZERO)
     );
     sim.stop().await;
 }

@@ -20,10 +20,16 @@ use std::time::Duration;
 /// Tickers per Kalshi `/markets` request.
 const KALSHI_BATCH: usize = 100;
 
-pub struct MarketWatch {
+/// Reads markets' statuses from their venues.
+pub struct StatusReader {
     pub kalshi: Option<KalshiRest>,
     pub polymarket: Option<PolymarketRest>,
     pub interner: MarketInterner,
+}
+
+/// Looks at every market not settled yet, every `every`, for as long as the run.
+pub struct MarketWatch {
+    pub reader: StatusReader,
     pub every: Duration,
     pub tx: Sender<Inbound>,
 }
@@ -91,55 +97,58 @@ impl MarketWatch {
         let mut settled: BTreeSet<MarketId> = BTreeSet::new();
         loop {
             tokio::time::sleep(self.every).await;
-            let mut found: Vec<(MarketId, Status)> = Vec::new();
-            if let Some(k) = &self.kalshi
-                && let Err(e) = self.kalshi_look(k, &settled, &mut found).await
-            {
-                tracing::warn!(venue = "kalshi", error = %e, "market status read failed; the next look tries again");
-            }
-            if let Some(p) = &self.polymarket
-                && let Err(e) = self.polymarket_look(p, &settled, &mut found).await
-            {
-                tracing::warn!(venue = "polymarket", error = %e, "market status read failed; the next look tries again");
-            }
-            for (market, status) in found {
-                let mut events = Vec::new();
-                if status != Status::Open && closed.insert(market) {
-                    events.push(Event::MarketClosed { market });
-                }
-                if let Status::Settled(yes_value) = status
-                    && settled.insert(market)
+            let found = {
+                let unsettled = |m: MarketId| !settled.contains(&m);
+                self.reader.look(&unsettled).await
+            };
+            for event in news(found, &mut closed, &mut settled) {
+                if self
+                    .tx
+                    .send(Inbound {
+                        ts: wall_ns(),
+                        event,
+                    })
+                    .is_err()
                 {
-                    tracing::info!(market = market.0, yes_value = %yes_value, "market settled");
-                    events.push(Event::Settled(Settlement { market, yes_value }));
-                }
-                for event in events {
-                    if self
-                        .tx
-                        .send(Inbound {
-                            ts: wall_ns(),
-                            event,
-                        })
-                        .is_err()
-                    {
-                        return;
-                    }
+                    return;
                 }
             }
         }
+    }
+}
+
+impl StatusReader {
+    /// One look at the markets `wanted` picks, on every venue; a venue that cannot be
+    /// read is logged and left for the next look.
+    pub async fn look(
+        &self,
+        wanted: &(dyn Fn(MarketId) -> bool + Sync),
+    ) -> Vec<(MarketId, Status)> {
+        let mut found: Vec<(MarketId, Status)> = Vec::new();
+        if let Some(k) = &self.kalshi
+            && let Err(e) = self.kalshi_look(k, wanted, &mut found).await
+        {
+            tracing::warn!(venue = "kalshi", error = %e, "market status read failed; the next look tries again");
+        }
+        if let Some(p) = &self.polymarket
+            && let Err(e) = self.polymarket_look(p, wanted, &mut found).await
+        {
+            tracing::warn!(venue = "polymarket", error = %e, "market status read failed; the next look tries again");
+        }
+        found
     }
 
     async fn kalshi_look(
         &self,
         rest: &KalshiRest,
-        settled: &BTreeSet<MarketId>,
+        wanted: &(dyn Fn(MarketId) -> bool + Sync),
         found: &mut Vec<(MarketId, Status)>,
     ) -> Result<(), VenueError> {
         let tickers: Vec<(&str, MarketId)> = self
             .interner
             .metas()
             .iter()
-            .filter(|m| m.venue == Venue::Kalshi && !settled.contains(&m.id))
+            .filter(|m| m.venue == Venue::Kalshi && wanted(m.id))
             .map(|m| (m.venue_id.as_str(), m.id))
             .collect();
         for chunk in tickers.chunks(KALSHI_BATCH) {
@@ -168,7 +177,7 @@ impl MarketWatch {
     async fn polymarket_look(
         &self,
         rest: &PolymarketRest,
-        settled: &BTreeSet<MarketId>,
+        wanted: &(dyn Fn(MarketId) -> bool + Sync),
         found: &mut Vec<(MarketId, Status)>,
     ) -> Result<(), VenueError> {
         // Tokens by condition, for the conditions with a token not settled yet.
@@ -182,7 +191,7 @@ impl MarketWatch {
             }
         }
         for (condition, tokens) in conditions {
-            if tokens.iter().all(|(_, id)| settled.contains(id)) {
+            if !tokens.iter().any(|(_, id)| wanted(*id)) {
                 continue;
             }
             let m = rest.market(condition).await?;
@@ -194,6 +203,27 @@ impl MarketWatch {
         }
         Ok(())
     }
+}
+
+/// The events a look's findings make: a market's close once, its result once.
+pub fn news(
+    found: Vec<(MarketId, Status)>,
+    closed: &mut BTreeSet<MarketId>,
+    settled: &mut BTreeSet<MarketId>,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    for (market, status) in found {
+        if status != Status::Open && closed.insert(market) {
+            events.push(Event::MarketClosed { market });
+        }
+        if let Status::Settled(yes_value) = status
+            && settled.insert(market)
+        {
+            tracing::info!(market = market.0, yes_value = %yes_value, "market settled");
+            events.push(Event::Settled(Settlement { market, yes_value }));
+        }
+    }
+    events
 }
 
 #[cfg(test)]

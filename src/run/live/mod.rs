@@ -15,7 +15,7 @@ mod kalshi_feed;
 pub mod kalshi_orders;
 pub mod limits;
 mod mapping_watch;
-mod market_status;
+pub(crate) mod market_status;
 pub mod mirror;
 mod periodic;
 pub mod polymarket;
@@ -303,9 +303,11 @@ async fn run_async(
     if opts.config.market_status_s > 0.0 {
         tasks.push(tokio::spawn(
             market_status::MarketWatch {
-                kalshi: kalshi_rest.clone(),
-                polymarket: poly_rest.clone(),
-                interner: interner.clone(),
+                reader: market_status::StatusReader {
+                    kalshi: kalshi_rest.clone(),
+                    polymarket: poly_rest.clone(),
+                    interner: interner.clone(),
+                },
                 every: Duration::from_secs_f64(opts.config.market_status_s),
                 tx: in_tx.clone(),
             }

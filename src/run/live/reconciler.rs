@@ -47,12 +47,12 @@ impl Reconciler {
                 let as_of = self.events.load(Ordering::Acquire);
                 let read = match venue {
                     Venue::Kalshi => match &self.kalshi {
-                        Some(k) => Some(self.kalshi_state(k, as_of).await),
+                        Some(k) => Some(kalshi_state(k, &self.interner, as_of).await),
                         None => None,
                     },
                     Venue::Polymarket => match &self.polymarket {
                         Some((clob, data, wallet)) => {
-                            Some(self.polymarket_state(clob, data, wallet, as_of).await)
+                            Some(polymarket_state(clob, data, wallet, &self.interner, as_of).await)
                         }
                         None => None,
                     },
@@ -75,62 +75,68 @@ impl Reconciler {
             }
         }
     }
+}
 
-    async fn kalshi_state(&self, rest: &KalshiRest, as_of: u64) -> Result<VenueState, VenueError> {
-        let held = rest.positions().await?;
-        let mut positions = Vec::new();
-        for p in held.market_positions {
-            let (Some(market), Ok(net)) = (
-                self.interner.get(Venue::Kalshi, &p.ticker),
-                Qty::from_decimal(&p.position_fp),
-            ) else {
-                continue;
-            };
-            if net.0 != 0 {
-                positions.push(PositionReport {
-                    market,
-                    outcome: if net.0 > 0 { Outcome::Yes } else { Outcome::No },
-                    qty: Qty(net.0.abs()),
-                });
-            }
+/// Kalshi's positions (by ticker, on the markets `interner` knows) and free cash.
+pub async fn kalshi_state(
+    rest: &KalshiRest,
+    interner: &MarketInterner,
+    as_of: u64,
+) -> Result<VenueState, VenueError> {
+    let held = rest.positions().await?;
+    let mut positions = Vec::new();
+    for p in held.market_positions {
+        let (Some(market), Ok(net)) = (
+            interner.get(Venue::Kalshi, &p.ticker),
+            Qty::from_decimal(&p.position_fp),
+        ) else {
+            continue;
+        };
+        if net.0 != 0 {
+            positions.push(PositionReport {
+                market,
+                outcome: if net.0 > 0 { Outcome::Yes } else { Outcome::No },
+                qty: Qty(net.0.abs()),
+            });
         }
-        let cash = Money(rest.balance().await?.balance * 10_000);
-        Ok(VenueState {
-            venue: Venue::Kalshi,
-            as_of_events: as_of,
-            positions,
-            cash,
-        })
     }
+    let cash = Money(rest.balance().await?.balance * 10_000);
+    Ok(VenueState {
+        venue: Venue::Kalshi,
+        as_of_events: as_of,
+        positions,
+        cash,
+    })
+}
 
-    async fn polymarket_state(
-        &self,
-        clob: &PolymarketRest,
-        data: &PolymarketRest,
-        wallet: &str,
-        as_of: u64,
-    ) -> Result<VenueState, VenueError> {
-        let held = data.data_positions(wallet).await?;
-        let mut positions = Vec::new();
-        for p in held {
-            let Some(market) = self.interner.get(Venue::Polymarket, &p.asset) else {
-                continue;
-            };
-            let qty = (p.size * Qty::SCALE as f64).round() as i64;
-            if qty != 0 {
-                positions.push(PositionReport {
-                    market,
-                    outcome: Outcome::Yes,
-                    qty: Qty(qty),
-                });
-            }
+/// The wallet's token positions (the Data API) and free collateral (the CLOB).
+pub async fn polymarket_state(
+    clob: &PolymarketRest,
+    data: &PolymarketRest,
+    wallet: &str,
+    interner: &MarketInterner,
+    as_of: u64,
+) -> Result<VenueState, VenueError> {
+    let held = data.data_positions(wallet).await?;
+    let mut positions = Vec::new();
+    for p in held {
+        let Some(market) = interner.get(Venue::Polymarket, &p.asset) else {
+            continue;
+        };
+        let qty = (p.size * Qty::SCALE as f64).round() as i64;
+        if qty != 0 {
+            positions.push(PositionReport {
+                market,
+                outcome: Outcome::Yes,
+                qty: Qty(qty),
+            });
         }
-        let cash = clob.collateral_balance().await?;
-        Ok(VenueState {
-            venue: Venue::Polymarket,
-            as_of_events: as_of,
-            positions,
-            cash,
-        })
     }
+    let cash = clob.collateral_balance().await?;
+    Ok(VenueState {
+        venue: Venue::Polymarket,
+        as_of_events: as_of,
+        positions,
+        cash,
+    })
 }

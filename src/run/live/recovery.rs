@@ -8,7 +8,7 @@ use super::core::wall_ns;
 use super::polymarket::TokenInfo;
 use crate::core::{ClientOrderId, MarketId};
 use crate::core::{Outcome, Price, Qty, Venue};
-use crate::event::{Event, Fill, OrderAck, OrderCanceled, OrderReject, PositionReport};
+use crate::event::{Event, Fill, OrderAck, OrderCanceled, OrderReject};
 use crate::run::CoreLoop;
 use crate::venues::MarketInterner;
 use crate::venues::kalshi::rest::KalshiRest;
@@ -124,48 +124,69 @@ pub async fn reconcile_polymarket(
     Ok((open.len(), differences))
 }
 
-/// Brings the engine's Polymarket token positions in line with the Data API's view of
-/// the wallet (after the orders are reconciled): each difference is journaled as a
-/// `Position` event. Returns how many there were.
-pub async fn reconcile_polymarket_positions(
+/// After the orders are reconciled, what each venue holds is compared with the journal
+/// as while running (`engine::reconcile`: journaled as `VenueState`, each difference as
+/// a `Discrepancy`), except that the two reads that confirm a difference come one after
+/// the other, nothing being in flight between them. A position the journal cannot
+/// explain is adopted with safe mode (`Halt UnexplainedPosition`), never silently.
+/// Markets the engine holds that settled while it was away are looked up first, so that
+/// a payout is not taken for a surprise. Returns the discrepancies journaled.
+pub async fn reconcile_positions(
     core: &mut CoreLoop,
-    data: &PolymarketRest,
-    wallet: &str,
-    tokens: &BTreeMap<MarketId, TokenInfo>,
+    kalshi: Option<&KalshiRest>,
+    polymarket: Option<(&PolymarketRest, &PolymarketRest, &str)>,
+    interner: &MarketInterner,
 ) -> Result<usize, super::LiveError> {
-    let held = data.data_positions(wallet).await?;
-    let mut differences = 0;
-    for (&market, token) in tokens {
-        let venue = held
-            .iter()
-            .filter(|p| p.asset == token.token_id)
-            .map(|p| (p.size * Qty::SCALE as f64).round() as i64)
-            .sum::<i64>();
-        let ours = core
-            .reducer
-            .portfolio()
-            .positions
-            .get(&(market, Outcome::Yes))
-            .map_or(0, |p| p.qty.0);
-        if venue != ours {
-            differences += 1;
-            let report = Event::Position(PositionReport {
-                market,
-                outcome: Outcome::Yes,
-                qty: Qty(venue),
-            });
-            core.step(wall_ns(), &report)?;
+    let held: std::collections::BTreeSet<MarketId> = core
+        .reducer
+        .portfolio()
+        .positions
+        .iter()
+        .filter(|(_, p)| p.qty.0 != 0)
+        .map(|((m, _), _)| *m)
+        .collect();
+    if !held.is_empty() {
+        let reader = super::market_status::StatusReader {
+            kalshi: kalshi.cloned(),
+            polymarket: polymarket.map(|(clob, _, _)| clob.clone()),
+            interner: interner.clone(),
+        };
+        let wanted = |m: MarketId| held.contains(&m);
+        let found = reader.look(&wanted).await;
+        let (mut closed, mut settled) = Default::default();
+        for e in super::market_status::news(found, &mut closed, &mut settled) {
+            core.step(wall_ns(), &e)?;
         }
     }
-    Ok(differences)
+    let mut discrepancies = 0;
+    for _read in 0..2 {
+        let mut states = Vec::new();
+        if let Some(rest) = kalshi {
+            let as_of = core.reducer.stats().events;
+            states.push(super::reconciler::kalshi_state(rest, interner, as_of).await?);
+        }
+        if let Some((clob, data, wallet)) = polymarket {
+            let as_of = core.reducer.stats().events;
+            states.push(
+                super::reconciler::polymarket_state(clob, data, wallet, interner, as_of).await?,
+            );
+        }
+        for state in states {
+            let decided = core.step(wall_ns(), &Event::VenueState(state))?;
+            discrepancies += decided
+                .iter()
+                .filter(|d| matches!(d, crate::event::Decision::Discrepancy(_)))
+                .count();
+        }
+    }
+    Ok(discrepancies)
 }
 
 /// Brings every open Kalshi order of the journal in line with what Kalshi says about
-/// it, and Kalshi positions with the engine's, by journaling events through `core`.
+/// it, by journaling events through `core` (positions follow: `reconcile_positions`).
 pub async fn reconcile_kalshi(
     core: &mut CoreLoop,
     rest: &KalshiRest,
-    interner: &MarketInterner,
 ) -> Result<(usize, usize), super::LiveError> {
     let open: Vec<_> = core
         .reducer
@@ -221,47 +242,6 @@ pub async fn reconcile_kalshi(
         differences += events.len();
         for e in events {
             core.step(wall_ns(), &e)?;
-        }
-    }
-    // Positions: Kalshi reports one net figure per market (YES − NO). The venue's net
-    // wins; a YES+NO pair the engine holds (a hedged leg) is kept, and only the net
-    // part is changed. Each change is journaled.
-    let positions = rest.positions().await?;
-    for p in positions.market_positions {
-        let Some(market) = interner.get(Venue::Kalshi, &p.ticker) else {
-            continue;
-        };
-        let Ok(net) = Qty::from_decimal(&p.position_fp) else {
-            continue;
-        };
-        let held = |o| {
-            core.reducer
-                .portfolio()
-                .positions
-                .get(&(market, o))
-                .map_or(0, |x: &crate::engine::portfolio::Position| x.qty.0)
-        };
-        let (yes, no) = (held(Outcome::Yes), held(Outcome::No));
-        if yes - no == net.0 {
-            continue;
-        }
-        let pair = yes.min(no);
-        let want = [
-            (Outcome::Yes, pair + net.0.max(0), yes),
-            (Outcome::No, pair + (-net.0).max(0), no),
-        ];
-        for (outcome, qty, ours) in want {
-            if qty != ours {
-                differences += 1;
-                core.step(
-                    wall_ns(),
-                    &Event::Position(PositionReport {
-                        market,
-                        outcome,
-                        qty: Qty(qty),
-                    }),
-                )?;
-            }
         }
     }
     Ok((open.len(), differences))

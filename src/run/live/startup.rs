@@ -254,7 +254,7 @@ async fn reconcile(
     poly_side: Option<&PolymarketSide>,
 ) -> Result<(), LiveError> {
     if let Some(k) = kalshi_side {
-        let (open, differences) = recovery::reconcile_kalshi(core, &k.rest, interner).await?;
+        let (open, differences) = recovery::reconcile_kalshi(core, &k.rest).await?;
         r.open_orders_reconciled = open;
         r.differences = differences;
     }
@@ -266,16 +266,21 @@ async fn reconcile(
                 Route::Kalshi { .. } => None,
             })
             .collect();
-        let (open, mut differences) =
+        let (open, differences) =
             recovery::reconcile_polymarket(core, &p.rest, &tokens, decided_ms).await?;
-        if let Some(signer) = p.rest.signer() {
-            let wallet = signer.address().to_string();
-            differences +=
-                recovery::reconcile_polymarket_positions(core, &p.data, &wallet, &tokens).await?;
-        }
         r.open_orders_reconciled += open;
         r.differences += differences;
     }
+    let wallet = poly_side
+        .and_then(|p| p.rest.signer())
+        .map(|s| s.address().to_string());
+    let polymarket = match (poly_side, &wallet) {
+        (Some(p), Some(w)) => Some((&p.rest, &p.data, w.as_str())),
+        _ => None,
+    };
+    r.differences +=
+        recovery::reconcile_positions(core, kalshi_side.map(|k| &k.rest), polymarket, interner)
+            .await?;
     Ok(())
 }
 
