@@ -36,7 +36,7 @@ fn a_429_storm_opens_the_orders_breaker_pauses_entries_and_recovers() {
     .unwrap();
     let journal = dir.path().join("j");
     let child = arb()
-        .args(["live", "--duration", "16", "--config"])
+        .args(["live", "--duration", "20", "--config"])
         .arg(&cfg)
         .arg("--journal")
         .arg(&journal)

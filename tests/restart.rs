@@ -147,7 +147,7 @@ fn crash_trials_with(profile: Option<&str>, seed: u64, faults: &str, top: &str) 
         .unwrap_or(3);
     let mut rng = arb::core::Rng::new(seed);
     for trial in 0..trials {
-        let ms = rng.range_i64(250, 1500) as u64;
+        let ms = rng.range_i64(250, 2500) as u64;
         // The operator acknowledges any exposure a kill left (the run consumes the
         // file at start), so the runs keep trading rather than sit in safe mode.
         let acked = arb()
