@@ -69,10 +69,21 @@ fn setup_with(cfg: EngineConfig, fees: bool, policy: LegPolicy) -> (Reducer, Vec
     } else {
         (FeeModel::Free, FeeModel::Free)
     };
-    for e in [
+    let markets = [
         meta(K, Venue::Kalshi, NoLeg::SameBook, kf),
         meta(PY, Venue::Polymarket, NoLeg::Complement(PN), pf),
         meta(PN, Venue::Polymarket, NoLeg::Complement(PY), pf),
+    ];
+    for e in markets.into_iter().chain(pair_and_cash()) {
+        r.apply(0, &e, &mut out);
+    }
+    assert!(out.is_empty(), "setup decided {out:?}");
+    (r, out)
+}
+
+/// The pair rule K.YES == PY.YES and $1000 at each venue (after the three markets).
+fn pair_and_cash() -> [Event; 3] {
+    [
         Event::PairDefined(PairRule {
             a: K,
             b: PY,
@@ -87,11 +98,7 @@ fn setup_with(cfg: EngineConfig, fees: bool, policy: LegPolicy) -> (Reducer, Vec
             venue: Venue::Polymarket,
             cash: Money::dollars(1000),
         }),
-    ] {
-        r.apply(0, &e, &mut out);
-    }
-    assert!(out.is_empty(), "setup decided {out:?}");
-    (r, out)
+    ]
 }
 
 fn run(r: &mut Reducer, e: Event) -> Vec<Decision> {

@@ -245,21 +245,8 @@ fn closing_at(close_s: i64, policy_margin_ms: Option<u64>) -> Reducer {
         Event::MarketDefined(k),
         meta(PY, Venue::Polymarket, NoLeg::Complement(PN), FeeModel::Free),
         meta(PN, Venue::Polymarket, NoLeg::Complement(PY), FeeModel::Free),
-        Event::PairDefined(PairRule {
-            a: K,
-            b: PY,
-            b_outcome_for_a_yes: Outcome::Yes,
-            confidence_bp: 9_700,
-        }),
-        Event::Balance(BalanceReport {
-            venue: Venue::Kalshi,
-            cash: Money::dollars(1000),
-        }),
-        Event::Balance(BalanceReport {
-            venue: Venue::Polymarket,
-            cash: Money::dollars(1000),
-        }),
     ]);
+    events.extend(pair_and_cash());
     for e in events {
         r.apply(0, &e, &mut out);
     }
