@@ -24,12 +24,11 @@ const BUCKETS: [&str; 3] = [
     "KXRATE-26DEC-B4.25",
 ];
 
-/// The scenario, starting now (so that the venues' close times are in the engine's
-/// time frame): the cross question closes 200 s in (10 s at the test's speed 20) and
-/// settles YES 40 s later; the buckets (asks summing below $1) close with it and one
-/// of them settles YES.
+/// The scenario: the cross question closes 200 s of scenario time in (10 s at the
+/// test's speed 20; the simulator lists close times as the wall-clock moment they come)
+/// and settles YES 40 s later; the buckets (asks summing below $1) close with it and
+/// one of them settles YES.
 fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
-    let now_ms = arb::clock::wall_ns() / 1_000_000;
     let bucket = |name: &str, ticker: &str| {
         format!(
             "[[question]]\nname = \"{name}\"\nevent = \"KXRATE-26DEC\"\nfair = 0.30\nvolatility = 0.002\nspread = 0.02\ndepth = 20\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{ticker}\"\nclose_at_s = 200\nsettle_at_s = 240\n"
@@ -38,7 +37,7 @@ fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
     let text = format!(
         r#"name = "settle-now"
 seed = 7
-start_ms = {now_ms}
+start_ms = 1795996800000
 duration_s = 600
 step_ms = 250
 tick_ms = 1000
@@ -126,6 +125,27 @@ fn positions_settle_pay_out_to_the_cent_and_book_each_opportunitys_realized_pnl(
         }
     }
     assert_eq!(closed.len(), 6, "every market closed once: {closed:?}");
+    // The listed close is the moment it comes in the run's own time (what the close
+    // margin is measured against), and the close is journaled soon after it.
+    let listed = records
+        .iter()
+        .find_map(|r| match &r.body {
+            RecordBody::Event(Event::MarketDefined(m)) if m.venue_id == CROSS_KALSHI => m.close_ts,
+            _ => None,
+        })
+        .unwrap();
+    let journaled = records
+        .iter()
+        .find(|r| {
+            matches!(&r.body, RecordBody::Event(Event::MarketClosed { market })
+                if venue_id[market] == CROSS_KALSHI)
+        })
+        .unwrap()
+        .ts;
+    assert!(
+        listed > records[0].ts && (0..3_000_000_000).contains(&(journaled - listed)),
+        "listed close {listed}, journaled {journaled}"
+    );
     assert_eq!(settled.len(), 6, "{settled:?}");
     assert_eq!(settled[CROSS_KALSHI], Price::ONE, "the scenario's result");
     let bucket_winners = BUCKETS
