@@ -138,6 +138,11 @@ enum Command {
         /// Stop after this many seconds.
         #[arg(long)]
         duration: Option<f64>,
+        /// Serve event time `speed` times faster than the wall clock from this wall time
+        /// (ms since the epoch): an `arb live` with `[clock] speed` and `origin_ms` set
+        /// to the same values shares its event time (timestamps, close times, expiries).
+        #[arg(long)]
+        clock_origin_ms: Option<i64>,
     },
     /// Record raw venue WebSocket frames as JSON Lines for `arb import`.
     Record {

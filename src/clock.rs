@@ -14,6 +14,58 @@ pub fn wall_ms() -> i64 {
     wall_ns() / 1_000_000
 }
 
+/// A clock that runs `speed` times faster than the wall clock from `origin_ns` (a wall
+/// time, ns since the epoch): at wall time `origin_ns` both read the same. `arb live`
+/// and `arb sim` given the same origin and speed share one event time, so that a day
+/// of trading passes in minutes against the simulator.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EventClock {
+    pub origin_ns: i64,
+    pub speed: f64,
+}
+
+impl EventClock {
+    /// Event time at wall time `wall_ns`.
+    pub fn at(&self, wall_ns: i64) -> i64 {
+        let elapsed = (wall_ns - self.origin_ns) as f64 * self.speed;
+        self.origin_ns.saturating_add(elapsed as i64)
+    }
+}
+
+/// The process's event clock; `None`: the wall clock.
+static EVENT_CLOCK: std::sync::RwLock<Option<EventClock>> = std::sync::RwLock::new(None);
+
+/// Sets (or with `None` clears) the event clock of this process.
+pub fn set_event_clock(clock: Option<EventClock>) {
+    if let Ok(mut c) = EVENT_CLOCK.write() {
+        *c = clock;
+    }
+}
+
+/// The event clock in use, if not the wall clock.
+pub fn event_clock() -> Option<EventClock> {
+    EVENT_CLOCK.read().ok().and_then(|c| *c)
+}
+
+/// Event time at wall time `wall_ns`: itself unless an event clock is set.
+pub fn event_at(wall_ns: i64) -> i64 {
+    match event_clock() {
+        Some(c) => c.at(wall_ns),
+        None => wall_ns,
+    }
+}
+
+/// Event time now: what journal records, venue messages and simulator timestamps are
+/// stamped with (request signatures keep the wall clock: venues check it).
+pub fn event_ns() -> i64 {
+    event_at(wall_ns())
+}
+
+/// Event time now, in milliseconds.
+pub fn event_ms() -> i64 {
+    event_ns() / 1_000_000
+}
+
 /// `ns` (since the Unix epoch, UTC) as RFC 3339 with nanoseconds:
 /// `2026-11-30T00:00:00.000000000Z`.
 pub fn rfc3339(ns: i64) -> String {
@@ -120,6 +172,29 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
         m,
         d,
     )
+}
+
+#[cfg(test)]
+mod event_clock_tests {
+    use super::EventClock;
+
+    #[test]
+    fn an_event_clock_agrees_with_the_wall_at_its_origin_and_runs_speed_times_faster() {
+        let c = EventClock {
+            origin_ns: 1_000_000_000_000,
+            speed: 20.0,
+        };
+        assert_eq!(c.at(c.origin_ns), c.origin_ns);
+        assert_eq!(
+            c.at(c.origin_ns + 1_000_000_000),
+            c.origin_ns + 20_000_000_000
+        );
+        assert_eq!(
+            c.at(c.origin_ns - 1_000),
+            c.origin_ns - 20_000,
+            "before it too"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -82,13 +82,39 @@ fn money(v: &serde_json::Value) -> Money {
 
 #[test]
 fn positions_settle_pay_out_to_the_cent_and_book_each_opportunitys_realized_pnl() {
+    settle_run(&[], "");
+}
+
+/// The same with one event clock twenty times faster than the wall clock, shared by the
+/// simulator (`--clock-origin-ms`) and `arb live` (`[clock]`): the run's 16 s are more
+/// than five minutes of event time, and the listed closes, the journal and the venue
+/// agree in it.
+#[test]
+fn the_same_on_an_event_clock_shared_with_the_simulator_twenty_times_faster() {
+    let origin_ms = arb::clock::wall_ms();
+    let records = settle_run(
+        &["--clock-origin-ms", &origin_ms.to_string()],
+        &format!("[clock]\nspeed = 20\norigin_ms = {origin_ms}\n"),
+    );
+    let span = records.last().unwrap().ts - records[0].ts;
+    assert!(
+        span > 200_000_000_000,
+        "16 s of wall time at 20x is over 200 s of event time: {} s",
+        span / 1_000_000_000
+    );
+}
+
+/// Runs `arb live` for 16 s against a standalone `arb sim` (with `sim_args`; `top` added
+/// to the live config) on the settling scenario, checks what the test's doc says, and
+/// returns the journal's records.
+fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
     let dir = tempfile::tempdir().unwrap();
     let scenario = scenario(dir.path());
-    let sim = Sim::start_with(Some(&scenario), "60");
+    let sim = Sim::start_with_args(Some(&scenario), "60", sim_args);
     let cfg = sim.live_config(
         dir.path(),
         Some(&scenario),
-        "reconcile_s = 1.0\nmarket_status_s = 0.5\n",
+        &format!("reconcile_s = 1.0\nmarket_status_s = 0.5\n{top}"),
         Some("[risk]\nclose_margin_s = 5\n"),
     );
     let journal = dir.path().join("j");
@@ -142,8 +168,14 @@ fn positions_settle_pay_out_to_the_cent_and_book_each_opportunitys_realized_pnl(
         })
         .unwrap()
         .ts;
+    // Within 3 s of wall time, in event time (twenty times that on the fast clock).
+    let within = if top.contains("[clock]") {
+        60_000_000_000
+    } else {
+        3_000_000_000
+    };
     assert!(
-        listed > records[0].ts && (0..3_000_000_000).contains(&(journaled - listed)),
+        listed > records[0].ts && (0..within).contains(&(journaled - listed)),
         "listed close {listed}, journaled {journaled}"
     );
     assert_eq!(settled.len(), 6, "{settled:?}");
@@ -286,4 +318,5 @@ fn positions_settle_pay_out_to_the_cent_and_book_each_opportunitys_realized_pnl(
         view["exposure"]
     );
     assert_eq!(replay_json(&journal)["mismatches"], 0);
+    records
 }

@@ -49,8 +49,19 @@ pub(super) fn run(command: Command) -> Result<i32> {
             listen,
             speed,
             duration,
+            clock_origin_ms,
         } => {
             let duration = duration.map(secs).transpose()?;
+            if let Some(origin_ms) = clock_origin_ms {
+                anyhow::ensure!(
+                    speed.is_finite() && speed >= 1.0,
+                    "--clock-origin-ms needs a --speed of at least 1 (got {speed})"
+                );
+                arb::clock::set_event_clock(Some(arb::clock::EventClock {
+                    origin_ns: origin_ms.saturating_mul(1_000_000),
+                    speed,
+                }));
+            }
             arb::sim::server::serve_standalone(scenario.as_deref(), listen, speed, duration)
                 .map_err(anyhow::Error::msg)?;
             Ok(0)

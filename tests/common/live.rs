@@ -47,6 +47,11 @@ impl Sim {
 
     /// Starts it on `scenario` (the embedded one when `None`) for `duration_s` seconds.
     pub fn start_with(scenario: Option<&Path>, duration_s: &str) -> Sim {
+        Sim::start_with_args(scenario, duration_s, &[])
+    }
+
+    /// As `start_with`, with `extra` arguments to `arb sim` (e.g. `--clock-origin-ms`).
+    pub fn start_with_args(scenario: Option<&Path>, duration_s: &str, extra: &[&str]) -> Sim {
         let mut cmd = arb();
         cmd.args([
             "sim",
@@ -60,6 +65,7 @@ impl Sim {
         if let Some(s) = scenario {
             cmd.arg("--scenario").arg(s);
         }
+        cmd.args(extra);
         let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         let mut urls = BTreeMap::new();

@@ -83,6 +83,37 @@ pub struct LiveConfig {
     /// The embedded simulator, used when no venue is configured.
     #[serde(default)]
     pub sim: SimConfig,
+    /// The run's event time (`[clock]`).
+    #[serde(default)]
+    pub clock: ClockConfig,
+}
+
+/// `[clock]`: the run's event time, what every journal record is stamped with. Against
+/// the simulator it may run `speed` times faster than the wall clock from `origin_ms` (a
+/// wall time, ms since the epoch; default the run's start), as `arb sim --speed S
+/// --clock-origin-ms T` does with the same values, so that both keep one event time and
+/// a day of trading passes in minutes. Never faster against a real venue. Timers set in
+/// seconds elsewhere in this file (`reconcile_s`, `market_status_s`, ...) stay wall time.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ClockConfig {
+    #[serde(default = "default_clock_speed")]
+    pub speed: f64,
+    #[serde(default)]
+    pub origin_ms: Option<i64>,
+}
+
+impl Default for ClockConfig {
+    fn default() -> Self {
+        ClockConfig {
+            speed: default_clock_speed(),
+            origin_ms: None,
+        }
+    }
+}
+
+fn default_clock_speed() -> f64 {
+    1.0
 }
 
 /// `[journal]`: how big a segment grows, and what happens to sealed segments once a
@@ -222,6 +253,7 @@ impl Default for LiveConfig {
             kalshi: None,
             polymarket: None,
             sim: SimConfig::default(),
+            clock: ClockConfig::default(),
         }
     }
 }
@@ -399,6 +431,12 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "unknown_settle_s: {} is not between 0 and 3600",
                 cfg.unknown_settle_s
+            )));
+        }
+        if !(cfg.clock.speed >= 1.0 && cfg.clock.speed <= 10_000.0) {
+            return Err(invalid(format!(
+                "clock.speed: {} is not between 1 and 10000",
+                cfg.clock.speed
             )));
         }
         if !(cfg.sim.speed > 0.0 && cfg.sim.speed <= 10_000.0) {

@@ -3,7 +3,7 @@
 //! then each venue's bounded market data: `queue.rs`), emits `Tick`s on its own timer,
 //! and hands order decisions to the executor once they are durable.
 
-pub use crate::clock::wall_ns;
+pub use crate::clock::event_ns;
 use crate::event::{Decision, Event, OperatorCommand};
 use crate::journal::JournalError;
 use crate::run::CoreLoop;
@@ -69,14 +69,14 @@ pub fn run(
         if Instant::now() >= next_control {
             // Operator commands (halt, resume, ack) enter as journaled events.
             for ev in control.poll(&settings.journal) {
-                step(&mut core, wall_ns(), &ev, &outbound, &mut settings)?;
+                step(&mut core, event_ns(), &ev, &outbound, &mut settings)?;
             }
             next_control = Instant::now() + CONTROL_POLL;
         }
         if stop.load(Ordering::Relaxed) && stopping_until.is_none() {
             // Stop new entries first; in-flight orders still get their acks and fills.
             let halt = Event::Operator(OperatorCommand::Shutdown);
-            step(&mut core, wall_ns(), &halt, &outbound, &mut settings)?;
+            step(&mut core, event_ns(), &halt, &outbound, &mut settings)?;
             stopping_until = Some(Instant::now() + settings.grace);
             hard_stop = Some(Instant::now() + settings.grace * 3);
         }
@@ -101,7 +101,13 @@ pub fn run(
             Err(RecvTimeoutError::Disconnected) => break,
         }
         if Instant::now() >= next_tick {
-            step(&mut core, wall_ns(), &Event::Tick, &outbound, &mut settings)?;
+            step(
+                &mut core,
+                event_ns(),
+                &Event::Tick,
+                &outbound,
+                &mut settings,
+            )?;
             next_tick += settings.tick;
         }
     }

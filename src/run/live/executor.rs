@@ -5,7 +5,7 @@
 //! to the core as events. No outcome is assumed: a request without a definite answer
 //! is journaled `OrderUnknown` and its order looked up until the venue says.
 
-use super::core::{Inbound, Outbound, wall_ns};
+use super::core::{Inbound, Outbound, event_ns};
 use super::{kalshi_orders, polymarket, polymarket_orders};
 use crate::core::{ClientOrderId, MarketId, Qty};
 use crate::engine::orders::OpenOrder;
@@ -178,7 +178,7 @@ impl Executor {
             return;
         };
         if let Ok(mut l) = self.latency.lock() {
-            l.push((wall_ns() - cause_ts).max(0) as u64);
+            l.push((event_ns() - cause_ts).max(0) as u64);
         }
         let placed = match route {
             Route::Kalshi { rest, ticker } => kalshi_orders::place(rest, ticker, &order).await,
@@ -249,7 +249,7 @@ impl Executor {
     fn send(&self, event: Event) {
         // The core has gone only when shutting down; recovery reconciles the rest.
         let _ = self.tx.send(Inbound {
-            ts: wall_ns(),
+            ts: event_ns(),
             event,
         });
     }
@@ -287,7 +287,7 @@ async fn track(
         for event in events {
             if tx
                 .send(Inbound {
-                    ts: wall_ns(),
+                    ts: event_ns(),
                     event,
                 })
                 .is_err()

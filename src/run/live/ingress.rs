@@ -3,7 +3,7 @@
 //! bound, the feed-mode policy and the watchdog's counts, how a silent stream, a
 //! feed-mode change or a bad book is reported, and the stream's circuit breaker gate.
 
-use super::core::{Inbound, wall_ns};
+use super::core::{Inbound, event_ns};
 use super::mirror::Verdict;
 use super::queue::{Closed, MarketFeed};
 use crate::core::{MarketId, Venue};
@@ -26,7 +26,7 @@ pub struct IngressCtx {
 impl IngressCtx {
     /// Hands an event received now to the core; false once the core is gone.
     pub fn send(&mut self, event: Event) -> bool {
-        self.push(wall_ns(), event).is_ok()
+        self.push(event_ns(), event).is_ok()
     }
 
     /// Hands an event received at `ts` to the core; the markets it left crossed or

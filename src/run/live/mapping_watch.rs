@@ -5,7 +5,7 @@
 //! changed or dropped ones). A file that cannot be read or parsed is logged with its
 //! path and the reason, and the mapping in use stays: never a silent fall back to none.
 
-use super::core::{Inbound, wall_ns};
+use super::core::{Inbound, event_ns};
 use crate::event::Event;
 use crate::mapping::PairResolver;
 use crate::mapping::reload::{digest, parse_bytes};
@@ -63,7 +63,7 @@ impl MappingWatch {
                 if self
                     .tx
                     .send(Inbound {
-                        ts: wall_ns(),
+                        ts: event_ns(),
                         event,
                     })
                     .is_err()

@@ -4,7 +4,7 @@
 //! result is handed to the core (journaled as `MarketClosed` / `Settled`). The reducer
 //! ignores a repeat, so a restart may report them again.
 
-use super::core::{Inbound, wall_ns};
+use super::core::{Inbound, event_ns};
 use crate::core::{MarketId, Price, Venue};
 use crate::event::{Event, Settlement};
 use crate::venues::MarketInterner;
@@ -105,7 +105,7 @@ impl MarketWatch {
                 if self
                     .tx
                     .send(Inbound {
-                        ts: wall_ns(),
+                        ts: event_ns(),
                         event,
                     })
                     .is_err()

@@ -38,8 +38,9 @@ pub mod watchdog;
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
 pub use summary::LiveSummary;
 
-use self::core::{CoreSettings, Inbound, wall_ns};
+use self::core::{CoreSettings, Inbound};
 use self::executor::Executor;
+use crate::clock::wall_ns;
 use crate::core::Venue;
 use crate::journal::JournalError;
 use crate::venues::http::VenueError;
@@ -125,6 +126,28 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
                 "{url} is a real venue endpoint: trading against it needs --allow-real-venues (the default is the loopback simulator)"
             )));
         }
+    }
+    let clock = &opts.config.clock;
+    if clock.speed != 1.0 {
+        if let Some(url) = opts
+            .config
+            .endpoints()
+            .into_iter()
+            .find(|u| !is_loopback(u))
+        {
+            return Err(LiveError::Refused(format!(
+                "[clock] speed {} runs event time faster than the wall clock: only against the simulator, not {url}",
+                clock.speed
+            )));
+        }
+        crate::clock::set_event_clock(Some(crate::clock::EventClock {
+            origin_ns: clock
+                .origin_ms
+                .map_or_else(wall_ns, |ms| ms.saturating_mul(1_000_000)),
+            speed: clock.speed,
+        }));
+    } else {
+        crate::clock::set_event_clock(None);
     }
     let engine = match &opts.config.profile {
         Some(p) => crate::config::Profile::load(p)?,

@@ -2,7 +2,7 @@
 //! changes every 250 ms (journaled as `Breaker`) and venue balances every
 //! `balance_refresh_s` (journaled as `Balance`).
 
-use super::core::{Inbound, wall_ns};
+use super::core::{Inbound, event_ns};
 use super::{kalshi, polymarket};
 use crate::core::Venue;
 use crate::event::Event;
@@ -45,7 +45,7 @@ pub(super) async fn report_circuits(
                 let ev = Event::Breaker(report);
                 if tx
                     .send(Inbound {
-                        ts: wall_ns(),
+                        ts: event_ns(),
                         event: ev,
                     })
                     .is_err()
@@ -73,7 +73,7 @@ pub(super) async fn refresh_balances(
             && let Ok(ev) = kalshi::balance(k).await
             && tx
                 .send(Inbound {
-                    ts: wall_ns(),
+                    ts: event_ns(),
                     event: ev,
                 })
                 .is_err()
@@ -84,7 +84,7 @@ pub(super) async fn refresh_balances(
             && let Ok(ev) = polymarket::balance(p).await
             && tx
                 .send(Inbound {
-                    ts: wall_ns(),
+                    ts: event_ns(),
                     event: ev,
                 })
                 .is_err()

@@ -4,7 +4,7 @@
 //! reducer compares them with its own (`engine::reconcile`) and journals every
 //! difference; this task only reads.
 
-use super::core::{Inbound, wall_ns};
+use super::core::{Inbound, event_ns};
 use crate::core::{Money, Outcome, Qty, Venue};
 use crate::event::{Event, PositionReport, VenueState};
 use crate::venues::MarketInterner;
@@ -60,7 +60,7 @@ impl Reconciler {
                 match read {
                     Some(Ok(state)) => {
                         let inbound = Inbound {
-                            ts: wall_ns(),
+                            ts: event_ns(),
                             event: Event::VenueState(state),
                         };
                         if self.tx.send(inbound).is_err() {

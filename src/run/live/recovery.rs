@@ -4,7 +4,7 @@
 //! the venue's balances and positions with the engine's), each difference journaled
 //! as an event.
 
-use super::core::wall_ns;
+use super::core::event_ns;
 use super::polymarket::TokenInfo;
 use crate::core::{ClientOrderId, MarketId};
 use crate::core::{Outcome, Price, Qty, Venue};
@@ -118,7 +118,7 @@ pub async fn reconcile_polymarket(
         }
         differences += events.len();
         for e in events {
-            core.step(wall_ns(), &e)?;
+            core.step(event_ns(), &e)?;
         }
     }
     Ok((open.len(), differences))
@@ -155,7 +155,7 @@ pub async fn reconcile_positions(
         let found = reader.look(&wanted).await;
         let (mut closed, mut settled) = Default::default();
         for e in super::market_status::news(found, &mut closed, &mut settled) {
-            core.step(wall_ns(), &e)?;
+            core.step(event_ns(), &e)?;
         }
     }
     let mut discrepancies = 0;
@@ -172,7 +172,7 @@ pub async fn reconcile_positions(
             );
         }
         for state in states {
-            let decided = core.step(wall_ns(), &Event::VenueState(state))?;
+            let decided = core.step(event_ns(), &Event::VenueState(state))?;
             discrepancies += decided
                 .iter()
                 .filter(|d| matches!(d, crate::event::Decision::Discrepancy(_)))
@@ -241,7 +241,7 @@ pub async fn reconcile_kalshi(
         }
         differences += events.len();
         for e in events {
-            core.step(wall_ns(), &e)?;
+            core.step(event_ns(), &e)?;
         }
     }
     Ok((open.len(), differences))

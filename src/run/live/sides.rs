@@ -152,10 +152,12 @@ pub(super) async fn start_sim(
     let sim = SimServer::start(state, addr)
         .await
         .map_err(|e| LiveError::Runtime(format!("cannot start the simulator: {e}")))?;
+    // Under a faster event clock the scenario plays at its speed: one time for both.
+    let speed = crate::clock::event_clock().map_or(cfg.speed, |c| c.speed);
     tokio::spawn(crate::sim::server::driver::play(
         sim.state.clone(),
         scenario,
-        cfg.speed,
+        speed,
     ));
     Ok((sim, tickers, tokens))
 }

@@ -2,7 +2,7 @@
 //! tail cut, state replayed), the profile's events, market and pair definitions, the
 //! exclusive ladders, reconciliation with the venues and the opening balances.
 
-use super::core::wall_ns;
+use super::core::event_ns;
 use super::executor::Route;
 use super::sides::{KalshiSide, PolymarketSide};
 use super::{LiveError, groups, kalshi, polymarket, recovery};
@@ -46,32 +46,32 @@ pub(super) async fn start(
         decided_ms,
     } = open_journal(journal, segment_bytes, engine)?;
     for ev in engine.events() {
-        core.step(wall_ns(), &ev)?;
+        core.step(event_ns(), &ev)?;
     }
     if recovered.is_some() {
         // A clean stop before left the engine halted for its shutdown: lift that.
         core.step(
-            wall_ns(),
+            event_ns(),
             &Event::Operator(crate::event::OperatorCommand::Restarted),
         )?;
     }
     if kill_switch_from_env() {
         // The environment's kill switch: the run starts halted (journaled).
         let halt = Event::Operator(crate::event::OperatorCommand::KillSwitch { engaged: true });
-        core.step(wall_ns(), &halt)?;
+        core.step(event_ns(), &halt)?;
     }
     let mapping_digest = pairs.as_ref().map(|l| l.info.digest);
     let mut resolver = match pairs {
         Some(l) => {
             // The mapping in use, journaled before any pair it defines.
-            core.step(wall_ns(), &Event::MappingLoaded(l.info))?;
+            core.step(event_ns(), &Event::MappingLoaded(l.info))?;
             if recovered.is_some() {
                 // The journal's markets are known and its pairs held: the mapping now
                 // adds, re-weighs or drops pairs among them as a reload would.
                 let (resolver, changes) =
                     PairResolver::resume(l.specs, interner.metas(), &core.reducer.markets().pairs);
                 for ev in changes {
-                    core.step(wall_ns(), &ev)?;
+                    core.step(event_ns(), &ev)?;
                 }
                 resolver
             } else {
@@ -101,10 +101,10 @@ pub(super) async fn start(
         .await?;
     }
     if let Some(k) = kalshi_side {
-        core.step(wall_ns(), &kalshi::balance(&k.rest).await?)?;
+        core.step(event_ns(), &kalshi::balance(&k.rest).await?)?;
     }
     if let Some(p) = poly_side {
-        core.step(wall_ns(), &polymarket::balance(&p.rest).await?)?;
+        core.step(event_ns(), &polymarket::balance(&p.rest).await?)?;
     }
     Ok(Started {
         core,
@@ -225,9 +225,9 @@ async fn define_markets(
             Event::MarketDefined(m) => resolver.on_market(m.venue, &m.venue_id, m.id),
             _ => Vec::new(),
         };
-        core.step(wall_ns(), &ev)?;
+        core.step(event_ns(), &ev)?;
         for rule in ready {
-            core.step(wall_ns(), &Event::PairDefined(rule))?;
+            core.step(event_ns(), &Event::PairDefined(rule))?;
         }
     }
     let (ladders, partial) = groups::to_define(
@@ -238,7 +238,7 @@ async fn define_markets(
     );
     groups::warn_partial(&partial, interner.metas());
     for ev in ladders {
-        core.step(wall_ns(), &ev)?;
+        core.step(event_ns(), &ev)?;
     }
     Ok(routes)
 }

@@ -5,8 +5,9 @@
 //! file), with one log line per venue each time; a last one with `running: false`
 //! when the run stops.
 
-use super::core::{Inbound, wall_ns};
+use super::core::Inbound;
 use super::watchdog::{FeedStats, SharedFeedStats};
+use crate::clock::wall_ns;
 use crate::core::Venue;
 use crossbeam_channel::Receiver;
 use serde::Serialize;

@@ -19,8 +19,9 @@ pub async fn play(state: Arc<SimState>, scenario: Scenario, speed: f64) {
     let scaled = |offset_ns: i64| Duration::from_nanos((offset_ns.max(0) as f64 / speed) as u64);
     let at = |offset_ns: i64| start + scaled(offset_ns);
     lifecycle::install(&state, &scenario);
+    // Listed as the moment the close comes, in the event time the simulator serves.
     lifecycle::schedule_closes(&state, &scenario, |offset_ns| {
-        wall_start + scaled(offset_ns).as_nanos() as i64
+        crate::clock::event_at(wall_start + scaled(offset_ns).as_nanos() as i64)
     });
     for fault in scenario.faults.clone() {
         let state = state.clone();

@@ -329,7 +329,7 @@ impl Session {
     }
 
     fn publish(&mut self, batch: &Batch, out: &mut Out) {
-        let now_ms = crate::clock::wall_ms();
+        let now_ms = crate::clock::event_ms();
         let increase = |ev: &ExchangeEvent| matches!(ev, ExchangeEvent::Level { old, new, .. } if new.0 > old.0);
         for sub in &mut self.subs {
             if batch.version <= sub.after_version {
@@ -356,7 +356,7 @@ impl Session {
     /// market), one delta adding a YES bid at the best ask (in sequence), which the
     /// exchange's book does not have.
     fn cross(&mut self, market: Option<usize>, out: &mut Out) {
-        let now_ms = crate::clock::wall_ms();
+        let now_ms = crate::clock::event_ms();
         for sub in self
             .subs
             .iter_mut()

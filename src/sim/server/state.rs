@@ -248,7 +248,7 @@ impl SimState {
     /// Runs `f` on the exchange and publishes what it changed to the feeds.
     pub fn mutate<R>(&self, f: impl FnOnce(&mut Exchange) -> R) -> R {
         let mut ex = self.exchange();
-        ex.now_ns = crate::clock::wall_ns();
+        ex.now_ns = crate::clock::event_ns();
         let r = f(&mut ex);
         if !ex.outbox.is_empty() {
             ex.version += 1;
@@ -273,7 +273,7 @@ impl SimState {
         let mut ex = self.exchange.lock().unwrap_or_else(|p| p.into_inner());
         // Whoever looks next sees orders whose time ran out as over.
         if !ex.expiries.is_empty() {
-            ex.expire_due(crate::clock::wall_ns());
+            ex.expire_due(crate::clock::event_ns());
         }
         ex
     }

@@ -107,7 +107,7 @@ impl KalshiWs {
             let msg = self.stream.next().await?;
             self.last_heard = std::time::Instant::now();
             match msg {
-                Ok(Message::Text(t)) => return Some(Ok((crate::clock::wall_ns(), t.to_string()))),
+                Ok(Message::Text(t)) => return Some(Ok((crate::clock::event_ns(), t.to_string()))),
                 Ok(Message::Close(_)) => return None,
                 Ok(_) => continue, // pings are answered by the library; pongs and binary are not data
                 Err(e) => return Some(Err(transport(&self.url, e))),

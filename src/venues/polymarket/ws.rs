@@ -128,7 +128,7 @@ impl PolymarketWs {
                     match msg {
                         Ok(Message::Text(t)) if t.as_str() == "PONG" => continue,
                         Ok(Message::Text(t)) => {
-                            return Some(Ok((crate::clock::wall_ns(), t.to_string())));
+                            return Some(Ok((crate::clock::event_ns(), t.to_string())));
                         }
                         Ok(Message::Close(_)) => return None,
                         Ok(_) => continue,

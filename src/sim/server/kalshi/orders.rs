@@ -187,7 +187,7 @@ pub(super) async fn create_order(
         );
     }
     let expires_ns = match req.expiration_ts {
-        Some(s) if s.saturating_mul(1_000_000_000) <= crate::clock::wall_ns() => {
+        Some(s) if s.saturating_mul(1_000_000_000) <= crate::clock::event_ns() => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "invalid_parameters",

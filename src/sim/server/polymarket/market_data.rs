@@ -79,7 +79,7 @@ pub(super) fn current_book(state: &SimState, market: usize) -> w::OrderBookSumma
         let (b, a) = public_levels(&ex, market);
         (b, a, last_trade(&ex, market))
     };
-    book_summary(state, market, &bids, &asks, last, now_ms())
+    book_summary(state, market, &bids, &asks, last, crate::clock::event_ms())
 }
 
 pub(super) async fn book(
