@@ -6,13 +6,13 @@
 //! is live at the venue is in tests/recovery_cases.rs.)
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
+use arb::clock::wall_ns;
 use arb::config::{EngineConfig, LegPolicy, RestingPolicy};
 use arb::core::{MarketId, Money, Outcome, Price, Qty, Venue};
 use arb::engine::Reducer;
 use arb::event::*;
 use arb::journal::{Journal, JournalWriter, RecordBody, SyncMode, WriterOptions};
 use arb::run::CoreLoop;
-use arb::clock::wall_ns;
 use arb::run::live::core::{Inbound, Outbound};
 use arb::run::live::executor::{Executor, Route};
 use arb::run::live::polymarket::TokenInfo;

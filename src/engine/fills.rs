@@ -50,11 +50,20 @@ impl Reducer {
         {
             // Kalshi holds one signed position per market: a YES+NO pair is closed at
             // once and pays its $1.
+            let cost = |r: &Self| -> i64 {
+                [crate::core::Outcome::Yes, crate::core::Outcome::No]
+                    .iter()
+                    .filter_map(|o| r.portfolio.positions.get(&(f.market, *o)))
+                    .map(|p| p.cost.0)
+                    .sum()
+            };
+            let before = cost(self);
             let pairs = self
                 .portfolio
                 .net_pairs(venue, f.market)
                 .ok_or(InputError::Overflow)?;
-            self.netted(f.market, pairs, out);
+            let cost_out = before - cost(self);
+            self.netted(f.market, pairs, cost_out, out);
         }
         let o = self
             .orders

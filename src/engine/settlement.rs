@@ -240,19 +240,46 @@ impl Reducer {
     /// evenly between its sides, which matters only when two opportunities shared it).
     /// Journaled as `Realized` only under a `SettlementPolicy`, so that older journals
     /// replay to the decisions they hold.
-    pub(super) fn netted(&mut self, market: MarketId, pairs: i64, out: &mut Vec<Decision>) {
+    ///
+    /// The books' position keeps an average cost (`cost_out` is what left it), the
+    /// lots their own: the difference is booked unattributed, so that realized PnL over
+    /// all opportunities stays what the cash says.
+    pub(super) fn netted(
+        &mut self,
+        market: MarketId,
+        pairs: i64,
+        cost_out: i64,
+        out: &mut Vec<Decision>,
+    ) {
         if pairs <= 0 {
             return;
         }
         let journal = self.settlement.close_margin_ns.is_some();
+        let (mut lots_qty, mut lots_paid, mut lots_cost) = (0, 0, 0);
         for outcome in [Outcome::Yes, Outcome::No] {
             for lot in self.settlement.take_oldest(market, outcome, pairs) {
                 let paid = lot.qty / 2;
+                (lots_qty, lots_paid, lots_cost) =
+                    (lots_qty + lot.qty, lots_paid + paid, lots_cost + lot.cost);
                 if journal {
                     self.realize(market, outcome, Some(lot), lot.qty, paid, lot.cost, out);
                 } else {
                     self.settlement.book(lot.lane, paid - lot.cost);
                 }
+            }
+        }
+        // What the lots do not explain: contracts no lot holds (adopted ones), and the
+        // difference between the lots' own costs and the position's average cost.
+        let (qty, paid, cost) = (
+            2 * pairs - lots_qty,
+            pairs - lots_paid,
+            cost_out - lots_cost,
+        );
+        if qty != 0 || paid != 0 || cost != 0 {
+            if journal {
+                self.realize(market, Outcome::Yes, None, qty, paid, cost, out);
+            } else {
+                self.settlement.book(None, paid - cost);
             }
         }
     }

@@ -53,15 +53,10 @@ impl Sim {
     /// As `start_with`, with `extra` arguments to `arb sim` (e.g. `--clock-origin-ms`).
     pub fn start_with_args(scenario: Option<&Path>, duration_s: &str, extra: &[&str]) -> Sim {
         let mut cmd = arb();
-        cmd.args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--duration",
-            duration_s,
-            "--speed",
-            "20",
-        ]);
+        cmd.args(["sim", "--listen", "127.0.0.1:0", "--duration", duration_s]);
+        if !extra.contains(&"--speed") {
+            cmd.args(["--speed", "20"]);
+        }
         if let Some(s) = scenario {
             cmd.arg("--scenario").arg(s);
         }
@@ -298,6 +293,19 @@ pub fn run_live(config: LiveConfig, journal: &Path, secs: f64) -> LiveSummary {
 /// Every record of the journal in `journal`.
 pub fn journal_records(journal: &Path) -> Vec<Record> {
     Journal::open(journal).unwrap().read_all().unwrap().0
+}
+
+/// Every record the journal still holds (after retention, it may start past seq 1).
+pub fn journal_records_kept(journal: &Path) -> Vec<Record> {
+    let mut records = Vec::new();
+    Journal::open(journal)
+        .unwrap()
+        .scan_kept(|r| -> Result<(), arb::journal::JournalError> {
+            records.push(r.to_owned()?);
+            Ok(())
+        })
+        .unwrap();
+    records
 }
 
 /// The decisions among `records`, in order.

@@ -331,3 +331,76 @@ fn an_unhedged_episode_is_over_once_its_contracts_are_paid() {
         "the operator still acknowledges what happened"
     );
 }
+
+/// An open order on `market` of opportunity `opp`, as if placed (no episode).
+fn open_order(r: &mut Reducer, opp: u64, market: MarketId, outcome: Outcome, price: u16) -> Event {
+    let order = PlaceOrder {
+        id: ClientOrderId {
+            opportunity: opp,
+            leg: 0,
+            attempt: 0,
+        },
+        market,
+        outcome,
+        price: Price(price),
+        qty: Qty::contracts(10),
+        tif: TimeInForce::ImmediateOrCancel,
+    };
+    r.orders.open.insert(
+        order.id,
+        orders::OpenOrder {
+            order,
+            venue: Venue::Kalshi,
+            venue_order_id: None,
+            filled: Qty::ZERO,
+            reserved: Money::ZERO,
+            deadline: None,
+            cancel_sent: false,
+            unknown: false,
+        },
+    );
+    Event::Fill(Fill {
+        id: order.id,
+        market,
+        outcome,
+        price: Price(price),
+        qty: Qty::contracts(10),
+        fee: Money::ZERO,
+        maker: false,
+    })
+}
+
+#[test]
+fn netted_pairs_and_settlement_add_up_to_the_cash_whatever_each_lot_cost() {
+    let (mut r, _) = setup(EngineConfig::default(), false);
+    run(&mut r, Event::SettlementPolicy { close_margin_ms: 0 });
+    let start = r.portfolio().cash[Venue::Kalshi.index()];
+    // YES bought by two opportunities at different prices, then NO by a third: Kalshi
+    // nets ten pairs at once (the books at the position's average cost, the lots
+    // oldest first), and the other ten YES settle.
+    let mut decided = Vec::new();
+    for (opp, outcome, price) in [
+        (90, Outcome::Yes, 3_000),
+        (91, Outcome::Yes, 6_000),
+        (92, Outcome::No, 5_000),
+    ] {
+        let fill = open_order(&mut r, opp, K, outcome, price);
+        decided.extend(run(&mut r, fill));
+    }
+    decided.extend(settle(&mut r, K, Price::ONE));
+    let booked = realized(&decided);
+    assert!(
+        booked.iter().any(|x| x.opportunity == Some(90)),
+        "{booked:?}"
+    );
+    let total: i64 = booked.iter().map(|x| x.pnl.0).sum();
+    let cash = r.portfolio().cash[Venue::Kalshi.index()];
+    assert_eq!(Money(total), cash - start, "{booked:?}");
+    assert_eq!(cash - start, Money::dollars(6));
+    let book = r.settlement();
+    let lanes: i64 = book.realized_by_lane.iter().map(|m| m.0).sum();
+    assert_eq!(
+        Money(lanes + book.realized_unattributed.0),
+        Money::dollars(6)
+    );
+}
