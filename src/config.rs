@@ -222,6 +222,9 @@ pub struct Profile {
     /// `[risk] close_margin_s`: no entry on a market that closes within this many
     /// seconds (by its listed close time).
     pub close_margin_s: u32,
+    /// `[legging] unwind_baskets`: a basket's unequal fills are unwound (buying the
+    /// other outcome of each over-filled leg within `unwind_max_loss`).
+    pub unwind_baskets: bool,
 }
 
 impl Default for Profile {
@@ -235,6 +238,7 @@ impl Default for Profile {
             coverage_every_s: 10,
             canary_lanes: [true; crate::event::Lane::COUNT],
             close_margin_s: DEFAULT_CLOSE_MARGIN_S,
+            unwind_baskets: true,
         }
     }
 }
@@ -242,7 +246,7 @@ impl Default for Profile {
 impl Profile {
     /// The events that load this profile into a reducer, in the order every driver
     /// journals them (live, paper, Monte Carlo, preflight's dry run).
-    pub fn events(&self) -> [crate::event::Event; 8] {
+    pub fn events(&self) -> [crate::event::Event; 9] {
         use crate::event::Event;
         [
             Event::ConfigLoaded(self.engine.clone()),
@@ -258,6 +262,9 @@ impl Profile {
             },
             Event::SettlementPolicy {
                 close_margin_ms: u64::from(self.close_margin_s) * 1_000,
+            },
+            Event::BasketUnwind {
+                enabled: self.unwind_baskets,
             },
         ]
     }
@@ -359,6 +366,7 @@ struct LeggingSection {
     sequential: Option<bool>,
     max_price_move: Option<Decimal>,
     unwind_max_loss: Option<Decimal>,
+    unwind_baskets: Option<bool>,
     second_leg_rest_ms: Option<u32>,
     resubmits: Option<u8>,
 }
@@ -484,6 +492,7 @@ impl Profile {
             coverage_every_s,
             canary_lanes,
             close_margin_s,
+            unwind_baskets: l.unwind_baskets.unwrap_or(true),
         })
     }
 }

@@ -2,11 +2,11 @@
 //! $1 (intra, cross, parity, a tree's parent/child basket) goes through legging
 //! (`legging.rs`): thinner leg first, the second after it, hedged if it falls short.
 //! A basket (more legs, or a payout other than $1: bucket ladders, partitioned trees)
-//! sends every leg at once, immediate-or-cancel, at its planned price. Nothing is
-//! unwound automatically: complete sets are kept, and if the legs filled unequally
-//! the excess is exposure that puts the engine in safe mode until an operator
-//! acknowledges it (the simplest safe rule: a basket of n IOC legs cannot be re-legged
-//! at a known price, and selling is not something the engine does).
+//! sends every leg at once, immediate-or-cancel, at its planned price. Complete sets are
+//! kept; if the legs filled unequally, each leg's excess is unwound by buying its other
+//! outcome within the legging policy's loss bound (under `BasketUnwind`; legging.rs),
+//! and what cannot be is exposure that puts the engine in safe mode until an operator
+//! acknowledges it.
 
 use super::lanes::Candidate;
 use super::orders::{Basket, Episode};
@@ -31,16 +31,15 @@ impl Reducer {
         }));
         let pair = cand.legs.len() == 2 && cand.payout == Money(Money::SCALE);
         if !pair {
-            self.orders.episodes.insert(
-                id,
-                Episode::new(
-                    Some(Basket {
-                        legs: cand.legs.len() as u8,
-                        payout: cand.payout,
-                    }),
-                    Some(cand.lane),
-                ),
+            let mut ep = Episode::new(
+                Some(Basket {
+                    legs: cand.legs.len() as u8,
+                    payout: cand.payout,
+                }),
+                Some(cand.lane),
             );
+            ep.planned = cand.legs.clone();
+            self.orders.episodes.insert(id, ep);
             for (i, leg) in cand.legs.iter().enumerate() {
                 let coid = ClientOrderId {
                     opportunity: id,

@@ -102,10 +102,14 @@ impl Reducer {
         let Some(ep) = self.orders.episodes.get_mut(&opp) else {
             return;
         };
-        if ep.basket.is_some() {
-            // Basket legs went out together and are not hedged one by one: once all
-            // are done, complete sets are kept and anything beyond them is exposure
-            // for the operator (safe mode).
+        if let Some(b) = ep.basket {
+            // Basket legs went out together: once all are done, complete sets are kept
+            // and what a leg holds beyond them is unwound (once), by buying its other
+            // outcome within the loss bound; what cannot be is the operator's (safe mode).
+            let unwound = ep.legs.iter().any(|l| l.0.leg >= b.legs);
+            if ep.is_done() && !unwound && self.settlement.unwind_baskets {
+                self.unwind_basket(opp, out);
+            }
             return self.settle(opp, out);
         }
         let uncovered = ep.uncovered();
@@ -191,16 +195,9 @@ impl Reducer {
         let Some(other) = buy_quote(&self.markets, first.market, first.outcome.other()) else {
             return self.unhedged(out);
         };
-        let loss = (self.policy.unwind_max_loss.0 / 100).clamp(0, i64::from(MAX_PRICE)) as u16; // 1e-6 $ -> 1e-4 $
         // The venue takes prices on its tick and at most $1 less a tick: the bound is
         // rounded down onto the tick, so it never pays more than the policy allows.
-        let tick = self
-            .markets
-            .get(other.market)
-            .map_or(1, |m| m.meta.tick.0.max(1));
-        let highest = MAX_PRICE + 1 - tick;
-        let bound = (first.price.complement().0 + loss).min(highest);
-        let limit = Price(bound - bound % tick);
+        let limit = self.unwind_limit(first.price, other.market);
         let id = ClientOrderId {
             opportunity: opp,
             leg: leg_no,
@@ -209,6 +206,45 @@ impl Reducer {
         if other.price > limit || !self.place_leg(id, &other, limit, qty, out) {
             self.unhedged(out);
         }
+    }
+
+    /// Buys the other outcome of each basket leg for what it holds beyond the complete
+    /// sets, at most at what makes that leg's pair cost $1 plus the loss bound. A leg
+    /// that cannot be unwound so is left: the episode stays exposed (safe mode).
+    fn unwind_basket(&mut self, opp: u64, out: &mut Vec<Decision>) {
+        let Some(ep) = self.orders.episodes.get(&opp) else {
+            return;
+        };
+        let (Some(b), excess, planned) = (ep.basket, ep.basket_excess(), ep.planned.clone()) else {
+            return;
+        };
+        for (i, (&qty, leg)) in excess.iter().zip(&planned).enumerate() {
+            if qty <= 0 {
+                continue;
+            }
+            let Some(other) = buy_quote(&self.markets, leg.market, leg.outcome.other()) else {
+                continue;
+            };
+            let limit = self.unwind_limit(leg.price, other.market);
+            let id = ClientOrderId {
+                opportunity: opp,
+                leg: b.legs + i as u8,
+                attempt: 0,
+            };
+            if other.price <= limit {
+                self.place_leg(id, &other, limit, Qty(qty), out);
+            }
+        }
+    }
+
+    /// The most an unwind of a leg bought at `price` may pay for the other outcome (on
+    /// `market`): $1 − `price` plus the policy's loss bound, on the tick, below $1.
+    fn unwind_limit(&self, price: Price, market: crate::core::MarketId) -> Price {
+        let loss = (self.policy.unwind_max_loss.0 / 100).clamp(0, i64::from(MAX_PRICE)) as u16; // 1e-6 $ -> 1e-4 $
+        let tick = self.markets.get(market).map_or(1, |m| m.meta.tick.0.max(1));
+        let highest = MAX_PRICE + 1 - tick;
+        let bound = (price.complement().0 + loss).min(highest);
+        Price(bound - bound % tick)
     }
 
     fn unhedged(&mut self, out: &mut Vec<Decision>) {

@@ -247,6 +247,10 @@ impl Reducer {
             }
             Event::MarketClosed { market } => self.market_closed(*market),
             Event::Settled(s) => self.settle_market(s, out),
+            Event::BasketUnwind { enabled } => {
+                self.settlement.unwind_baskets = *enabled;
+                Ok(())
+            }
             Event::SettlementPolicy { close_margin_ms } => {
                 self.settlement.close_margin_ns = Some(
                     i64::try_from(*close_margin_ms).unwrap_or(i64::MAX / 1_000_000) * 1_000_000,

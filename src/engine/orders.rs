@@ -51,6 +51,9 @@ pub struct Episode {
     pub basket: Option<Basket>,
     /// The lane that found the opportunity (snapshot version 5).
     pub lane: Option<crate::event::Lane>,
+    /// A basket's legs as planned (legs 0..n), for unwinding unequal fills: leg `n + i`
+    /// buys the other outcome of leg `i` (snapshot version 5).
+    pub planned: Vec<crate::event::Leg>,
 }
 
 /// The shape of a basket episode.
@@ -73,12 +76,23 @@ impl Episode {
             spent: Money::ZERO,
             basket,
             lane,
+            planned: Vec::new(),
         }
     }
 
-    /// Filled contracts of each basket leg (legs 0..n).
+    /// Contracts each basket leg holds (legs 0..n): what it filled less what its unwind
+    /// (leg `n + i`, the other outcome) filled.
     fn basket_fills(&self, n: u8) -> impl Iterator<Item = i64> + '_ {
-        (0..n).map(move |leg| self.filled(|l| l == leg))
+        (0..n).map(move |leg| self.filled(|l| l == leg) - self.filled(|l| l == n + leg))
+    }
+
+    /// Per basket leg, the contracts held beyond the complete sets.
+    pub fn basket_excess(&self) -> Vec<i64> {
+        let Some(b) = self.basket else {
+            return Vec::new();
+        };
+        let min = self.basket_fills(b.legs).min().unwrap_or(0);
+        self.basket_fills(b.legs).map(|f| f - min).collect()
     }
 
     /// What the complete sets held pay at least (1e-6 dollars).

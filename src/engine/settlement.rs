@@ -42,6 +42,9 @@ pub struct SettlementBook {
     pub realized_by_lane: [Money; Lane::COUNT],
     /// Realized PnL of contracts no opportunity bought (adopted from a venue).
     pub realized_unattributed: Money,
+    /// From `BasketUnwind`: a basket's unequal fills are unwound (false in a journal
+    /// without one).
+    pub unwind_baskets: bool,
 }
 
 impl SettlementBook {

@@ -324,9 +324,9 @@ mod tests {
             // Version 4: each open order's `unknown` flag (an order whose request got no
             // definite answer) and the risk state's reconciliation marks.
             (4, 0xf5a4_d8ba_4aa6_a0ad),
-            // Version 5: each episode's lane and the settlement book (closed and
+            // Version 5: each episode's lane and planned basket legs, and the settlement book (closed and
             // settled markets, lots, realized PnL).
-            (5, 0xbf65_fd08_9a78_b926),
+            (5, 0x9c31_d730_4624_4924),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

@@ -98,6 +98,13 @@ pub enum Event {
     SettlementPolicy {
         close_margin_ms: u64,
     },
+    /// Whether a basket whose legs filled unequally is unwound by buying the other
+    /// outcome of each over-filled leg within the legging policy's loss bound (profile
+    /// `[legging] unwind_baskets`, default true). A journal without one: it is not, and
+    /// the excess is the operator's (safe mode), as older builds decided.
+    BasketUnwind {
+        enabled: bool,
+    },
 }
 
 /// A market's result as its venue paid it (format version 5).
@@ -270,6 +277,7 @@ impl Event {
             Event::MarketClosed { .. } => "market_closed",
             Event::Settled(_) => "settled",
             Event::SettlementPolicy { .. } => "settlement_policy",
+            Event::BasketUnwind { .. } => "basket_unwind",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",

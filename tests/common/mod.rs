@@ -22,6 +22,7 @@ pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
     events.push(Event::SettlementPolicy {
         close_margin_ms: 300_000,
     });
+    events.push(Event::BasketUnwind { enabled: true });
     decisions.push(Decision::Realized(Realized {
         market: MarketId(1),
         outcome: Outcome::Yes,

@@ -369,6 +369,67 @@ fn basket_legs_fill_together_or_leave_exposure_for_the_operator() {
     )));
 }
 
+/// With `BasketUnwind` on (every profile journals it; older journals have none), the
+/// legs that filled beyond the complete sets are unwound by buying their other outcome
+/// within the loss bound: here two of three buckets filled, their NO is bought, Kalshi
+/// nets each YES with its NO, and the episode ends flat, without safe mode.
+#[test]
+fn a_basket_whose_legs_filled_unequally_is_unwound_within_the_loss_bound() {
+    let mut r = ladder(FeeModel::Free, &B, true);
+    at(&mut r, Event::BasketUnwind { enabled: true });
+    let out = books(
+        &mut r,
+        &[
+            (B[0], "0.28", "0.30"),
+            (B[1], "0.28", "0.30"),
+            (B[2], "0.28", "0.30"),
+        ],
+    );
+    let p = places(&out);
+    let n = p[0].qty.0 / Qty::SCALE;
+    let cash = r.portfolio().cash[Venue::Kalshi.index()];
+    at(&mut r, fill(p[0].id, p[0].market, 3000, n));
+    at(&mut r, fill(p[1].id, p[1].market, 3000, n));
+    let out = at(&mut r, cancel(p[2].id, n));
+    let unwinds = places(&out);
+    assert_eq!(r.mode(), Mode::Normal, "{out:?}");
+    assert_eq!(unwinds.len(), 2, "{out:?}");
+    for (u, leg) in unwinds.iter().zip(&p) {
+        // NO of the over-filled bucket (its YES bid 0.28: NO at 0.72), at most
+        // $1 - 0.30 + the 0.05 bound, for the contracts beyond the complete sets (none).
+        assert_eq!(
+            (u.market, u.outcome, u.qty),
+            (leg.market, Outcome::No, leg.qty)
+        );
+        assert_eq!(u.price, Price(7_500));
+        assert_eq!(u.id.leg, 3 + leg.id.leg);
+    }
+    for u in &unwinds {
+        let out = at(
+            &mut r,
+            Event::Fill(Fill {
+                id: u.id,
+                market: u.market,
+                outcome: Outcome::No,
+                price: Price(7_200),
+                qty: u.qty,
+                fee: Money::ZERO,
+                maker: false,
+            }),
+        );
+        assert!(
+            !out.iter().any(|d| matches!(d, Decision::Halt { .. })),
+            "{out:?}"
+        );
+    }
+    assert!(r.orders().episodes.is_empty(), "unwound: closed");
+    assert_eq!(r.mode(), Mode::Normal);
+    // Two legs bought at 0.30 and sold back (as NO at 0.72): 0.02 lost on each contract.
+    let lost = Money(2 * n * 20_000);
+    assert_eq!(r.portfolio().cash[Venue::Kalshi.index()], cash - lost);
+    assert!(r.portfolio().positions.values().all(|p| p.qty == Qty::ZERO));
+}
+
 #[test]
 fn group_state_survives_a_snapshot() {
     let mut r = ladder(FeeModel::Free, &B, true);
