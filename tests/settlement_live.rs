@@ -210,11 +210,33 @@ fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
         )),
         "a pair settled: {realized:?}"
     );
-    // Nothing settled that no opportunity bought.
+    // Nothing settled that no opportunity bought: a record without one is only the
+    // position's average cost against the lots' own at a Kalshi netting (no contracts).
     assert!(
-        realized.iter().all(|r| r.opportunity.is_some()),
+        realized
+            .iter()
+            .all(|r| r.opportunity.is_some() || r.qty.0 == 0),
         "{realized:?}"
     );
+    // Which Realized came from a settlement (the rest from Kalshi pairs netted at a
+    // fill), and which opportunities shared a netted pair with another one.
+    let (mut at_settlement, mut settle_paid) = (false, Vec::new());
+    let mut shared: std::collections::BTreeSet<u64> = Default::default();
+    let mut netting: Vec<u64> = Vec::new();
+    for r in &records {
+        match &r.body {
+            RecordBody::Event(e) => {
+                if netting.iter().any(|o| *o != netting[0]) {
+                    shared.extend(&netting);
+                }
+                netting.clear();
+                at_settlement = matches!(e, Event::Settled(_));
+            }
+            RecordBody::Decision(Decision::Realized(x)) if at_settlement => settle_paid.push(*x),
+            RecordBody::Decision(Decision::Realized(x)) => netting.extend(x.opportunity),
+            _ => {}
+        }
+    }
 
     // What the engine booked as paid is what the venue paid its accounts, per venue.
     let mut venue_paid: BTreeMap<String, i64> = BTreeMap::new();
@@ -227,7 +249,7 @@ fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
             .or_default() += money(&s["payout"]).0;
     }
     let mut engine_paid: BTreeMap<String, i64> = BTreeMap::new();
-    for r in &realized {
+    for r in &settle_paid {
         let venue = if BUCKETS.contains(&venue_id[&r.market].as_str())
             || venue_id[&r.market] == CROSS_KALSHI
         {
@@ -253,10 +275,21 @@ fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
         let cost = arb::core::fixed::notional_ceil(f.price, f.qty).unwrap();
         *expected.entry(f.id.opportunity).or_default() += payout.0 - cost.0 - f.fee.0;
     }
+    // Per opportunity, unless it shared a netted Kalshi pair with another (each side is
+    // then paid half the pair's dollar, not its side's result); in total, always.
     let mut booked: BTreeMap<u64, i64> = BTreeMap::new();
     for r in &realized {
-        *booked.entry(r.opportunity.unwrap()).or_default() += r.pnl.0;
+        *booked.entry(r.opportunity.unwrap_or(0)).or_default() += r.pnl.0;
     }
+    let total: i64 = booked.values().sum();
+    let want: i64 = expected.values().sum();
+    assert!(
+        (total - want).abs() < 10_000,
+        "realized in total {} expected {}",
+        Money(total),
+        Money(want)
+    );
+    booked.retain(|opp, _| *opp != 0 && !shared.contains(opp));
     assert!(!booked.is_empty());
     for (opp, pnl) in &booked {
         assert!(

@@ -63,7 +63,7 @@ impl Reducer {
                 .net_pairs(venue, f.market)
                 .ok_or(InputError::Overflow)?;
             let cost_out = before - cost(self);
-            self.netted(f.market, pairs, cost_out, out);
+            self.netted(f.market, pairs, cost_out, f.id.opportunity, out);
         }
         let o = self
             .orders

@@ -87,15 +87,19 @@ impl SettlementBook {
         }
     }
 
-    /// Takes `qty` contracts from the oldest lots of an outcome: per lot taken from,
-    /// the contracts and their share of its cost.
-    fn take_oldest(&mut self, market: MarketId, outcome: Outcome, qty: i64) -> Vec<Lot> {
+    /// Takes `qty` contracts of an outcome from the lots of opportunity `prefer` first,
+    /// then from the oldest: per lot taken from, the contracts and their share of its
+    /// cost.
+    fn take(&mut self, market: MarketId, outcome: Outcome, qty: i64, prefer: u64) -> Vec<Lot> {
         let mut taken = Vec::new();
         let Some(lots) = self.lots.get_mut(&(market, outcome)) else {
             return taken;
         };
         let mut left = qty;
-        for l in lots.iter_mut() {
+        let (own, others): (Vec<usize>, Vec<usize>) =
+            (0..lots.len()).partition(|&i| lots[i].opportunity == prefer);
+        for i in own.into_iter().chain(others) {
+            let l = &mut lots[i];
             if left == 0 {
                 break;
             }
@@ -238,9 +242,10 @@ impl Reducer {
         }
     }
 
-    /// Kalshi netted `pairs` YES+NO pairs of `market` into $1 each: they leave the
-    /// oldest lots of both outcomes, each contract paid $0.50 (a pair's dollar split
-    /// evenly between its sides, which matters only when two opportunities shared it).
+    /// Kalshi netted `pairs` YES+NO pairs of `market` into $1 each, on a fill of
+    /// opportunity `by`: they leave that opportunity's lots first (an unwind closes its
+    /// own legs), then the oldest, each contract paid $0.50 (a pair's dollar split evenly
+    /// between its sides, which matters only when two opportunities shared it).
     /// Journaled as `Realized` only under a `SettlementPolicy`, so that older journals
     /// replay to the decisions they hold.
     ///
@@ -252,6 +257,7 @@ impl Reducer {
         market: MarketId,
         pairs: i64,
         cost_out: i64,
+        by: u64,
         out: &mut Vec<Decision>,
     ) {
         if pairs <= 0 {
@@ -260,7 +266,7 @@ impl Reducer {
         let journal = self.settlement.close_margin_ns.is_some();
         let (mut lots_qty, mut lots_paid, mut lots_cost) = (0, 0, 0);
         for outcome in [Outcome::Yes, Outcome::No] {
-            for lot in self.settlement.take_oldest(market, outcome, pairs) {
+            for lot in self.settlement.take(market, outcome, pairs, by) {
                 let paid = lot.qty / 2;
                 (lots_qty, lots_paid, lots_cost) =
                     (lots_qty + lot.qty, lots_paid + paid, lots_cost + lot.cost);
