@@ -13,8 +13,9 @@ mod common;
 use arb::core::Outcome;
 use arb::event::{Decision, HaltReason};
 use arb::journal::RecordBody;
-use common::live::{Sim, arb, journal_records, positions_engine_and_venue, replay_json};
-use std::process::Stdio;
+use common::live::{
+    Sim, journal_records, live_cli, positions_engine_and_venue, rate_bucket, replay_json,
+};
 
 const BUCKETS: [&str; 3] = [
     "KXRATE-26DEC-B3.75",
@@ -23,11 +24,7 @@ const BUCKETS: [&str; 3] = [
 ];
 
 fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
-    let bucket = |name: &str, ticker: &str| {
-        format!(
-            "[[question]]\nname = \"{name}\"\nevent = \"KXRATE-26DEC\"\nfair = 0.30\nvolatility = 0.002\nspread = 0.02\ndepth = 20\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{ticker}\"\n"
-        )
-    };
+    let bucket = |name: &str, ticker: &str| rate_bucket(name, ticker, "");
     let text = format!(
         "name = \"unwind\"\nseed = 9\nstart_ms = 1795996800000\nduration_s = 600\nstep_ms = 250\ntick_ms = 1000\nexclusive_events = [\"KXRATE-26DEC\"]\n[cash]\nkalshi = \"2000.00\"\npolymarket = \"2000.00\"\n[[question]]\nname = \"untraded\"\nfair = 0.42\nvolatility = 0.002\nspread = 0.02\ndepth = 20\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"KXFEDDECISION-26DEC-C25\"\npolymarket_yes = \"71321045679252212594626385532706912750332728571942532289631379312455583992563\"\npolymarket_no = \"52114319501245915516055106046884209969926127482827954674443846427813813222426\"\npair_confidence = 0.5\n{}\n{}\n{}\n[[fault]]\nkind = \"reject_orders\"\nat_s = 0\nduration_s = 600\nmarket = \"{}\"\n",
         bucket("rate-low", BUCKETS[0]),
@@ -47,19 +44,7 @@ fn the_legs_a_refused_bucket_left_uncovered_are_unwound_by_the_engine() {
     let sim = Sim::start_with(Some(&scenario), "30");
     let cfg = sim.live_config(dir.path(), Some(&scenario), "reconcile_s = 1.0\n", None);
     let journal = dir.path().join("j");
-    let out = arb()
-        .args(["live", "--duration", "6", "--config"])
-        .arg(&cfg)
-        .arg("--journal")
-        .arg(&journal)
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    live_cli(&cfg, &journal, "6");
     let records = journal_records(&journal);
     let decisions: Vec<&Decision> = records
         .iter()

@@ -13,9 +13,8 @@ mod common;
 use arb::core::{Money, Outcome, Price, Qty};
 use arb::event::{Decision, Event, Realized};
 use arb::journal::RecordBody;
-use common::live::{Sim, arb, journal_records, orders_json, replay_json};
+use common::live::{Sim, journal_records, live_cli, orders_json, rate_bucket, replay_json};
 use std::collections::BTreeMap;
-use std::process::Stdio;
 
 const CROSS_KALSHI: &str = "KXFEDDECISION-26DEC-C25";
 const BUCKETS: [&str; 3] = [
@@ -30,9 +29,7 @@ const BUCKETS: [&str; 3] = [
 /// one of them settles YES.
 fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
     let bucket = |name: &str, ticker: &str| {
-        format!(
-            "[[question]]\nname = \"{name}\"\nevent = \"KXRATE-26DEC\"\nfair = 0.30\nvolatility = 0.002\nspread = 0.02\ndepth = 20\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{ticker}\"\nclose_at_s = 200\nsettle_at_s = 240\n"
-        )
+        rate_bucket(name, ticker, "close_at_s = 200\nsettle_at_s = 240\n")
     };
     let text = format!(
         r#"name = "settle-now"
@@ -118,16 +115,7 @@ fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
         Some("[risk]\nclose_margin_s = 5\n"),
     );
     let journal = dir.path().join("j");
-    let status = arb()
-        .args(["live", "--duration", "16", "--config"])
-        .arg(&cfg)
-        .arg("--journal")
-        .arg(&journal)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    live_cli(&cfg, &journal, "16");
     let ledger = sim.ledger();
     let records = journal_records(&journal);
 

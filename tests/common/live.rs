@@ -360,6 +360,14 @@ pub fn live_cli(cfg: &Path, journal: &Path, seconds: &str) {
     );
 }
 
+/// A scenario `[[question]]` for one bucket of the exclusive Kalshi event
+/// `KXRATE-26DEC` (fair 0.30, no dislocation: three of them ask below $1 together).
+pub fn rate_bucket(name: &str, ticker: &str, schedule: &str) -> String {
+    format!(
+        "[[question]]\nname = \"{name}\"\nevent = \"KXRATE-26DEC\"\nfair = 0.30\nvolatility = 0.002\nspread = 0.02\ndepth = 20\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{ticker}\"\n{schedule}"
+    )
+}
+
 /// The id a journal's `MarketDefined` gave the market with this venue id (as JSON,
 /// from `inspect_records`).
 pub fn market_id(records: &[serde_json::Value], venue_id: &str) -> serde_json::Value {
