@@ -9,8 +9,7 @@
 mod common;
 
 use arb::event::Decision;
-use common::live::{Sim, arb, journal_records, orders_json, replay_json};
-use std::process::Stdio;
+use common::live::{Sim, journal_records, orders_json, replay_json, spawn_live};
 use std::time::Duration;
 
 /// A Kalshi market of the scenario the engine does not trade (its pair's confidence
@@ -38,21 +37,13 @@ fn a_position_planted_behind_the_engines_back_is_found_within_one_interval_and_m
         None,
     );
     let journal = dir.path().join("j");
-    let mut live = arb()
-        .args(["live", "--duration", "8", "--config"])
-        .arg(&cfg)
-        .arg("--journal")
-        .arg(&journal)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut live = spawn_live(&cfg, &journal, "10");
     std::thread::sleep(Duration::from_secs(3));
     plant(&sim, UNTRADED, 7);
     let planted_at = arb::clock::wall_ns();
     // While it runs, status.json says why new entries stopped.
     let mut status = serde_json::Value::Null;
-    for _ in 0..40 {
+    for _ in 0..60 {
         std::thread::sleep(Duration::from_millis(100));
         if let Ok(bytes) = std::fs::read(journal.join("status.json"))
             && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)

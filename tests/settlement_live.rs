@@ -13,7 +13,9 @@ mod common;
 use arb::core::{Money, Outcome, Price, Qty};
 use arb::event::{Decision, Event, Realized};
 use arb::journal::RecordBody;
-use common::live::{Sim, journal_records, live_cli, orders_json, rate_bucket, replay_json};
+use common::live::{
+    Sim, journal_records, ledger_account, live_cli, orders_json, rate_bucket, replay_json,
+};
 use std::collections::BTreeMap;
 
 const CROSS_KALSHI: &str = "KXFEDDECISION-26DEC-C25";
@@ -297,12 +299,7 @@ fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
         .map(|c| (c[0].as_str().unwrap().to_string(), money(&c[1])))
         .collect();
     for (account, venue) in [("arb-kalshi", "kalshi"), ("arb-polymarket", "polymarket")] {
-        let a = ledger["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == account)
-            .unwrap();
+        let a = ledger_account(&ledger, account);
         let venue_cash = money(&a["cash"]);
         assert!(
             (engine_cash[venue].0 - venue_cash.0).abs() < 10_000,

@@ -17,11 +17,11 @@ use arb::core::Money;
 use arb::event::{Decision, Event};
 use arb::journal::RecordBody;
 use common::live::{
-    Sim, arb, journal_records_kept, orders_json, positions_engine_and_venue, replay_json, root,
+    Sim, arb, journal_records_kept, ledger_account, orders_json, positions_engine_and_venue,
+    replay_json, root, spawn_live,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Segment size and segments kept by the run's retention policy (delete).
@@ -116,15 +116,7 @@ fn a_day_of_trading_on_an_accelerated_clock_ends_with_the_ledger_to_the_cent() {
     let profile = "[risk]\nmax_exposure_per_venue = \"1000000\"\nmax_exposure_per_market = \"1000000\"\nmax_exposure_per_event = \"1000000\"\ndaily_loss_cap = \"1000000\"\nmax_consecutive_failures = 0\nclose_margin_s = 600\n";
     let cfg = sim.live_config(dir.path(), Some(&scenario), &top, Some(profile));
     let journal = dir.path().join("j");
-    let mut live = arb()
-        .args(["live", "--duration", &wall_s.to_string(), "--config"])
-        .arg(&cfg)
-        .arg("--journal")
-        .arg(&journal)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut live = spawn_live(&cfg, &journal, &wall_s.to_string());
     // Memory every half second; the operator acknowledges what faults leave exposed
     // (a trade that failed to settle puts the engine in safe mode) every few seconds.
     let started = Instant::now();
@@ -193,12 +185,7 @@ fn a_day_of_trading_on_an_accelerated_clock_ends_with_the_ledger_to_the_cent() {
     // Cash to the cent, and no order of unknown outcome left.
     let view = orders_json(&journal);
     for (account, venue) in [("arb-kalshi", "kalshi"), ("arb-polymarket", "polymarket")] {
-        let a = ledger["accounts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["name"] == account)
-            .unwrap();
+        let a = ledger_account(&ledger, account);
         let engine = view["cash"]
             .as_array()
             .unwrap()

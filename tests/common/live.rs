@@ -172,6 +172,30 @@ impl Sim {
     }
 }
 
+/// One account of `GET /_sim/ledger` (`arb-kalshi`, `arb-polymarket`, ...).
+pub fn ledger_account<'a>(ledger: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    ledger["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == name)
+        .unwrap_or_else(|| panic!("no account {name} in the ledger"))
+}
+
+/// `arb live --duration SECONDS --config CFG --journal JOURNAL`, started in the
+/// background with its output discarded.
+pub fn spawn_live(cfg: &Path, journal: &Path, seconds: &str) -> Child {
+    arb()
+        .args(["live", "--duration", seconds, "--config"])
+        .arg(cfg)
+        .arg("--journal")
+        .arg(journal)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Client order ids the venue received more than once (Kalshi keeps the client's id;
 /// a Polymarket order is known by its signed hash): none may be.
 pub fn orders_placed_twice(ledger: &serde_json::Value) -> Vec<String> {
@@ -238,12 +262,7 @@ pub fn positions_engine_and_venue(
             )
         })
         .collect();
-    let account = ledger["accounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["name"] == account_name)
-        .unwrap();
+    let account = ledger_account(ledger, account_name);
     let mut venue: Positions = account["positions"]
         .as_array()
         .unwrap()

@@ -81,6 +81,23 @@ fn setup_with(cfg: EngineConfig, fees: bool, policy: LegPolicy) -> (Reducer, Vec
     (r, out)
 }
 
+/// `order` as open at `venue` (placed by hand: no reservation, no episode).
+fn insert_open(r: &mut Reducer, order: PlaceOrder, venue: Venue) {
+    r.orders.open.insert(
+        order.id,
+        orders::OpenOrder {
+            order,
+            venue,
+            venue_order_id: None,
+            filled: Qty::ZERO,
+            reserved: Money::ZERO,
+            deadline: None,
+            cancel_sent: false,
+            unknown: false,
+        },
+    );
+}
+
 /// The pair rule K.YES == PY.YES and $1000 at each venue (after the three markets).
 fn pair_and_cash() -> [Event; 3] {
     [
@@ -977,19 +994,7 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
         qty: Qty::contracts(10),
         tif: TimeInForce::ImmediateOrCancel,
     };
-    r.orders.open.insert(
-        hedge.id,
-        orders::OpenOrder {
-            order: hedge,
-            venue: Venue::Kalshi,
-            venue_order_id: None,
-            filled: Qty::ZERO,
-            reserved: Money::ZERO,
-            deadline: None,
-            cancel_sent: false,
-            unknown: false,
-        },
-    );
+    insert_open(&mut r, hedge, Venue::Kalshi);
     let out = run(
         &mut r,
         Event::Fill(Fill {

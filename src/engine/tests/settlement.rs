@@ -346,19 +346,7 @@ fn open_order(r: &mut Reducer, opp: u64, market: MarketId, outcome: Outcome, pri
         qty: Qty::contracts(10),
         tif: TimeInForce::ImmediateOrCancel,
     };
-    r.orders.open.insert(
-        order.id,
-        orders::OpenOrder {
-            order,
-            venue: Venue::Kalshi,
-            venue_order_id: None,
-            filled: Qty::ZERO,
-            reserved: Money::ZERO,
-            deadline: None,
-            cancel_sent: false,
-            unknown: false,
-        },
-    );
+    insert_open(r, order, Venue::Kalshi);
     Event::Fill(Fill {
         id: order.id,
         market,

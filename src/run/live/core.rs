@@ -19,6 +19,17 @@ pub struct Inbound {
     pub event: Event,
 }
 
+impl Inbound {
+    /// `event`, stamped with the event clock now (what every task that reads a venue or
+    /// a timer hands the core).
+    pub fn now(event: Event) -> Inbound {
+        Inbound {
+            ts: event_ns(),
+            event,
+        }
+    }
+}
+
 /// An order decision for the executor, with the receive time of the event that caused
 /// it (for tick-to-order latency).
 #[derive(Debug)]

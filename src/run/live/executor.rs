@@ -112,6 +112,15 @@ pub enum Route {
 /// Cancel requests to the trackers of resting orders, by client order id.
 type Trackers = Arc<Mutex<BTreeMap<ClientOrderId, UnboundedSender<()>>>>;
 
+/// Asks the tracker of order `id` to cancel it; false if no tracker follows it.
+fn ask_cancel(trackers: &Trackers, id: ClientOrderId) -> bool {
+    trackers
+        .lock()
+        .ok()
+        .and_then(|t| t.get(&id).map(|c| c.send(()).is_ok()))
+        == Some(true)
+}
+
 pub struct Executor {
     pub routes: BTreeMap<MarketId, Route>,
     pub placed: polymarket::PlacedOrders,
@@ -137,13 +146,7 @@ impl Executor {
                     // venue is not known: ask again (a second cancel is harmless), or
                     // the order would rest there, and fill, unseen.
                     tracing::info!(order = %o.order.id, "a cancel decided before the restart is sent again");
-                    if let Some(c) = trackers
-                        .lock()
-                        .ok()
-                        .and_then(|t| t.get(&o.order.id).cloned())
-                    {
-                        let _ = c.send(());
-                    }
+                    ask_cancel(&trackers, o.order.id);
                 }
             }
         }
@@ -154,11 +157,8 @@ impl Executor {
                     tokio::spawn(async move { me.place(&trackers, order, out.cause_ts).await });
                 }
                 Decision::CancelOrder { id } => {
-                    let sent = trackers
-                        .lock()
-                        .ok()
-                        .and_then(|t| t.get(&id).map(|c| c.send(()).is_ok()));
-                    if sent != Some(true) {
+                    let followed = ask_cancel(&trackers, id);
+                    if !followed {
                         // Not followed here (over already): its answer ends it.
                         tracing::info!(order = %id, "cancel for an order that is not followed");
                     }
@@ -248,10 +248,7 @@ impl Executor {
 
     fn send(&self, event: Event) {
         // The core has gone only when shutting down; recovery reconciles the rest.
-        let _ = self.tx.send(Inbound {
-            ts: event_ns(),
-            event,
-        });
+        let _ = self.tx.send(Inbound::now(event));
     }
 }
 
@@ -285,13 +282,7 @@ async fn track(
             continue;
         };
         for event in events {
-            if tx
-                .send(Inbound {
-                    ts: event_ns(),
-                    event,
-                })
-                .is_err()
-            {
+            if tx.send(Inbound::now(event)).is_err() {
                 return;
             }
         }

@@ -5,7 +5,7 @@
 //! changed or dropped ones). A file that cannot be read or parsed is logged with its
 //! path and the reason, and the mapping in use stays: never a silent fall back to none.
 
-use super::core::{Inbound, event_ns};
+use super::core::Inbound;
 use crate::event::Event;
 use crate::mapping::PairResolver;
 use crate::mapping::reload::{digest, parse_bytes};
@@ -60,14 +60,7 @@ impl MappingWatch {
             let mut events = vec![Event::MappingLoaded(loaded.info)];
             events.extend(self.resolver.reload(loaded.specs));
             for event in events {
-                if self
-                    .tx
-                    .send(Inbound {
-                        ts: event_ns(),
-                        event,
-                    })
-                    .is_err()
-                {
+                if self.tx.send(Inbound::now(event)).is_err() {
                     return;
                 }
             }

@@ -4,7 +4,7 @@
 //! result is handed to the core (journaled as `MarketClosed` / `Settled`). The reducer
 //! ignores a repeat, so a restart may report them again.
 
-use super::core::{Inbound, event_ns};
+use super::core::Inbound;
 use crate::core::{MarketId, Price, Venue};
 use crate::event::{Event, Settlement};
 use crate::venues::MarketInterner;
@@ -102,14 +102,7 @@ impl MarketWatch {
                 self.reader.look(&unsettled).await
             };
             for event in news(found, &mut closed, &mut settled) {
-                if self
-                    .tx
-                    .send(Inbound {
-                        ts: event_ns(),
-                        event,
-                    })
-                    .is_err()
-                {
+                if self.tx.send(Inbound::now(event)).is_err() {
                     return;
                 }
             }

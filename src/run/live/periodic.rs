@@ -2,7 +2,7 @@
 //! changes every 250 ms (journaled as `Breaker`) and venue balances every
 //! `balance_refresh_s` (journaled as `Balance`).
 
-use super::core::{Inbound, event_ns};
+use super::core::Inbound;
 use super::{kalshi, polymarket};
 use crate::core::Venue;
 use crate::event::Event;
@@ -43,13 +43,7 @@ pub(super) async fn report_circuits(
                     "circuit breaker"
                 );
                 let ev = Event::Breaker(report);
-                if tx
-                    .send(Inbound {
-                        ts: event_ns(),
-                        event: ev,
-                    })
-                    .is_err()
-                {
+                if tx.send(Inbound::now(ev)).is_err() {
                     return;
                 }
             }
@@ -71,23 +65,13 @@ pub(super) async fn refresh_balances(
         timer.tick().await;
         if let Some(k) = &kalshi
             && let Ok(ev) = kalshi::balance(k).await
-            && tx
-                .send(Inbound {
-                    ts: event_ns(),
-                    event: ev,
-                })
-                .is_err()
+            && tx.send(Inbound::now(ev)).is_err()
         {
             return;
         }
         if let Some(p) = &poly
             && let Ok(ev) = polymarket::balance(p).await
-            && tx
-                .send(Inbound {
-                    ts: event_ns(),
-                    event: ev,
-                })
-                .is_err()
+            && tx.send(Inbound::now(ev)).is_err()
         {
             return;
         }

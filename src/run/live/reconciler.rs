@@ -4,7 +4,7 @@
 //! reducer compares them with its own (`engine::reconcile`) and journals every
 //! difference; this task only reads.
 
-use super::core::{Inbound, event_ns};
+use super::core::Inbound;
 use crate::core::{Money, Outcome, Qty, Venue};
 use crate::event::{Event, PositionReport, VenueState};
 use crate::venues::MarketInterner;
@@ -59,11 +59,8 @@ impl Reconciler {
                 };
                 match read {
                     Some(Ok(state)) => {
-                        let inbound = Inbound {
-                            ts: event_ns(),
-                            event: Event::VenueState(state),
-                        };
-                        if self.tx.send(inbound).is_err() {
+                        let sent = self.tx.send(Inbound::now(Event::VenueState(state)));
+                        if sent.is_err() {
                             return;
                         }
                     }
