@@ -6,6 +6,9 @@ use crate::core::{Money, Qty};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+mod exit;
+pub use exit::ExitPolicy;
+
 /// Everything the reducer's decisions depend on besides the events. Journaled in a
 /// `ConfigLoaded` event so that a replay decides with the same settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +228,9 @@ pub struct Profile {
     /// `[legging] unwind_baskets`: a basket's unequal fills are unwound (buying the
     /// other outcome of each over-filled leg within `unwind_max_loss`).
     pub unwind_baskets: bool,
+    /// `[exit]`: how an unhedged position is closed (`None`: `enabled = false`, the
+    /// operator's).
+    pub exit: Option<ExitPolicy>,
 }
 
 impl Default for Profile {
@@ -239,6 +245,7 @@ impl Default for Profile {
             canary_lanes: [true; crate::event::Lane::COUNT],
             close_margin_s: DEFAULT_CLOSE_MARGIN_S,
             unwind_baskets: true,
+            exit: Some(ExitPolicy::default()),
         }
     }
 }
@@ -246,7 +253,7 @@ impl Default for Profile {
 impl Profile {
     /// The events that load this profile into a reducer, in the order every driver
     /// journals them (live, paper, Monte Carlo, preflight's dry run).
-    pub fn events(&self) -> [crate::event::Event; 9] {
+    pub fn events(&self) -> Vec<crate::event::Event> {
         use crate::event::Event;
         [
             Event::ConfigLoaded(self.engine.clone()),
@@ -267,6 +274,9 @@ impl Profile {
                 enabled: self.unwind_baskets,
             },
         ]
+        .into_iter()
+        .chain(self.exit.map(Event::ExitPolicyLoaded))
+        .collect()
     }
 }
 
@@ -328,6 +338,8 @@ struct ProfileFile {
     risk: RiskSection,
     #[serde(default)]
     firewall: FirewallSection,
+    #[serde(default)]
+    exit: exit::ExitSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -493,6 +505,7 @@ impl Profile {
             canary_lanes,
             close_margin_s,
             unwind_baskets: l.unwind_baskets.unwrap_or(true),
+            exit: file.exit.policy(legging.unwind_max_loss, origin)?,
         })
     }
 }

@@ -48,6 +48,7 @@ pub(super) struct StateView<'a> {
         &'a std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
     pub(super) coverage_mark: &'a super::coverage::CoverageMark,
     pub(super) settlement: &'a super::settlement::SettlementBook,
+    pub(super) exits: Option<crate::config::ExitPolicy>,
 }
 
 impl Reducer {
@@ -93,6 +94,7 @@ impl Reducer {
             lane_refused: &self.lane_refused,
             coverage_mark: &self.coverage_mark,
             settlement: &self.settlement,
+            exits: self.exits,
         }
     }
 }

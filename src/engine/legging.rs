@@ -13,7 +13,7 @@ use crate::core::{ClientOrderId, Money, Price, Qty, Venue};
 use crate::event::{Decision, HaltReason, Leg, Mode, PlaceOrder, TimeInForce};
 
 /// The highest price an order may carry.
-const MAX_PRICE: u16 = Price::SCALE as u16 - 1;
+pub(super) const MAX_PRICE: u16 = Price::SCALE as u16 - 1;
 
 impl Reducer {
     /// Places one leg of opportunity `opp` as an immediate-or-cancel buy. Returns false
@@ -193,7 +193,7 @@ impl Reducer {
             return self.unhedged(out);
         };
         let Some(other) = buy_quote(&self.markets, first.market, first.outcome.other()) else {
-            return self.unhedged(out);
+            return self.cannot_hedge(out);
         };
         // The venue takes prices on its tick and at most $1 less a tick: the bound is
         // rounded down onto the tick, so it never pays more than the policy allows.
@@ -204,6 +204,14 @@ impl Reducer {
             attempt: 0,
         };
         if other.price > limit || !self.place_leg(id, &other, limit, qty, out) {
+            self.cannot_hedge(out);
+        }
+    }
+
+    /// The hedge could not be placed now: under an exit policy the position is held and
+    /// exited by it (`settle` marks it unhedged); otherwise it is the operator's.
+    fn cannot_hedge(&mut self, out: &mut Vec<Decision>) {
+        if self.exits.is_none() {
             self.unhedged(out);
         }
     }
@@ -239,15 +247,26 @@ impl Reducer {
 
     /// The most an unwind of a leg bought at `price` may pay for the other outcome (on
     /// `market`): $1 − `price` plus the policy's loss bound, on the tick, below $1.
-    fn unwind_limit(&self, price: Price, market: crate::core::MarketId) -> Price {
-        let loss = (self.policy.unwind_max_loss.0 / 100).clamp(0, i64::from(MAX_PRICE)) as u16; // 1e-6 $ -> 1e-4 $
+    pub(super) fn unwind_limit(&self, price: Price, market: crate::core::MarketId) -> Price {
+        self.loss_limit(price, market, self.policy.unwind_max_loss)
+    }
+
+    /// The most buying the other outcome of a leg bought at `price` may pay (on
+    /// `market`) to lose at most `max_loss` per contract: on the tick, below $1.
+    pub(super) fn loss_limit(
+        &self,
+        price: Price,
+        market: crate::core::MarketId,
+        max_loss: Money,
+    ) -> Price {
+        let loss = (max_loss.0 / 100).clamp(0, i64::from(MAX_PRICE)) as u16; // 1e-6 $ -> 1e-4 $
         let tick = self.markets.get(market).map_or(1, |m| m.meta.tick.0.max(1));
         let highest = MAX_PRICE + 1 - tick;
         let bound = (price.complement().0 + loss).min(highest);
         Price(bound - bound % tick)
     }
 
-    fn unhedged(&mut self, out: &mut Vec<Decision>) {
+    pub(super) fn unhedged(&mut self, out: &mut Vec<Decision>) {
         if self.mode != Mode::Halted {
             self.set_mode(Mode::Safe, out);
         }
@@ -269,6 +288,10 @@ impl Reducer {
         if ep.exposed().0 == 0 {
             if let Some(ep) = self.orders.episodes.remove(&opp) {
                 self.book_episode(&ep);
+            }
+        } else if self.exits.is_some() && ep.exit_manageable() {
+            if ep.unhedged.is_none() {
+                self.hold_unhedged(opp, out);
             }
         } else if self.mode == Mode::Normal {
             self.unhedged(out);

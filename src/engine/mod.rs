@@ -8,6 +8,7 @@ pub mod book;
 pub mod coverage;
 mod entry;
 mod evaluate;
+mod exits;
 pub mod fees;
 mod fills;
 pub mod firewall;
@@ -93,6 +94,9 @@ pub struct Reducer {
     coverage_mark: coverage::CoverageMark,
     /// Closed and settled markets, the lots of what is held, realized PnL.
     settlement: settlement::SettlementBook,
+    /// From `ExitPolicyLoaded`: how unhedged positions are exited (`None`: they are the
+    /// operator's, as in journals before format version 6).
+    exits: Option<crate::config::ExitPolicy>,
 }
 
 impl Default for Reducer {
@@ -132,6 +136,7 @@ impl Reducer {
             lane_refused: BTreeMap::new(),
             coverage_mark: coverage::CoverageMark::default(),
             settlement: settlement::SettlementBook::default(),
+            exits: None,
         }
     }
 
@@ -251,6 +256,10 @@ impl Reducer {
                 self.settlement.unwind_baskets = *enabled;
                 Ok(())
             }
+            Event::ExitPolicyLoaded(p) => {
+                self.exits = Some(*p);
+                Ok(())
+            }
             Event::SettlementPolicy { close_margin_ms } => {
                 self.settlement.close_margin_ns = Some(
                     i64::try_from(*close_margin_ms).unwrap_or(i64::MAX / 1_000_000) * 1_000_000,
@@ -268,6 +277,13 @@ impl Reducer {
             },
             Event::OrderReject(r) => {
                 let known = self.orders.open.contains_key(&r.id);
+                if known && r.id.leg == 1 && self.exits.is_some() {
+                    // The venue refused the planned second leg: an exit does not try it
+                    // again (`ExitReason::Complete`).
+                    if let Some(ep) = self.orders.episodes.get_mut(&r.id.opportunity) {
+                        ep.second = None;
+                    }
+                }
                 let done = self.finish_order(r.id, out);
                 if known {
                     self.execution_failed(out);
@@ -356,6 +372,7 @@ impl Reducer {
             out.push(Decision::InputRejected { reason });
         }
         self.cancel_overdue(out);
+        self.review_exits(out);
         let placed: Vec<MarketId> = out[decided_before..]
             .iter()
             .filter_map(|d| match d {

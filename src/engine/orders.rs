@@ -54,6 +54,20 @@ pub struct Episode {
     /// A basket's legs as planned (legs 0..n), for unwinding unequal fills: leg `n + i`
     /// buys the other outcome of leg `i` (snapshot version 5).
     pub planned: Vec<crate::event::Leg>,
+    /// Set once the episode is done and still exposed under an exit policy: the
+    /// position is held and exited by policy (exits.rs; snapshot version 6).
+    pub unhedged: Option<Unhedged>,
+}
+
+/// An unhedged position's exit state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unhedged {
+    /// Event time it became unhedged (the time stop counts from here).
+    pub since: i64,
+    /// Event time of the last exit order placed for it.
+    pub last_try: Option<i64>,
+    /// A stop could not close it within its bound: it is the operator's (safe mode).
+    pub given_up: bool,
 }
 
 /// The shape of a basket episode.
@@ -77,6 +91,21 @@ impl Episode {
             basket,
             lane,
             planned: Vec::new(),
+            unhedged: None,
+        }
+    }
+
+    /// The next attempt number for an order of leg `leg`, if one is left.
+    pub fn next_attempt(&self, leg: u8) -> Option<u8> {
+        match self
+            .legs
+            .iter()
+            .filter(|l| l.0.leg == leg)
+            .map(|l| l.0.attempt)
+            .max()
+        {
+            None => Some(0),
+            Some(a) => a.checked_add(1),
         }
     }
 
@@ -147,6 +176,16 @@ impl Episode {
             return self.exposed();
         }
         Qty((self.filled(|l| l == 0) - self.filled(|l| l >= 1)).max(0))
+    }
+
+    /// Whether an exit policy can close what this done episode holds uncovered: a
+    /// pair's first leg, or a basket's over-filled legs (an over-filled second leg is
+    /// the operator's).
+    pub fn exit_manageable(&self) -> bool {
+        match self.basket {
+            Some(b) => self.planned.len() == usize::from(b.legs),
+            None => self.first.is_some() && self.uncovered().0 > 0,
+        }
     }
 
     /// The next client order id leg number for a hedge.

@@ -62,6 +62,7 @@ struct StateOwned {
     lane_refused: std::collections::BTreeMap<(crate::event::Lane, u32), crate::event::SkipReason>,
     coverage_mark: super::coverage::CoverageMark,
     settlement: super::settlement::SettlementBook,
+    exits: Option<crate::config::ExitPolicy>,
 }
 
 /// The journal's payload options: fixed-width integers, little-endian, no trailing
@@ -132,6 +133,7 @@ impl Reducer {
             lane_refused: s.lane_refused,
             coverage_mark: s.coverage_mark,
             settlement: s.settlement,
+            exits: s.exits,
         })
     }
 }
@@ -327,6 +329,8 @@ mod tests {
             // Version 5: each episode's lane and planned basket legs, and the settlement book (closed and
             // settled markets, lots, realized PnL).
             (5, 0x9c31_d730_4624_4924),
+            // Version 6: each episode's unhedged-position state and the exit policy.
+            (6, 0x66d0_322c_2820_e261),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

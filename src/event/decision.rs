@@ -67,6 +67,49 @@ pub enum Decision {
     /// no opportunity bought, such as a position adopted from the venue). The sum over
     /// an opportunity is its realized PnL.
     Realized(Realized),
+    /// An unhedged position is being closed (format version 6): the order that does it
+    /// follows. `loss` is what closing at the quote seen loses per contract against
+    /// what the position cost (negative: a gain); a completion's is the pair's shortfall
+    /// from $1 (negative: the edge it still locks).
+    Exit(Exit),
+}
+
+/// Why an unhedged position is closed (format version 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ExitReason {
+    /// The planned second leg offers its price again (within the legging tolerance):
+    /// the pair is completed as it was meant to be.
+    Complete,
+    /// The edge the position was bought for is gone (its second leg is beyond the
+    /// tolerance) and the position can be closed within the legging loss bound.
+    EdgeDecay,
+    /// The position has been unhedged for the exit policy's `max_hold`.
+    TimeStop,
+    /// What closing now would lose per contract has reached the exit policy's
+    /// `ev_stop`: the loss is cut before it grows past `stop_max_loss`.
+    EvStop,
+}
+
+impl ExitReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitReason::Complete => "complete",
+            ExitReason::EdgeDecay => "edge_decay",
+            ExitReason::TimeStop => "time_stop",
+            ExitReason::EvStop => "ev_stop",
+        }
+    }
+}
+
+/// An exit of one unhedged position (format version 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exit {
+    pub opportunity: u64,
+    pub reason: ExitReason,
+    /// Contracts the exit order is for.
+    pub qty: Qty,
+    /// Per contract, 1e-6 dollars (see `Decision::Exit`).
+    pub loss: Money,
 }
 
 /// Realized PnL of one opportunity's contracts in one market outcome (format version 5).
@@ -122,6 +165,7 @@ impl Decision {
             Decision::LaneCoverage { .. } => "lane_coverage",
             Decision::Discrepancy(_) => "discrepancy",
             Decision::Realized(_) => "realized",
+            Decision::Exit(_) => "exit",
         }
     }
 

@@ -105,6 +105,12 @@ pub enum Event {
     BasketUnwind {
         enabled: bool,
     },
+    // Format version 6 from here on.
+    /// How an unhedged position (an episode left exposed after its legs and hedge) is
+    /// exited: completed, closed on edge decay, a time stop or an EV stop (profile
+    /// `[exit]`). A journal without one: the position is the operator's (safe mode), as
+    /// older builds decided.
+    ExitPolicyLoaded(crate::config::ExitPolicy),
 }
 
 /// A market's result as its venue paid it (format version 5).
@@ -278,6 +284,7 @@ impl Event {
             Event::Settled(_) => "settled",
             Event::SettlementPolicy { .. } => "settlement_policy",
             Event::BasketUnwind { .. } => "basket_unwind",
+            Event::ExitPolicyLoaded(_) => "exit_policy_loaded",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",

@@ -9,8 +9,34 @@ use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue}
 use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
-/// journal is built from these (version 4's, then those of version 5).
+/// journal is built from these (version 5's, then those of version 6).
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (mut events, mut decisions) = every_variant_v5();
+    events.push(Event::ExitPolicyLoaded(arb::config::ExitPolicy {
+        max_hold_ms: 600_000,
+        ev_stop: Money(100_000),
+        stop_max_loss: Money(150_000),
+        retry_ms: 1_000,
+    }));
+    for (reason, loss) in [
+        (ExitReason::Complete, -30_000),
+        (ExitReason::EdgeDecay, 20_000),
+        (ExitReason::TimeStop, 60_000),
+        (ExitReason::EvStop, 110_000),
+    ] {
+        decisions.push(Decision::Exit(Exit {
+            opportunity: 7,
+            reason,
+            qty: Qty::contracts(4),
+            loss: Money(loss),
+        }));
+    }
+    (events, decisions)
+}
+
+/// One record of every variant of format version 5 (version 4's, then those added in
+/// version 5), in the order of its golden file.
+pub fn every_variant_v5() -> (Vec<Event>, Vec<Decision>) {
     let (mut events, mut decisions) = every_variant_v4();
     events.push(Event::MarketClosed {
         market: MarketId(1),

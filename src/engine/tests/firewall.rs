@@ -6,14 +6,6 @@
 use super::*;
 use crate::config::FirewallConfig;
 
-const S: i64 = 1_000_000_000;
-
-fn at(r: &mut Reducer, ts: i64, e: Event) -> Vec<Decision> {
-    let mut out = Vec::new();
-    r.apply(ts, &e, &mut out);
-    out
-}
-
 fn guarded() -> Reducer {
     let (mut r, _) = setup(EngineConfig::default(), false);
     assert!(at(&mut r, 0, Event::FirewallLoaded(FirewallConfig::default())).is_empty());

@@ -118,6 +118,17 @@ fn pair_and_cash() -> [Event; 3] {
     ]
 }
 
+const S: i64 = 1_000_000_000;
+
+/// The decisions of one event at `ts`, less the lanes' coverage a tick may journal (not
+/// what the tests using this are about).
+fn at(r: &mut Reducer, ts: i64, e: Event) -> Vec<Decision> {
+    let mut out = Vec::new();
+    r.apply(ts, &e, &mut out);
+    out.retain(|d| !matches!(d, Decision::LaneCoverage { .. }));
+    out
+}
+
 fn run(r: &mut Reducer, e: Event) -> Vec<Decision> {
     let mut out = Vec::new();
     r.apply(1, &e, &mut out);
@@ -1021,6 +1032,7 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
     );
 }
 
+mod exits;
 mod firewall;
 mod groups;
 mod mapping;

@@ -4,17 +4,6 @@
 use super::*;
 use crate::config::RestingPolicy;
 
-const S: i64 = 1_000_000_000;
-
-/// The decisions of one event, less the lanes' coverage a tick may journal (not what
-/// these tests are about).
-fn at(r: &mut Reducer, ts: i64, e: Event) -> Vec<Decision> {
-    let mut out = Vec::new();
-    r.apply(ts, &e, &mut out);
-    out.retain(|d| !matches!(d, Decision::LaneCoverage { .. }));
-    out
-}
-
 /// Sequential legging whose second leg rests for `rest_ms`, resubmitted `resubmits` times.
 fn resting(rest_ms: u32, resubmits: u8) -> Reducer {
     let mut r = sequential();

@@ -4,14 +4,6 @@
 use super::*;
 use crate::config::RiskLimits;
 
-const S: i64 = 1_000_000_000;
-
-fn at(r: &mut Reducer, ts: i64, e: Event) -> Vec<Decision> {
-    let mut out = Vec::new();
-    r.apply(ts, &e, &mut out);
-    out
-}
-
 fn limited(limits: RiskLimits) -> Reducer {
     let mut r = sequential();
     assert!(at(&mut r, 0, Event::RiskLimitsLoaded(limits)).is_empty());

@@ -362,6 +362,7 @@ impl Collector {
                 }
                 r.lane
             }
+            Decision::Exit(e) => lane_of(&data.opportunities, e.opportunity),
         };
         let (cause_seq, cause_kind) = self.cause;
         let row = DecisionRow {

@@ -142,6 +142,12 @@ fn cols(d: &Decision, markets: &[MarketInfo]) -> Cols {
             reason: Some(format!("payout {} pnl {}", r.payout, r.pnl)),
             ..Cols::default()
         },
+        Decision::Exit(e) => Cols {
+            opportunity: Some(e.opportunity),
+            qty: Some(e.qty),
+            reason: Some(format!("{} loss {}", e.reason.name(), e.loss)),
+            ..Cols::default()
+        },
     }
 }
 

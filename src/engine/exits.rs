@@ -1,0 +1,260 @@
+//! Exits of unhedged positions (under an `ExitPolicyLoaded`): an episode left exposed
+//! after its legs and hedge is held, not handed to the operator, and on each event it
+//! is completed (its second leg offers the planned price again), closed within the
+//! legging loss bound once its edge has decayed, or closed within the stop bound on a
+//! time stop or an EV stop. Each exit is journaled with its reason just before its
+//! order. A stop that cannot close within its bound leaves the position to the operator
+//! (safe mode), as every unhedged position was before format version 6.
+//!
+//! A position's cost is its leg's limit price (what it paid at most), so the losses
+//! measured here are never smaller than the real ones; fees are not counted, as in the
+//! legging policy's unwind bound.
+
+use super::Reducer;
+use super::lanes::buy_quote;
+use super::legging::MAX_PRICE;
+use super::orders::Unhedged;
+use crate::config::ExitPolicy;
+use crate::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty};
+use crate::event::{Decision, Exit, ExitReason, Leg};
+
+/// One position an unhedged episode holds: what to close, and how its exit is named.
+struct Held {
+    market: MarketId,
+    outcome: Outcome,
+    /// What one contract cost at most (its order's limit).
+    cost: Price,
+    qty: Qty,
+    /// The client order id of its exit.
+    id: ClientOrderId,
+}
+
+impl Reducer {
+    /// Episode `opp` is done and exposed: from now on the exit policy closes it.
+    pub(super) fn hold_unhedged(&mut self, opp: u64, out: &mut Vec<Decision>) {
+        if let Some(ep) = self.orders.episodes.get_mut(&opp) {
+            ep.unhedged = Some(Unhedged {
+                since: self.now,
+                last_try: None,
+                given_up: false,
+            });
+        }
+        self.execution_failed(out);
+    }
+
+    /// Looks at every unhedged position with no order in flight whose retry interval
+    /// has passed, in opportunity order.
+    pub(super) fn review_exits(&mut self, out: &mut Vec<Decision>) {
+        let Some(policy) = self.exits else {
+            return;
+        };
+        if self.orders.episodes.is_empty() {
+            return;
+        }
+        let (now, retry_ns) = (self.now, i64::from(policy.retry_ms) * 1_000_000);
+        let due: Vec<u64> = self
+            .orders
+            .episodes
+            .iter()
+            .filter(|(_, e)| {
+                e.unhedged.is_some_and(|u| {
+                    !u.given_up && u.last_try.is_none_or(|t| now.saturating_sub(t) >= retry_ns)
+                }) && e.is_done()
+            })
+            .map(|(&opp, _)| opp)
+            .collect();
+        for opp in due {
+            self.review_exit(opp, &policy, out);
+        }
+    }
+
+    fn review_exit(&mut self, opp: u64, policy: &ExitPolicy, out: &mut Vec<Decision>) {
+        let Some(ep) = self.orders.episodes.get(&opp) else {
+            return;
+        };
+        let Some(unhedged) = ep.unhedged else {
+            return;
+        };
+        let mut held = Vec::new();
+        match (ep.basket, ep.first) {
+            (Some(b), _) => {
+                for (i, (&qty, leg)) in ep.basket_excess().iter().zip(&ep.planned).enumerate() {
+                    let leg_no = b.legs.saturating_add(i as u8);
+                    if let (true, Some(attempt)) = (qty > 0, ep.next_attempt(leg_no)) {
+                        held.push(Held {
+                            market: leg.market,
+                            outcome: leg.outcome,
+                            cost: leg.price,
+                            qty: Qty(qty),
+                            id: ClientOrderId {
+                                opportunity: opp,
+                                leg: leg_no,
+                                attempt,
+                            },
+                        });
+                    }
+                }
+            }
+            (None, Some(first)) => {
+                let (qty, second, leg) = (ep.uncovered(), ep.second, ep.next_hedge_leg());
+                if qty.0 == 0 {
+                    return;
+                }
+                if let Some(planned) = second
+                    && self.complete(opp, first.price, &planned, qty, out)
+                {
+                    return self.tried(opp);
+                }
+                // Leg numbers are a byte: a position that used them all is the operator's.
+                if leg == u8::MAX {
+                    return self.give_up(opp, out);
+                }
+                held.push(Held {
+                    market: first.market,
+                    outcome: first.outcome,
+                    cost: first.price,
+                    qty,
+                    id: ClientOrderId {
+                        opportunity: opp,
+                        leg,
+                        attempt: 0,
+                    },
+                });
+            }
+            (None, None) => return,
+        }
+        let held_ns = self.now.saturating_sub(unhedged.since);
+        let mut placed = false;
+        for h in held {
+            match self.close(h, held_ns, policy, out) {
+                Some(true) => placed = true,
+                Some(false) => {}
+                None => return self.give_up(opp, out),
+            }
+        }
+        if placed {
+            self.tried(opp);
+        }
+    }
+
+    /// Places the pair's second leg again if its book offers the planned price within
+    /// the legging tolerance. True if it was placed.
+    fn complete(
+        &mut self,
+        opp: u64,
+        first_cost: Price,
+        planned: &Leg,
+        qty: Qty,
+        out: &mut Vec<Decision>,
+    ) -> bool {
+        let Some(attempt) = self
+            .orders
+            .episodes
+            .get(&opp)
+            .and_then(|e| e.next_attempt(1))
+        else {
+            return false;
+        };
+        let Some(now) = buy_quote(&self.markets, planned.market, planned.outcome) else {
+            return false;
+        };
+        let limit = Price((planned.price.0 + self.policy.max_price_move.0).min(MAX_PRICE));
+        if now.price > limit {
+            return false;
+        }
+        let id = ClientOrderId {
+            opportunity: opp,
+            leg: 1,
+            attempt,
+        };
+        let at = out.len();
+        let placed = self.place_leg(id, planned, limit, qty, out)
+            || self.place_leg(id, planned, now.price, qty, out);
+        if placed {
+            let shortfall = i64::from(first_cost.0) + i64::from(now.price.0) - Price::SCALE;
+            out.insert(
+                at,
+                Decision::Exit(Exit {
+                    opportunity: opp,
+                    reason: ExitReason::Complete,
+                    qty,
+                    loss: Money(shortfall * 100),
+                }),
+            );
+        }
+        placed
+    }
+
+    /// Closes `h` by buying its other outcome if a reason holds: `Some(true)` placed,
+    /// `Some(false)` held (no reason yet, no quote, or no cash), `None` when a stop
+    /// fired that cannot close within its bound.
+    fn close(
+        &mut self,
+        h: Held,
+        held_ns: i64,
+        policy: &ExitPolicy,
+        out: &mut Vec<Decision>,
+    ) -> Option<bool> {
+        let Some(other) = buy_quote(&self.markets, h.market, h.outcome.other()) else {
+            return Some(false);
+        };
+        let loss = Money((i64::from(h.cost.0) + i64::from(other.price.0) - Price::SCALE) * 100);
+        let unwind = self.unwind_limit(h.cost, other.market);
+        let (reason, limit) = if other.price <= unwind {
+            (ExitReason::EdgeDecay, unwind)
+        } else {
+            let stop = self.loss_limit(h.cost, other.market, policy.stop_max_loss);
+            let timed_out =
+                policy.max_hold_ms > 0 && held_ns / 1_000_000 >= policy.max_hold_ms as i64;
+            if timed_out {
+                (ExitReason::TimeStop, stop)
+            } else if policy.ev_stop.0 > 0 && loss >= policy.ev_stop {
+                (ExitReason::EvStop, stop)
+            } else {
+                return Some(false);
+            }
+        };
+        if other.price > limit {
+            return None;
+        }
+        let at = out.len();
+        if !self.place_leg(h.id, &other, limit, h.qty, out) {
+            return Some(false);
+        }
+        out.insert(
+            at,
+            Decision::Exit(Exit {
+                opportunity: h.id.opportunity,
+                reason,
+                qty: h.qty,
+                loss,
+            }),
+        );
+        Some(true)
+    }
+
+    fn tried(&mut self, opp: u64) {
+        let now = self.now;
+        if let Some(u) = self
+            .orders
+            .episodes
+            .get_mut(&opp)
+            .and_then(|e| e.unhedged.as_mut())
+        {
+            u.last_try = Some(now);
+        }
+    }
+
+    /// The position cannot be closed within the policy's bounds: the operator's.
+    fn give_up(&mut self, opp: u64, out: &mut Vec<Decision>) {
+        if let Some(u) = self
+            .orders
+            .episodes
+            .get_mut(&opp)
+            .and_then(|e| e.unhedged.as_mut())
+        {
+            u.given_up = true;
+        }
+        self.unhedged(out);
+    }
+}

@@ -1,0 +1,139 @@
+//! Unhedged positions are exited by policy (issue 12, the engine closes positions):
+//! through `arb live` against a standalone `arb sim`, a cross-venue pair is traded while
+//! the Polymarket tokens refuse every order and the Kalshi book is frozen. A Kalshi
+//! first leg fills, its Polymarket second leg is refused, and the profile's legging
+//! loss bound of $0 leaves the hedge (Kalshi NO, a spread above $1 − the YES paid)
+//! unplaced: the position is unhedged. The exit policy then closes it: at once on an
+//! EV stop below the spread, or after the hold time on a time stop (a second leg that
+//! was never placed may first be tried again, `Complete`, and refused). The journal shows
+//! each exit's reason before its order, no unhedged-exposure halt, the engine's
+//! positions equal the venue's, and replay finds every decision again.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+mod common;
+
+use arb::event::{Decision, ExitReason, HaltReason};
+use arb::journal::RecordBody;
+use common::live::{Sim, journal_records, live_cli, positions_engine_and_venue, replay_json};
+
+const KALSHI: &str = "KXFEDDECISION-26DEC-C25";
+const POLY_YES: &str =
+    "71321045679252212594626385532706912750332728571942532289631379312455583992563";
+const POLY_NO: &str =
+    "52114319501245915516055106046884209969926127482827954674443846427813813222426";
+
+fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
+    let text = format!(
+        "name = \"exits\"\nseed = 12\nstart_ms = 1795996800000\nduration_s = 900\nstep_ms = 200\ntick_ms = 1000\n[cash]\nkalshi = \"2000.00\"\npolymarket = \"2000.00\"\n[[question]]\nname = \"fed\"\nfair = 0.42\nvolatility = 0.002\nspread = 0.02\ndepth = 60\nlevels = 5\ndislocation = 0.3\ndislocation_size = 0.06\nkalshi = \"{KALSHI}\"\npolymarket_yes = \"{POLY_YES}\"\npolymarket_no = \"{POLY_NO}\"\npair_confidence = 0.98\n[[fault]]\nkind = \"freeze_book\"\nat_s = 5\nduration_s = 895\nmarket = \"{KALSHI}\"\n[[fault]]\nkind = \"reject_orders\"\nat_s = 0\nduration_s = 900\nmarket = \"{POLY_YES}\"\n[[fault]]\nkind = \"reject_orders\"\nat_s = 0\nduration_s = 900\nmarket = \"{POLY_NO}\"\n"
+    );
+    let p = dir.join("exits.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs `arb live` for 8 s with `exit` as the profile's `[exit]` section; returns the
+/// journal's decisions after checking what every run must show.
+fn run(exit: &str) -> Vec<Decision> {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario(dir.path());
+    let sim = Sim::start_with(Some(&scenario), "45");
+    let profile = format!(
+        "[lanes]\nintra_venue = false\n[sizing]\nmax_contracts = 5\n[risk]\nmax_consecutive_failures = 0\n[legging]\nunwind_max_loss = 0\n[exit]\n{exit}"
+    );
+    let cfg = sim.live_config(dir.path(), Some(&scenario), "", Some(&profile));
+    let journal = dir.path().join("j");
+    live_cli(&cfg, &journal, "8");
+    let decisions: Vec<Decision> = journal_records(&journal)
+        .into_iter()
+        .filter_map(|r| match r.body {
+            RecordBody::Decision(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    if std::env::var_os("ARB_DEBUG_EXITS").is_some() {
+        for d in &decisions {
+            if !matches!(
+                d,
+                Decision::LaneCoverage { .. }
+                    | Decision::LaneSkipped { .. }
+                    | Decision::BookRejected { .. }
+            ) {
+                eprintln!("{d:?}");
+            }
+        }
+    }
+    // Each exit is followed by its order: the other outcome of the first (Kalshi) leg.
+    let first_leg = |opp: u64| {
+        decisions.iter().find_map(|d| match d {
+            Decision::PlaceOrder(p) if p.id.opportunity == opp && p.id.leg == 0 => Some(*p),
+            _ => None,
+        })
+    };
+    for (i, d) in decisions.iter().enumerate() {
+        if let Decision::Exit(e) = d {
+            let first = first_leg(e.opportunity).expect("the exit's first leg");
+            match decisions.get(i + 1) {
+                // A completion places the planned second leg (refused here, as planned).
+                Some(Decision::PlaceOrder(p)) if e.reason == ExitReason::Complete => assert!(
+                    p.id.opportunity == e.opportunity && p.id.leg == 1 && p.qty == e.qty,
+                    "{e:?} then {p:?}"
+                ),
+                Some(Decision::PlaceOrder(p)) => assert!(
+                    p.id.opportunity == e.opportunity
+                        && p.id.leg >= 2
+                        && (p.market, p.outcome) == (first.market, first.outcome.other())
+                        && p.qty == e.qty,
+                    "{e:?} then {p:?}"
+                ),
+                other => panic!("{e:?} is followed by {other:?}"),
+            }
+        }
+    }
+    assert!(
+        !decisions.iter().any(|d| matches!(
+            d,
+            Decision::Halt {
+                reason: HaltReason::UnhedgedExposure
+            }
+        )),
+        "exited by policy, not left to the operator"
+    );
+    let (engine, venue) =
+        positions_engine_and_venue(&journal, &sim.ledger(), "kalshi", "arb-kalshi");
+    assert_eq!(engine, venue);
+    assert_eq!(replay_json(&journal)["mismatches"], 0);
+    decisions
+}
+
+/// The reasons of the exits that closed (not the completions the fault refused).
+fn reasons(decisions: &[Decision]) -> Vec<ExitReason> {
+    decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::Exit(e) if e.reason != ExitReason::Complete => Some(e.reason),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_ev_stop_below_the_spread_closes_each_unhedged_leg_at_once() {
+    let decisions = run("ev_stop = 0.01\nstop_max_loss = 0.10\nmax_hold_s = 600\n");
+    let reasons = reasons(&decisions);
+    assert!(!reasons.is_empty(), "an unhedged leg was exited");
+    assert!(
+        reasons.iter().all(|r| *r == ExitReason::EvStop),
+        "a frozen book: the loss stays the spread, so every exit is the EV stop: {reasons:?}"
+    );
+}
+
+#[test]
+fn a_time_stop_closes_each_unhedged_leg_after_the_hold_time() {
+    let decisions = run("ev_stop = 0\nstop_max_loss = 0.10\nmax_hold_s = 0.5\n");
+    let reasons = reasons(&decisions);
+    assert!(!reasons.is_empty(), "an unhedged leg was exited");
+    assert!(
+        reasons.iter().all(|r| *r == ExitReason::TimeStop),
+        "{reasons:?}"
+    );
+}
