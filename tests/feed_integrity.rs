@@ -59,15 +59,16 @@ fn apply(books: &mut BTreeMap<MarketId, Book>, e: &Event) {
 #[test]
 fn a_crossed_book_is_resynced_at_once_and_not_traded_meanwhile() {
     let dir = tempfile::tempdir().unwrap();
-    // At 1 s and 2 s of wall time (speed 20): one crossed delta on each venue's stream.
+    // At 2 s and 3 s of wall time (speed 20; start-up has room under load): one crossed
+    // delta on each venue's stream.
     let faults = format!(
-        "[[fault]]\nat_s = 20\nkind = \"cross_book\"\nmarket = \"{FED}\"\n\
-         [[fault]]\nat_s = 40\nkind = \"cross_book\"\nmarket = \"{FED_POLY_YES}\"\n"
+        "[[fault]]\nat_s = 40\nkind = \"cross_book\"\nmarket = \"{FED}\"\n\
+         [[fault]]\nat_s = 60\nkind = \"cross_book\"\nmarket = \"{FED_POLY_YES}\"\n"
     );
     let mut config = LiveConfig::default();
     config.sim.scenario = Some(scenario_with_faults(dir.path(), &faults));
     let journal = dir.path().join("j");
-    let (summary, records) = run(config, &journal, 3.5);
+    let (summary, records) = run(config, &journal, 4.5);
     for (venue, venue_id) in [(Venue::Kalshi, FED), (Venue::Polymarket, FED_POLY_YES)] {
         let market = market_id(&records, venue_id);
         let mut books = BTreeMap::new();
@@ -148,12 +149,12 @@ fn after_a_sequence_gap_the_resynced_book_is_the_simulators_book() {
     use arb::run::live::config::KalshiConfig;
     use arb::sim::server::sim_keys;
     let dir = tempfile::tempdir().unwrap();
-    // The gap (a lost delta) at 1 s of wall time; every book frozen from 2 s, so the
+    // The gap (a lost delta) at 2 s of wall time; every book frozen from 3 s, so the
     // books compared at the end are not moving.
     let path = scenario_with_faults(
         dir.path(),
-        "[[fault]]\nat_s = 20\nkind = \"sequence_gap\"\n\
-         [[fault]]\nat_s = 40\nduration_s = 3600\nkind = \"freeze_book\"\n",
+        "[[fault]]\nat_s = 40\nkind = \"sequence_gap\"\n\
+         [[fault]]\nat_s = 60\nduration_s = 3600\nkind = \"freeze_book\"\n",
     );
     let scenario = arb::sim::Scenario::load(&path).unwrap();
     let (state, addr, stop) = start_sim(scenario);
@@ -170,7 +171,7 @@ fn after_a_sequence_gap_the_resynced_book_is_the_simulators_book() {
         ..LiveConfig::default()
     };
     let journal = dir.path().join("j");
-    let (summary, records) = run(config, &journal, 3.5);
+    let (summary, records) = run(config, &journal, 4.5);
     let gap = records
         .iter()
         .position(

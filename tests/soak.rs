@@ -145,6 +145,7 @@ fn a_day_of_trading_on_an_accelerated_clock_ends_with_the_ledger_to_the_cent() {
     let settled = count(&|b| matches!(b, RecordBody::Event(Event::Settled(_))));
     let fills = count(&|b| matches!(b, RecordBody::Event(Event::Fill(_))));
     let unknown = count(&|b| matches!(b, RecordBody::Event(Event::OrderUnknown(_))));
+    let exits = count(&|b| matches!(b, RecordBody::Decision(Decision::Exit(_))));
     let realized: Vec<arb::event::Realized> = records
         .iter()
         .filter_map(|r| match &r.body {
@@ -170,7 +171,7 @@ fn a_day_of_trading_on_an_accelerated_clock_ends_with_the_ledger_to_the_cent() {
         std::mem::forget(dir);
     }
     eprintln!(
-        "soak: {hours} h of event time at {speed}x in {wall_s} s; journal kept spans {span_h:.2} h, {} records, {fills} fills, {unknown} unknown outcomes, {settled} settlements, {} realized, journal {:.2} MiB",
+        "soak: {hours} h of event time at {speed}x in {wall_s} s; journal kept spans {span_h:.2} h, {} records, {fills} fills, {unknown} unknown outcomes, {exits} exits of unhedged positions, {settled} settlements, {} realized, journal {:.2} MiB",
         records.len(),
         realized.len(),
         journal_bytes as f64 / 1048576.0

@@ -21,6 +21,10 @@ pub struct IngressCtx {
     pub silent_after: Duration,
     pub feed: super::degrade::FeedPolicy,
     pub stats: super::watchdog::SharedFeedStats,
+    /// Where a venue's lifecycle message (a market closed, determined or resolved)
+    /// wakes the market status watcher (`market_status.rs`) for that market, so that its
+    /// close or result is read at once instead of at the next poll. `None`: no watcher.
+    pub lifecycle: Option<tokio::sync::mpsc::UnboundedSender<MarketId>>,
 }
 
 impl IngressCtx {
@@ -41,6 +45,17 @@ impl IngressCtx {
             );
         }
         Ok(bad)
+    }
+
+    /// A lifecycle message of the venue named `market`: its status is read now.
+    pub fn lifecycle_news(&self, market: MarketId) {
+        if let Some(tx) = &self.lifecycle {
+            tracing::info!(
+                market = market.0,
+                "lifecycle message; reading the market's status"
+            );
+            let _ = tx.send(market);
+        }
     }
 
     /// Reports a feed-mode change (journaled).

@@ -65,6 +65,9 @@ impl VenueFeed for KalshiFeed {
     async fn subscribe(&mut self, ws: &mut KalshiWs) -> Result<(), VenueError> {
         ws.subscribe(&["orderbook_delta", "trade"], &self.tickers)
             .await?;
+        // Lifecycle messages come for every market (Kalshi filters none); those of the
+        // markets traded wake the status watcher.
+        ws.subscribe(&["market_lifecycle_v2"], &[]).await?;
         self.state = KalshiState::default();
         self.sids.clear();
         Ok(())
@@ -108,7 +111,16 @@ impl VenueFeed for KalshiFeed {
             .get("msg")
             .and_then(|m| m.get("market_ticker"))
             .and_then(|t| t.as_str());
-        if ticker.is_some_and(|t| self.interner.get(Venue::Kalshi, t).is_none()) {
+        let market = ticker.and_then(|t| self.interner.get(Venue::Kalshi, t));
+        if ticker.is_some() && market.is_none() {
+            return Some(frame);
+        }
+        if value.get("type").and_then(|t| t.as_str()) == Some("market_lifecycle_v2") {
+            // Anything but a listing may be a close or a result: the watcher reads it.
+            let kind = value["msg"].get("event_type").and_then(|k| k.as_str());
+            if let (Some(market), false) = (market, kind == Some("created")) {
+                ctx.lifecycle_news(market);
+            }
             return Some(frame);
         }
         let sid = value.get("sid").and_then(|s| s.as_u64());

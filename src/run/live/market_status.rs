@@ -1,8 +1,11 @@
-//! Markets' lifecycle while `arb live` runs: every `market_status_s`, the status of
-//! each market the engine knows and has not seen settle is read from its venue
-//! (Kalshi `/markets?tickers=`, Polymarket `/markets/{condition}`), and a close or a
-//! result is handed to the core (journaled as `MarketClosed` / `Settled`). The reducer
-//! ignores a repeat, so a restart may report them again.
+//! Markets' lifecycle while `arb live` runs: every `market_status_s`, and at once when
+//! a venue's stream says a market changed (Kalshi `market_lifecycle_v2`, Polymarket
+//! `market_resolved`), the status of each market the engine knows and has not seen
+//! settle is read from its venue (Kalshi `/markets?tickers=`, Polymarket
+//! `/markets/{condition}`), and a close or a result is handed to the core (journaled as
+//! `MarketClosed` / `Settled`). The stream only wakes the read: the venue's REST answer
+//! is what is journaled. The reducer ignores a repeat, so a restart may report them
+//! again.
 
 use super::core::Inbound;
 use crate::core::{MarketId, Price, Venue};
@@ -32,6 +35,8 @@ pub struct MarketWatch {
     pub reader: StatusReader,
     pub every: Duration,
     pub tx: Sender<Inbound>,
+    /// Markets a stream's lifecycle message named: read now.
+    pub wake: tokio::sync::mpsc::UnboundedReceiver<MarketId>,
 }
 
 /// What one look found for one market.
@@ -91,15 +96,31 @@ pub fn polymarket_status(m: &pw::Market) -> Vec<(String, Status)> {
 }
 
 impl MarketWatch {
-    /// Looks every `every` until the core is gone.
-    pub async fn run(self) {
+    /// Looks every `every`, and at the markets a stream names, until the core is gone.
+    pub async fn run(mut self) {
         let mut closed: BTreeSet<MarketId> = BTreeSet::new();
         let mut settled: BTreeSet<MarketId> = BTreeSet::new();
+        let mut next = tokio::time::Instant::now() + self.every;
         loop {
-            tokio::time::sleep(self.every).await;
+            // `None`: every market (the poll); else the markets the streams named.
+            let named: Option<BTreeSet<MarketId>> = tokio::select! {
+                _ = tokio::time::sleep_until(next) => None,
+                Some(first) = self.wake.recv() => {
+                    let mut named = BTreeSet::from([first]);
+                    while let Ok(m) = self.wake.try_recv() {
+                        named.insert(m);
+                    }
+                    Some(named)
+                }
+            };
+            if named.is_none() {
+                next = tokio::time::Instant::now() + self.every;
+            }
             let found = {
-                let unsettled = |m: MarketId| !settled.contains(&m);
-                self.reader.look(&unsettled).await
+                let wanted = |m: MarketId| {
+                    !settled.contains(&m) && named.as_ref().is_none_or(|n| n.contains(&m))
+                };
+                self.reader.look(&wanted).await
             };
             for event in news(found, &mut closed, &mut settled) {
                 if self.tx.send(Inbound::now(event)).is_err() {

@@ -239,7 +239,11 @@ async fn run_async(
     let mut tasks = Vec::new();
     let silent_after = Duration::from_secs_f64(opts.config.stream_silent_s);
     let feed_stats: [watchdog::SharedFeedStats; 2] = Default::default();
+    // Lifecycle messages of the streams wake the market status watcher (if it runs).
+    let (lifecycle_tx, lifecycle_rx) = tokio::sync::mpsc::unbounded_channel();
+    let watch_markets = opts.config.market_status_s > 0.0;
     let ingress_ctx = |venue: Venue| ingress::IngressCtx {
+        lifecycle: watch_markets.then(|| lifecycle_tx.clone()),
         queue: queue::MarketFeed::new(
             market_queues[venue.index()].0.clone(),
             feed_stats[venue.index()].clone(),
@@ -323,9 +327,10 @@ async fn run_async(
             .run(),
         ));
     }
-    if opts.config.market_status_s > 0.0 {
+    if watch_markets {
         tasks.push(tokio::spawn(
             market_status::MarketWatch {
+                wake: lifecycle_rx,
                 reader: market_status::StatusReader {
                     kalshi: kalshi_rest.clone(),
                     polymarket: poly_rest.clone(),

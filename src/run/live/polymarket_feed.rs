@@ -83,6 +83,18 @@ impl VenueFeed for PolymarketFeed {
         };
         let mut bad = Vec::new();
         for value in split_frame(text) {
+            if value.get("event_type").and_then(|t| t.as_str()) == Some("market_resolved") {
+                // Every known token of the resolved market: the watcher reads its result.
+                for asset in value["assets_ids"].as_array().into_iter().flatten() {
+                    if let Some(m) = asset
+                        .as_str()
+                        .and_then(|a| self.interner.get(Venue::Polymarket, a))
+                    {
+                        ctx.lifecycle_news(m);
+                    }
+                }
+                continue;
+            }
             // Only tokens interned at start: an unknown asset must not mint an id here.
             let interner = &self.interner;
             let known = |v: &serde_json::Value| {

@@ -82,8 +82,12 @@ impl PolymarketWs {
     /// Market channel: the first subscription, `{"assets_ids": [...], "type": "market"}`.
     /// The venue answers with a `book` per token, then updates.
     pub async fn subscribe_market(&mut self, token_ids: &[String]) -> Result<(), VenueError> {
-        self.send_json(json!({"assets_ids": token_ids, "type": "market"}))
-            .await
+        // `custom_feature_enabled` adds `market_resolved` (and `new_market`,
+        // `best_bid_ask`, which the engine ignores) to the channel.
+        self.send_json(
+            json!({"assets_ids": token_ids, "type": "market", "custom_feature_enabled": true}),
+        )
+        .await
     }
 
     /// Market channel, later: more tokens on the open connection.
