@@ -14,13 +14,14 @@ mod common;
 
 use arb::event::{Decision, ExitReason, HaltReason};
 use arb::journal::RecordBody;
-use common::live::{Sim, journal_records, live_cli, positions_engine_and_venue, replay_json};
+use common::live::{
+    FED_KALSHI, FED_POLY_NO, FED_POLY_YES, Sim, journal_records, live_cli,
+    positions_engine_and_venue, replay_json,
+};
 
-const KALSHI: &str = "KXFEDDECISION-26DEC-C25";
-const POLY_YES: &str =
-    "71321045679252212594626385532706912750332728571942532289631379312455583992563";
-const POLY_NO: &str =
-    "52114319501245915516055106046884209969926127482827954674443846427813813222426";
+const KALSHI: &str = FED_KALSHI;
+const POLY_YES: &str = FED_POLY_YES;
+const POLY_NO: &str = FED_POLY_NO;
 
 fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
     let text = format!(

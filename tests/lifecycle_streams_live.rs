@@ -13,14 +13,12 @@ mod common;
 use arb::core::Price;
 use arb::event::Event;
 use arb::journal::RecordBody;
-use common::live::{Sim, journal_records, live_cli};
+use common::live::{FED_KALSHI, FED_POLY_NO, FED_POLY_YES, Sim, journal_records, live_cli};
 use std::collections::BTreeMap;
 
-const KALSHI: &str = "KXFEDDECISION-26DEC-C25";
-const POLY_YES: &str =
-    "71321045679252212594626385532706912750332728571942532289631379312455583992563";
-const POLY_NO: &str =
-    "52114319501245915516055106046884209969926127482827954674443846427813813222426";
+const KALSHI: &str = FED_KALSHI;
+const POLY_YES: &str = FED_POLY_YES;
+const POLY_NO: &str = FED_POLY_NO;
 
 #[test]
 fn a_settlement_is_learned_from_the_streams_without_waiting_for_the_poll() {

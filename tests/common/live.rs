@@ -13,6 +13,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The `fed-cut-dec` question of the scenarios: its Kalshi ticker and Polymarket tokens.
+pub const FED_KALSHI: &str = "KXFEDDECISION-26DEC-C25";
+pub const FED_POLY_YES: &str =
+    "71321045679252212594626385532706912750332728571942532289631379312455583992563";
+pub const FED_POLY_NO: &str =
+    "52114319501245915516055106046884209969926127482827954674443846427813813222426";
+
 /// The `arb` binary under test.
 pub fn arb() -> Command {
     Command::new(env!("CARGO_BIN_EXE_arb"))
