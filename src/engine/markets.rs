@@ -48,7 +48,7 @@ impl Markets {
         if meta.id == next {
             self.list.push(MarketState {
                 meta: meta.clone(),
-                book: Book::new(),
+                book: Book::with_tick(meta.tick),
                 last_venue_seq: 0,
                 suspect: false,
                 updated_ts: 0,

@@ -92,7 +92,7 @@ impl Reducer {
         check(&s)?;
         let mut list = Vec::with_capacity(s.markets.len());
         for m in s.markets {
-            let mut book = Book::new();
+            let mut book = Book::with_tick(m.meta.tick);
             let id = m.meta.id;
             book.replace(&m.bids, &m.asks)
                 .map_err(|e| invalid(format!("market {}: book: {e:?}", id.0)))?;

@@ -59,7 +59,7 @@ impl SimVenue {
             Event::MarketDefined(meta) => {
                 if meta.id.index() == self.metas.len() {
                     self.metas.push(meta.clone());
-                    self.books.push(Book::new());
+                    self.books.push(Book::with_tick(meta.tick));
                 } else if let Some(m) = self.metas.get_mut(meta.id.index()) {
                     *m = meta.clone();
                 }

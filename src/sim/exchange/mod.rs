@@ -251,7 +251,9 @@ impl Exchange {
             venue,
             venue_id: venue_id.to_string(),
             fees,
-            liquidity: Book::new(),
+            // Cent slots: a level off the cent (a finer tick, a resting order) refines
+            // the book's step by itself.
+            liquidity: Book::with_tick(crate::core::Price(100)),
             resting_bids: BTreeMap::new(),
             resting_asks: BTreeMap::new(),
             status: MarketStatus::Open,
