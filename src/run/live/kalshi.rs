@@ -19,17 +19,39 @@ pub struct KalshiMetas {
     pub markets: Vec<crate::venues::kalshi::rest_wire::Market>,
 }
 
-/// Fetches each ticker's market, event and series, and interns it with its fees.
+/// Tickers per `GET /markets?tickers=` request at start-up.
+const MARKETS_BATCH: usize = 100;
+
+/// Fetches each ticker's market (a hundred a request), event and series (once per
+/// event and series), and interns it with its fees.
 pub async fn market_metas(
     rest: &KalshiRest,
     tickers: &[String],
     interner: &mut MarketInterner,
 ) -> Result<KalshiMetas, VenueError> {
     let mut out = KalshiMetas::default();
+    let mut listed: std::collections::BTreeMap<String, crate::venues::kalshi::rest_wire::Market> =
+        Default::default();
+    for chunk in tickers.chunks(MARKETS_BATCH) {
+        let page = rest
+            .markets(&[
+                ("tickers", chunk.join(",")),
+                ("limit", MARKETS_BATCH.to_string()),
+            ])
+            .await?;
+        listed.extend(page.markets.into_iter().map(|m| (m.ticker.clone(), m)));
+    }
     // Per event ticker: its series and fee multiplier, fetched once for all its markets.
     let mut events: std::collections::BTreeMap<String, (String, u32)> = Default::default();
+    // Per series ticker: its fee multiplier.
+    let mut series: std::collections::BTreeMap<String, u32> = Default::default();
     for t in tickers {
-        let m = rest.market(t).await?;
+        let m = match listed.remove(t) {
+            Some(m) => m,
+            // Not in the listing: asked alone, so the venue's own answer (not found,
+            // say) is the error.
+            None => rest.market(t).await?,
+        };
         if !events.contains_key(&m.event_ticker) {
             let series_ticker = match rest.event(&m.event_ticker).await {
                 Ok(e) => {
@@ -46,9 +68,13 @@ pub async fn market_metas(
             };
             let multiplier_bp = if series_ticker.is_empty() {
                 10_000
+            } else if let Some(&bp) = series.get(&series_ticker) {
+                bp
             } else {
                 let s = rest.series(&series_ticker).await?;
-                (s.fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32
+                let bp = (s.fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32;
+                series.insert(series_ticker.clone(), bp);
+                bp
             };
             events.insert(m.event_ticker.clone(), (series_ticker, multiplier_bp));
         }
