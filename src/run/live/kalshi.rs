@@ -7,6 +7,9 @@ use crate::mapping::groups::KalshiExclusiveEvent;
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
 use crate::venues::kalshi::rest::KalshiRest;
+use crate::venues::kalshi::rest_wire::Market;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 
 /// What the start of a Kalshi run learns of its markets: their definitions, and the
 /// events the venue calls mutually exclusive, with every market each lists.
@@ -16,72 +19,73 @@ pub struct KalshiMetas {
     pub exclusive: Vec<KalshiExclusiveEvent>,
     /// The configured markets as the venue lists them (their strike fields relate
     /// markets of one event: `mapping::strikes`).
-    pub markets: Vec<crate::venues::kalshi::rest_wire::Market>,
+    pub markets: Vec<Market>,
 }
 
 /// Tickers per `GET /markets?tickers=` request at start-up.
 const MARKETS_BATCH: usize = 100;
 
+/// What start-up has read of the venue's markets, events and series, kept for the run:
+/// preflight reads them (both venues at once), the journal's start-up then reads none.
+#[derive(Debug, Default)]
+pub struct KalshiMetaCache {
+    markets: BTreeMap<String, Market>,
+    /// Per event ticker: its series, and its markets if the venue calls it mutually
+    /// exclusive.
+    events: BTreeMap<String, (String, Option<Vec<String>>)>,
+    /// Per series ticker: its fee multiplier (basis points).
+    series: BTreeMap<String, u32>,
+}
+
 /// Fetches each ticker's market (a hundred a request), event and series (once per
-/// event and series), and interns it with its fees.
+/// event and series, and not again once `cache` holds them), and interns it with its
+/// fees.
 pub async fn market_metas(
     rest: &KalshiRest,
+    cache: &Mutex<KalshiMetaCache>,
     tickers: &[String],
     interner: &mut MarketInterner,
 ) -> Result<KalshiMetas, VenueError> {
-    let mut out = KalshiMetas::default();
-    let mut listed: std::collections::BTreeMap<String, crate::venues::kalshi::rest_wire::Market> =
-        Default::default();
-    for chunk in tickers.chunks(MARKETS_BATCH) {
+    let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+    let missing: Vec<String> = {
+        let c = lock();
+        tickers
+            .iter()
+            .filter(|t| !c.markets.contains_key(*t))
+            .cloned()
+            .collect()
+    };
+    for chunk in missing.chunks(MARKETS_BATCH) {
         let page = rest
             .markets(&[
                 ("tickers", chunk.join(",")),
                 ("limit", MARKETS_BATCH.to_string()),
             ])
             .await?;
-        listed.extend(page.markets.into_iter().map(|m| (m.ticker.clone(), m)));
+        let mut c = lock();
+        c.markets
+            .extend(page.markets.into_iter().map(|m| (m.ticker.clone(), m)));
     }
-    // Per event ticker: its series and fee multiplier, fetched once for all its markets.
-    let mut events: std::collections::BTreeMap<String, (String, u32)> = Default::default();
-    // Per series ticker: its fee multiplier.
-    let mut series: std::collections::BTreeMap<String, u32> = Default::default();
+    let mut out = KalshiMetas::default();
+    let mut seen_events: BTreeSet<String> = BTreeSet::new();
     for t in tickers {
-        let m = match listed.remove(t) {
+        let listed = lock().markets.get(t).cloned();
+        let m = match listed {
             Some(m) => m,
             // Not in the listing: asked alone, so the venue's own answer (not found,
             // say) is the error.
             None => rest.market(t).await?,
         };
-        if !events.contains_key(&m.event_ticker) {
-            let series_ticker = match rest.event(&m.event_ticker).await {
-                Ok(e) => {
-                    if e.event.mutually_exclusive {
-                        out.exclusive.push(KalshiExclusiveEvent {
-                            event_ticker: e.event.event_ticker.clone(),
-                            markets: Some(e.markets.iter().map(|m| m.ticker.clone()).collect()),
-                        });
-                    }
-                    e.event.series_ticker
-                }
-                Err(VenueError::NotFound { .. }) => String::new(),
-                Err(e) => return Err(e),
-            };
-            let multiplier_bp = if series_ticker.is_empty() {
-                10_000
-            } else if let Some(&bp) = series.get(&series_ticker) {
-                bp
-            } else {
-                let s = rest.series(&series_ticker).await?;
-                let bp = (s.fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32;
-                series.insert(series_ticker.clone(), bp);
-                bp
-            };
-            events.insert(m.event_ticker.clone(), (series_ticker, multiplier_bp));
+        let (series_ticker, exclusive) = event_info(rest, cache, &m.event_ticker).await?;
+        if seen_events.insert(m.event_ticker.clone())
+            && let Some(markets) = exclusive
+        {
+            out.exclusive.push(KalshiExclusiveEvent {
+                event_ticker: m.event_ticker.clone(),
+                markets: Some(markets),
+            });
         }
-        let (series_ticker, multiplier_bp) = events
-            .get(&m.event_ticker)
-            .cloned()
-            .unwrap_or_else(|| (String::new(), 10_000));
+        let multiplier_bp = series_multiplier(rest, cache, &series_ticker).await?;
         interner.intern(
             Venue::Kalshi,
             t,
@@ -103,6 +107,66 @@ pub async fn market_metas(
         out.markets.push(m);
     }
     Ok(out)
+}
+
+/// An event's series ticker (empty when the venue has no such event) and, if it is
+/// mutually exclusive, its markets.
+async fn event_info(
+    rest: &KalshiRest,
+    cache: &Mutex<KalshiMetaCache>,
+    event_ticker: &str,
+) -> Result<(String, Option<Vec<String>>), VenueError> {
+    if let Some(info) = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .events
+        .get(event_ticker)
+    {
+        return Ok(info.clone());
+    }
+    let info = match rest.event(event_ticker).await {
+        Ok(e) => (
+            e.event.series_ticker,
+            e.event
+                .mutually_exclusive
+                .then(|| e.markets.iter().map(|m| m.ticker.clone()).collect()),
+        ),
+        Err(VenueError::NotFound { .. }) => (String::new(), None),
+        Err(e) => return Err(e),
+    };
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .events
+        .insert(event_ticker.to_string(), info.clone());
+    Ok(info)
+}
+
+/// A series' fee multiplier in basis points ($1 = 10,000; no series: 10,000).
+async fn series_multiplier(
+    rest: &KalshiRest,
+    cache: &Mutex<KalshiMetaCache>,
+    series_ticker: &str,
+) -> Result<u32, VenueError> {
+    if series_ticker.is_empty() {
+        return Ok(10_000);
+    }
+    if let Some(&bp) = cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .series
+        .get(series_ticker)
+    {
+        return Ok(bp);
+    }
+    let s = rest.series(series_ticker).await?;
+    let bp = (s.fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .series
+        .insert(series_ticker.to_string(), bp);
+    Ok(bp)
 }
 
 pub async fn balance(rest: &KalshiRest) -> Result<Event, VenueError> {

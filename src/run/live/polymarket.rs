@@ -9,7 +9,9 @@ use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
 use crate::venues::polymarket::auth::Side;
 use crate::venues::polymarket::rest::{LimitOrder, OrderType, PolymarketRest};
-use std::sync::Arc;
+use crate::venues::polymarket::rest_wire::ClobMarketInfo;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// What the executor needs to know of a token to sign an order for it.
 #[derive(Clone, Debug)]
@@ -29,27 +31,18 @@ fn tick_of(mts: f64) -> Price {
 /// order parameters.
 pub async fn market_metas(
     rest: &PolymarketRest,
+    cache: &Mutex<PolymarketMetaCache>,
     tokens: &[String],
     interner: &mut MarketInterner,
 ) -> Result<(Vec<Event>, Vec<(crate::core::MarketId, TokenInfo)>), VenueError> {
     let mut out = Vec::new();
     let mut infos = Vec::new();
+    let mut done: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for token in tokens {
-        if infos
-            .iter()
-            .any(|(_, i): &(crate::core::MarketId, TokenInfo)| &i.token_id == token)
-        {
+        if done.contains(token) {
             continue; // done with its sibling already
         }
-        let condition = rest.market_by_token(token).await?.condition_id;
-        let m = rest.clob_market(&condition).await?;
-        // The close time the market lists (`end_date_iso`): entries stop a margin before.
-        let close_ts = rest
-            .market(&condition)
-            .await?
-            .end_date_iso
-            .as_deref()
-            .and_then(crate::clock::parse_rfc3339);
+        let (condition, m, close_ts) = condition_of(rest, cache, token).await?;
         let fees = match &m.fd {
             Some(fd) => FeeModel::Polymarket {
                 rate_ppm: (fd.r * 1e6).round().clamp(0.0, 1e9) as u32,
@@ -111,8 +104,52 @@ pub async fn market_metas(
                 },
             ));
         }
+        done.extend(m.t.iter().map(|t| t.t.clone()));
     }
     Ok((out, infos))
+}
+
+/// What start-up has read of the venue's tokens and conditions, kept for the run:
+/// preflight reads them (both venues at once), the journal's start-up then reads none.
+#[derive(Debug, Default)]
+pub struct PolymarketMetaCache {
+    /// Token id -> condition id.
+    conditions: BTreeMap<String, String>,
+    /// Condition id -> its CLOB parameters and listed close time.
+    markets: BTreeMap<String, (ClobMarketInfo, Option<i64>)>,
+}
+
+/// A token's condition, the condition's CLOB parameters and its listed close time
+/// (`end_date_iso`: entries stop a margin before it), from `cache` or the venue.
+async fn condition_of(
+    rest: &PolymarketRest,
+    cache: &Mutex<PolymarketMetaCache>,
+    token: &str,
+) -> Result<(String, ClobMarketInfo, Option<i64>), VenueError> {
+    let lock = || cache.lock().unwrap_or_else(|e| e.into_inner());
+    let known = lock().conditions.get(token).cloned();
+    let condition = match known {
+        Some(c) => c,
+        None => {
+            let c = rest.market_by_token(token).await?.condition_id;
+            lock().conditions.insert(token.to_string(), c.clone());
+            c
+        }
+    };
+    if let Some((m, close)) = lock().markets.get(&condition).cloned() {
+        return Ok((condition, m, close));
+    }
+    let m = rest.clob_market(&condition).await?;
+    let close_ts = rest
+        .market(&condition)
+        .await?
+        .end_date_iso
+        .as_deref()
+        .and_then(crate::clock::parse_rfc3339);
+    lock()
+        .markets
+        .insert(condition.clone(), (m.clone(), close_ts));
+    Ok((condition, m, close_ts))
 }
 
 pub async fn balance(rest: &PolymarketRest) -> Result<Event, VenueError> {

@@ -75,6 +75,30 @@ pub(super) async fn run(
 ) -> Report {
     let mut r = Report::default();
     r.add("configuration", Ok("profile, pairs and venues read".into()));
+    // Both venues' market metadata at once, each within its own read budget, into the
+    // sides' caches: the checks below and the journal's start-up read from them. A read
+    // that fails here is made again below, where its error is reported.
+    let started = std::time::Instant::now();
+    tokio::join!(
+        async {
+            if let Some(k) = kalshi {
+                let mut scratch = MarketInterner::new();
+                let _ =
+                    super::kalshi::market_metas(&k.rest, &k.meta, &k.tickers, &mut scratch).await;
+            }
+        },
+        async {
+            if let Some(p) = poly {
+                let mut scratch = MarketInterner::new();
+                let _ = super::polymarket::market_metas(&p.rest, &p.meta, &p.tokens, &mut scratch)
+                    .await;
+            }
+        },
+    );
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "market metadata read from the venues"
+    );
     let mut interner = MarketInterner::new();
     let mut events = Vec::new();
     if let Some(k) = kalshi {
@@ -83,7 +107,7 @@ pub(super) async fn run(
             Err(e) => Err(e.to_string()),
         };
         if r.add("kalshi reachable", reachable) {
-            match super::kalshi::market_metas(&k.rest, &k.tickers, &mut interner).await {
+            match super::kalshi::market_metas(&k.rest, &k.meta, &k.tickers, &mut interner).await {
                 Ok(metas) => {
                     let defs = metas.definitions;
                     r.add("kalshi markets", Ok(format!("{} defined", defs.len())));
@@ -103,7 +127,8 @@ pub(super) async fn run(
             Err(e) => Err(e.to_string()),
         };
         if r.add("polymarket reachable", reachable) {
-            match super::polymarket::market_metas(&p.rest, &p.tokens, &mut interner).await {
+            match super::polymarket::market_metas(&p.rest, &p.meta, &p.tokens, &mut interner).await
+            {
                 Ok((defs, _)) => {
                     r.add("polymarket markets", Ok(format!("{} defined", defs.len())));
                     events.extend(defs);

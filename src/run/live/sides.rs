@@ -21,6 +21,8 @@ pub(super) struct KalshiSide {
     pub(super) ws_url: String,
     pub(super) signer: KalshiSigner,
     pub(super) tickers: Vec<String>,
+    /// Market metadata read so far (preflight's reads serve start-up).
+    pub(super) meta: std::sync::Mutex<super::kalshi::KalshiMetaCache>,
 }
 
 pub(super) struct PolymarketSide {
@@ -31,6 +33,8 @@ pub(super) struct PolymarketSide {
     /// User channel (trade settlement), when known.
     pub(super) user_url: Option<String>,
     pub(super) tokens: Vec<String>,
+    /// Token metadata read so far (preflight's reads serve start-up).
+    pub(super) meta: std::sync::Mutex<super::polymarket::PolymarketMetaCache>,
 }
 
 /// What a run trades on.
@@ -70,6 +74,7 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
             ws_url: sim.kalshi_ws(),
             signer: ks,
             tickers: kalshi_tickers,
+            meta: Default::default(),
         };
         let p = PolymarketSide {
             rest: PolymarketRest::new(http.clone(), sim.polymarket_base(), Some(ps))
@@ -79,6 +84,7 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
             ws_url: format!("{}/ws/market", sim.polymarket_ws()),
             user_url: Some(format!("{}/ws/user", sim.polymarket_ws())),
             tokens: poly_tokens,
+            meta: Default::default(),
         };
         let name = format!("the embedded simulator at {}", sim.addr);
         (Some(sim), Some(k), Some(p), name)
@@ -92,6 +98,7 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
                     ws_url: c.ws_url.clone(),
                     signer,
                     tickers: c.markets.clone(),
+                    meta: Default::default(),
                 })
             }
             None => None,
@@ -110,6 +117,7 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
                         .strip_suffix("/market")
                         .map(|base| format!("{base}/user")),
                     tokens: c.tokens.clone(),
+                    meta: Default::default(),
                 })
             }
             None => None,

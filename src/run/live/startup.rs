@@ -191,7 +191,7 @@ async fn define_markets(
     let mut kalshi_markets = Vec::new();
     let mut routes: BTreeMap<MarketId, Route> = BTreeMap::new();
     if let Some(k) = kalshi_side {
-        let metas = kalshi::market_metas(&k.rest, &k.tickers, interner).await?;
+        let metas = kalshi::market_metas(&k.rest, &k.meta, &k.tickers, interner).await?;
         definitions.extend(metas.definitions);
         exclusive = metas.exclusive;
         kalshi_markets = metas.markets;
@@ -208,7 +208,8 @@ async fn define_markets(
         }
     }
     if let Some(p) = poly_side {
-        let (events, infos) = polymarket::market_metas(&p.rest, &p.tokens, interner).await?;
+        let (events, infos) =
+            polymarket::market_metas(&p.rest, &p.meta, &p.tokens, interner).await?;
         definitions.extend(events);
         for (id, token) in infos {
             routes.insert(
