@@ -117,11 +117,95 @@ fn restart_vs_length(c: &mut Criterion) {
     g.finish();
 }
 
+/// A reducer watching `n` markets (a third Kalshi, two thirds Polymarket token pairs,
+/// every one paired), each with a four-level book on each side.
+fn universe(n: u32) -> Reducer {
+    use arb::core::{MarketId, Outcome, Price, Qty, Venue};
+    use arb::event::{BookSnapshot, Event, FeeModel, Level, MarketMeta, NoLeg, PairRule};
+    let mut r = Reducer::default();
+    let mut out = Vec::new();
+    for q in 0..n / 3 {
+        let (k, y, no) = (MarketId(3 * q), MarketId(3 * q + 1), MarketId(3 * q + 2));
+        let meta = |id: MarketId, venue, venue_id: String, no_leg| MarketMeta {
+            id,
+            venue,
+            venue_id,
+            title: format!("Question {q}?"),
+            event_id: format!("EV-{q}"),
+            series_id: "SER".into(),
+            close_ts: Some(1_800_000_000_000_000_000),
+            no_leg,
+            fees: FeeModel::Free,
+            tick: Price(100),
+        };
+        for m in [
+            meta(k, Venue::Kalshi, format!("KXGEN-{q}"), NoLeg::SameBook),
+            meta(
+                y,
+                Venue::Polymarket,
+                format!("{}", 10u128.pow(30) + u128::from(2 * q)),
+                NoLeg::Complement(no),
+            ),
+            meta(
+                no,
+                Venue::Polymarket,
+                format!("{}", 10u128.pow(30) + u128::from(2 * q + 1)),
+                NoLeg::Complement(y),
+            ),
+        ] {
+            r.apply(0, &Event::MarketDefined(m), &mut out);
+        }
+        let rule = PairRule {
+            a: k,
+            b: y,
+            b_outcome_for_a_yes: Outcome::Yes,
+            confidence_bp: 9_800,
+        };
+        r.apply(0, &Event::PairDefined(rule), &mut out);
+        for m in [k, y, no] {
+            let lv = |p: u16| Level {
+                price: Price(p),
+                qty: Qty::contracts(40),
+            };
+            let book = BookSnapshot {
+                market: m,
+                venue_seq: 1,
+                bids: (0..4).map(|i| lv(4_000 - 100 * i)).collect(),
+                asks: (0..4).map(|i| lv(6_200 + 100 * i)).collect(),
+            };
+            r.apply(1, &Event::BookSnapshot(book), &mut out);
+        }
+    }
+    r
+}
+
+/// The reducer's state at 10,000 markets: encoded (what a snapshot writes) and
+/// restored (what a restart reads before the tail).
+fn snapshot_at_10k_markets(c: &mut Criterion) {
+    let r = universe(10_002);
+    let bytes = r.snapshot_bytes();
+    eprintln!(
+        "state of {} markets: {} bytes encoded",
+        r.markets().list.len(),
+        bytes.len()
+    );
+    let mut g = c.benchmark_group("snapshot");
+    g.sample_size(10);
+    g.bench_function("encode_10k_markets", |b| {
+        b.iter(|| r.snapshot_bytes().len())
+    });
+    g.bench_function("restore_10k_markets", |b| {
+        b.iter(|| Reducer::from_snapshot_bytes(&bytes).unwrap().state_hash())
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     reducer_apply,
     replay_from_disk,
     recovery_from_disk,
-    restart_vs_length
+    restart_vs_length,
+    snapshot_at_10k_markets
 );
 criterion_main!(benches);
