@@ -12,11 +12,11 @@
 
 mod common;
 
-use arb::event::{Decision, ExitReason, HaltReason};
+use arb::event::{Decision, ExitReason};
 use arb::journal::RecordBody;
 use common::live::{
-    FED_KALSHI, FED_POLY_NO, FED_POLY_YES, Sim, journal_records, live_cli,
-    positions_engine_and_venue, replay_json,
+    FED_KALSHI, FED_POLY_NO, FED_POLY_YES, Sim, assert_closed_by_the_engine, journal_records,
+    live_cli,
 };
 
 const KALSHI: &str = FED_KALSHI;
@@ -90,19 +90,12 @@ fn run(exit: &str) -> Vec<Decision> {
             }
         }
     }
-    assert!(
-        !decisions.iter().any(|d| matches!(
-            d,
-            Decision::Halt {
-                reason: HaltReason::UnhedgedExposure
-            }
-        )),
-        "exited by policy, not left to the operator"
+    assert_closed_by_the_engine(
+        &journal,
+        &sim,
+        &decisions,
+        "exited by policy, not left to the operator",
     );
-    let (engine, venue) =
-        positions_engine_and_venue(&journal, &sim.ledger(), "kalshi", "arb-kalshi");
-    assert_eq!(engine, venue);
-    assert_eq!(replay_json(&journal)["mismatches"], 0);
     decisions
 }
 

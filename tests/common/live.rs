@@ -405,3 +405,27 @@ pub fn market_id(records: &[serde_json::Value], venue_id: &str) -> serde_json::V
         })
         .unwrap_or_else(|| panic!("no market {venue_id} defined"))
 }
+
+/// What a run that closed its own exposure shows at the end: no position left to the
+/// operator (`Halt UnhedgedExposure`), the engine's Kalshi positions the venue's, and a
+/// replay that finds every decision again.
+pub fn assert_closed_by_the_engine<'a>(
+    journal: &Path,
+    sim: &Sim,
+    decisions: impl IntoIterator<Item = &'a arb::event::Decision>,
+    why: &str,
+) {
+    let left = decisions.into_iter().any(|d| {
+        matches!(
+            d,
+            arb::event::Decision::Halt {
+                reason: arb::event::HaltReason::UnhedgedExposure
+            }
+        )
+    });
+    assert!(!left, "{why}");
+    let (engine, venue) =
+        positions_engine_and_venue(journal, &sim.ledger(), "kalshi", "arb-kalshi");
+    assert_eq!(engine, venue);
+    assert_eq!(replay_json(journal)["mismatches"], 0);
+}
