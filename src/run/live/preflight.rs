@@ -75,20 +75,37 @@ pub(super) async fn run(
 ) -> Report {
     let mut r = Report::default();
     r.add("configuration", Ok("profile, pairs and venues read".into()));
-    // Both venues' market metadata at once, each within its own read budget, into the
-    // sides' caches: the checks below and the journal's start-up read from them. A read
-    // that fails here is made again below, where its error is reported.
+    // Each venue reachable with these credentials, first: a venue that does not answer
+    // is named at once, not after its metadata reads time out.
+    let kalshi_reachable = match kalshi {
+        Some(k) => Some(match k.rest.balance().await {
+            Ok(b) => Ok(format!("balance {} cents; credentials accepted", b.balance)),
+            Err(e) => Err(e.to_string()),
+        }),
+        None => None,
+    };
+    let poly_reachable = match poly {
+        Some(p) => Some(match p.rest.collateral_balance().await {
+            Ok(b) => Ok(format!("balance {b}; credentials accepted")),
+            Err(e) => Err(e.to_string()),
+        }),
+        None => None,
+    };
+    // The reachable venues' market metadata at once, each within its own read budget,
+    // into the sides' caches: the checks below and the journal's start-up read from
+    // them. A read that fails here is made again below, where its error is reported.
     let started = std::time::Instant::now();
+    let up = |reached: &Option<Result<String, String>>| reached.as_ref().is_some_and(Result::is_ok);
     tokio::join!(
         async {
-            if let Some(k) = kalshi {
+            if let (Some(k), true) = (kalshi, up(&kalshi_reachable)) {
                 let mut scratch = MarketInterner::new();
                 let _ =
                     super::kalshi::market_metas(&k.rest, &k.meta, &k.tickers, &mut scratch).await;
             }
         },
         async {
-            if let Some(p) = poly {
+            if let (Some(p), true) = (poly, up(&poly_reachable)) {
                 let mut scratch = MarketInterner::new();
                 let _ = super::polymarket::market_metas(&p.rest, &p.meta, &p.tokens, &mut scratch)
                     .await;
@@ -101,45 +118,36 @@ pub(super) async fn run(
     );
     let mut interner = MarketInterner::new();
     let mut events = Vec::new();
-    if let Some(k) = kalshi {
-        let reachable = match k.rest.balance().await {
-            Ok(b) => Ok(format!("balance {} cents; credentials accepted", b.balance)),
-            Err(e) => Err(e.to_string()),
-        };
-        if r.add("kalshi reachable", reachable) {
-            match super::kalshi::market_metas(&k.rest, &k.meta, &k.tickers, &mut interner).await {
-                Ok(metas) => {
-                    let defs = metas.definitions;
-                    r.add("kalshi markets", Ok(format!("{} defined", defs.len())));
-                    events.extend(defs);
-                }
-                Err(e) => {
-                    r.add("kalshi markets", Err(e.to_string()));
-                }
+    if let (Some(k), Some(reachable)) = (kalshi, kalshi_reachable)
+        && r.add("kalshi reachable", reachable)
+    {
+        match super::kalshi::market_metas(&k.rest, &k.meta, &k.tickers, &mut interner).await {
+            Ok(metas) => {
+                let defs = metas.definitions;
+                r.add("kalshi markets", Ok(format!("{} defined", defs.len())));
+                events.extend(defs);
             }
-            let snapshot = kalshi_snapshot(k).await;
-            r.add("kalshi stream", snapshot);
+            Err(e) => {
+                r.add("kalshi markets", Err(e.to_string()));
+            }
         }
+        let snapshot = kalshi_snapshot(k).await;
+        r.add("kalshi stream", snapshot);
     }
-    if let Some(p) = poly {
-        let reachable = match p.rest.collateral_balance().await {
-            Ok(b) => Ok(format!("balance {b}; credentials accepted")),
-            Err(e) => Err(e.to_string()),
-        };
-        if r.add("polymarket reachable", reachable) {
-            match super::polymarket::market_metas(&p.rest, &p.meta, &p.tokens, &mut interner).await
-            {
-                Ok((defs, _)) => {
-                    r.add("polymarket markets", Ok(format!("{} defined", defs.len())));
-                    events.extend(defs);
-                }
-                Err(e) => {
-                    r.add("polymarket markets", Err(e.to_string()));
-                }
+    if let (Some(p), Some(reachable)) = (poly, poly_reachable)
+        && r.add("polymarket reachable", reachable)
+    {
+        match super::polymarket::market_metas(&p.rest, &p.meta, &p.tokens, &mut interner).await {
+            Ok((defs, _)) => {
+                r.add("polymarket markets", Ok(format!("{} defined", defs.len())));
+                events.extend(defs);
             }
-            let snapshot = polymarket_snapshot(p).await;
-            r.add("polymarket stream", snapshot);
+            Err(e) => {
+                r.add("polymarket markets", Err(e.to_string()));
+            }
         }
+        let snapshot = polymarket_snapshot(p).await;
+        r.add("polymarket stream", snapshot);
     }
     if r.passed() {
         r.add("dry run", dry_run(profile, &events));
