@@ -99,35 +99,36 @@ fn run(exit: &str) -> Vec<Decision> {
     decisions
 }
 
-/// The reasons of the exits that closed (not the completions the fault refused).
-fn reasons(decisions: &[Decision]) -> Vec<ExitReason> {
-    decisions
+/// Checks that some unhedged leg was exited and that every exit that closed (not the
+/// completions the fault refused) had reason `only`.
+fn assert_exits_all(decisions: &[Decision], only: ExitReason, why: &str) {
+    let reasons: Vec<ExitReason> = decisions
         .iter()
         .filter_map(|d| match d {
             Decision::Exit(e) if e.reason != ExitReason::Complete => Some(e.reason),
             _ => None,
         })
-        .collect()
+        .collect();
+    assert!(!reasons.is_empty(), "an unhedged leg was exited");
+    assert!(reasons.iter().all(|r| *r == only), "{why}: {reasons:?}");
 }
 
 #[test]
 fn an_ev_stop_below_the_spread_closes_each_unhedged_leg_at_once() {
     let decisions = run("ev_stop = 0.01\nstop_max_loss = 0.10\nmax_hold_s = 600\n");
-    let reasons = reasons(&decisions);
-    assert!(!reasons.is_empty(), "an unhedged leg was exited");
-    assert!(
-        reasons.iter().all(|r| *r == ExitReason::EvStop),
-        "a frozen book: the loss stays the spread, so every exit is the EV stop: {reasons:?}"
+    assert_exits_all(
+        &decisions,
+        ExitReason::EvStop,
+        "a frozen book: the loss stays the spread, so every exit is the EV stop",
     );
 }
 
 #[test]
 fn a_time_stop_closes_each_unhedged_leg_after_the_hold_time() {
     let decisions = run("ev_stop = 0\nstop_max_loss = 0.10\nmax_hold_s = 0.5\n");
-    let reasons = reasons(&decisions);
-    assert!(!reasons.is_empty(), "an unhedged leg was exited");
-    assert!(
-        reasons.iter().all(|r| *r == ExitReason::TimeStop),
-        "{reasons:?}"
+    assert_exits_all(
+        &decisions,
+        ExitReason::TimeStop,
+        "no EV stop: every exit is the time stop",
     );
 }

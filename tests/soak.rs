@@ -17,8 +17,8 @@ use arb::core::Money;
 use arb::event::{Decision, Event};
 use arb::journal::RecordBody;
 use common::live::{
-    Sim, arb, journal_records_kept, ledger_account, orders_json, positions_engine_and_venue,
-    replay_json, root, spawn_live,
+    Sim, arb, journal_records_kept, ledger_account, no_unknown_orders, orders_json,
+    positions_engine_and_venue, replay_json, root, spawn_live,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -202,15 +202,7 @@ fn a_day_of_trading_on_an_accelerated_clock_ends_with_the_ledger_to_the_cent() {
             a["cash"]
         );
     }
-    assert!(
-        view["open_orders"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|o| o["unknown"] == false),
-        "{}",
-        view["open_orders"]
-    );
+    assert!(no_unknown_orders(&view), "{}", view["open_orders"]);
     // Realized PnL to the cent, through whatever retention pruned: what the engine
     // booked as realized equals the cash the venues say the day made, less what is still
     // held (at what it cost: the positions are the venue's, checked above).

@@ -9,7 +9,8 @@
 mod common;
 
 use common::live::{
-    Sim, inspect_records, orders_json, orders_placed_twice, positions_engine_and_venue, replay_json,
+    Sim, inspect_records, no_unknown_orders, orders_json, orders_placed_twice,
+    positions_engine_and_venue, replay_json,
 };
 use std::collections::BTreeMap;
 
@@ -95,11 +96,7 @@ fn unknown_outcomes_resolve(venue: &str, kind: &str, extra: &str, expect: &str) 
     assert_eq!(engine, at_venue, "engine and {venue} disagree on positions");
     let view = orders_json(&journal);
     assert!(
-        view["open_orders"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|o| o["unknown"] == false),
+        no_unknown_orders(&view),
         "an order is still of unknown outcome: {view}"
     );
     let rep = replay_json(&journal);

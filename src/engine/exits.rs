@@ -42,25 +42,38 @@ impl Reducer {
         self.execution_failed(out);
     }
 
+    /// The venue rejected order `id`: if it was an episode's planned second leg, an exit
+    /// does not try it again (`ExitReason::Complete`).
+    pub(super) fn on_exit_reject(&mut self, id: ClientOrderId) {
+        if id.leg == 1
+            && self.exits.is_some()
+            && let Some(ep) = self.orders.episodes.get_mut(&id.opportunity)
+        {
+            ep.second = None;
+        }
+    }
+
     /// Looks at every unhedged position with no order in flight whose retry interval
-    /// has passed, in opportunity order.
+    /// has passed, in opportunity order. Runs after every event: nothing is allocated
+    /// unless some position is due.
     pub(super) fn review_exits(&mut self, out: &mut Vec<Decision>) {
         let Some(policy) = self.exits else {
             return;
         };
-        if self.orders.episodes.is_empty() {
+        let (now, retry_ns) = (self.now, i64::from(policy.retry_ms) * 1_000_000);
+        let due = |e: &super::orders::Episode| {
+            e.unhedged.is_some_and(|u| {
+                !u.given_up && u.last_try.is_none_or(|t| now.saturating_sub(t) >= retry_ns)
+            }) && e.is_done()
+        };
+        if !self.orders.episodes.values().any(due) {
             return;
         }
-        let (now, retry_ns) = (self.now, i64::from(policy.retry_ms) * 1_000_000);
         let due: Vec<u64> = self
             .orders
             .episodes
             .iter()
-            .filter(|(_, e)| {
-                e.unhedged.is_some_and(|u| {
-                    !u.given_up && u.last_try.is_none_or(|t| now.saturating_sub(t) >= retry_ns)
-                }) && e.is_done()
-            })
+            .filter(|(_, e)| due(e))
             .map(|(&opp, _)| opp)
             .collect();
         for opp in due {

@@ -277,12 +277,8 @@ impl Reducer {
             },
             Event::OrderReject(r) => {
                 let known = self.orders.open.contains_key(&r.id);
-                if known && r.id.leg == 1 && self.exits.is_some() {
-                    // The venue refused the planned second leg: an exit does not try it
-                    // again (`ExitReason::Complete`).
-                    if let Some(ep) = self.orders.episodes.get_mut(&r.id.opportunity) {
-                        ep.second = None;
-                    }
+                if known {
+                    self.on_exit_reject(r.id);
                 }
                 let done = self.finish_order(r.id, out);
                 if known {

@@ -429,3 +429,10 @@ pub fn assert_closed_by_the_engine<'a>(
     assert_eq!(engine, venue);
     assert_eq!(replay_json(journal)["mismatches"], 0);
 }
+
+/// Whether `arb orders --json` shows no open order of unknown outcome.
+pub fn no_unknown_orders(view: &serde_json::Value) -> bool {
+    view["open_orders"]
+        .as_array()
+        .is_some_and(|o| o.iter().all(|o| o["unknown"] == false))
+}

@@ -33,6 +33,24 @@ impl Report {
         self.checks.iter().all(|c| c.ok)
     }
 
+    /// A venue's market definitions as a check (how many), kept for the dry run.
+    fn add_markets(
+        &mut self,
+        name: &str,
+        defs: Result<Vec<Event>, crate::venues::http::VenueError>,
+        events: &mut Vec<Event>,
+    ) {
+        match defs {
+            Ok(defs) => {
+                self.add(name, Ok(format!("{} defined", defs.len())));
+                events.extend(defs);
+            }
+            Err(e) => {
+                self.add(name, Err(e.to_string()));
+            }
+        }
+    }
+
     fn add(&mut self, name: impl Into<String>, result: Result<String, String>) -> bool {
         let ok = result.is_ok();
         let detail = result.unwrap_or_else(|e| e);
@@ -121,31 +139,20 @@ pub(super) async fn run(
     if let (Some(k), Some(reachable)) = (kalshi, kalshi_reachable)
         && r.add("kalshi reachable", reachable)
     {
-        match super::kalshi::market_metas(&k.rest, &k.meta, &k.tickers, &mut interner).await {
-            Ok(metas) => {
-                let defs = metas.definitions;
-                r.add("kalshi markets", Ok(format!("{} defined", defs.len())));
-                events.extend(defs);
-            }
-            Err(e) => {
-                r.add("kalshi markets", Err(e.to_string()));
-            }
-        }
+        let defs = super::kalshi::market_metas(&k.rest, &k.meta, &k.tickers, &mut interner)
+            .await
+            .map(|m| m.definitions);
+        r.add_markets("kalshi markets", defs, &mut events);
         let snapshot = kalshi_snapshot(k).await;
         r.add("kalshi stream", snapshot);
     }
     if let (Some(p), Some(reachable)) = (poly, poly_reachable)
         && r.add("polymarket reachable", reachable)
     {
-        match super::polymarket::market_metas(&p.rest, &p.meta, &p.tokens, &mut interner).await {
-            Ok((defs, _)) => {
-                r.add("polymarket markets", Ok(format!("{} defined", defs.len())));
-                events.extend(defs);
-            }
-            Err(e) => {
-                r.add("polymarket markets", Err(e.to_string()));
-            }
-        }
+        let defs = super::polymarket::market_metas(&p.rest, &p.meta, &p.tokens, &mut interner)
+            .await
+            .map(|(defs, _)| defs);
+        r.add_markets("polymarket markets", defs, &mut events);
         let snapshot = polymarket_snapshot(p).await;
         r.add("polymarket stream", snapshot);
     }
