@@ -34,7 +34,9 @@ fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// Runs `arb live` for 8 s with `exit` as the profile's `[exit]` section; returns the
 /// journal's decisions after checking what every run must show.
-fn run(exit: &str) -> Vec<Decision> {
+/// Runs the pair for 8 s with the `[exit]` profile table `exit`; returns the decisions
+/// and the directory holding the journal (`j`).
+fn run(exit: &str) -> (Vec<Decision>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let scenario = scenario(dir.path());
     let sim = Sim::start_with(Some(&scenario), "45");
@@ -96,7 +98,7 @@ fn run(exit: &str) -> Vec<Decision> {
         &decisions,
         "exited by policy, not left to the operator",
     );
-    decisions
+    (decisions, dir)
 }
 
 /// Checks that some unhedged leg was exited and that every exit that closed (not the
@@ -115,7 +117,7 @@ fn assert_exits_all(decisions: &[Decision], only: ExitReason, why: &str) {
 
 #[test]
 fn an_ev_stop_below_the_spread_closes_each_unhedged_leg_at_once() {
-    let decisions = run("ev_stop = 0.01\nstop_max_loss = 0.10\nmax_hold_s = 600\n");
+    let (decisions, _dir) = run("ev_stop = 0.01\nstop_max_loss = 0.10\nmax_hold_s = 600\n");
     assert_exits_all(
         &decisions,
         ExitReason::EvStop,
@@ -125,10 +127,40 @@ fn an_ev_stop_below_the_spread_closes_each_unhedged_leg_at_once() {
 
 #[test]
 fn a_time_stop_closes_each_unhedged_leg_after_the_hold_time() {
-    let decisions = run("ev_stop = 0\nstop_max_loss = 0.10\nmax_hold_s = 0.5\n");
+    let (decisions, _dir) = run("ev_stop = 0\nstop_max_loss = 0.10\nmax_hold_s = 0.5\n");
     assert_exits_all(
         &decisions,
         ExitReason::TimeStop,
         "no EV stop: every exit is the time stop",
     );
+}
+
+#[test]
+fn a_position_inside_its_hold_time_is_held_and_shown_as_held() {
+    let (decisions, dir) = run("ev_stop = 0\nstop_max_loss = 0.10\nmax_hold_s = 600\n");
+    assert!(
+        !decisions
+            .iter()
+            .any(|d| matches!(d, Decision::Exit(e) if e.reason != ExitReason::Complete)),
+        "no stop is due within the hold time and the loss is above the legging bound"
+    );
+    let out = common::live::arb()
+        .arg("orders")
+        .arg(dir.path().join("j"))
+        .arg("--json")
+        .output()
+        .unwrap();
+    let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exposure = view["exposure"].as_array().unwrap();
+    assert!(
+        !exposure.is_empty(),
+        "the unhedged leg is still open: {view}"
+    );
+    for e in exposure {
+        assert!(
+            e["held_since_ms"].as_i64().is_some_and(|t| t > 0) && e["given_up"] == false,
+            "held by the exit policy, not the operator's: {e}"
+        );
+    }
+    assert_ne!(view["mode"], "safe", "held, not safe mode: {view}");
 }

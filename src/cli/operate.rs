@@ -196,8 +196,17 @@ pub(super) fn run(command: Command) -> Result<i32> {
                     );
                 }
                 for e in &v.exposure {
+                    let held = match (e.held_since_ms, e.given_up) {
+                        (Some(_), true) => {
+                            ", the operator's (a stop could not close it)".to_string()
+                        }
+                        (Some(since), false) => {
+                            format!(", held by the exit policy since {since} ms")
+                        }
+                        (None, _) => String::new(),
+                    };
                     println!(
-                        "  opportunity {}: exposed {} contracts, {} legs open",
+                        "  opportunity {}: exposed {} contracts, {} legs open{held}",
                         e.opportunity, e.exposed, e.legs_open
                     );
                 }

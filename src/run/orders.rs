@@ -35,6 +35,10 @@ pub struct ExposureView {
     /// Contracts bought on some leg and not covered by the others.
     pub exposed: String,
     pub legs_open: usize,
+    /// Held under the exit policy: event time (ms) it became unhedged, and whether a
+    /// stop gave it up to the operator (safe mode). None: not (yet) held.
+    pub held_since_ms: Option<i64>,
+    pub given_up: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,6 +115,8 @@ pub fn view(dir: &Path) -> Result<OrdersView, JournalError> {
             opportunity: *opp,
             exposed: e.exposed().to_string(),
             legs_open: e.legs.iter().filter(|l| !l.2).count(),
+            held_since_ms: e.unhedged.map(|u| u.since),
+            given_up: e.unhedged.is_some_and(|u| u.given_up),
         })
         .collect();
     let cash = crate::core::Venue::ALL
