@@ -23,22 +23,47 @@ const KALSHI: &str = FED_KALSHI;
 const POLY_YES: &str = FED_POLY_YES;
 const POLY_NO: &str = FED_POLY_NO;
 
-fn scenario(dir: &std::path::Path) -> std::path::PathBuf {
-    let text = format!(
-        "name = \"exits\"\nseed = 12\nstart_ms = 1795996800000\nduration_s = 900\nstep_ms = 200\ntick_ms = 1000\n[cash]\nkalshi = \"2000.00\"\npolymarket = \"2000.00\"\n[[question]]\nname = \"fed\"\nfair = 0.42\nvolatility = 0.002\nspread = 0.02\ndepth = 60\nlevels = 5\ndislocation = 0.3\ndislocation_size = 0.06\nkalshi = \"{KALSHI}\"\npolymarket_yes = \"{POLY_YES}\"\npolymarket_no = \"{POLY_NO}\"\npair_confidence = 0.98\n[[fault]]\nkind = \"freeze_book\"\nat_s = 5\nduration_s = 895\nmarket = \"{KALSHI}\"\n[[fault]]\nkind = \"reject_orders\"\nat_s = 0\nduration_s = 900\nmarket = \"{POLY_YES}\"\n[[fault]]\nkind = \"reject_orders\"\nat_s = 0\nduration_s = 900\nmarket = \"{POLY_NO}\"\n"
+/// The pair's scenario: the books of `frozen` stop moving at 5 s (so that a held
+/// position's loss stays the spread) and `refused` reject every order.
+fn scenario(dir: &std::path::Path, frozen: &[&str], refused: &[&str]) -> std::path::PathBuf {
+    let mut text = format!(
+        "name = \"exits\"\nseed = 12\nstart_ms = 1795996800000\nduration_s = 900\nstep_ms = 200\ntick_ms = 1000\n[cash]\nkalshi = \"2000.00\"\npolymarket = \"2000.00\"\n[[question]]\nname = \"fed\"\nfair = 0.42\nvolatility = 0.002\nspread = 0.02\ndepth = 60\nlevels = 5\ndislocation = 0.3\ndislocation_size = 0.06\nkalshi = \"{KALSHI}\"\npolymarket_yes = \"{POLY_YES}\"\npolymarket_no = \"{POLY_NO}\"\npair_confidence = 0.98\n"
     );
+    for m in frozen {
+        text += &format!(
+            "[[fault]]\nkind = \"freeze_book\"\nat_s = 5\nduration_s = 895\nmarket = \"{m}\"\n"
+        );
+    }
+    for m in refused {
+        text += &format!(
+            "[[fault]]\nkind = \"reject_orders\"\nat_s = 0\nduration_s = 900\nmarket = \"{m}\"\n"
+        );
+    }
     let p = dir.join("exits.toml");
     std::fs::write(&p, text).unwrap();
     p
 }
+
+/// Kalshi's book frozen and Polymarket refusing: Kalshi first legs are left unhedged.
+const KALSHI_HELD: (&[&str], &[&str]) = (&[KALSHI], &[POLY_YES, POLY_NO]);
+/// Polymarket's books frozen and Kalshi refusing: Polymarket first legs are left
+/// unhedged, and are exited by selling the token.
+const POLYMARKET_HELD: (&[&str], &[&str]) = (&[POLY_YES, POLY_NO], &[KALSHI]);
 
 /// Runs `arb live` for 8 s with `exit` as the profile's `[exit]` section; returns the
 /// journal's decisions after checking what every run must show.
 /// Runs the pair for 8 s with the `[exit]` profile table `exit`; returns the decisions
 /// and the directory holding the journal (`j`).
 fn run(exit: &str) -> (Vec<Decision>, tempfile::TempDir) {
+    run_with(exit, KALSHI_HELD)
+}
+
+fn run_with(
+    exit: &str,
+    (frozen, refused): (&[&str], &[&str]),
+) -> (Vec<Decision>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let scenario = scenario(dir.path());
+    let scenario = scenario(dir.path(), frozen, refused);
     let sim = Sim::start_with(Some(&scenario), "45");
     let profile = format!(
         "[lanes]\nintra_venue = false\n[sizing]\nmax_contracts = 5\n[risk]\nmax_consecutive_failures = 0\n[legging]\nunwind_max_loss = 0\n[exit]\n{exit}"
@@ -65,7 +90,8 @@ fn run(exit: &str) -> (Vec<Decision>, tempfile::TempDir) {
             }
         }
     }
-    // Each exit is followed by its order: the other outcome of the first (Kalshi) leg.
+    // Each exit is followed by its order: on Kalshi the other outcome of the first leg
+    // (bought), on Polymarket the first leg's own token (sold).
     let first_leg = |opp: u64| {
         decisions.iter().find_map(|d| match d {
             Decision::PlaceOrder(p) if p.id.opportunity == opp && p.id.leg == 0 => Some(*p),
@@ -88,6 +114,13 @@ fn run(exit: &str) -> (Vec<Decision>, tempfile::TempDir) {
                         && p.qty == e.qty,
                     "{e:?} then {p:?}"
                 ),
+                Some(Decision::SellOrder(p)) => assert!(
+                    p.id.opportunity == e.opportunity
+                        && p.id.leg >= 2
+                        && (p.market, p.outcome) == (first.market, first.outcome)
+                        && p.qty == e.qty,
+                    "{e:?} then {p:?}"
+                ),
                 other => panic!("{e:?} is followed by {other:?}"),
             }
         }
@@ -98,6 +131,14 @@ fn run(exit: &str) -> (Vec<Decision>, tempfile::TempDir) {
         &decisions,
         "exited by policy, not left to the operator",
     );
+    // Sales and buys alike leave the engine holding what each venue holds.
+    let (engine, venue) = common::live::positions_engine_and_venue(
+        &journal,
+        &sim.ledger(),
+        "polymarket",
+        "arb-polymarket",
+    );
+    assert_eq!(engine, venue, "Polymarket positions");
     (decisions, dir)
 }
 
@@ -163,4 +204,32 @@ fn a_position_inside_its_hold_time_is_held_and_shown_as_held() {
         );
     }
     assert_ne!(view["mode"], "safe", "held, not safe mode: {view}");
+}
+
+#[test]
+fn a_polymarket_position_is_exited_by_selling_its_token() {
+    let (decisions, dir) = run_with(
+        "ev_stop = 0.01\nstop_max_loss = 0.10\nmax_hold_s = 600\n",
+        POLYMARKET_HELD,
+    );
+    assert_exits_all(
+        &decisions,
+        ExitReason::EvStop,
+        "a frozen book: the loss stays the spread, so every exit is the EV stop",
+    );
+    let sold = decisions
+        .iter()
+        .filter(|d| matches!(d, Decision::SellOrder(_)))
+        .count();
+    assert!(sold > 0, "the tokens were sold");
+    let realized = decisions
+        .iter()
+        .filter(|d| matches!(d, Decision::Realized(r) if r.opportunity.is_some()))
+        .count();
+    assert!(realized > 0, "each sale booked its realized PnL");
+    let view = common::live::orders_json(&dir.path().join("j"));
+    assert!(
+        view["exposure"].as_array().unwrap().is_empty(),
+        "every unhedged token was sold: {view}"
+    );
 }

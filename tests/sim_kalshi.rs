@@ -377,6 +377,7 @@ async fn the_live_executor_turns_an_order_into_ack_fills_and_cancel_events() {
     };
     // Buy 12 NO at up to 0.61: the YES bids at 0.40 (10) and 0.39 (... only 2 needed).
     let order = PlaceOrder {
+        side: arb::event::OrderSide::Buy,
         id,
         market: MarketId(0),
         outcome: arb::core::Outcome::No,
@@ -410,6 +411,7 @@ async fn the_live_executor_turns_an_order_into_ack_fills_and_cancel_events() {
         &k,
         TICKER,
         &PlaceOrder {
+            side: arb::event::OrderSide::Buy,
             id: id2,
             price: Price(6000),
             qty: Qty::contracts(40),

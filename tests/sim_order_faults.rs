@@ -75,6 +75,7 @@ fn fault(kind: FaultKind) -> Fault {
 
 fn order(n: u64, qty: i64) -> PlaceOrder {
     PlaceOrder {
+        side: arb::event::OrderSide::Buy,
         id: ClientOrderId {
             opportunity: n,
             leg: 0,

@@ -156,7 +156,7 @@ impl Cut {
             }
             RecordKind::Decision => {
                 let d = r.decision()?;
-                if let Decision::PlaceOrder(p) = &d {
+                if let Some(p) = d.as_order() {
                     self.decided_ms.insert(p.id, r.ts / 1_000_000);
                 }
                 if self.inside {

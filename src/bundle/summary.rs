@@ -18,6 +18,8 @@ pub struct OrderLine {
     pub placed_time: Option<String>,
     pub market: Option<u32>,
     pub outcome: Option<String>,
+    /// "Buy" or "Sell".
+    pub side: Option<String>,
     pub price: Option<String>,
     pub qty: Option<String>,
     pub tif: Option<String>,
@@ -120,13 +122,14 @@ impl WindowSummary {
                 self.mode_changes
                     .push(format!("seq {seq}: {from:?} -> {to:?}"));
             }
-            Decision::PlaceOrder(p) => {
+            Decision::PlaceOrder(p) | Decision::SellOrder(p) => {
                 self.orders_placed += 1;
                 let o = self.order(p.id);
                 o.placed_seq = Some(seq);
                 o.placed_time = Some(crate::clock::rfc3339(ts));
                 o.market = Some(p.market.0);
                 o.outcome = Some(format!("{:?}", p.outcome));
+                o.side = Some(format!("{:?}", p.side));
                 o.price = Some(p.price.to_string());
                 o.qty = Some(p.qty.to_string());
                 o.tif = Some(format!("{:?}", p.tif));

@@ -6,12 +6,17 @@
 //! order. A stop that cannot close within its bound leaves the position to the operator
 //! (safe mode), as every unhedged position was before format version 6.
 //!
+//! A position is closed by selling it where its venue keeps the two outcomes apart
+//! (Polymarket tokens: format version 7's `SellOrder`), and by buying its other outcome
+//! where the venue nets them (Kalshi), so that either way the contracts and the
+//! capital they hold are released now, not at settlement.
+//!
 //! A position's cost is its leg's limit price (what it paid at most), so the losses
 //! measured here are never smaller than the real ones; fees are not counted, as in the
 //! legging policy's unwind bound.
 
 use super::Reducer;
-use super::lanes::buy_quote;
+use super::lanes::{buy_quote, sell_quote};
 use super::legging::MAX_PRICE;
 use super::orders::Unhedged;
 use crate::config::ExitPolicy;
@@ -198,9 +203,10 @@ impl Reducer {
         placed
     }
 
-    /// Closes `h` by buying its other outcome if a reason holds: `Some(true)` placed,
-    /// `Some(false)` held (no reason yet, no quote, or no cash), `None` when a stop
-    /// fired that cannot close within its bound.
+    /// Closes `h` if a reason holds: by selling it where the venue keeps the outcomes
+    /// apart (Polymarket), by buying its other outcome where that nets (Kalshi).
+    /// `Some(true)` placed, `Some(false)` held (no reason yet, no quote, or no cash),
+    /// `None` when a stop fired that cannot close within its bound.
     fn close(
         &mut self,
         h: Held,
@@ -208,15 +214,43 @@ impl Reducer {
         policy: &ExitPolicy,
         out: &mut Vec<Decision>,
     ) -> Option<bool> {
-        let Some(other) = buy_quote(&self.markets, h.market, h.outcome.other()) else {
+        let selling = self.closes_by_selling(h.market);
+        let quote = if selling {
+            sell_quote(&self.markets, h.market, h.outcome)
+        } else {
+            buy_quote(&self.markets, h.market, h.outcome.other())
+        };
+        let Some(quote) = quote else {
             return Some(false);
         };
-        let loss = Money((i64::from(h.cost.0) + i64::from(other.price.0) - Price::SCALE) * 100);
-        let unwind = self.unwind_limit(h.cost, other.market);
-        let (reason, limit) = if other.price <= unwind {
+        // Per contract against what it cost: a sale loses cost − bid, a buy of the
+        // other outcome cost + ask − $1.
+        let loss_per = if selling {
+            i64::from(h.cost.0) - i64::from(quote.price.0)
+        } else {
+            i64::from(h.cost.0) + i64::from(quote.price.0) - Price::SCALE
+        };
+        let loss = Money(loss_per * 100);
+        // The limit that loses at most `max_loss`, and whether the quote is within it.
+        let limit_for = |r: &Self, max_loss: Money| {
+            if selling {
+                r.sell_floor(h.cost, quote.market, max_loss)
+            } else {
+                r.loss_limit(h.cost, quote.market, max_loss)
+            }
+        };
+        let within = |limit: Price| {
+            if selling {
+                quote.price >= limit
+            } else {
+                quote.price <= limit
+            }
+        };
+        let unwind = limit_for(self, self.policy.unwind_max_loss);
+        let (reason, limit) = if within(unwind) {
             (ExitReason::EdgeDecay, unwind)
         } else {
-            let stop = self.loss_limit(h.cost, other.market, policy.stop_max_loss);
+            let stop = limit_for(self, policy.stop_max_loss);
             let timed_out =
                 policy.max_hold_ms > 0 && held_ns / 1_000_000 >= policy.max_hold_ms as i64;
             if timed_out {
@@ -227,11 +261,16 @@ impl Reducer {
                 return Some(false);
             }
         };
-        if other.price > limit {
+        if !within(limit) {
             return None;
         }
         let at = out.len();
-        if !self.place_leg(h.id, &other, limit, h.qty, out) {
+        let placed = if selling {
+            self.place_sell(h.id, &quote, limit, h.qty, out)
+        } else {
+            self.place_leg(h.id, &quote, limit, h.qty, out)
+        };
+        if !placed {
             return Some(false);
         }
         out.insert(

@@ -23,26 +23,15 @@ impl Reducer {
             return Err(InputError::FillMismatch(f.id));
         }
         let venue = o.venue;
+        if o.order.side == crate::event::OrderSide::Sell {
+            return self.apply_sell_fill(f, venue, out);
+        }
         let notional =
             crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
         self.portfolio
             .buy(venue, f.market, f.outcome, f.qty, notional, f.fee)
             .ok_or(InputError::Overflow)?;
-        let lane = self
-            .orders
-            .episodes
-            .get(&f.id.opportunity)
-            .and_then(|e| e.lane);
-        self.settlement.add_lot(
-            f.market,
-            f.outcome,
-            super::settlement::Lot {
-                opportunity: f.id.opportunity,
-                lane,
-                qty: f.qty.0,
-                cost: notional.0 + f.fee.0,
-            },
-        );
+        self.add_fill_lot(f, notional.0 + f.fee.0);
         if self
             .markets
             .get(f.market)
@@ -87,12 +76,39 @@ impl Reducer {
         self.portfolio
             .release(venue, released)
             .ok_or(InputError::Overflow)?;
-        if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
-            && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
-        {
-            l.1 = Qty(l.1.0 + f.qty.0);
-            ep.spent = Money(ep.spent.0 + notional.0 + f.fee.0);
-        }
+        self.fill_booked(f, remaining, notional.0 + f.fee.0, out)
+    }
+
+    /// The contracts of fill `f` join its opportunity's lots at `cost`.
+    pub(super) fn add_fill_lot(&mut self, f: &Fill, cost: i64) {
+        let lane = self
+            .orders
+            .episodes
+            .get(&f.id.opportunity)
+            .and_then(|e| e.lane);
+        self.settlement.add_lot(
+            f.market,
+            f.outcome,
+            super::settlement::Lot {
+                opportunity: f.id.opportunity,
+                lane,
+                qty: f.qty.0,
+                cost,
+            },
+        );
+    }
+
+    /// A fill of a buy or a sell is on the books and its order has `remaining` left:
+    /// its episode counts it (`paid`: cash spent, negative when received), and an
+    /// order with nothing left is over.
+    pub(super) fn fill_booked(
+        &mut self,
+        f: &Fill,
+        remaining: Qty,
+        paid: i64,
+        out: &mut Vec<Decision>,
+    ) -> Result<(), InputError> {
+        self.count_episode_fill(f.id, f.qty.0, paid);
         self.execution_succeeded();
         if remaining.0 == 0 {
             self.finish_order(f.id, out)?;
@@ -112,6 +128,19 @@ impl Reducer {
             return Err(InputError::UnknownMarket(f.market));
         };
         let venue = m.meta.venue;
+        if self.orders.is_sell(f.id) {
+            if f.qty.0 <= 0 {
+                return Err(InputError::FillMismatch(f.id));
+            }
+            self.reverse_sell_fill(f, venue)?;
+            if self.mode != Mode::Halted {
+                self.set_mode(Mode::Safe, out);
+            }
+            out.push(Decision::Halt {
+                reason: HaltReason::UnhedgedExposure,
+            });
+            return Ok(());
+        }
         let held = self
             .portfolio
             .positions
@@ -136,12 +165,7 @@ impl Reducer {
         }
         self.settlement
             .remove_fill(f.market, f.outcome, f.id.opportunity, f.qty.0, refund.0);
-        if let Some(ep) = self.orders.episodes.get_mut(&f.id.opportunity)
-            && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == f.id)
-        {
-            l.1 = Qty(l.1.0 - f.qty.0);
-            ep.spent = Money(ep.spent.0 - refund.0);
-        }
+        self.count_episode_fill(f.id, -f.qty.0, -refund.0);
         if self.mode != Mode::Halted {
             self.set_mode(Mode::Safe, out);
         }
@@ -166,6 +190,13 @@ impl Reducer {
         self.portfolio
             .release(o.venue, o.reserved)
             .ok_or(InputError::Overflow)?;
+        if o.order.side == crate::event::OrderSide::Sell {
+            let recent = &mut self.orders.recent_sells;
+            if recent.len() == super::orders::RECENT_SELLS {
+                recent.pop_front();
+            }
+            recent.push_back(id);
+        }
         if let Some(m) = self.markets.list.get_mut(o.order.market.index()) {
             m.open_orders = m.open_orders.saturating_sub(1);
         }

@@ -47,6 +47,7 @@ impl Reducer {
             price: limit,
             qty,
             tif,
+            side: crate::event::OrderSide::Buy,
         };
         let Some(venue) = self.markets.get(leg.market).map(|m| m.meta.venue) else {
             return false;
@@ -66,28 +67,56 @@ impl Reducer {
         {
             return false;
         }
-        self.markets.list[leg.market.index()].open_orders += 1;
+        self.track_order(order, venue, reserve, deadline);
+        if leg_no == 0
+            && let Some(ep) = self.orders.episodes.get_mut(&opp)
+        {
+            ep.first = Some(order);
+        }
+        out.push(Decision::PlaceOrder(order));
+        true
+    }
+
+    /// Opens `order` (a buy or a sell) on the books: its market counts it in flight,
+    /// its episode counts it as a leg, and `reserved` cash is held for it.
+    pub(super) fn track_order(
+        &mut self,
+        order: PlaceOrder,
+        venue: Venue,
+        reserved: Money,
+        deadline: Option<i64>,
+    ) {
+        self.markets.list[order.market.index()].open_orders += 1;
         self.orders.open.insert(
-            id,
+            order.id,
             OpenOrder {
                 order,
                 venue,
                 venue_order_id: None,
                 filled: Qty::ZERO,
-                reserved: reserve,
+                reserved,
                 deadline,
                 cancel_sent: false,
                 unknown: false,
             },
         );
-        if let Some(ep) = self.orders.episodes.get_mut(&opp) {
-            ep.legs.push((id, Qty::ZERO, false));
-            if leg_no == 0 {
-                ep.first = Some(order);
+        if let Some(ep) = self.orders.episodes.get_mut(&order.id.opportunity) {
+            ep.legs.push((order.id, Qty::ZERO, false));
+            if order.side == crate::event::OrderSide::Sell {
+                ep.sells.push(order.id);
             }
         }
-        out.push(Decision::PlaceOrder(order));
-        true
+    }
+
+    /// Counts `qty` more (or, negative, fewer) contracts filled on order `id` in its
+    /// episode, and `paid` more cash spent on it (negative: received).
+    pub(super) fn count_episode_fill(&mut self, id: ClientOrderId, qty: i64, paid: i64) {
+        if let Some(ep) = self.orders.episodes.get_mut(&id.opportunity)
+            && let Some(l) = ep.legs.iter_mut().find(|l| l.0 == id)
+        {
+            l.1 = Qty(l.1.0 + qty);
+            ep.spent = Money(ep.spent.0 + paid);
+        }
     }
 
     /// After order `done` of episode `opp` became terminal: place the pending second

@@ -21,6 +21,7 @@ pub mod orders;
 pub mod portfolio;
 mod reconcile;
 pub mod risk;
+mod sells;
 pub mod settlement;
 pub mod sizing;
 pub mod snapshot;
@@ -371,10 +372,7 @@ impl Reducer {
         self.review_exits(out);
         let placed: Vec<MarketId> = out[decided_before..]
             .iter()
-            .filter_map(|d| match d {
-                Decision::PlaceOrder(p) => Some(p.market),
-                _ => None,
-            })
+            .filter_map(|d| d.as_order().map(|p| p.market))
             .collect();
         for market in placed {
             self.order_activity(market);

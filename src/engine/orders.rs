@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenOrder {
+    #[serde(with = "crate::event::order_with_side")]
     pub order: PlaceOrder,
     pub venue: Venue,
     pub venue_order_id: Option<String>,
@@ -40,7 +41,7 @@ pub struct Episode {
     pub pending: Vec<crate::event::Leg>,
     /// Cash held back for the pending legs, per venue.
     pub held: [Money; 2],
-    /// The first leg's order, kept for hedging it after it is done.
+    /// The first leg's order (a buy), kept for hedging it after it is done.
     pub first: Option<PlaceOrder>,
     /// The second leg as planned, kept for placing it again after it ran out of time.
     pub second: Option<crate::event::Leg>,
@@ -57,6 +58,9 @@ pub struct Episode {
     /// Set once the episode is done and still exposed under an exit policy: the
     /// position is held and exited by policy (exits.rs; snapshot version 6).
     pub unhedged: Option<Unhedged>,
+    /// Its orders that sell (exits of what it holds; snapshot version 7): their fills
+    /// take contracts away instead of adding them.
+    pub sells: Vec<ClientOrderId>,
 }
 
 /// An unhedged position's exit state.
@@ -92,6 +96,7 @@ impl Episode {
             lane,
             planned: Vec::new(),
             unhedged: None,
+            sells: Vec::new(),
         }
     }
 
@@ -162,12 +167,24 @@ impl Episode {
         Qty((first - covered).abs())
     }
 
-    /// Pairs the episode holds: first-leg contracts matched by the second leg or a hedge.
+    /// Pairs the episode holds: first-leg contracts matched by the second leg or a hedge
+    /// (a sold contract is in neither).
     pub fn covered(&self) -> Qty {
         if let Some(b) = self.basket {
             return Qty(self.basket_fills(b.legs).min().unwrap_or(0));
         }
-        Qty(self.filled(|l| l == 0).min(self.filled(|l| l >= 1)))
+        let sold = self.sold();
+        Qty((self.filled(|l| l == 0) - sold).min(self.filled(|l| l >= 1) - sold))
+    }
+
+    /// Contracts its sells sold. A sell closes contracts of an earlier leg, so it
+    /// counts as covering in `exposed` and `uncovered`.
+    pub fn sold(&self) -> i64 {
+        self.legs
+            .iter()
+            .filter(|l| self.sells.contains(&l.0))
+            .map(|l| l.1.0)
+            .sum()
     }
 
     /// Contracts the first leg filled that are not yet covered.
@@ -202,4 +219,21 @@ impl Episode {
 pub struct Orders {
     pub open: BTreeMap<ClientOrderId, OpenOrder>,
     pub episodes: BTreeMap<u64, Episode>,
+    /// The last `RECENT_SELLS` sell orders that ended (snapshot version 7): a venue
+    /// that undoes a fill (a failed trade) may do so after its order and episode are
+    /// over, and a sale's fill is undone the other way round from a buy's.
+    pub recent_sells: std::collections::VecDeque<ClientOrderId>,
+}
+
+/// How many ended sells `Orders` remembers.
+pub const RECENT_SELLS: usize = 4096;
+
+impl Orders {
+    /// Whether `id` is (or was, recently) a sell order.
+    pub fn is_sell(&self, id: ClientOrderId) -> bool {
+        self.open
+            .get(&id)
+            .map(|o| o.order.side == crate::event::OrderSide::Sell)
+            .unwrap_or_else(|| self.recent_sells.contains(&id))
+    }
 }

@@ -70,6 +70,31 @@ impl Portfolio {
         Some(pairs)
     }
 
+    /// Books a sell fill: position out (with its share of the cost, returned), cash
+    /// in. `None` if more is sold than held, or on overflow.
+    pub fn sell(
+        &mut self,
+        venue: Venue,
+        (market, outcome): (MarketId, Outcome),
+        qty: Qty,
+        proceeds: Money,
+        fee: Money,
+    ) -> Option<Money> {
+        let pos = self.positions.get_mut(&(market, outcome))?;
+        if qty.0 <= 0 || pos.qty.0 < qty.0 {
+            return None;
+        }
+        let cost_out =
+            i64::try_from(i128::from(pos.cost.0) * i128::from(qty.0) / i128::from(pos.qty.0))
+                .ok()?;
+        pos.qty = Qty(pos.qty.0 - qty.0);
+        pos.cost = Money(pos.cost.0 - cost_out);
+        let cash = &mut self.cash[venue.index()];
+        *cash = cash.checked_add(proceeds)?.checked_sub(fee)?;
+        self.fees_paid = self.fees_paid.checked_add(fee)?;
+        Some(Money(cost_out))
+    }
+
     /// Books a buy fill: cash out, position in.
     pub fn buy(
         &mut self,

@@ -293,6 +293,33 @@ impl Reducer {
         }
     }
 
+    /// `qty` contracts of `outcome` in `market` were sold by opportunity `by` for `net`
+    /// (proceeds less the fee), taking `cost_out` from the books' position: they leave
+    /// that opportunity's lots first, then the oldest, each lot paid its share of `net`.
+    /// What the lots do not explain is booked unattributed, as for netted pairs.
+    pub(super) fn sold(
+        &mut self,
+        (market, outcome): (MarketId, Outcome),
+        qty: i64,
+        net: i64,
+        cost_out: i64,
+        by: u64,
+        out: &mut Vec<Decision>,
+    ) {
+        let (mut lots_qty, mut lots_paid, mut lots_cost) = (0, 0, 0);
+        for lot in self.settlement.take(market, outcome, qty, by) {
+            let paid = share(net, lot.qty, qty);
+            (lots_qty, lots_paid, lots_cost) =
+                (lots_qty + lot.qty, lots_paid + paid, lots_cost + lot.cost);
+            self.realize(market, outcome, Some(lot), lot.qty, paid, lot.cost, out);
+        }
+        let (left_qty, left_paid, left_cost) =
+            (qty - lots_qty, net - lots_paid, cost_out - lots_cost);
+        if left_qty != 0 || left_paid != 0 || left_cost != 0 {
+            self.realize(market, outcome, None, left_qty, left_paid, left_cost, out);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn realize(
         &mut self,

@@ -310,7 +310,47 @@ mod tests {
     /// fields change, this digest changes, and `SNAPSHOT_VERSION` must be raised with it.
     #[test]
     fn state_layout_is_pinned_to_the_snapshot_version() {
-        let digest = xxhash_rust::xxh3::xxh3_64(&small().snapshot_bytes());
+        // From version 7 the pinned state holds an episode with an open sell, so that
+        // the layout of orders and episodes is pinned too.
+        let mut r = small();
+        let id = crate::core::ClientOrderId {
+            opportunity: 1,
+            leg: 2,
+            attempt: 0,
+        };
+        let order = crate::event::PlaceOrder {
+            id,
+            market: MarketId(0),
+            outcome: crate::core::Outcome::Yes,
+            price: Price(3900),
+            qty: Qty::contracts(1),
+            tif: crate::event::TimeInForce::ImmediateOrCancel,
+            side: crate::event::OrderSide::Sell,
+        };
+        r.orders.open.insert(
+            id,
+            super::super::orders::OpenOrder {
+                order,
+                venue: Venue::Kalshi,
+                venue_order_id: None,
+                filled: Qty::ZERO,
+                reserved: crate::core::Money::ZERO,
+                deadline: None,
+                cancel_sent: false,
+                unknown: false,
+            },
+        );
+        let mut ep = super::super::orders::Episode::new(None, None);
+        ep.legs.push((id, Qty::ZERO, false));
+        ep.sells.push(id);
+        r.orders.episodes.insert(1, ep);
+        let restored = Reducer::from_snapshot_bytes(&r.snapshot_bytes()).unwrap();
+        assert_eq!(
+            restored.orders.open[&id].order.side,
+            crate::event::OrderSide::Sell,
+            "an open order's side survives a snapshot"
+        );
+        let digest = xxhash_rust::xxh3::xxh3_64(&r.snapshot_bytes());
         // Version 1 includes the resting policy, risk state and halt reason (merged before any snapshot
         // left the project).
         // Version 2 adds the quote firewall, group rules and their edge slots, the
@@ -331,6 +371,9 @@ mod tests {
             (5, 0x9c31_d730_4624_4924),
             // Version 6: each episode's unhedged-position state and the exit policy.
             (6, 0x66d0_322c_2820_e261),
+            // Version 7: each open order's side, each episode's sells and the ended sells (pinned with
+            // an episode holding an open sell).
+            (7, 0x0646_8d87_d4fb_b1da),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

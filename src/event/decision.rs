@@ -72,6 +72,17 @@ pub enum Decision {
     /// what the position cost (negative: a gain); a completion's is the pair's shortfall
     /// from $1 (negative: the edge it still locks).
     Exit(Exit),
+    /// Sell contracts held (format version 7): `price` is the lowest accepted per
+    /// contract. Journaled, durable and sent like `PlaceOrder`; the order it carries
+    /// has `side` `Sell` (the side is the variant, not a field, in the journal).
+    SellOrder(#[serde(deserialize_with = "sell_order")] PlaceOrder),
+}
+
+/// Decodes a `SellOrder`'s order: the variant says it sells.
+fn sell_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PlaceOrder, D::Error> {
+    let mut order = PlaceOrder::deserialize(d)?;
+    order.side = OrderSide::Sell;
+    Ok(order)
 }
 
 /// Why an unhedged position is closed (format version 6).
@@ -166,6 +177,7 @@ impl Decision {
             Decision::Discrepancy(_) => "discrepancy",
             Decision::Realized(_) => "realized",
             Decision::Exit(_) => "exit",
+            Decision::SellOrder(_) => "sell_order",
         }
     }
 
@@ -173,8 +185,27 @@ impl Decision {
     pub fn needs_durability(&self) -> bool {
         matches!(
             self,
-            Decision::Intent(_) | Decision::PlaceOrder(_) | Decision::CancelOrder { .. }
+            Decision::Intent(_)
+                | Decision::PlaceOrder(_)
+                | Decision::SellOrder(_)
+                | Decision::CancelOrder { .. }
         )
+    }
+
+    /// The decision sending `order`: `PlaceOrder` for a buy, `SellOrder` for a sell.
+    pub fn order(order: PlaceOrder) -> Decision {
+        match order.side {
+            OrderSide::Buy => Decision::PlaceOrder(order),
+            OrderSide::Sell => Decision::SellOrder(order),
+        }
+    }
+
+    /// The order this decision sends, if it sends one (a buy or a sell).
+    pub fn as_order(&self) -> Option<&PlaceOrder> {
+        match self {
+            Decision::PlaceOrder(o) | Decision::SellOrder(o) => Some(o),
+            _ => None,
+        }
     }
 }
 
@@ -267,10 +298,41 @@ pub struct PlaceOrder {
     pub id: ClientOrderId,
     pub market: MarketId,
     pub outcome: Outcome,
-    /// Limit price for buying `outcome`.
+    /// Limit price: the most paid for a buy of `outcome`, the least taken for a sell.
     pub price: Price,
     pub qty: Qty,
     pub tif: TimeInForce,
+    /// Buy or sell `outcome`. Not a field in the journal: the decision's variant
+    /// (`PlaceOrder` buys, `SellOrder` sells) carries it, so that journals from before
+    /// sells (format version 7) decode unchanged.
+    #[serde(skip)]
+    pub side: OrderSide,
+}
+
+/// Serde for an order kept in the reducer's state (a snapshot), where no decision
+/// variant carries its side: the order and its side, as a pair.
+pub mod order_with_side {
+    use super::{OrderSide, PlaceOrder};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(o: &PlaceOrder, s: S) -> Result<S::Ok, S::Error> {
+        (o, o.side).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PlaceOrder, D::Error> {
+        let (mut o, side) = <(PlaceOrder, OrderSide)>::deserialize(d)?;
+        o.side = side;
+        Ok(o)
+    }
+}
+
+/// Which way an order trades its outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderSide {
+    #[default]
+    Buy,
+    /// Format version 7: only contracts held are sold (no short sales).
+    Sell,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -22,6 +22,17 @@ pub fn encode_event(event: &Event, out: &mut Vec<u8>) -> Result<(), String> {
 }
 
 pub fn encode_decision(decision: &Decision, out: &mut Vec<u8>) -> Result<(), String> {
+    // The side is the variant in the journal: a variant that contradicts its order's
+    // side would be journaled as the other side.
+    match decision {
+        Decision::PlaceOrder(o) if o.side != crate::event::OrderSide::Buy => {
+            return Err(format!("order {} is a sell under PlaceOrder", o.id));
+        }
+        Decision::SellOrder(o) if o.side != crate::event::OrderSide::Sell => {
+            return Err(format!("order {} is a buy under SellOrder", o.id));
+        }
+        _ => {}
+    }
     options()
         .serialize_into(out, decision)
         .map_err(|e| e.to_string())

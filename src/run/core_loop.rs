@@ -44,11 +44,14 @@ impl CoreLoop {
         self.reducer.apply(ts, event, &mut self.decisions);
         for d in &self.decisions {
             self.writer.append_decision(ts, d)?;
-            if let Decision::PlaceOrder(o) = d {
+            if let Some(o) = d.as_order() {
                 self.decided_ms.insert(o.id, ts / 1_000_000);
             }
             if let Some(held) = self.held_orders.as_mut()
-                && matches!(d, Decision::PlaceOrder(_) | Decision::CancelOrder { .. })
+                && matches!(
+                    d,
+                    Decision::PlaceOrder(_) | Decision::SellOrder(_) | Decision::CancelOrder { .. }
+                )
             {
                 held.push((ts, d.clone()));
             }

@@ -173,7 +173,9 @@ impl PaperRun {
             }
             for d in decisions {
                 match d {
-                    Decision::PlaceOrder(o) => self.venue.execute(o, &mut self.feedback),
+                    Decision::PlaceOrder(o) | Decision::SellOrder(o) => {
+                        self.venue.execute(o, &mut self.feedback)
+                    }
                     Decision::CancelOrder { id } => self.venue.cancel(*id, &mut self.feedback),
                     Decision::Intent(i) => self.expected_profit += i.expected_profit.0,
                     _ => {}

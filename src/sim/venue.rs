@@ -9,7 +9,7 @@ use crate::engine::book::Book;
 use crate::engine::fees::fee;
 use crate::event::{
     BookDelta, BookSide, Event, Fill, LevelChange, MarketMeta, NoLeg, OrderAck, OrderCanceled,
-    OrderReject, PlaceOrder, TimeInForce,
+    OrderReject, OrderSide, PlaceOrder, TimeInForce,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -179,11 +179,13 @@ impl SimVenue {
             return;
         }
         let venue = meta.venue;
-        // Cash check at the limit price, as a venue does before matching.
+        // Cash check at the limit price, as a venue does before matching (a sell pays
+        // its fee out of its proceeds; the engine sells only what it holds).
         let worst = notional_ceil(order.price, order.qty)
             .zip(fee(meta.fees, order.price, order.qty, false))
             .and_then(|(n, f)| n.checked_add(f));
-        if worst.is_none_or(|w| w > self.cash[venue.index()]) {
+        let buy = order.side == OrderSide::Buy;
+        if buy && worst.is_none_or(|w| w > self.cash[venue.index()]) {
             self.ledger.rejects += 1;
             out.push(reject("insufficient balance"));
             return;
@@ -270,9 +272,8 @@ impl SimVenue {
             return Qty::ZERO;
         }
         let fee_paid = fee(meta.fees, order.price, take, true).unwrap_or(Money::ZERO);
-        let cost = notional_ceil(order.price, take).unwrap_or(Money::ZERO);
         let v = meta.venue.index();
-        self.cash[v] = Money(self.cash[v].0 - cost.0 - fee_paid.0);
+        self.cash[v] = Money(self.cash[v].0 + cash_flow(&order, order.price, take) - fee_paid.0);
         out.push(Event::Fill(Fill {
             id,
             market: order.market,
@@ -318,8 +319,10 @@ impl SimVenue {
             return qty;
         };
         let venue = meta.venue;
-        let take_bids = order.outcome == Outcome::No && meta.no_leg == NoLeg::SameBook;
-        let side = if take_bids {
+        // Kalshi NO trades against the YES book at 1 − p; a sell takes the other side.
+        let complement = order.outcome == Outcome::No && meta.no_leg == NoLeg::SameBook;
+        let sell = order.side == OrderSide::Sell;
+        let side = if complement != sell {
             BookSide::Bid
         } else {
             BookSide::Ask
@@ -327,20 +330,28 @@ impl SimVenue {
         let levels: Vec<_> = self.books[order.market.index()].levels(side).collect();
         let mut remaining = qty;
         for level in levels {
-            let shown = if take_bids {
+            let shown = if complement {
                 level.price.complement()
             } else {
                 level.price
             };
-            let level_price = Price(shown.0.saturating_add(slip));
-            if remaining.0 == 0 || level_price > order.price {
+            // Slippage makes a buy dearer and a sale cheaper, never past the limit.
+            let (level_price, beyond) = if sell {
+                let p = Price(shown.0.saturating_sub(slip));
+                (p, p < order.price)
+            } else {
+                let p = Price(shown.0.saturating_add(slip));
+                (p, p > order.price)
+            };
+            if remaining.0 == 0 || beyond {
                 break;
             }
             let outcome_price = if maker { order.price } else { level_price };
             let take = remaining.min(level.qty);
             let fee_paid = fee(meta.fees, outcome_price, take, maker).unwrap_or(Money::ZERO);
-            let cost = notional_ceil(outcome_price, take).unwrap_or(Money::ZERO);
-            self.cash[venue.index()] = Money(self.cash[venue.index()].0 - cost.0 - fee_paid.0);
+            self.cash[venue.index()] = Money(
+                self.cash[venue.index()].0 + cash_flow(order, outcome_price, take) - fee_paid.0,
+            );
             out.push(Event::Fill(Fill {
                 id: order.id,
                 market: order.market,
@@ -365,6 +376,19 @@ impl SimVenue {
             remaining = Qty(remaining.0 - take.0);
         }
         remaining
+    }
+}
+
+/// Cash an order's fill of `qty` at `price` moves, before fees: a buy pays the
+/// notional rounded up, a sale is paid it rounded down.
+fn cash_flow(order: &PlaceOrder, price: Price, qty: Qty) -> i64 {
+    match order.side {
+        OrderSide::Buy => -notional_ceil(price, qty).unwrap_or(Money::ZERO).0,
+        OrderSide::Sell => {
+            crate::core::fixed::notional_floor(price, qty)
+                .unwrap_or(Money::ZERO)
+                .0
+        }
     }
 }
 
@@ -408,6 +432,7 @@ mod tests {
             attempt: 0,
         };
         let order = PlaceOrder {
+            side: crate::event::OrderSide::Buy,
             id,
             market: MarketId(0),
             outcome: Outcome::Yes,
@@ -448,5 +473,77 @@ mod tests {
         let mut out = Vec::new();
         v.cancel(id, &mut out);
         assert!(out.is_empty(), "over: a second cancel does nothing");
+    }
+
+    #[test]
+    fn a_sell_takes_the_bids_down_to_its_limit_and_is_paid_the_proceeds() {
+        let mut v = venue_with_book(&[]);
+        v.observe(&Event::BookSnapshot(BookSnapshot {
+            market: MarketId(0),
+            venue_seq: 1,
+            bids: vec![
+                Level {
+                    price: Price(4800),
+                    qty: Qty::contracts(3),
+                },
+                Level {
+                    price: Price(4700),
+                    qty: Qty::contracts(3),
+                },
+                Level {
+                    price: Price(4500),
+                    qty: Qty::contracts(10),
+                },
+            ],
+            asks: vec![],
+        }));
+        let cash = v.cash[Venue::Polymarket.index()];
+        let order = PlaceOrder {
+            id: ClientOrderId {
+                opportunity: 1,
+                leg: 2,
+                attempt: 0,
+            },
+            market: MarketId(0),
+            outcome: Outcome::Yes,
+            price: Price(4700),
+            qty: Qty::contracts(8),
+            tif: TimeInForce::ImmediateOrCancel,
+            side: OrderSide::Sell,
+        };
+        let mut out = Vec::new();
+        v.execute(&order, &mut out);
+        let fills: Vec<(Price, Qty)> = out
+            .iter()
+            .filter_map(|e| match e {
+                Event::Fill(f) => Some((f.price, f.qty)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            fills,
+            [
+                (Price(4800), Qty::contracts(3)),
+                (Price(4700), Qty::contracts(3))
+            ],
+            "best bid first, never below 0.47"
+        );
+        assert!(
+            out.contains(&Event::OrderCanceled(OrderCanceled {
+                id: order.id,
+                canceled_qty: Qty::contracts(2)
+            })),
+            "{out:?}"
+        );
+        assert_eq!(
+            v.cash[Venue::Polymarket.index()].0 - cash.0,
+            2_850_000,
+            "3 x 0.48 + 3 x 0.47 paid in"
+        );
+        assert_eq!(
+            v.book(MarketId(0)).unwrap().best_bid().map(|l| l.price),
+            Some(Price(4500)),
+            "the bids taken are gone"
+        );
     }
 }

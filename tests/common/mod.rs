@@ -9,8 +9,28 @@ use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue}
 use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
-/// journal is built from these (version 5's, then those of version 6).
+/// journal is built from these (version 6's, then those of version 7).
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (events, mut decisions) = every_variant_v6();
+    decisions.push(Decision::SellOrder(PlaceOrder {
+        id: ClientOrderId {
+            opportunity: 7,
+            leg: 2,
+            attempt: 0,
+        },
+        market: MarketId(1),
+        outcome: Outcome::Yes,
+        price: Price(3800),
+        qty: Qty(4_000_000),
+        tif: TimeInForce::ImmediateOrCancel,
+        side: OrderSide::Sell,
+    }));
+    (events, decisions)
+}
+
+/// One record of every variant of format version 6 (version 5's, then those added in
+/// version 6), in the order of its golden file.
+pub fn every_variant_v6() -> (Vec<Event>, Vec<Decision>) {
     let (mut events, mut decisions) = every_variant_v5();
     events.push(Event::ExitPolicyLoaded(arb::config::ExitPolicy {
         max_hold_ms: 600_000,
@@ -268,6 +288,7 @@ pub fn every_variant_v2() -> (Vec<Event>, Vec<Decision>) {
         reason: InputError::GroupUnusable { group: 3 },
     });
     decisions.push(Decision::PlaceOrder(PlaceOrder {
+        side: arb::event::OrderSide::Buy,
         id: ClientOrderId {
             opportunity: 7,
             leg: 1,
@@ -453,6 +474,7 @@ pub fn every_variant_v1() -> (Vec<Event>, Vec<Decision>) {
             reason: SkipReason::InsufficientCash,
         },
         Decision::PlaceOrder(PlaceOrder {
+            side: arb::event::OrderSide::Buy,
             id: coid,
             market: m,
             outcome: Outcome::Yes,

@@ -46,6 +46,7 @@ fn found(id: u64, lane: Lane, expected: i64) -> Decision {
 
 fn place(id: ClientOrderId, market: u32, outcome: Outcome, price: u16, qty: i64) -> Decision {
     Decision::PlaceOrder(PlaceOrder {
+        side: arb::event::OrderSide::Buy,
         id,
         market: MarketId(market),
         outcome,

@@ -83,6 +83,35 @@ pub fn price_money(p: Price) -> Money {
     Money(i64::from(p.0) * 100)
 }
 
+/// The best price at which `outcome` of `market` can be sold now, as the leg to send
+/// (the mirror of `buy_quote`): Kalshi NO is sold at 1 − the YES ask; Polymarket NO
+/// is the YES of the complement token. `None` if no one bids.
+pub fn sell_quote(markets: &Markets, market: MarketId, outcome: Outcome) -> Option<Leg> {
+    let m = markets.tradable(market)?;
+    match (outcome, m.meta.no_leg) {
+        (Outcome::Yes, _) => {
+            let bid = m.book.best_bid()?;
+            Some(Leg {
+                market,
+                outcome: Outcome::Yes,
+                price: bid.price,
+                depth: bid.qty,
+            })
+        }
+        (Outcome::No, NoLeg::SameBook) => {
+            let ask = m.book.best_ask()?;
+            Some(Leg {
+                market,
+                outcome: Outcome::No,
+                price: ask.price.complement(),
+                depth: ask.qty,
+            })
+        }
+        (Outcome::No, NoLeg::Complement(c)) => sell_quote(markets, c, Outcome::Yes),
+        (Outcome::No, NoLeg::Unknown) => None,
+    }
+}
+
 /// The best price at which `outcome` of `market` can be bought now, as the leg to
 /// send: Kalshi NO is bought on the same ticker; Polymarket NO is the YES of the
 /// complement token. `None` if there is no tradable offer.

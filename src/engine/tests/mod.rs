@@ -994,6 +994,7 @@ fn kalshi_nets_a_yes_and_no_pair_and_pays_its_dollar() {
     // A later YES fill on the same ticker (a hedge of that NO) closes 10 pairs: $10
     // back, flat.
     let hedge = PlaceOrder {
+        side: crate::event::OrderSide::Buy,
         id: ClientOrderId {
             opportunity: 99,
             leg: 2,

@@ -46,6 +46,7 @@ fn partial_first_leg_then_a_second_leg_that_times_out_is_canceled_once_and_the_r
     assert_eq!(
         places(&out),
         vec![PlaceOrder {
+            side: crate::event::OrderSide::Buy,
             id: coid(1, 1, 0),
             market: PY,
             outcome: Outcome::Yes,
@@ -70,6 +71,7 @@ fn partial_first_leg_then_a_second_leg_that_times_out_is_canceled_once_and_the_r
     assert_eq!(
         places(&out),
         vec![PlaceOrder {
+            side: crate::event::OrderSide::Buy,
             id: coid(1, 2, 0),
             market: PY,
             outcome: Outcome::Yes,

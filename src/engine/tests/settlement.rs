@@ -335,6 +335,7 @@ fn an_unhedged_episode_is_over_once_its_contracts_are_paid() {
 /// An open order on `market` of opportunity `opp`, as if placed (no episode).
 fn open_order(r: &mut Reducer, opp: u64, market: MarketId, outcome: Outcome, price: u16) -> Event {
     let order = PlaceOrder {
+        side: crate::event::OrderSide::Buy,
         id: ClientOrderId {
             opportunity: opp,
             leg: 0,

@@ -298,7 +298,7 @@ impl Collector {
                 }
                 lane_of(&data.opportunities, *opportunity)
             }
-            Decision::PlaceOrder(p) => {
+            Decision::PlaceOrder(p) | Decision::SellOrder(p) => {
                 let lane = lane_of(&data.opportunities, p.id.opportunity);
                 if let Some(o) = data.opportunities.get_mut(&p.id.opportunity) {
                     o.orders += 1;
@@ -383,8 +383,19 @@ impl Collector {
         };
         if !f.rejected {
             let sign = if f.reversed { -1 } else { 1 };
-            let notional = notional_ceil(f.fill.price, f.fill.qty).unwrap_or(Money::ZERO);
             let id = f.fill.id;
+            let sell = self
+                .data
+                .orders
+                .get(&id)
+                .is_some_and(|o| o.place.side == crate::event::OrderSide::Sell);
+            // A sell's cost is its proceeds, paid to the opportunity (rounded as the
+            // venue pays them: down).
+            let notional = if sell {
+                crate::core::fixed::notional_floor(f.fill.price, f.fill.qty).unwrap_or(Money::ZERO)
+            } else {
+                notional_ceil(f.fill.price, f.fill.qty).unwrap_or(Money::ZERO)
+            };
             if let Some(o) = self.data.orders.get_mut(&id) {
                 o.filled = Qty(o.filled.0 + sign * f.fill.qty.0);
                 o.filled_cost = Money(o.filled_cost.0 + sign * notional.0);
@@ -405,7 +416,8 @@ impl Collector {
                 } else {
                     op.filled_cover += q;
                 }
-                op.spent += sign * (notional.0 + f.fill.fee.0);
+                let paid = if sell { -notional.0 } else { notional.0 };
+                op.spent += sign * (paid + f.fill.fee.0);
                 op.fees += sign * f.fill.fee.0;
                 op.last_fill_ts = Some(f.ts);
             }

@@ -76,6 +76,13 @@ pub fn f64s(v: impl IntoIterator<Item = Option<f64>>) -> ArrayRef {
 }
 
 /// `yes` / `no`.
+pub fn order_side(s: crate::event::OrderSide) -> &'static str {
+    match s {
+        crate::event::OrderSide::Buy => "buy",
+        crate::event::OrderSide::Sell => "sell",
+    }
+}
+
 pub fn outcome(o: crate::core::Outcome) -> &'static str {
     match o {
         crate::core::Outcome::Yes => "yes",

@@ -77,7 +77,7 @@ fn cols(d: &Decision, markets: &[MarketInfo]) -> Cols {
             reason: Some(snake(&format!("{reason:?}"))),
             ..Cols::default()
         },
-        Decision::PlaceOrder(p) => Cols {
+        Decision::PlaceOrder(p) | Decision::SellOrder(p) => Cols {
             opportunity: Some(p.id.opportunity),
             coid: Some(p.id.to_string()),
             venue: markets.get(p.market.index()).map(|m| m.venue.name()),

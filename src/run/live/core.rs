@@ -171,7 +171,10 @@ fn step(
             }
             _ => {}
         }
-        if matches!(d, Decision::PlaceOrder(_) | Decision::CancelOrder { .. }) {
+        if matches!(
+            d,
+            Decision::PlaceOrder(_) | Decision::SellOrder(_) | Decision::CancelOrder { .. }
+        ) {
             // The executor has gone only when shutting down; the journal has the intent.
             let _ = outbound.send(Outbound {
                 decision: d.clone(),

@@ -152,7 +152,7 @@ impl Executor {
         }
         while let Some(out) = rx.recv().await {
             match out.decision {
-                Decision::PlaceOrder(order) => {
+                Decision::PlaceOrder(order) | Decision::SellOrder(order) => {
                     let (me, trackers) = (me.clone(), trackers.clone());
                     tokio::spawn(async move { me.place(&trackers, order, out.cause_ts).await });
                 }

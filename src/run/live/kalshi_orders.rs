@@ -8,7 +8,8 @@ use super::executor::{Follow, Lookup, Placed, RestingOrder};
 use crate::core::fixed::format_decimal;
 use crate::core::{Money, Outcome, Price, Qty};
 use crate::event::{
-    Event, Fill, OrderAck, OrderCanceled, OrderReject, OrderUnknown, PlaceOrder, TimeInForce,
+    Event, Fill, OrderAck, OrderCanceled, OrderReject, OrderSide, OrderUnknown, PlaceOrder,
+    TimeInForce,
 };
 use crate::venues::http::VenueError;
 use crate::venues::kalshi::rest::KalshiRest;
@@ -25,7 +26,11 @@ fn create_request(ticker: &str, o: &PlaceOrder) -> CreateOrderRequest {
         ticker: ticker.to_string(),
         client_order_id: Some(o.id.to_string()),
         side: side.into(),
-        action: "buy".into(),
+        action: match o.side {
+            OrderSide::Buy => "buy",
+            OrderSide::Sell => "sell",
+        }
+        .into(),
         count_fp: Some(format_decimal(o.qty.0, 6, 2)),
         order_type: Some("limit".into()),
         yes_price_dollars: price_field.0,
@@ -280,5 +285,45 @@ impl RestingOrder for KalshiResting {
             }));
         }
         Some((events, over))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{ClientOrderId, MarketId, Price, Qty};
+
+    #[test]
+    fn a_sell_is_sent_as_kalshis_sell_action_with_its_floor_as_the_price() {
+        let o = PlaceOrder {
+            id: ClientOrderId {
+                opportunity: 3,
+                leg: 2,
+                attempt: 0,
+            },
+            market: MarketId(0),
+            outcome: Outcome::No,
+            price: Price(4500),
+            qty: Qty::contracts(4),
+            tif: TimeInForce::ImmediateOrCancel,
+            side: OrderSide::Sell,
+        };
+        let r = create_request("KX-T", &o);
+        assert_eq!(
+            (
+                r.action.as_str(),
+                r.side.as_str(),
+                r.no_price_dollars.as_deref()
+            ),
+            ("sell", "no", Some("0.4500"))
+        );
+        let buy = create_request(
+            "KX-T",
+            &PlaceOrder {
+                side: OrderSide::Buy,
+                ..o
+            },
+        );
+        assert_eq!(buy.action, "buy");
     }
 }

@@ -170,7 +170,10 @@ pub fn salt_of(id: crate::core::ClientOrderId) -> u64 {
 pub fn limit_order(token: &TokenInfo, o: &PlaceOrder) -> LimitOrder {
     LimitOrder {
         token_id: token.token_id.clone(),
-        side: Side::Buy,
+        side: match o.side {
+            crate::event::OrderSide::Buy => Side::Buy,
+            crate::event::OrderSide::Sell => Side::Sell,
+        },
         price: o.price,
         size: o.qty,
         tick: token.tick,
@@ -191,3 +194,44 @@ pub fn limit_order(token: &TokenInfo, o: &PlaceOrder) -> LimitOrder {
 /// so that a trade reported on the user channel can be tied back to its order.
 pub type PlacedOrders =
     Arc<std::sync::Mutex<std::collections::BTreeMap<String, (PlaceOrder, TokenInfo)>>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::{ClientOrderId, MarketId, Qty};
+    use crate::event::OrderSide;
+
+    #[test]
+    fn a_sell_signs_a_sell_of_the_token() {
+        let token = TokenInfo {
+            token_id: "111".into(),
+            tick: Price(100),
+            neg_risk: false,
+            fees: FeeModel::Free,
+        };
+        let o = PlaceOrder {
+            id: ClientOrderId {
+                opportunity: 3,
+                leg: 2,
+                attempt: 0,
+            },
+            market: MarketId(1),
+            outcome: crate::core::Outcome::Yes,
+            price: Price(4500),
+            qty: Qty::contracts(4),
+            tif: TimeInForce::ImmediateOrCancel,
+            side: OrderSide::Sell,
+        };
+        let sell = limit_order(&token, &o);
+        let buy = limit_order(
+            &token,
+            &PlaceOrder {
+                side: OrderSide::Buy,
+                ..o
+            },
+        );
+        assert_eq!((sell.side, buy.side), (Side::Sell, Side::Buy));
+        assert_eq!(sell.order_type, OrderType::Fak);
+        assert_eq!((sell.price, sell.size), (Price(4500), Qty::contracts(4)));
+    }
+}

@@ -279,7 +279,7 @@ impl Tail<'_> {
     fn visit(&mut self, rec: RecordRef<'_>) -> Result<(), JournalError> {
         match rec.kind {
             RecordKind::Decision => {
-                if let Decision::PlaceOrder(o) = rec.decision()? {
+                if let Some(o) = rec.decision()?.as_order() {
                     self.decided_ms.insert(o.id, rec.ts / 1_000_000);
                 }
             }

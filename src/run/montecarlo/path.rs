@@ -5,8 +5,8 @@
 use super::data::{Cash, MarketData};
 use super::settle::{Questions, Resolution};
 use crate::config::Profile;
-use crate::core::fixed::notional_ceil;
-use crate::core::{MarketId, Outcome, Rng, Venue};
+use crate::core::fixed::{notional_ceil, notional_floor};
+use crate::core::{ClientOrderId, MarketId, Outcome, Rng, Venue};
 use crate::engine::Reducer;
 use crate::event::{BalanceReport, Decision, Event, Lane, OperatorCommand};
 use crate::sim::stochastic::{ModelParams, StochasticVenue, model::role};
@@ -62,6 +62,8 @@ struct PathRun<'a> {
     lanes: Vec<Lane>,
     /// Contracts bought per lane and (market, outcome), for settling per lane.
     held: [BTreeMap<(MarketId, Outcome), i64>; Lane::COUNT],
+    /// The engine's sell orders: their fills pay in and take contracts out.
+    sells: std::collections::BTreeSet<ClientOrderId>,
 }
 
 impl PathRun<'_> {
@@ -88,9 +90,16 @@ impl PathRun<'_> {
                 let r = role(f.id.leg);
                 self.out.filled[r] += f.qty.0;
                 let lane = self.lane_of(f.id.opportunity);
-                let cost = notional_ceil(f.price, f.qty).map_or(0, |m| m.0) + f.fee.0;
-                self.out.lane_pnl[lane] -= cost;
-                *self.held[lane].entry((f.market, f.outcome)).or_default() += f.qty.0;
+                let held = self.held[lane].entry((f.market, f.outcome)).or_default();
+                if self.sells.contains(&f.id) {
+                    let proceeds = notional_floor(f.price, f.qty).map_or(0, |m| m.0);
+                    self.out.lane_pnl[lane] += proceeds - f.fee.0;
+                    *held -= f.qty.0;
+                } else {
+                    let cost = notional_ceil(f.price, f.qty).map_or(0, |m| m.0) + f.fee.0;
+                    self.out.lane_pnl[lane] -= cost;
+                    *held += f.qty.0;
+                }
             }
             for i in 0..self.decisions.len() {
                 match &self.decisions[i] {
@@ -98,7 +107,10 @@ impl PathRun<'_> {
                         to: crate::event::Mode::Safe,
                         ..
                     } => self.out.safe_mode_entries += 1,
-                    Decision::PlaceOrder(o) => {
+                    Decision::PlaceOrder(o) | Decision::SellOrder(o) => {
+                        if o.side == crate::event::OrderSide::Sell {
+                            self.sells.insert(o.id);
+                        }
                         let r = role(o.id.leg);
                         self.out.orders[r] += 1;
                         self.out.ordered[r] += o.qty.0;
@@ -184,6 +196,7 @@ pub fn run_path(
         keep,
         lanes: Vec::new(),
         held: std::array::from_fn(|_| BTreeMap::new()),
+        sells: Default::default(),
     };
     let t0 = data.start_ts;
     for ev in profile.events() {

@@ -91,10 +91,14 @@ impl<'a> StochasticVenue<'a> {
                 .sim
                 .meta(order.market)
                 .is_some_and(|m| m.no_leg == NoLeg::SameBook);
-        if same_book_no {
-            (BookSide::Ask, order.price.complement())
-        } else {
-            (BookSide::Bid, order.price)
+        // A resting buy waits among the bids (Kalshi NO: the YES asks at 1 − p); a
+        // resting sell on the other side.
+        let sell = order.side == crate::event::OrderSide::Sell;
+        match (same_book_no, sell) {
+            (true, false) => (BookSide::Ask, order.price.complement()),
+            (true, true) => (BookSide::Bid, order.price.complement()),
+            (false, false) => (BookSide::Bid, order.price),
+            (false, true) => (BookSide::Ask, order.price),
         }
     }
 

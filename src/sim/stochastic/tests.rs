@@ -35,6 +35,7 @@ fn setup(params: ModelParams, mids: &MidSeries) -> StochasticVenue<'_> {
 
 fn order(price: u16, qty: i64, tif: TimeInForce) -> PlaceOrder {
     PlaceOrder {
+        side: crate::event::OrderSide::Buy,
         id: ClientOrderId {
             opportunity: 1,
             leg: 1,
