@@ -228,6 +228,9 @@ pub struct Profile {
     /// `[legging] unwind_baskets`: a basket's unequal fills are unwound (buying the
     /// other outcome of each over-filled leg within `unwind_max_loss`).
     pub unwind_baskets: bool,
+    /// `[firewall] stream_vouches`: a quiet book on a healthy stream is current (its
+    /// age counts from the venue's last sign of life, not its own last change).
+    pub stream_vouches: bool,
     /// `[exit]`: how an unhedged position is closed (`None`: `enabled = false`, the
     /// operator's).
     pub exit: Option<ExitPolicy>,
@@ -245,6 +248,7 @@ impl Default for Profile {
             canary_lanes: [true; crate::event::Lane::COUNT],
             close_margin_s: DEFAULT_CLOSE_MARGIN_S,
             unwind_baskets: true,
+            stream_vouches: true,
             exit: Some(ExitPolicy::default()),
         }
     }
@@ -272,6 +276,9 @@ impl Profile {
             },
             Event::BasketUnwind {
                 enabled: self.unwind_baskets,
+            },
+            Event::StreamVouches {
+                enabled: self.stream_vouches,
             },
         ]
         .into_iter()
@@ -352,6 +359,7 @@ struct FirewallSection {
     micro_max_qty: Option<i64>,
     micro_gap: Option<Decimal>,
     max_book_age_ms: Option<u32>,
+    stream_vouches: Option<bool>,
     max_jump: Option<Decimal>,
     max_edge: Option<Decimal>,
     min_ladder_bid_sum: Option<Decimal>,
@@ -505,6 +513,7 @@ impl Profile {
             canary_lanes,
             close_margin_s,
             unwind_baskets: l.unwind_baskets.unwrap_or(true),
+            stream_vouches: file.firewall.stream_vouches.unwrap_or(true),
             exit: file.exit.policy(legging.unwind_max_loss, origin)?,
         })
     }

@@ -1,8 +1,11 @@
 //! A stale book through `arb live` and the simulator, judged by the journal: the
-//! simulator freezes one Kalshi market's book a second into the run (its feed goes quiet while the paired
-//! Polymarket book keeps moving), the profile bounds a book's age at 400 ms, and once the
-//! frozen book is older than that the engine journals `StaleBook` skips for the pair and
-//! places no order on it.
+//! simulator freezes every Kalshi book 20 s into the run (the Kalshi stream then carries
+//! only its heartbeat, a ping every 10 s, and the odd resync), while the paired
+//! Polymarket books keep moving; the profile bounds a book's age at 400 ms. A quiet
+//! book is current while its stream vouches for it (a change of any of the venue's
+//! books, or a `Feed` `Alive` mark after a heartbeat), so between heartbeats the frozen
+//! books are stale: the engine journals `StaleBook` skips for the pair, and places no
+//! order on a Kalshi book more than 400 ms past the stream's last sign of life.
 
 mod common;
 
@@ -12,9 +15,11 @@ const FED_K: &str = "KXFEDDECISION-26DEC-C25";
 const FED_P: &str = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 const BTC_K: &str = "KXBTCMAXY-26DEC31-100000";
 const BTC_P: &str = "21742633143463906290569050155826241533067272736897614950488156847949938836455";
+const SNOW_K: &str = "KXNYCSNOW-26DEC-T1";
 
-#[test]
-fn no_order_goes_to_a_book_older_than_the_bound() {
+/// Runs `arb live` for `secs` against the simulator with `frozen` Kalshi books frozen
+/// 20 s into the scenario; the journal's records.
+fn run_frozen(frozen: &[&str], secs: &str) -> Vec<serde_json::Value> {
     let dir = tempfile::tempdir().unwrap();
     let base = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/arb-rich.toml"),
@@ -32,13 +37,14 @@ fn no_order_goes_to_a_book_older_than_the_bound() {
         "the Fed question is first"
     );
     let scenario = dir.path().join("s.toml");
-    std::fs::write(
-        &scenario,
-        format!(
-            "{base}\n[[fault]]\nat_s = 20\nduration_s = 3600\nkind = \"freeze_book\"\nmarket = \"{FED_K}\"\n"
-        ),
-    )
-    .unwrap();
+    let mut text = base.clone();
+    for k in frozen {
+        assert!(base.contains(k), "{k} is the scenario's");
+        text += &format!(
+            "\n[[fault]]\nat_s = 20\nduration_s = 3600\nkind = \"freeze_book\"\nmarket = \"{k}\"\n"
+        );
+    }
+    std::fs::write(&scenario, text).unwrap();
     let pairs = dir.path().join("pairs.toml");
     let mut mapping = String::from("version = 1\n");
     for (k, p) in [(FED_K, FED_P), (BTC_K, BTC_P)] {
@@ -69,52 +75,104 @@ fn no_order_goes_to_a_book_older_than_the_bound() {
     // ARB_TEST_JOURNAL=DIR keeps the run's journal there, to look at after a failure.
     let journal = std::env::var_os("ARB_TEST_JOURNAL")
         .map_or_else(|| dir.path().join("j"), std::path::PathBuf::from);
-    common::live::live_cli(&cfg, &journal, "6");
-    let recs = common::live::inspect_records(&journal);
-    let fed = common::live::market_id(&recs, FED_K);
-    // The frozen book's last update: its snapshot at the subscription (and resyncs).
-    let last_update = recs
-        .iter()
-        .filter(|r| {
-            r["body"]["BookSnapshot"]["market"] == fed || r["body"]["BookDelta"]["market"] == fed
-        })
-        .map(|r| r["ts"].as_i64().unwrap())
-        .max()
-        .expect("the frozen market had a book");
-    let stale_from = last_update + 400_000_000;
-    assert!(
-        recs.last().unwrap()["ts"].as_i64().unwrap() > stale_from + 1_000_000_000,
-        "the run went on well past the bound"
-    );
-    // Opportunities on the frozen market, and what became of them.
-    let mut on_fed = std::collections::BTreeSet::new();
-    let mut stale_skips = 0;
-    for r in &recs {
+    common::live::live_cli(&cfg, &journal, secs);
+    common::live::inspect_records(&journal)
+}
+
+/// Opportunities with a leg on `market`, and how many of them were skipped as stale.
+fn stale_on(recs: &[serde_json::Value], market: &serde_json::Value) -> (usize, usize) {
+    let mut on = std::collections::BTreeSet::new();
+    let mut stale = 0;
+    for r in recs {
         let b = &r["body"];
         if let Some(o) = b.get("OpportunityFound")
             && o["legs"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|l| l["market"] == fed)
+                .any(|l| &l["market"] == market)
         {
-            on_fed.insert(o["id"].as_u64().unwrap());
+            on.insert(o["id"].as_u64().unwrap());
         }
         if b["Skipped"]["reason"] == "StaleBook"
-            && on_fed.contains(&b["Skipped"]["opportunity"].as_u64().unwrap())
+            && on.contains(&b["Skipped"]["opportunity"].as_u64().unwrap())
         {
-            stale_skips += 1;
+            stale += 1;
+        }
+    }
+    (on.len(), stale)
+}
+
+#[test]
+fn a_quiet_book_on_a_stream_that_carries_other_books_stays_current() {
+    // Only the Fed book is frozen; the Kalshi stream carries the other books' changes.
+    let recs = run_frozen(&[FED_K], "6");
+    let fed = common::live::market_id(&recs, FED_K);
+    let (seen, stale) = stale_on(&recs, &fed);
+    assert!(seen > 0, "edges against the quiet Fed book appeared");
+    assert_eq!(stale, 0, "none of {seen} refused as stale");
+}
+
+#[test]
+fn no_order_goes_to_a_book_older_than_the_bound() {
+    // 12 s: past the freeze and past the Kalshi stream's first heartbeat (10 s).
+    let recs = run_frozen(&[FED_K, BTC_K, SNOW_K], "12");
+    let fed = common::live::market_id(&recs, FED_K);
+    let kalshi: Vec<serde_json::Value> = [FED_K, BTC_K, SNOW_K]
+        .iter()
+        .map(|k| common::live::market_id(&recs, k))
+        .collect();
+    let is_kalshi_book = |b: &serde_json::Value| {
+        ["BookSnapshot", "BookDelta"]
+            .iter()
+            .any(|k| kalshi.contains(&b[*k]["market"]))
+    };
+    // Walk the journal: the Kalshi stream's last sign of life (ended by a drop, gap or
+    // silence, after which FED's own last change counts), and the orders on FED.
+    let (mut vouched, mut fed_changed, mut alive_marks) = (0i64, 0i64, 0);
+    let mut longest_quiet = 0i64;
+    for r in &recs {
+        let (b, ts) = (&r["body"], r["ts"].as_i64().unwrap());
+        if is_kalshi_book(b) {
+            if vouched > 0 {
+                longest_quiet = longest_quiet.max(ts - vouched);
+            }
+            vouched = ts;
+            if b["BookSnapshot"]["market"] == fed || b["BookDelta"]["market"] == fed {
+                fed_changed = ts;
+            }
+        }
+        if b["Feed"]["venue"] == "Kalshi" {
+            match b["Feed"]["state"].as_str() {
+                Some("Alive") => {
+                    if vouched > 0 {
+                        longest_quiet = longest_quiet.max(ts - vouched);
+                    }
+                    vouched = ts;
+                    alive_marks += 1;
+                }
+                Some("Connected") => {}
+                _ => vouched = 0,
+            }
         }
         if b["PlaceOrder"]["market"] == fed {
             assert!(
-                r["ts"].as_i64().unwrap() <= stale_from,
-                "an order on the stale book: {r}"
+                ts - vouched.max(fed_changed) <= 400_000_000,
+                "an order on a book 400 ms past its stream's last sign of life: {r}"
             );
         }
     }
     assert!(
+        longest_quiet > 2_000_000_000,
+        "the frozen Kalshi stream was quiet for a while ({longest_quiet} ns at most)"
+    );
+    assert!(
+        alive_marks > 0,
+        "the quiet Kalshi stream marked itself alive after its heartbeats"
+    );
+    let (seen, stale_skips) = stale_on(&recs, &fed);
+    assert!(
         stale_skips > 0,
-        "the pair's edges were seen and skipped as stale ({} seen)",
-        on_fed.len()
+        "the pair's edges were seen and skipped as stale ({seen} seen)"
     );
 }

@@ -95,6 +95,6 @@ impl Reducer {
             0 => self.risk.limits.max_book_age_ms,
             ms => ms,
         };
-        bound == 0 || self.now - m.updated_ts <= i64::from(bound) * 1_000_000
+        bound == 0 || self.now - self.markets.vouched_ts(m) <= i64::from(bound) * 1_000_000
     }
 }

@@ -102,7 +102,7 @@ impl FirewallState {
         }
         let max_age = i64::from(self.config.max_book_age_ms) * 1_000_000;
         match markets.get(id) {
-            Some(m) if max_age > 0 && m.updated_ts > 0 && now - m.updated_ts > max_age => {
+            Some(m) if max_age > 0 && m.updated_ts > 0 && now - markets.vouched_ts(m) > max_age => {
                 Err(SkipReason::StaleBook)
             }
             _ => Ok(()),

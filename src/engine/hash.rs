@@ -49,6 +49,7 @@ pub(super) struct StateView<'a> {
     pub(super) coverage_mark: &'a super::coverage::CoverageMark,
     pub(super) settlement: &'a super::settlement::SettlementBook,
     pub(super) exits: Option<crate::config::ExitPolicy>,
+    pub(super) vouch: super::markets::Vouch,
 }
 
 impl Reducer {
@@ -95,6 +96,7 @@ impl Reducer {
             coverage_mark: &self.coverage_mark,
             settlement: &self.settlement,
             exits: self.exits,
+            vouch: self.markets.vouch,
         }
     }
 }

@@ -23,6 +23,19 @@ pub struct MarketState {
 pub struct Markets {
     pub list: Vec<MarketState>,
     pub pairs: Vec<PairRule>,
+    /// Who vouches for a book's age (snapshot version 8).
+    pub vouch: Vouch,
+}
+
+/// A quiet book on a healthy stream is current (`StreamVouches`): each venue's stream
+/// vouches for every book on it at each sign of life, until a drop, gap or silence.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Vouch {
+    /// From `StreamVouches` (false in a journal without one).
+    pub enabled: bool,
+    /// Per venue: event time of the stream's last sign of life (a book change, an
+    /// `Alive` mark) since its last drop, gap or silence; 0: none since.
+    pub heard: [i64; 2],
 }
 
 fn book_error(market: MarketId, e: BookError) -> InputError {
@@ -170,8 +183,26 @@ impl Markets {
         Ok(())
     }
 
-    /// Marks every book of a venue suspect (after a gap or disconnect).
+    /// Event time from which market `m`'s age counts: its own last change, or (under
+    /// `StreamVouches`) its venue's last sign of life, whichever is later. A suspect
+    /// book (a drop or gap since its last snapshot) has only its own.
+    pub fn vouched_ts(&self, m: &MarketState) -> i64 {
+        if self.vouch.enabled && !m.suspect {
+            m.updated_ts.max(self.vouch.heard[m.meta.venue.index()])
+        } else {
+            m.updated_ts
+        }
+    }
+
+    /// Venue `venue`'s stream showed life at `ts` (it vouches for its books).
+    pub fn heard(&mut self, venue: crate::core::Venue, ts: i64) {
+        self.vouch.heard[venue.index()] = ts;
+    }
+
+    /// Marks every book of a venue suspect (after a gap or disconnect); its stream no
+    /// longer vouches for them.
     pub fn mark_venue_suspect(&mut self, venue: crate::core::Venue) {
+        self.vouch.heard[venue.index()] = 0;
         for m in self.list.iter_mut().filter(|m| m.meta.venue == venue) {
             m.suspect = true;
         }

@@ -183,19 +183,20 @@ impl Reducer {
             self.order_activity(market);
         }
         let result = match event {
-            Event::BookDelta(d) => self
-                .markets
-                .apply_delta(ts, d)
-                .map(|()| self.evaluate(d.market, false, out)),
+            Event::BookDelta(d) => self.markets.apply_delta(ts, d).map(|()| {
+                self.vouch_for(d.market);
+                self.evaluate(d.market, false, out)
+            }),
             Event::BookSnapshot(s) => {
                 if self.markets.diverges(s) {
                     // A full book that disagrees with a book the stream kept and nobody
                     // suspected: silent divergence, corrected by this snapshot.
                     self.stats.book_divergences += 1;
                 }
-                self.markets
-                    .apply_snapshot(ts, s)
-                    .map(|()| self.evaluate(s.market, true, out))
+                self.markets.apply_snapshot(ts, s).map(|()| {
+                    self.vouch_for(s.market);
+                    self.evaluate(s.market, true, out)
+                })
             }
             Event::BookBatch(b) => {
                 self.apply_batch(ts, &b.deltas, out);
@@ -203,6 +204,7 @@ impl Reducer {
             }
             Event::Trade(t) => match self.markets.get(t.market) {
                 Some(_) => {
+                    self.vouch_for(t.market);
                     self.firewall.on_trade(t.market);
                     Ok(())
                 }
@@ -231,12 +233,17 @@ impl Reducer {
                 self.last_cross.resize(self.markets.pairs.len(), None);
             }),
             Event::Feed(f) => {
-                if matches!(
-                    f.state,
-                    FeedState::Gap | FeedState::Disconnected | FeedState::Silent
-                ) {
-                    self.markets.mark_venue_suspect(f.venue);
+                match f.state {
+                    FeedState::Gap | FeedState::Disconnected | FeedState::Silent => {
+                        self.markets.mark_venue_suspect(f.venue);
+                    }
+                    FeedState::Alive => self.vouch_for_venue(f.venue),
+                    FeedState::Connected => {}
                 }
+                Ok(())
+            }
+            Event::StreamVouches { enabled } => {
+                self.markets.vouch.enabled = *enabled;
                 Ok(())
             }
             Event::OrderAck(a) => match self.orders.open.get_mut(&a.id) {
@@ -415,7 +422,23 @@ impl Reducer {
             }
         }
         for m in touched {
+            self.vouch_for(m);
             self.evaluate(m, false, out);
+        }
+    }
+
+    /// Market data of `market` arrived: its venue's stream is alive.
+    fn vouch_for(&mut self, market: MarketId) {
+        if let Some(venue) = self.markets.get(market).map(|m| m.meta.venue) {
+            self.vouch_for_venue(venue);
+        }
+    }
+
+    /// `venue`'s stream showed life now; a venue polled over REST (poll-only mode) does
+    /// not vouch for books it did not read.
+    fn vouch_for_venue(&mut self, venue: crate::core::Venue) {
+        if self.risk.feed_mode[venue.index()] != crate::event::FeedMode::PollOnly {
+            self.markets.heard(venue, self.now);
         }
     }
 

@@ -94,7 +94,7 @@ impl Reducer {
             if self.has_unknown_order(m.meta.venue) {
                 return Err(SkipReason::UnknownOrder);
             }
-            if max_age > 0 && self.now - m.updated_ts > max_age {
+            if max_age > 0 && self.now - self.markets.vouched_ts(m) > max_age {
                 return Err(SkipReason::StaleBook);
             }
             self.close_gate(leg.market)?;

@@ -63,6 +63,7 @@ struct StateOwned {
     coverage_mark: super::coverage::CoverageMark,
     settlement: super::settlement::SettlementBook,
     exits: Option<crate::config::ExitPolicy>,
+    vouch: super::markets::Vouch,
 }
 
 /// The journal's payload options: fixed-width integers, little-endian, no trailing
@@ -109,6 +110,7 @@ impl Reducer {
         let markets = Markets {
             list,
             pairs: s.pairs,
+            vouch: s.vouch,
         };
         let groups = super::groups::Groups::rebuild(&markets, s.groups)
             .map_err(|e| invalid(format!("group rules: {e:?}")))?;
@@ -374,6 +376,9 @@ mod tests {
             // Version 7: each open order's side, each episode's sells and the ended sells (pinned with
             // an episode holding an open sell).
             (7, 0x0646_8d87_d4fb_b1da),
+            // Version 8: who vouches for a book's age (`StreamVouches`, each venue's last
+            // sign of life).
+            (8, 0x6a58_58a6_fd74_6c7b),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

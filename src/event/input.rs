@@ -111,6 +111,16 @@ pub enum Event {
     /// `[exit]`). A journal without one: the position is the operator's (safe mode), as
     /// older builds decided.
     ExitPolicyLoaded(crate::config::ExitPolicy),
+    // Format version 8 from here on.
+    /// Whether a healthy stream vouches for the quiet books on it (profile `[firewall]
+    /// stream_vouches`, default true): a book's age is then counted from the last
+    /// moment its venue vouched for it (a change of any of its books, or a `Feed`
+    /// `Alive` mark), back to its own last change after a drop, gap or silence until it
+    /// is snapshotted again. A journal without one: a book's age is counted from its
+    /// own last change, as older builds decided.
+    StreamVouches {
+        enabled: bool,
+    },
 }
 
 /// A market's result as its venue paid it (format version 5).
@@ -285,6 +295,7 @@ impl Event {
             Event::SettlementPolicy { .. } => "settlement_policy",
             Event::BasketUnwind { .. } => "basket_unwind",
             Event::ExitPolicyLoaded(_) => "exit_policy_loaded",
+            Event::StreamVouches { .. } => "stream_vouches",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",
@@ -302,6 +313,10 @@ impl Event {
                 | Event::BookBatch(_)
                 | Event::Trade(_)
                 | Event::Tick
+                | Event::Feed(FeedStatus {
+                    state: FeedState::Alive,
+                    ..
+                })
         )
     }
 }
@@ -469,6 +484,10 @@ pub enum FeedState {
     /// Nothing at all (no data, no heartbeat) came for longer than the bound: treated
     /// as a drop, the stream is reconnected (format version 2).
     Silent,
+    /// The connection is alive and in sequence (a heartbeat, a pong, a resync that
+    /// found the books unchanged) while no book changed (format version 8): under
+    /// `StreamVouches`, every book of the venue is as current as this mark.
+    Alive,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

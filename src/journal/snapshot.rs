@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"ARBSNAP\n";
 /// Raised whenever the payload's layout (the reducer's state) changes.
-pub const SNAPSHOT_VERSION: u16 = 7;
+pub const SNAPSHOT_VERSION: u16 = 8;
 pub const SNAPSHOT_HEADER_LEN: usize = 48;
 /// Subdirectory of the journal directory that holds the snapshots.
 pub const SNAPSHOT_DIR: &str = "snapshots";

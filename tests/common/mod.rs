@@ -9,8 +9,20 @@ use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue}
 use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
-/// journal is built from these (version 6's, then those of version 7).
+/// journal is built from these (version 7's, then those of version 8).
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (mut events, decisions) = every_variant_v7();
+    events.push(Event::StreamVouches { enabled: true });
+    events.push(Event::Feed(FeedStatus {
+        venue: Venue::Polymarket,
+        state: FeedState::Alive,
+    }));
+    (events, decisions)
+}
+
+/// One record of every variant of format version 7 (version 6's, then those added in
+/// version 7), in the order of its golden file.
+pub fn every_variant_v7() -> (Vec<Event>, Vec<Decision>) {
     let (events, mut decisions) = every_variant_v6();
     decisions.push(Decision::SellOrder(PlaceOrder {
         id: ClientOrderId {

@@ -148,6 +148,67 @@ fn a_book_older_than_the_bound_is_not_traded() {
     );
 }
 
+/// A cross-venue pair whose Polymarket book (PN) was last changed at 0 and whose
+/// Kalshi book arrives at 2 s, with a 1 s book age bound under `StreamVouches`, after
+/// `between` happened at 1.5 s. The decisions of the Kalshi book.
+fn quiet_polymarket_book_then(between: &[Event]) -> Vec<Decision> {
+    let mut r = limited(only(|l| l.max_book_age_ms = 1_000));
+    at(&mut r, 0, Event::StreamVouches { enabled: true });
+    at(&mut r, 0, book(PN, &[], &[lvl("0.50", 30)]));
+    for e in between {
+        at(&mut r, S + S / 2, e.clone());
+    }
+    at(
+        &mut r,
+        2 * S,
+        book(K, &[lvl("0.38", 30)], &[lvl("0.40", 10)]),
+    )
+}
+
+fn feed(venue: Venue, state: FeedState) -> Event {
+    Event::Feed(FeedStatus { venue, state })
+}
+
+#[test]
+fn a_quiet_book_is_current_while_its_stream_vouches_for_it() {
+    // Nothing from Polymarket since PN's book 2 s ago: stale, as without vouching.
+    let out = quiet_polymarket_book_then(&[]);
+    assert!(places(&out).is_empty(), "{out:?}");
+    assert!(skips(&out).contains(&SkipReason::StaleBook), "{out:?}");
+    // A sign of life of the Polymarket stream at 1.5 s (a heartbeat, or another of its
+    // books changing) vouches for PN: the pair trades.
+    let out = quiet_polymarket_book_then(&[feed(Venue::Polymarket, FeedState::Alive)]);
+    assert_eq!(places(&out).len(), 1, "{out:?}");
+    let out = quiet_polymarket_book_then(&[book(PY, &[], &[lvl("0.60", 5)])]);
+    assert_eq!(places(&out).len(), 1, "{out:?}");
+    // Kalshi's stream says nothing for Polymarket's books.
+    let out = quiet_polymarket_book_then(&[feed(Venue::Kalshi, FeedState::Alive)]);
+    assert!(places(&out).is_empty(), "{out:?}");
+}
+
+#[test]
+fn a_book_behind_a_gap_a_drop_or_a_polled_venue_is_not_vouched_for() {
+    for broken in [FeedState::Gap, FeedState::Disconnected, FeedState::Silent] {
+        // The stream comes back and marks itself alive, but PN was not snapshotted
+        // since: it is suspect, and its own age is what counts.
+        let out = quiet_polymarket_book_then(&[
+            feed(Venue::Polymarket, broken),
+            feed(Venue::Polymarket, FeedState::Connected),
+            feed(Venue::Polymarket, FeedState::Alive),
+        ]);
+        assert!(places(&out).is_empty(), "{broken:?}: {out:?}");
+    }
+    // Books read over REST (poll-only) are each as old as their own read.
+    let out = quiet_polymarket_book_then(&[
+        Event::FeedMode {
+            venue: Venue::Polymarket,
+            mode: crate::event::FeedMode::PollOnly,
+        },
+        feed(Venue::Polymarket, FeedState::Alive),
+    ]);
+    assert!(places(&out).is_empty(), "{out:?}");
+}
+
 #[test]
 fn the_loss_cap_counts_the_day_and_halts_before_an_entry_could_cross_it() {
     // $10.50: the first entry's worst case ($10, its dearer leg lost whole) fits.

@@ -25,7 +25,14 @@ pub struct IngressCtx {
     /// wakes the market status watcher (`market_status.rs`) for that market, so that its
     /// close or result is read at once instead of at the next poll. `None`: no watcher.
     pub lifecycle: Option<tokio::sync::mpsc::UnboundedSender<MarketId>>,
+    /// When the core last got something that vouches for this venue's books (market
+    /// data or an `Alive` mark).
+    pub vouched: Instant,
 }
+
+/// How often a quiet, live stream marks its books current (`Feed` `Alive`): well
+/// inside any sensible book age bound, and nothing on a stream that carries data.
+pub const ALIVE_EVERY: Duration = Duration::from_secs(1);
 
 impl IngressCtx {
     /// Hands an event received now to the core; false once the core is gone.
@@ -36,6 +43,9 @@ impl IngressCtx {
     /// Hands an event received at `ts` to the core; the markets it left crossed or
     /// impossible (logged here; the caller resyncs them).
     pub fn push(&mut self, ts: i64, event: Event) -> Result<Vec<(MarketId, Verdict)>, Closed> {
+        if event.is_market_data() && event != Event::Tick {
+            self.vouched = Instant::now();
+        }
         let bad = self.queue.push(Inbound { ts, event })?;
         for (market, verdict) in &bad {
             tracing::warn!(
@@ -89,6 +99,19 @@ impl IngressCtx {
             self.count(|s| s.silent_drops += 1);
         }
         silent
+    }
+
+    /// Marks `venue`'s books current (`Feed` `Alive`) when its stream was heard from
+    /// within `ALIVE_EVERY` (data, a heartbeat or a pong) but carried no market data
+    /// for that long; false once the core is gone.
+    pub fn alive(&mut self, venue: Venue, quiet: Duration) -> bool {
+        if quiet >= ALIVE_EVERY || self.vouched.elapsed() < ALIVE_EVERY {
+            return true;
+        }
+        self.send(Event::Feed(FeedStatus {
+            venue,
+            state: FeedState::Alive,
+        }))
     }
 
     /// Journals that a stream went silent (and is dropped for a reconnect).

@@ -252,6 +252,7 @@ async fn run_async(
         silent_after,
         feed: opts.config.feed,
         stats: feed_stats[venue.index()].clone(),
+        vouched: std::time::Instant::now(),
     };
     let mut watched = Vec::new();
     for (venue, on) in [

@@ -132,7 +132,8 @@ async fn stream<V: VenueFeed>(
             return false;
         }
         ctx.heard(V::silent_for(&ws));
-        if !ctx.mode(venue, health.on_tick(Instant::now())) {
+        if !ctx.mode(venue, health.on_tick(Instant::now())) || !ctx.alive(venue, V::silent_for(&ws))
+        {
             return false;
         }
         if tokio::time::Instant::now() >= next_resync {
