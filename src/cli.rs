@@ -160,6 +160,24 @@ enum Command {
         #[arg(long)]
         allow_real_venues: bool,
     },
+    /// List every open market of each venue from the venues' own paginated endpoints
+    /// (Kalshi `/markets?status=open`, Polymarket CLOB `/markets`) into a universe file.
+    Universe {
+        /// Live configuration (TOML): the venues to list. Default: the embedded simulator.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The universe file to write (JSON).
+        #[arg(long, default_value = "universe.json")]
+        out: PathBuf,
+        /// Markets per Kalshi page (1 to 1000).
+        #[arg(long, default_value_t = 1000)]
+        page_size: u32,
+        #[arg(long)]
+        allow_real_venues: bool,
+        /// Print the summary as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check that `arb live` could start: configuration, credentials, each venue
     /// reachable, streams delivering books, a dry run of the reducer. Exit 1 if not.
     Preflight {
@@ -354,6 +372,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         | Command::Sim { .. }
         | Command::Record { .. }
         | Command::Preflight { .. }
+        | Command::Universe { .. }
         | Command::Halt { .. }
         | Command::Resume { .. }
         | Command::Lane { .. }

@@ -231,6 +231,9 @@ pub struct Profile {
     /// `[firewall] stream_vouches`: a quiet book on a healthy stream is current (its
     /// age counts from the venue's last sign of life, not its own last change).
     pub stream_vouches: bool,
+    /// `[legging] sell_to_close`: a Polymarket position is closed (hedged, unwound,
+    /// exited) by selling its token, not by buying the other one.
+    pub sell_to_close: bool,
     /// `[exit]`: how an unhedged position is closed (`None`: `enabled = false`, the
     /// operator's).
     pub exit: Option<ExitPolicy>,
@@ -249,6 +252,7 @@ impl Default for Profile {
             close_margin_s: DEFAULT_CLOSE_MARGIN_S,
             unwind_baskets: true,
             stream_vouches: true,
+            sell_to_close: true,
             exit: Some(ExitPolicy::default()),
         }
     }
@@ -279,6 +283,9 @@ impl Profile {
             },
             Event::StreamVouches {
                 enabled: self.stream_vouches,
+            },
+            Event::SellToClose {
+                enabled: self.sell_to_close,
             },
         ]
         .into_iter()
@@ -387,6 +394,7 @@ struct LeggingSection {
     max_price_move: Option<Decimal>,
     unwind_max_loss: Option<Decimal>,
     unwind_baskets: Option<bool>,
+    sell_to_close: Option<bool>,
     second_leg_rest_ms: Option<u32>,
     resubmits: Option<u8>,
 }
@@ -514,6 +522,7 @@ impl Profile {
             close_margin_s,
             unwind_baskets: l.unwind_baskets.unwrap_or(true),
             stream_vouches: file.firewall.stream_vouches.unwrap_or(true),
+            sell_to_close: l.sell_to_close.unwrap_or(true),
             exit: file.exit.policy(legging.unwind_max_loss, origin)?,
         })
     }

@@ -107,10 +107,13 @@ fn run_with(
                     p.id.opportunity == e.opportunity && p.id.leg == 1 && p.qty == e.qty,
                     "{e:?} then {p:?}"
                 ),
+                // The other outcome bought: on the same Kalshi market, or the other
+                // Polymarket token (its YES).
                 Some(Decision::PlaceOrder(p)) => assert!(
                     p.id.opportunity == e.opportunity
                         && p.id.leg >= 2
-                        && (p.market, p.outcome) == (first.market, first.outcome.other())
+                        && ((p.market, p.outcome) == (first.market, first.outcome.other())
+                            || (p.market != first.market && p.outcome == first.outcome))
                         && p.qty == e.qty,
                     "{e:?} then {p:?}"
                 ),
@@ -206,30 +209,53 @@ fn a_position_inside_its_hold_time_is_held_and_shown_as_held() {
     assert_ne!(view["mode"], "safe", "held, not safe mode: {view}");
 }
 
+/// A Polymarket first leg left uncovered (Kalshi refuses the second) is closed the
+/// cheaper way, by the legging hedge or later by the exit policy: sold at its bid, or
+/// the other token bought (the simulator's two token books do not mirror each other,
+/// so which one varies from run to run; a sale is booked at once).
 #[test]
-fn a_polymarket_position_is_exited_by_selling_its_token() {
+fn a_polymarket_position_is_closed_by_its_cheaper_close() {
     let (decisions, dir) = run_with(
         "ev_stop = 0.01\nstop_max_loss = 0.10\nmax_hold_s = 600\n",
         POLYMARKET_HELD,
     );
-    assert_exits_all(
-        &decisions,
-        ExitReason::EvStop,
-        "a frozen book: the loss stays the spread, so every exit is the EV stop",
+    let firsts: Vec<u64> = decisions
+        .iter()
+        .filter_map(|d| match d {
+            Decision::PlaceOrder(p) if p.id.leg == 0 => Some(p.id.opportunity),
+            _ => None,
+        })
+        .collect();
+    let closed: std::collections::BTreeSet<u64> = decisions
+        .iter()
+        .filter_map(|d| d.as_order())
+        .filter(|p| p.id.leg >= 2)
+        .map(|p| p.id.opportunity)
+        .collect();
+    assert!(
+        !closed.is_empty(),
+        "some Polymarket first leg was closed: {firsts:?}"
     );
     let sold = decisions
         .iter()
         .filter(|d| matches!(d, Decision::SellOrder(_)))
         .count();
-    assert!(sold > 0, "the tokens were sold");
     let realized = decisions
         .iter()
         .filter(|d| matches!(d, Decision::Realized(r) if r.opportunity.is_some()))
         .count();
-    assert!(realized > 0, "each sale booked its realized PnL");
+    assert!(
+        sold == 0 || realized > 0,
+        "each sale booked its realized PnL"
+    );
+    eprintln!(
+        "Polymarket closes: {} of {} first legs, {sold} by sales",
+        closed.len(),
+        firsts.len()
+    );
     let view = common::live::orders_json(&dir.path().join("j"));
     assert!(
         view["exposure"].as_array().unwrap().is_empty(),
-        "every unhedged token was sold: {view}"
+        "every uncovered token was closed: {view}"
     );
 }

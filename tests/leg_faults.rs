@@ -67,7 +67,8 @@ fn books(k_depth: i64, pn_depth: i64) -> [(MarketId, Vec<Level>, Vec<Level>); 3]
     [
         (K, vec![lvl(3800, 20)], vec![lvl(4000, k_depth)]),
         (PY, vec![lvl(5000, 50)], vec![lvl(5500, 50)]),
-        (PN, vec![lvl(4000, 50)], vec![lvl(5000, pn_depth)]),
+        // The complement tokens' books mirror each other: PN bid 0.45 = 1 − PY ask.
+        (PN, vec![lvl(4500, 50)], vec![lvl(5000, pn_depth)]),
     ]
 }
 
@@ -163,7 +164,7 @@ impl Harness {
     /// Steps one event; order decisions go to the executor.
     fn step(&mut self, event: &Event) {
         for d in self.core.step(wall_ns(), event).unwrap() {
-            if matches!(d, Decision::PlaceOrder(_) | Decision::CancelOrder { .. }) {
+            if d.as_order().is_some() || matches!(d, Decision::CancelOrder { .. }) {
                 self.orders
                     .send(Outbound {
                         decision: d.clone(),
@@ -181,6 +182,8 @@ impl Harness {
             Event::ConfigLoaded(EngineConfig::default()),
             Event::LegPolicyLoaded(LegPolicy::default()),
             Event::RestingPolicyLoaded(resting),
+            // As every profile loads it now: Polymarket positions are closed by selling.
+            Event::SellToClose { enabled: true },
         ];
         events.extend(metas().into_iter().map(Event::MarketDefined));
         events.push(Event::PairDefined(PairRule {
@@ -251,14 +254,20 @@ impl Harness {
         records
             .iter()
             .filter_map(|r| match &r.body {
-                RecordBody::Decision(Decision::PlaceOrder(o)) if o.id.opportunity == 1 => {
+                RecordBody::Decision(d @ (Decision::PlaceOrder(o) | Decision::SellOrder(o)))
+                    if o.id.opportunity == 1 =>
+                {
                     let tif = match o.tif {
                         TimeInForce::ImmediateOrCancel => "ioc",
                         TimeInForce::GoodTillCanceled => "gtc",
                         TimeInForce::GoodTillTime { .. } => "gtt",
                     };
+                    let verb = match d {
+                        Decision::SellOrder(_) => "sell",
+                        _ => "place",
+                    };
                     Some(format!(
-                        "place {} {} {:?} {} @{} {tif}",
+                        "{verb} {} {} {:?} {} @{} {tif}",
                         o.id,
                         name(o.market),
                         o.outcome,
@@ -488,19 +497,16 @@ async fn leg_b_times_out_on_kalshi_and_the_first_leg_is_unwound_on_polymarket() 
             "place arb-1-1-0 K Yes 6.00 @0.4100 gtt",
             "ack arb-1-1-0",
             "canceled arb-1-1-0 6.00",
-            // Unwind: Polymarket YES (PN's other outcome) at most 1 − 0.50 + 0.05.
-            "place arb-1-2-0 PY Yes 6.00 @0.5500 ioc",
+            // Unwind: PN sold back (a Polymarket token) for at least 0.50 − 0.05.
+            "sell arb-1-2-0 PN Yes 6.00 @0.4500 ioc",
             "ack arb-1-2-0",
-            "fill arb-1-2-0 6.00 @0.5500",
+            "fill arb-1-2-0 6.00 @0.4500",
         ]
     );
     assert_eq!(
         h.positions(),
-        [
-            (PY, Outcome::Yes, Qty::contracts(6)),
-            (PN, Outcome::Yes, Qty::contracts(6))
-        ],
-        "both Polymarket tokens held: a complete set"
+        [],
+        "the tokens were sold: nothing held, the cash back (engine = venue)"
     );
     assert_eq!(h.core.reducer.mode(), Mode::Normal);
     h.sim.stop().await;

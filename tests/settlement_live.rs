@@ -126,8 +126,12 @@ fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
     let (mut closed, mut settled) = (Vec::new(), BTreeMap::new());
     let mut realized: Vec<Realized> = Vec::new();
     let mut fills = Vec::new();
+    let mut sells = std::collections::BTreeSet::new();
     for r in &records {
         match &r.body {
+            RecordBody::Decision(Decision::SellOrder(o)) => {
+                sells.insert(o.id);
+            }
             RecordBody::Event(Event::MarketDefined(m)) => {
                 venue_id.insert(m.id, m.venue_id.clone());
             }
@@ -262,8 +266,15 @@ fn settle_run(sim_args: &[&str], top: &str) -> Vec<arb::journal::Record> {
             Outcome::No => Price(Price::ONE.0 - settled[&venue_id[&f.market]].0),
         };
         let payout = arb::core::fixed::notional_floor(value, f.qty).unwrap();
-        let cost = arb::core::fixed::notional_ceil(f.price, f.qty).unwrap();
-        *expected.entry(f.id.opportunity).or_default() += payout.0 - cost.0 - f.fee.0;
+        // A sale is paid its proceeds now, and its contracts are not paid at settlement.
+        let pnl = if sells.contains(&f.id) {
+            let proceeds = arb::core::fixed::notional_floor(f.price, f.qty).unwrap();
+            proceeds.0 - f.fee.0 - payout.0
+        } else {
+            let cost = arb::core::fixed::notional_ceil(f.price, f.qty).unwrap();
+            payout.0 - cost.0 - f.fee.0
+        };
+        *expected.entry(f.id.opportunity).or_default() += pnl;
     }
     // Per opportunity, unless it shared a netted Kalshi pair with another (each side is
     // then paid half the pair's dollar, not its side's result); in total, always.

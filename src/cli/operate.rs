@@ -15,10 +15,7 @@ pub(super) fn run(command: Command) -> Result<i32> {
             allow_real_venues,
             json,
         } => {
-            let config = match &config {
-                Some(p) => live::LiveConfig::load(p)?,
-                None => live::LiveConfig::default(),
-            };
+            let config = live_config(config.as_deref())?;
             let duration = duration.map(secs).transpose()?;
             let journal = journal.unwrap_or_else(live::default_journal);
             let s = live::run(live::LiveOptions {
@@ -98,10 +95,7 @@ pub(super) fn run(command: Command) -> Result<i32> {
             allow_real_venues,
             json,
         } => {
-            let cfg = match &config {
-                Some(p) => live::LiveConfig::load(p)?,
-                None => live::LiveConfig::default(),
-            };
+            let cfg = live_config(config.as_deref())?;
             let report = live::preflight(&cfg, allow_real_venues)?;
             if json {
                 println!("{}", serde_json::to_string(&report)?);
@@ -111,6 +105,41 @@ pub(super) fn run(command: Command) -> Result<i32> {
                 }
             }
             Ok(if report.passed() { 0 } else { 1 })
+        }
+        Command::Universe {
+            config,
+            out,
+            page_size,
+            allow_real_venues,
+            json,
+        } => {
+            let cfg = live_config(config.as_deref())?;
+            let started = std::time::Instant::now();
+            let u = live::universe(&cfg, allow_real_venues, page_size)?;
+            let text = serde_json::to_string_pretty(&u)?;
+            std::fs::write(&out, text).with_context(|| format!("writing {}", out.display()))?;
+            let summary = serde_json::json!({
+                "out": out.display().to_string(),
+                "kalshi_markets": u.kalshi.len(),
+                "kalshi_pages": u.pages[0],
+                "polymarket_markets": u.polymarket.len(),
+                "polymarket_pages": u.pages[1],
+                "seconds": started.elapsed().as_secs_f64(),
+            });
+            if json {
+                println!("{summary}");
+            } else {
+                println!(
+                    "universe: {} Kalshi markets ({} pages), {} Polymarket conditions ({} pages) -> {} in {:.1} s",
+                    u.kalshi.len(),
+                    u.pages[0],
+                    u.polymarket.len(),
+                    u.pages[1],
+                    out.display(),
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(0)
         }
         Command::Halt {
             journal,
@@ -215,4 +244,12 @@ pub(super) fn run(command: Command) -> Result<i32> {
         }
         _ => anyhow::bail!("not an operating command"),
     }
+}
+
+/// The live configuration at `path`, or the default (the embedded simulator).
+fn live_config(path: Option<&std::path::Path>) -> Result<live::LiveConfig> {
+    Ok(match path {
+        Some(p) => live::LiveConfig::load(p)?,
+        None => live::LiveConfig::default(),
+    })
 }

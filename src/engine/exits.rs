@@ -16,7 +16,7 @@
 //! legging policy's unwind bound.
 
 use super::Reducer;
-use super::lanes::{buy_quote, sell_quote};
+use super::lanes::buy_quote;
 use super::legging::MAX_PRICE;
 use super::orders::Unhedged;
 use crate::config::ExitPolicy;
@@ -203,8 +203,8 @@ impl Reducer {
         placed
     }
 
-    /// Closes `h` if a reason holds: by selling it where the venue keeps the outcomes
-    /// apart (Polymarket), by buying its other outcome where that nets (Kalshi).
+    /// Closes `h` if a reason holds, the cheaper way (`closing_quote`): by selling it
+    /// (Polymarket) or by buying its other outcome (Kalshi, which nets them).
     /// `Some(true)` placed, `Some(false)` held (no reason yet, no quote, or no cash),
     /// `None` when a stop fired that cannot close within its bound.
     fn close(
@@ -214,13 +214,7 @@ impl Reducer {
         policy: &ExitPolicy,
         out: &mut Vec<Decision>,
     ) -> Option<bool> {
-        let selling = self.closes_by_selling(h.market);
-        let quote = if selling {
-            sell_quote(&self.markets, h.market, h.outcome)
-        } else {
-            buy_quote(&self.markets, h.market, h.outcome.other())
-        };
-        let Some(quote) = quote else {
+        let Some((quote, selling)) = self.closing_quote(h.market, h.outcome) else {
             return Some(false);
         };
         // Per contract against what it cost: a sale loses cost − bid, a buy of the

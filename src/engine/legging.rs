@@ -211,9 +211,9 @@ impl Reducer {
         }
     }
 
-    /// Buys the other outcome of the first leg for `qty`, paying at most what makes
-    /// the pair cost $1 plus the policy's loss bound per contract. Safe mode if that
-    /// cannot be done.
+    /// Closes `qty` of the first leg within the policy's loss bound per contract
+    /// (`unwind`). Safe mode (or, under an exit policy, a held position) if that cannot
+    /// be done.
     fn hedge(&mut self, opp: u64, qty: Qty, out: &mut Vec<Decision>) {
         let Some(ep) = self.orders.episodes.get(&opp) else {
             return;
@@ -221,20 +221,40 @@ impl Reducer {
         let (Some(first), leg_no) = (ep.first, ep.next_hedge_leg()) else {
             return self.unhedged(out);
         };
-        let Some(other) = buy_quote(&self.markets, first.market, first.outcome.other()) else {
-            return self.cannot_hedge(out);
-        };
-        // The venue takes prices on its tick and at most $1 less a tick: the bound is
-        // rounded down onto the tick, so it never pays more than the policy allows.
-        let limit = self.unwind_limit(first.price, other.market);
         let id = ClientOrderId {
             opportunity: opp,
             leg: leg_no,
             attempt: 0,
         };
-        if other.price > limit || !self.place_leg(id, &other, limit, qty, out) {
+        let held = Leg {
+            market: first.market,
+            outcome: first.outcome,
+            price: first.price,
+            depth: qty,
+        };
+        if !self.unwind(id, &held, qty, out) {
             self.cannot_hedge(out);
         }
+    }
+
+    /// Closes `qty` of `held` (bought at `held.price`) as order `id`, losing at most the
+    /// policy's `unwind_max_loss` a contract, the cheaper way (`closing_quote`): sold for
+    /// at least its price less the bound (Polymarket: the capital comes back now), or
+    /// its other outcome bought for at most $1 − its price + the bound (Kalshi, which
+    /// nets them). False (nothing placed) if the quote is beyond the bound or the order
+    /// cannot be placed.
+    fn unwind(&mut self, id: ClientOrderId, held: &Leg, qty: Qty, out: &mut Vec<Decision>) -> bool {
+        let Some((quote, sale)) = self.closing_quote(held.market, held.outcome) else {
+            return false;
+        };
+        if sale {
+            let floor = self.sell_floor(held.price, quote.market, self.policy.unwind_max_loss);
+            return quote.price >= floor && self.place_sell(id, &quote, floor, qty, out);
+        }
+        // The venue takes prices on its tick and at most $1 less a tick: the bound is
+        // rounded down onto the tick, so it never pays more than the policy allows.
+        let limit = self.unwind_limit(held.price, quote.market);
+        quote.price <= limit && self.place_leg(id, &quote, limit, qty, out)
     }
 
     /// The hedge could not be placed now: under an exit policy the position is held and
@@ -245,9 +265,9 @@ impl Reducer {
         }
     }
 
-    /// Buys the other outcome of each basket leg for what it holds beyond the complete
-    /// sets, at most at what makes that leg's pair cost $1 plus the loss bound. A leg
-    /// that cannot be unwound so is left: the episode stays exposed (safe mode).
+    /// Closes what each basket leg holds beyond the complete sets within the loss bound
+    /// (`unwind`). A leg that cannot be unwound so is left: the episode stays exposed
+    /// (the exit policy's, or safe mode).
     fn unwind_basket(&mut self, opp: u64, out: &mut Vec<Decision>) {
         let Some(ep) = self.orders.episodes.get(&opp) else {
             return;
@@ -259,18 +279,12 @@ impl Reducer {
             if qty <= 0 {
                 continue;
             }
-            let Some(other) = buy_quote(&self.markets, leg.market, leg.outcome.other()) else {
-                continue;
-            };
-            let limit = self.unwind_limit(leg.price, other.market);
             let id = ClientOrderId {
                 opportunity: opp,
                 leg: b.legs + i as u8,
                 attempt: 0,
             };
-            if other.price <= limit {
-                self.place_leg(id, &other, limit, Qty(qty), out);
-            }
+            self.unwind(id, leg, Qty(qty), out);
         }
     }
 

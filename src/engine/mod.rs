@@ -246,6 +246,10 @@ impl Reducer {
                 self.markets.vouch.enabled = *enabled;
                 Ok(())
             }
+            Event::SellToClose { enabled } => {
+                self.orders.sell_to_close = *enabled;
+                Ok(())
+            }
             Event::OrderAck(a) => match self.orders.open.get_mut(&a.id) {
                 Some(o) => {
                     o.venue_order_id = Some(a.venue_order_id.clone());

@@ -223,6 +223,9 @@ pub struct Orders {
     /// that undoes a fill (a failed trade) may do so after its order and episode are
     /// over, and a sale's fill is undone the other way round from a buy's.
     pub recent_sells: std::collections::VecDeque<ClientOrderId>,
+    /// From `SellToClose`: positions on venues that keep outcomes apart are closed by
+    /// selling them (false in a journal without one: by buying the other outcome).
+    pub sell_to_close: bool,
 }
 
 /// How many ended sells `Orders` remembers.

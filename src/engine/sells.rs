@@ -8,16 +8,39 @@
 //! nets YES against NO, buying the other outcome is the venue's own sell.
 
 use super::Reducer;
+use super::lanes::{buy_quote, sell_quote};
 use crate::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty};
 use crate::event::{Decision, Fill, InputError, Leg, NoLeg, OrderSide, PlaceOrder, TimeInForce};
 
 impl Reducer {
-    /// Whether a position in `market` is closed by selling it (its venue keeps the
-    /// two outcomes apart) rather than by buying the other outcome.
+    /// Whether a position in `market` is closed by selling it (under `SellToClose`,
+    /// where its venue keeps the two outcomes apart) rather than by buying the other
+    /// outcome.
     pub(super) fn closes_by_selling(&self, market: MarketId) -> bool {
-        self.markets
-            .get(market)
-            .is_some_and(|m| matches!(m.meta.no_leg, NoLeg::Complement(_)))
+        self.orders.sell_to_close
+            && self
+                .markets
+                .get(market)
+                .is_some_and(|m| matches!(m.meta.no_leg, NoLeg::Complement(_)))
+    }
+
+    /// The best way to close a position in `outcome` of `market` now, and whether it is
+    /// a sale: under `SellToClose` on a venue that keeps the outcomes apart, the sale at
+    /// the bid or the other outcome at its ask, whichever loses less (the sale on a tie:
+    /// its cash comes back now; the two differ only when the tokens' books do not
+    /// mirror each other); otherwise the other outcome. `None`: neither is quoted.
+    pub(super) fn closing_quote(&self, market: MarketId, outcome: Outcome) -> Option<(Leg, bool)> {
+        let buy = buy_quote(&self.markets, market, outcome.other());
+        if !self.closes_by_selling(market) {
+            return buy.map(|b| (b, false));
+        }
+        match (sell_quote(&self.markets, market, outcome), buy) {
+            (Some(s), Some(b)) if i64::from(s.price.0) + i64::from(b.price.0) < Price::SCALE => {
+                Some((b, false))
+            }
+            (Some(s), _) => Some((s, true)),
+            (None, b) => b.map(|b| (b, false)),
+        }
     }
 
     /// Contracts of `outcome` in `market` held and not already offered by an open sell.

@@ -377,8 +377,8 @@ mod tests {
             // an episode holding an open sell).
             (7, 0x0646_8d87_d4fb_b1da),
             // Version 8: who vouches for a book's age (`StreamVouches`, each venue's last
-            // sign of life).
-            (8, 0x6a58_58a6_fd74_6c7b),
+            // sign of life), and whether positions are closed by selling (`SellToClose`).
+            (8, 0x046d_2099_6563_f17d),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

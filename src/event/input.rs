@@ -121,6 +121,14 @@ pub enum Event {
     StreamVouches {
         enabled: bool,
     },
+    /// Whether a position on a venue that keeps a market's outcomes apart (Polymarket
+    /// tokens) is closed by selling it (`SellOrder`) rather than by buying its other
+    /// outcome, by hedges, basket unwinds and exits (profile `[legging] sell_to_close`,
+    /// default true). A journal without one: by buying the other outcome, as older
+    /// builds decided.
+    SellToClose {
+        enabled: bool,
+    },
 }
 
 /// A market's result as its venue paid it (format version 5).
@@ -296,6 +304,7 @@ impl Event {
             Event::BasketUnwind { .. } => "basket_unwind",
             Event::ExitPolicyLoaded(_) => "exit_policy_loaded",
             Event::StreamVouches { .. } => "stream_vouches",
+            Event::SellToClose { .. } => "sell_to_close",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",

@@ -13,6 +13,7 @@ use arb::event::*;
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
     let (mut events, decisions) = every_variant_v7();
     events.push(Event::StreamVouches { enabled: true });
+    events.push(Event::SellToClose { enabled: true });
     events.push(Event::Feed(FeedStatus {
         venue: Venue::Polymarket,
         state: FeedState::Alive,

@@ -51,13 +51,12 @@ fn pn_bid_mirroring(py_ask: &str) -> Event {
     )
 }
 
-fn sells(out: &[Decision]) -> Vec<PlaceOrder> {
-    out.iter()
-        .filter_map(|d| match d {
-            Decision::SellOrder(p) => Some(*p),
-            _ => None,
-        })
-        .collect()
+/// The two tokens' books move together to PY offered at `py_ask` and PN bid at 1 −
+/// `py_ask` (PN first); the decisions of both.
+fn mirrored_at(r: &mut Reducer, t: i64, py_ask: &str) -> Vec<Decision> {
+    let mut out = at(r, t, pn_bid_mirroring(py_ask));
+    out.extend(at(r, t, book(PY, &[], &[lvl(py_ask, 30)])));
+    out
 }
 
 fn exits(out: &[Decision]) -> Vec<(ExitReason, Qty, Money)> {
@@ -108,7 +107,7 @@ fn an_unhedged_position_is_held_without_safe_mode_while_no_reason_holds() {
 fn edge_decay_closes_within_the_unwind_bound() {
     let (mut r, _) = unhedged_at("0.58", Some(policy()));
     let cash_before = r.portfolio().cash[Venue::Polymarket.index()];
-    let out = at(&mut r, 2 * S, pn_bid_mirroring("0.52"));
+    let out = mirrored_at(&mut r, 2 * S, "0.52");
     assert_eq!(
         exits(&out),
         vec![(ExitReason::EdgeDecay, Qty::contracts(20), Money(20_000))]
@@ -154,7 +153,7 @@ fn edge_decay_closes_within_the_unwind_bound() {
 #[test]
 fn a_sell_never_offers_more_than_is_held_and_a_reversed_sale_brings_the_tokens_back() {
     let (mut r, _) = unhedged_at("0.58", Some(policy()));
-    let out = at(&mut r, 2 * S, pn_bid_mirroring("0.52"));
+    let out = mirrored_at(&mut r, 2 * S, "0.52");
     let p = sells(&out)[0];
     assert_eq!(r.sellable(PN, Outcome::Yes), Qty::ZERO, "all 20 offered");
     at(&mut r, 2 * S, fill(p.id, PN, 4800, 20));
@@ -221,7 +220,7 @@ fn the_time_stop_closes_within_the_stop_bound_after_the_hold_time() {
 #[test]
 fn the_ev_stop_cuts_a_growing_loss() {
     let (mut r, _) = unhedged_at("0.58", Some(policy()));
-    let out = at(&mut r, 2 * S, pn_bid_mirroring("0.62"));
+    let out = mirrored_at(&mut r, 2 * S, "0.62");
     assert_eq!(
         exits(&out),
         vec![(ExitReason::EvStop, Qty::contracts(20), Money(120_000))]
@@ -232,14 +231,14 @@ fn the_ev_stop_cuts_a_growing_loss() {
 #[test]
 fn a_stop_beyond_its_bound_leaves_the_position_to_the_operator_once() {
     let (mut r, _) = unhedged_at("0.58", Some(policy()));
-    let out = at(&mut r, 2 * S, pn_bid_mirroring("0.70"));
+    let out = mirrored_at(&mut r, 2 * S, "0.70");
     assert!(places(&out).is_empty() && sells(&out).is_empty());
     assert!(out.contains(&Decision::Halt {
         reason: HaltReason::UnhedgedExposure
     }));
     assert_eq!(r.mode(), Mode::Safe);
     // Given up: no exit follows, even within a bound, until the operator acts.
-    let out = at(&mut r, 4 * S, pn_bid_mirroring("0.52"));
+    let out = mirrored_at(&mut r, 4 * S, "0.52");
     assert!(exits(&out).is_empty() && sells(&out).is_empty(), "{out:?}");
     at(
         &mut r,
@@ -255,7 +254,7 @@ fn a_stop_beyond_its_bound_leaves_the_position_to_the_operator_once() {
 #[test]
 fn an_exit_that_did_not_fill_is_tried_again_after_the_retry_interval() {
     let (mut r, _) = unhedged_at("0.58", Some(policy()));
-    let out = at(&mut r, 2 * S, pn_bid_mirroring("0.52"));
+    let out = mirrored_at(&mut r, 2 * S, "0.52");
     let first = sells(&out)[0];
     assert!(
         at(&mut r, 2 * S, cancel(first.id, 20)).is_empty(),
@@ -275,7 +274,7 @@ fn an_exit_that_did_not_fill_is_tried_again_after_the_retry_interval() {
 #[test]
 fn a_partly_filled_exit_closes_the_rest_later_and_the_state_survives_a_snapshot() {
     let (mut r, _) = unhedged_at("0.58", Some(policy()));
-    let out = at(&mut r, 2 * S, pn_bid_mirroring("0.52"));
+    let out = mirrored_at(&mut r, 2 * S, "0.52");
     let first = sells(&out)[0];
     at(&mut r, 2 * S, fill(first.id, PN, 4800, 8));
     at(&mut r, 2 * S, cancel(first.id, 12));
@@ -371,4 +370,34 @@ fn a_kalshi_position_is_closed_by_buying_its_other_outcome_which_the_venue_nets(
         (K, Outcome::No, Price(6500)),
         "1 - 0.40 + 0.05"
     );
+}
+
+#[test]
+fn a_journal_without_sell_to_close_exits_polymarket_by_buying_the_other_token() {
+    // Journals written before sells (format 6) replay to the decisions they hold.
+    let (mut r, _) = unhedged_at("0.58", Some(policy()));
+    at(&mut r, S, Event::SellToClose { enabled: false });
+    let out = at(&mut r, 2 * S, book(PY, &[], &[lvl("0.52", 30)]));
+    assert!(sells(&out).is_empty(), "{out:?}");
+    let p = places(&out);
+    assert_eq!(
+        (p[0].id.leg, p[0].market, p[0].price),
+        (2, PY, Price(5500)),
+        "PN's other token bought within 1 - 0.50 + 0.05"
+    );
+}
+
+#[test]
+fn the_cheaper_close_is_taken_when_the_tokens_books_do_not_mirror() {
+    let (mut r, _) = unhedged_at("0.58", Some(policy()));
+    // PN is bid at only 0.40 (a $0.10 loss) while PY is offered at 0.52 (a $0.02 one):
+    // the other token is bought; mirrored, the sale would have been taken.
+    at(&mut r, 2 * S, book(PN, &[lvl("0.40", 30)], &[]));
+    let out = at(&mut r, 2 * S, book(PY, &[], &[lvl("0.52", 30)]));
+    assert!(sells(&out).is_empty(), "{out:?}");
+    assert_eq!(
+        exits(&out),
+        vec![(ExitReason::EdgeDecay, Qty::contracts(20), Money(20_000))]
+    );
+    assert_eq!(places(&out)[0].market, PY);
 }

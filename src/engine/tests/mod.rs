@@ -51,9 +51,12 @@ fn setup(cfg: EngineConfig, fees: bool) -> (Reducer, Vec<Decision>) {
     setup_with(cfg, fees, concurrent)
 }
 
+/// A reducer with the three markets, the pair and cash, `policy` for legging, and
+/// Polymarket positions closed by selling (`SellToClose`, as every profile loads now).
 fn setup_with(cfg: EngineConfig, fees: bool, policy: LegPolicy) -> (Reducer, Vec<Decision>) {
     let mut r = Reducer::new(cfg);
     r.apply(0, &Event::LegPolicyLoaded(policy), &mut Vec::new());
+    r.apply(0, &Event::SellToClose { enabled: true }, &mut Vec::new());
     let mut out = Vec::new();
     let (kf, pf) = if fees {
         (
@@ -133,6 +136,15 @@ fn run(r: &mut Reducer, e: Event) -> Vec<Decision> {
     let mut out = Vec::new();
     r.apply(1, &e, &mut out);
     out
+}
+
+fn sells(out: &[Decision]) -> Vec<PlaceOrder> {
+    out.iter()
+        .filter_map(|d| match d {
+            Decision::SellOrder(p) => Some(*p),
+            _ => None,
+        })
+        .collect()
 }
 
 fn places(out: &[Decision]) -> Vec<PlaceOrder> {
@@ -430,6 +442,8 @@ fn a_leg_left_unfilled_puts_the_engine_in_safe_mode_until_acknowledged() {
     // PY (10 shown) goes first and fills; PN is rejected.
     assert_eq!(p[0].market, PY);
     run(&mut r, fill(p[0].id, PY, 4500, 10));
+    // PY bid at 0.50 mirrors PN's ask: selling PY loses no more than buying PN.
+    run(&mut r, book(PY, &[lvl("0.50", 30)], &[]));
     let out = run(
         &mut r,
         Event::OrderReject(OrderReject {
@@ -437,9 +451,9 @@ fn a_leg_left_unfilled_puts_the_engine_in_safe_mode_until_acknowledged() {
             reason: "no liquidity".into(),
         }),
     );
-    // The engine unwinds: it buys PY's other outcome (PN) for the 10 left uncovered,
-    // paying at most 1 − 0.45 + the 0.05 loss bound.
-    let hedge = places(&out);
+    // The engine unwinds: it sells the 10 PY left uncovered (a Polymarket token: the
+    // cash comes back now), taking at least 0.45 − the 0.05 loss bound.
+    let hedge = sells(&out);
     assert_eq!(hedge.len(), 1, "{out:?}");
     assert_eq!(
         (
@@ -448,7 +462,7 @@ fn a_leg_left_unfilled_puts_the_engine_in_safe_mode_until_acknowledged() {
             hedge[0].price,
             hedge[0].qty
         ),
-        (2, PN, Price(6000), Qty::contracts(10))
+        (2, PY, Price(4000), Qty::contracts(10))
     );
     // The hedge fails too: now the exposure is the operator's.
     let out = run(
@@ -913,11 +927,14 @@ fn a_second_leg_that_moved_too_far_is_replaced_by_unwinding_the_first() {
     run(&mut r, book(PY, &[], &[lvl("0.45", 30)]));
     let first = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
     assert_eq!(first[0].market, PN);
-    // Before the first leg's fill arrives, PY's ask jumps to 0.48 (> 0.45 + 0.01).
+    // Before the first leg's fill arrives, PY's ask jumps to 0.48 (> 0.45 + 0.01); PN
+    // is bid at 0.52 (the complement tokens' books mirror each other).
     run(&mut r, book(PY, &[lvl("0.40", 50)], &[lvl("0.48", 30)]));
+    run(&mut r, book(PN, &[lvl("0.52", 50)], &[]));
     let out = run(&mut r, fill(first[0].id, PN, 5000, 20));
-    let hedge = places(&out);
-    // Unwind: PN's other outcome is PY; at most 1 − 0.50 + 0.05 = 0.55 a contract.
+    assert!(places(&out).is_empty(), "{out:?}");
+    let hedge = sells(&out);
+    // Unwind: PN sold back for at least 0.50 − 0.05 a contract.
     assert_eq!(hedge.len(), 1, "{out:?}");
     assert_eq!(
         (
@@ -926,10 +943,18 @@ fn a_second_leg_that_moved_too_far_is_replaced_by_unwinding_the_first() {
             hedge[0].price,
             hedge[0].qty
         ),
-        (2, PY, Price(5500), Qty::contracts(20))
+        (2, PN, Price(4500), Qty::contracts(20))
     );
-    run(&mut r, fill(hedge[0].id, PY, 4800, 20));
-    assert!(r.orders().episodes.is_empty(), "covered by the hedge");
+    run(&mut r, fill(hedge[0].id, PN, 5200, 20));
+    assert!(r.orders().episodes.is_empty(), "closed by the sale");
+    assert_eq!(
+        r.portfolio()
+            .positions
+            .get(&(PN, Outcome::Yes))
+            .map(|p| p.qty),
+        Some(Qty::ZERO),
+        "nothing held"
+    );
     assert_eq!(r.mode(), Mode::Normal);
 }
 
@@ -940,12 +965,14 @@ fn a_second_leg_that_comes_up_short_is_topped_up_by_a_hedge_and_a_failed_hedge_i
     let first = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
     let second = places(&run(&mut r, fill(first[0].id, PN, 5000, 20)));
     run(&mut r, fill(second[0].id, PY, 4500, 5));
+    // PN bid at 0.55 mirrors PY's ask.
+    run(&mut r, book(PN, &[lvl("0.55", 30)], &[]));
     let out = run(&mut r, cancel(second[0].id, 15));
-    let hedge = places(&out);
+    let hedge = sells(&out);
     assert_eq!(
         (hedge[0].id.leg, hedge[0].market, hedge[0].qty),
-        (2, PY, Qty::contracts(15)),
-        "{out:?}"
+        (2, PN, Qty::contracts(15)),
+        "the 15 PN left uncovered are sold: {out:?}"
     );
     let out = run(&mut r, cancel(hedge[0].id, 15));
     assert_eq!(
@@ -1043,11 +1070,12 @@ mod risk;
 mod settlement;
 mod unknown;
 
-/// The unwind's price bound is one the venue accepts: on the market's tick, and at
-/// most $1 less a tick, however large the policy's loss bound.
+/// The unwind's price bound is one the venue accepts: a sale's floor is on the
+/// market's tick (rounded up: it never loses more than the policy allows) and at least
+/// a tick, however large the policy's loss bound.
 #[test]
-fn an_unwind_is_priced_on_the_tick_and_below_a_dollar() {
-    for (loss, expected) in [(Money(500_000), Price(9900)), (Money(55_000), Price(5500))] {
+fn an_unwind_is_priced_on_the_tick_and_above_zero() {
+    for (loss, expected) in [(Money(500_000), Price(100)), (Money(55_000), Price(4500))] {
         let policy = LegPolicy {
             unwind_max_loss: loss,
             ..LegPolicy::default()
@@ -1056,7 +1084,8 @@ fn an_unwind_is_priced_on_the_tick_and_below_a_dollar() {
         run(&mut r, book(PY, &[], &[lvl("0.45", 30)]));
         let first = places(&run(&mut r, book(PN, &[], &[lvl("0.50", 20)])));
         run(&mut r, book(PY, &[lvl("0.40", 50)], &[lvl("0.48", 30)]));
-        let hedge = places(&run(&mut r, fill(first[0].id, PN, 5000, 20)));
+        run(&mut r, book(PN, &[lvl("0.52", 50)], &[]));
+        let hedge = sells(&run(&mut r, fill(first[0].id, PN, 5000, 20)));
         assert_eq!(
             (hedge[0].id.leg, hedge[0].price),
             (2, expected),

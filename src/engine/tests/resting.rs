@@ -16,10 +16,11 @@ fn resting(rest_ms: u32, resubmits: u8) -> Reducer {
 }
 
 /// Books for the PN-then-PY opportunity (PN is thinner: it goes first); returns the
-/// first leg's order.
+/// first leg's order. PN is then bid at 0.55, mirroring PY's ask (an unwind sells it).
 fn open_first_leg(r: &mut Reducer) -> PlaceOrder {
     at(r, 1, book(PY, &[], &[lvl("0.45", 30)]));
     let first = places(&at(r, 1, book(PN, &[], &[lvl("0.50", 20)])));
+    at(r, 1, book(PN, &[lvl("0.55", 30)], &[]));
     assert_eq!((first[0].market, first[0].id.leg), (PN, 0));
     assert_eq!(
         first[0].tif,
@@ -66,22 +67,23 @@ fn partial_first_leg_then_a_second_leg_that_times_out_is_canceled_once_and_the_r
         at(&mut r, 3 * S + 1, Event::Tick).is_empty(),
         "one cancel only"
     );
-    // The venue confirms the cancel of the 7 left: those 7 of the first leg are unwound.
+    // The venue confirms the cancel of the 7 left: those 7 of the first leg are unwound
+    // (sold: PN is a Polymarket token).
     let out = at(&mut r, 3 * S + 2, cancel(coid(1, 1, 0), 7));
     assert_eq!(
-        places(&out),
+        sells(&out),
         vec![PlaceOrder {
-            side: crate::event::OrderSide::Buy,
+            side: crate::event::OrderSide::Sell,
             id: coid(1, 2, 0),
-            market: PY,
+            market: PN,
             outcome: Outcome::Yes,
-            price: Price(5500),
+            price: Price(4500),
             qty: Qty::contracts(7),
             tif: TimeInForce::ImmediateOrCancel,
         }],
         "{out:?}"
     );
-    at(&mut r, 3 * S + 3, fill(coid(1, 2, 0), PY, 4500, 7));
+    at(&mut r, 3 * S + 3, fill(coid(1, 2, 0), PN, 4800, 7));
     assert!(r.orders().episodes.is_empty() && r.orders().open.is_empty());
     assert_eq!(r.mode(), Mode::Normal);
     assert_eq!(r.portfolio().reserved, [Money::ZERO, Money::ZERO]);
@@ -116,10 +118,10 @@ fn a_timed_out_second_leg_is_placed_again_while_its_book_holds_then_unwound() {
         vec![Decision::CancelOrder { id: coid(1, 1, 1) }]
     );
     let out = at(&mut r, 3 * S + 6, cancel(coid(1, 1, 1), 20));
-    let unwind = places(&out);
+    let unwind = sells(&out);
     assert_eq!(
         (unwind[0].id, unwind[0].market, unwind[0].qty),
-        (coid(1, 2, 0), PY, Qty::contracts(20)),
+        (coid(1, 2, 0), PN, Qty::contracts(20)),
         "no attempts left: the first leg is unwound"
     );
 }
@@ -132,10 +134,10 @@ fn a_resubmit_is_not_made_once_the_book_moved_beyond_the_tolerance() {
     at(&mut r, 2 * S, Event::Tick);
     at(&mut r, 2 * S, book(PY, &[], &[lvl("0.49", 30)]));
     let out = at(&mut r, 2 * S + 1, cancel(coid(1, 1, 0), 20));
-    let p = places(&out);
+    let p = sells(&out);
     assert_eq!(
         (p[0].id, p[0].price),
-        (coid(1, 2, 0), Price(5500)),
+        (coid(1, 2, 0), Price(4500)),
         "0.49 > 0.45 + 0.01: unwind instead: {out:?}"
     );
 }
@@ -158,7 +160,7 @@ fn a_venue_expiry_counts_as_running_out_of_time_and_a_reject_does_not() {
         reason: "insufficient balance".into(),
     });
     let out = at(&mut r, S + 10, reject);
-    assert_eq!(places(&out)[0].id, coid(1, 2, 0), "{out:?}");
+    assert_eq!(sells(&out)[0].id, coid(1, 2, 0), "{out:?}");
 }
 
 #[test]

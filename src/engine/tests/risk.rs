@@ -213,8 +213,8 @@ fn a_book_behind_a_gap_a_drop_or_a_polled_venue_is_not_vouched_for() {
 fn the_loss_cap_counts_the_day_and_halts_before_an_entry_could_cross_it() {
     // $10.50: the first entry's worst case ($10, its dearer leg lost whole) fits.
     let mut r = limited(only(|l| l.daily_loss_cap = Money(10_500_000)));
-    // Episode 1: PN 20 @ 0.50 fills; PY (second leg) is rejected; the unwind buys PY
-    // at 0.55: 20 pairs for $10 + $11 = −$1.00 locked in.
+    // Episode 1: PN 20 @ 0.50 fills; PY (second leg) is rejected; the unwind sells PN
+    // at 0.45 (its bid, mirroring PY's ask at 0.55): $9 back for $10, −$1.00.
     let first = places(&intra_books(&mut r, S));
     at(&mut r, S, fill(first[0].id, PN, 5000, 20));
     let reject = Event::OrderReject(OrderReject {
@@ -226,11 +226,12 @@ fn the_loss_cap_counts_the_day_and_halts_before_an_entry_could_cross_it() {
         reason: "no".into(),
     });
     at(&mut r, S, book(PY, &[], &[lvl("0.55", 30)]));
+    at(&mut r, S, book(PN, &[lvl("0.45", 30)], &[lvl("0.50", 20)]));
     let out = at(&mut r, S, reject);
-    let hedge = places(&out);
+    let hedge = sells(&out);
     assert_eq!(r.mode(), Mode::Normal, "{out:?}");
     assert_eq!(hedge[0].id.leg, 2, "{out:?}");
-    at(&mut r, S, fill(hedge[0].id, PY, 5500, 20));
+    at(&mut r, S, fill(hedge[0].id, PN, 4500, 20));
     assert!(r.orders().episodes.is_empty());
     assert_eq!(r.mode(), Mode::Normal, "covered by the unwind");
     assert_eq!(r.risk().day_realized, Money(-1_000_000));

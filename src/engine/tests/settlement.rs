@@ -317,7 +317,8 @@ fn an_unhedged_episode_is_over_once_its_contracts_are_paid() {
             reason: "no liquidity".into(),
         })
     };
-    // The second leg and then the hedge of the first fail: ten PY uncovered.
+    // The second leg and then the hedge of the first (PN bought: no one bids for PY)
+    // fail: ten PY uncovered.
     let hedge = places(&run(&mut r, reject(p[1].id)));
     run(&mut r, reject(hedge[0].id));
     assert_eq!(r.mode(), Mode::Safe, "ten PY uncovered");

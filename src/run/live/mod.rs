@@ -33,6 +33,7 @@ mod startup;
 pub mod status;
 mod stream_loop;
 mod summary;
+pub mod universe;
 pub mod watchdog;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
@@ -82,6 +83,26 @@ pub struct LiveOptions {
     pub log_file: bool,
 }
 
+/// Refuses an endpoint that is not loopback unless real venues are allowed; `doing`
+/// says what would have been done with it.
+fn only_loopback(config: &LiveConfig, allowed: bool, doing: &str) -> Result<(), LiveError> {
+    match config.endpoints().into_iter().find(|url| !is_loopback(url)) {
+        Some(url) if !allowed => Err(LiveError::Refused(format!(
+            "{url} is a real venue endpoint: {doing} needs --allow-real-venues"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The runtime of a command that talks to the venues: two worker threads.
+fn runtime() -> Result<tokio::runtime::Runtime, LiveError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| LiveError::Runtime(e.to_string()))
+}
+
 /// `arb preflight`: the gate chain `arb live` passes first, on its own. A
 /// configuration or credential problem is an error; a venue that fails a check is a red
 /// line in the report.
@@ -89,13 +110,7 @@ pub fn preflight(
     config: &LiveConfig,
     allow_real_venues: bool,
 ) -> Result<preflight::Report, LiveError> {
-    for url in config.endpoints() {
-        if !is_loopback(url) && !allow_real_venues {
-            return Err(LiveError::Refused(format!(
-                "{url} is a real venue endpoint: checking it needs --allow-real-venues"
-            )));
-        }
-    }
+    only_loopback(config, allow_real_venues, "checking it")?;
     let profile = match &config.profile {
         Some(p) => crate::config::Profile::load(p)?,
         None => crate::config::Profile::default(),
@@ -103,11 +118,7 @@ pub fn preflight(
     if let Some(p) = &config.pairs {
         crate::mapping::load(p)?;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Runtime(e.to_string()))?;
+    let runtime = runtime()?;
     runtime.block_on(async {
         let s = sides::connect(config).await?;
         let report = preflight::run(&profile, s.kalshi.as_ref(), s.poly.as_ref()).await;
@@ -118,15 +129,42 @@ pub fn preflight(
     })
 }
 
+/// Lists every open market of the configured venues (or of the embedded simulator),
+/// `page_size` markets a Kalshi page.
+pub fn universe(
+    config: &LiveConfig,
+    allow_real_venues: bool,
+    page_size: u32,
+) -> Result<universe::Universe, LiveError> {
+    only_loopback(config, allow_real_venues, "listing it")?;
+    if !(1..=1000).contains(&page_size) {
+        return Err(LiveError::Refused(format!(
+            "--page-size {page_size}: Kalshi pages hold 1 to 1000 markets"
+        )));
+    }
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let s = sides::connect(config).await?;
+        let listed = universe::list(
+            s.kalshi.as_ref().map(|k| &k.rest),
+            s.poly.as_ref().map(|p| &p.rest),
+            page_size,
+        )
+        .await;
+        if let Some(sim) = s.sim {
+            sim.stop().await;
+        }
+        Ok(listed?)
+    })
+}
+
 /// Runs `arb live` to completion.
 pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
-    for url in opts.config.endpoints() {
-        if !is_loopback(url) && !opts.allow_real_venues {
-            return Err(LiveError::Refused(format!(
-                "{url} is a real venue endpoint: trading against it needs --allow-real-venues (the default is the loopback simulator)"
-            )));
-        }
-    }
+    only_loopback(
+        &opts.config,
+        opts.allow_real_venues,
+        "trading against it (the default is the loopback simulator)",
+    )?;
     let clock = &opts.config.clock;
     if clock.speed != 1.0 {
         if let Some(url) = opts
@@ -164,11 +202,7 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
     let effective = serde_json::json!({ "live": &opts.config, "profile": &engine });
     crate::bundle::config::record(&opts.journal, "live", Some(wall_ns()), effective).map_err(at)?;
     tracing::info!(journal = %opts.journal.display(), "arb live starting");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| LiveError::Runtime(e.to_string()))?;
+    let runtime = runtime()?;
     let done = runtime.block_on(run_async(opts, engine, pairs));
     match &done {
         Ok(s) => {
