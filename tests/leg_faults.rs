@@ -164,7 +164,7 @@ impl Harness {
     /// Steps one event; order decisions go to the executor.
     fn step(&mut self, event: &Event) {
         for d in self.core.step(wall_ns(), event).unwrap() {
-            if d.as_order().is_some() || matches!(d, Decision::CancelOrder { .. }) {
+            if d.goes_to_venue() {
                 self.orders
                     .send(Outbound {
                         decision: d.clone(),

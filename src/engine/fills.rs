@@ -54,29 +54,7 @@ impl Reducer {
             let cost_out = before - cost(self);
             self.netted(f.market, pairs, cost_out, f.id.opportunity, out);
         }
-        let o = self
-            .orders
-            .open
-            .get_mut(&f.id)
-            .ok_or(InputError::UnknownOrder(f.id))?;
-        o.filled = Qty(o.filled.0 + f.qty.0);
-        o.unknown = false;
-        let remaining = o.remaining();
-        let leg = Leg {
-            market: o.order.market,
-            outcome: o.order.outcome,
-            price: o.order.price,
-            depth: Qty::ZERO,
-        };
-        let new_reserve = sizing::leg_cost(&self.markets, &leg, remaining)
-            .unwrap_or(Money::ZERO)
-            .min(o.reserved);
-        let released = Money(o.reserved.0 - new_reserve.0);
-        o.reserved = new_reserve;
-        self.portfolio
-            .release(venue, released)
-            .ok_or(InputError::Overflow)?;
-        self.fill_booked(f, remaining, notional.0 + f.fee.0, out)
+        self.fill_booked(f, notional.0 + f.fee.0, out)
     }
 
     /// The contracts of fill `f` join its opportunity's lots at `cost`.
@@ -98,16 +76,39 @@ impl Reducer {
         );
     }
 
-    /// A fill of a buy or a sell is on the books and its order has `remaining` left:
-    /// its episode counts it (`paid`: cash spent, negative when received), and an
-    /// order with nothing left is over.
+    /// A fill of a buy or a sell is on the books: its order counts it and keeps cash
+    /// reserved only for what is left of it (a sell holds none), its episode counts it
+    /// (`paid`: cash spent, negative when received), and an order with nothing left is
+    /// over.
     pub(super) fn fill_booked(
         &mut self,
         f: &Fill,
-        remaining: Qty,
         paid: i64,
         out: &mut Vec<Decision>,
     ) -> Result<(), InputError> {
+        let o = self
+            .orders
+            .open
+            .get_mut(&f.id)
+            .ok_or(InputError::UnknownOrder(f.id))?;
+        o.filled = Qty(o.filled.0 + f.qty.0);
+        o.unknown = false;
+        let remaining = o.remaining();
+        let leg = Leg {
+            market: o.order.market,
+            outcome: o.order.outcome,
+            price: o.order.price,
+            depth: Qty::ZERO,
+        };
+        let new_reserve = sizing::leg_cost(&self.markets, &leg, remaining)
+            .unwrap_or(Money::ZERO)
+            .min(o.reserved);
+        let released = Money(o.reserved.0 - new_reserve.0);
+        o.reserved = new_reserve;
+        let venue = o.venue;
+        self.portfolio
+            .release(venue, released)
+            .ok_or(InputError::Overflow)?;
         self.count_episode_fill(f.id, f.qty.0, paid);
         self.execution_succeeded();
         if remaining.0 == 0 {

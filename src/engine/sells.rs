@@ -126,15 +126,7 @@ impl Reducer {
             f.id.opportunity,
             out,
         );
-        let o = self
-            .orders
-            .open
-            .get_mut(&f.id)
-            .ok_or(InputError::UnknownOrder(f.id))?;
-        o.filled = Qty(o.filled.0 + f.qty.0);
-        o.unknown = false;
-        let remaining = o.remaining();
-        self.fill_booked(f, remaining, -net, out)
+        self.fill_booked(f, -net, out)
     }
 
     /// A reported sell fill did not happen after all: the contracts come back, at what

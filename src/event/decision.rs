@@ -192,12 +192,12 @@ impl Decision {
         )
     }
 
-    /// The decision sending `order`: `PlaceOrder` for a buy, `SellOrder` for a sell.
-    pub fn order(order: PlaceOrder) -> Decision {
-        match order.side {
-            OrderSide::Buy => Decision::PlaceOrder(order),
-            OrderSide::Sell => Decision::SellOrder(order),
-        }
+    /// Decisions the executor carries out at a venue: orders and cancels.
+    pub fn goes_to_venue(&self) -> bool {
+        matches!(
+            self,
+            Decision::PlaceOrder(_) | Decision::SellOrder(_) | Decision::CancelOrder { .. }
+        )
     }
 
     /// The order this decision sends, if it sends one (a buy or a sell).

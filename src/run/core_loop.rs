@@ -48,10 +48,7 @@ impl CoreLoop {
                 self.decided_ms.insert(o.id, ts / 1_000_000);
             }
             if let Some(held) = self.held_orders.as_mut()
-                && matches!(
-                    d,
-                    Decision::PlaceOrder(_) | Decision::SellOrder(_) | Decision::CancelOrder { .. }
-                )
+                && d.goes_to_venue()
             {
                 held.push((ts, d.clone()));
             }

@@ -171,10 +171,7 @@ fn step(
             }
             _ => {}
         }
-        if matches!(
-            d,
-            Decision::PlaceOrder(_) | Decision::SellOrder(_) | Decision::CancelOrder { .. }
-        ) {
+        if d.goes_to_venue() {
             // The executor has gone only when shutting down; the journal has the intent.
             let _ = outbound.send(Outbound {
                 decision: d.clone(),
