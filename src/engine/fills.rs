@@ -129,36 +129,38 @@ impl Reducer {
             return Err(InputError::UnknownMarket(f.market));
         };
         let venue = m.meta.venue;
-        if self.orders.is_sell(f.id) {
-            if f.qty.0 <= 0 {
-                return Err(InputError::FillMismatch(f.id));
-            }
-            self.reverse_sell_fill(f, venue)?;
-            if self.mode != Mode::Halted {
-                self.set_mode(Mode::Safe, out);
-            }
-            out.push(Decision::Halt {
-                reason: HaltReason::UnhedgedExposure,
-            });
-            return Ok(());
+        if f.qty.0 <= 0 {
+            return Err(InputError::FillMismatch(f.id));
         }
+        if self.orders.is_sell(f.id) {
+            self.reverse_sell_fill(f, venue)?;
+        } else {
+            self.reverse_buy_fill(f, venue)?;
+        }
+        if self.mode != Mode::Halted {
+            self.set_mode(Mode::Safe, out);
+        }
+        out.push(Decision::Halt {
+            reason: HaltReason::UnhedgedExposure,
+        });
+        Ok(())
+    }
+
+    /// A buy's fill undone: its contracts leave, what they cost comes back.
+    fn reverse_buy_fill(&mut self, f: &Fill, venue: crate::core::Venue) -> Result<(), InputError> {
         let held = self
             .portfolio
             .positions
             .get(&(f.market, f.outcome))
             .map_or(0, |p| p.qty.0);
-        if f.qty.0 <= 0 || held < f.qty.0 {
+        if held < f.qty.0 {
             return Err(InputError::FillMismatch(f.id));
         }
         let notional =
             crate::core::fixed::notional_ceil(f.price, f.qty).ok_or(InputError::Overflow)?;
         let refund = notional.checked_add(f.fee).ok_or(InputError::Overflow)?;
-        let cash = &mut self.portfolio.cash[venue.index()];
-        *cash = cash.checked_add(refund).ok_or(InputError::Overflow)?;
-        self.portfolio.fees_paid = self
-            .portfolio
-            .fees_paid
-            .checked_sub(f.fee)
+        self.portfolio
+            .undo_cash(venue, refund, f.fee)
             .ok_or(InputError::Overflow)?;
         if let Some(p) = self.portfolio.positions.get_mut(&(f.market, f.outcome)) {
             p.qty = Qty(p.qty.0 - f.qty.0);
@@ -167,12 +169,6 @@ impl Reducer {
         self.settlement
             .remove_fill(f.market, f.outcome, f.id.opportunity, f.qty.0, refund.0);
         self.count_episode_fill(f.id, -f.qty.0, -refund.0);
-        if self.mode != Mode::Halted {
-            self.set_mode(Mode::Safe, out);
-        }
-        out.push(Decision::Halt {
-            reason: HaltReason::UnhedgedExposure,
-        });
         Ok(())
     }
 

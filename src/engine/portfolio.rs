@@ -70,6 +70,15 @@ impl Portfolio {
         Some(pairs)
     }
 
+    /// A fill undone: `cash` (negative: taken) goes back to `venue`'s cash and its
+    /// `fee` leaves the fees paid.
+    pub fn undo_cash(&mut self, venue: Venue, cash: Money, fee: Money) -> Option<()> {
+        let c = &mut self.cash[venue.index()];
+        *c = c.checked_add(cash)?;
+        self.fees_paid = self.fees_paid.checked_sub(fee)?;
+        Some(())
+    }
+
     /// Books a sell fill: position out (with its share of the cost, returned), cash
     /// in. `None` if more is sold than held, or on overflow.
     pub fn sell(

@@ -141,12 +141,8 @@ impl Reducer {
         let proceeds =
             crate::core::fixed::notional_floor(f.price, f.qty).ok_or(InputError::Overflow)?;
         let net = Money(proceeds.0 - f.fee.0);
-        let cash = &mut self.portfolio.cash[venue.index()];
-        *cash = cash.checked_sub(net).ok_or(InputError::Overflow)?;
-        self.portfolio.fees_paid = self
-            .portfolio
-            .fees_paid
-            .checked_sub(f.fee)
+        self.portfolio
+            .undo_cash(venue, Money(-net.0), f.fee)
             .ok_or(InputError::Overflow)?;
         let p = self
             .portfolio

@@ -43,7 +43,7 @@ impl IngressCtx {
     /// Hands an event received at `ts` to the core; the markets it left crossed or
     /// impossible (logged here; the caller resyncs them).
     pub fn push(&mut self, ts: i64, event: Event) -> Result<Vec<(MarketId, Verdict)>, Closed> {
-        if event.is_market_data() && event != Event::Tick {
+        if event.is_market_data() && !matches!(event, Event::Tick) {
             self.vouched = Instant::now();
         }
         let bad = self.queue.push(Inbound { ts, event })?;
