@@ -4,8 +4,13 @@
 //! Polymarket books keep moving; the profile bounds a book's age at 400 ms. A quiet
 //! book is current while its stream vouches for it (a change of any of the venue's
 //! books, or a `Feed` `Alive` mark after a heartbeat), so between heartbeats the frozen
-//! books are stale: the engine journals `StaleBook` skips for the pair, and places no
-//! order on a Kalshi book more than 400 ms past the stream's last sign of life.
+//! books are stale: the engine journals `StaleBook` skips for the pair, and enters no
+//! opportunity on a Kalshi book more than 400 ms past the stream's last sign of life.
+//! A second leg completes an episode entered on a current book: it goes out when the
+//! first leg's answer comes (a Polymarket order takes about 250 ms at the simulator),
+//! however old its book is by then, at no more than its planned price plus the leg
+//! policy's tolerance (an IOC at that limit cannot pay more; not sending it would
+//! leave the first leg unhedged).
 
 mod common;
 
@@ -122,25 +127,44 @@ fn no_order_goes_to_a_book_older_than_the_bound() {
         .iter()
         .map(|k| common::live::market_id(&recs, k))
         .collect();
-    let is_kalshi_book = |b: &serde_json::Value| {
-        ["BookSnapshot", "BookDelta"]
+    // What vouches for the venue's books: a change of any of them, or one of its trades.
+    let is_kalshi_data = |b: &serde_json::Value| {
+        ["BookSnapshot", "BookDelta", "Trade"]
             .iter()
             .any(|k| kalshi.contains(&b[*k]["market"]))
+            || b["BookBatch"]["deltas"]
+                .as_array()
+                .is_some_and(|ds| ds.iter().any(|d| kalshi.contains(&d["market"])))
     };
+    let tolerance = recs
+        .iter()
+        .find_map(|r| r["body"]["LegPolicyLoaded"]["max_price_move"].as_i64())
+        .expect("the leg policy is journaled");
     // Walk the journal: the Kalshi stream's last sign of life (ended by a drop, gap or
-    // silence, after which FED's own last change counts), and the orders on FED.
+    // silence, after which FED's own last change counts), the opportunities found (with
+    // their time and planned legs), and the orders on FED.
     let (mut vouched, mut fed_changed, mut alive_marks) = (0i64, 0i64, 0);
-    let mut longest_quiet = 0i64;
+    let (mut longest_quiet, mut entries, mut second_legs) = (0i64, 0, 0);
+    let mut found = std::collections::BTreeMap::new();
     for r in &recs {
         let (b, ts) = (&r["body"], r["ts"].as_i64().unwrap());
-        if is_kalshi_book(b) {
+        if is_kalshi_data(b) {
             if vouched > 0 {
                 longest_quiet = longest_quiet.max(ts - vouched);
             }
             vouched = ts;
-            if b["BookSnapshot"]["market"] == fed || b["BookDelta"]["market"] == fed {
+            let fed_changes = |d: &serde_json::Value| d["market"] == fed;
+            if fed_changes(&b["BookSnapshot"])
+                || fed_changes(&b["BookDelta"])
+                || b["BookBatch"]["deltas"]
+                    .as_array()
+                    .is_some_and(|ds| ds.iter().any(fed_changes))
+            {
                 fed_changed = ts;
             }
+        }
+        if let Some(o) = b.get("OpportunityFound") {
+            found.insert(o["id"].as_u64().unwrap(), (ts, o["legs"].clone()));
         }
         if b["Feed"]["venue"] == "Kalshi" {
             match b["Feed"]["state"].as_str() {
@@ -156,12 +180,39 @@ fn no_order_goes_to_a_book_older_than_the_bound() {
             }
         }
         if b["PlaceOrder"]["market"] == fed {
-            assert!(
-                ts - vouched.max(fed_changed) <= 400_000_000,
-                "an order on a book 400 ms past its stream's last sign of life: {r}"
-            );
+            let order = &b["PlaceOrder"];
+            let opp = order["id"]["opportunity"].as_u64().unwrap();
+            let (entered, legs) = found
+                .get(&opp)
+                .expect("an order belongs to an opportunity found before it");
+            let leg = order["id"]["leg"].as_u64().unwrap();
+            if *entered == ts {
+                entries += 1;
+                assert!(
+                    ts - vouched.max(fed_changed) <= 400_000_000,
+                    "an entry on a book 400 ms past its stream's last sign of life: {r}"
+                );
+            } else if leg == 1 {
+                second_legs += 1;
+                let planned = legs
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|l| l["market"] == fed)
+                    .expect("the order is one of its opportunity's legs");
+                assert!(
+                    order["price"].as_i64().unwrap()
+                        <= planned["price"].as_i64().unwrap() + tolerance,
+                    "a second leg within its planned limit: {r} (planned {planned})"
+                );
+            }
+            // Later legs (hedges, unwinds, exits) close what the episode holds.
         }
     }
+    assert!(
+        entries + second_legs > 0,
+        "orders went to the Fed book while it was current"
+    );
     assert!(
         longest_quiet > 2_000_000_000,
         "the frozen Kalshi stream was quiet for a while ({longest_quiet} ns at most)"
