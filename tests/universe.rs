@@ -1,8 +1,11 @@
 //! Discovery (issue 13): `arb universe` against a standalone `arb sim` lists every open
-//! market of both venues from their paginated endpoints (Kalshi `GET /markets` by
-//! cursor, several pages here; Polymarket CLOB `GET /markets` by `next_cursor`) into a
-//! universe file, with no ticker list in the configuration; a market listed and one
-//! closed while the simulator runs show up (and drop out) on the next listing.
+//! market of both venues from their paginated endpoints (Kalshi `GET /markets` and
+//! `GET /events` by cursor, several pages here, and `GET /series`; Polymarket's Gamma
+//! `GET /markets` and `GET /events` by offset, checked against the CLOB's `GET
+//! /markets`) into a universe file; a market listed and one closed while the simulator
+//! runs show up (and drop out) on the next listing. `arb live` under `[universe]
+//! discover` trades that universe with no ticker or token list in its configuration,
+//! each market defined from the listing (no per-market reads).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
 mod common;
@@ -14,12 +17,17 @@ use std::path::Path;
 /// Questions 0..6 on both venues; question 5 lists 100 s into the scenario, question 6
 /// closes then (the simulator runs 20 times faster than the wall clock: 5 s).
 fn scenario(dir: &Path) -> std::path::PathBuf {
+    scenario_dislocated(dir, 0.0)
+}
+
+/// As `scenario`, each question's quotes dislocated with probability `dislocation`.
+fn scenario_dislocated(dir: &Path, dislocation: f64) -> std::path::PathBuf {
     let mut text = String::from(
         "name = \"universe\"\nseed = 3\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
     );
     for i in 0..7 {
         text += &format!(
-            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{}\"\npolymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
+            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = {dislocation}\ndislocation_size = 0.08\nkalshi = \"{}\"\npolymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
             kalshi(i),
             token(i, 1),
             token(i, 2)
@@ -115,6 +123,35 @@ fn the_universe_is_listed_page_by_page_and_follows_listings_and_closes() {
         q0["event_ticker"], "q0",
         "the simulator names a question's event after it: {q0}"
     );
+    assert_eq!(
+        q0["series_ticker"], "universe",
+        "from the events listing: {q0}"
+    );
+    assert_eq!(
+        q0["fee_multiplier_bp"], 10_000,
+        "from the series listing: {q0}"
+    );
+    let c0 = first["polymarket"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["tokens"][0][1] == token(0, 1).as_str())
+        .unwrap();
+    assert_eq!(c0["tokens"][1], serde_json::json!(["No", token(0, 2)]));
+    assert_eq!(c0["tick"], 0.01, "{c0}");
+    assert_eq!(c0["fees"]["rate"], 0.04, "Gamma's fee schedule: {c0}");
+    assert_eq!(c0["event"], "q0", "{c0}");
+    assert_eq!(
+        first["polymarket_events"].as_array().unwrap().len(),
+        6,
+        "one Gamma event per open condition: {summary}"
+    );
+    // Six conditions, two a Gamma page: markets 4 pages (the last short), events 4,
+    // and the CLOB's listing (one page). Kalshi: 3 market pages, 3 event pages
+    // (two events a page, six events), one series listing.
+    assert_eq!(summary["polymarket_pages"], 4, "{summary}");
+    assert_eq!(summary["requests"], serde_json::json!([7, 9]), "{summary}");
+    assert_eq!(summary["left_out"], 0, "{summary}");
 
     // 100 s of scenario time later: question 5 listed, question 6 closed.
     std::thread::sleep(std::time::Duration::from_secs(7));
@@ -124,4 +161,97 @@ fn the_universe_is_listed_page_by_page_and_follows_listings_and_closes() {
     let tokens = polymarket_tokens(&later);
     assert!(tokens.contains(&token(5, 1)), "listed since: {tokens:?}");
     assert!(!tokens.contains(&token(6, 1)), "closed since: {tokens:?}");
+}
+
+#[test]
+fn arb_live_trades_the_listed_universe_with_no_market_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_dislocated(dir.path(), 0.3);
+    let sim = Sim::start_with(Some(&scenario), "60");
+    let cfg = sim.live_config(
+        dir.path(),
+        Some(&scenario),
+        "[universe]\ndiscover = true\npage_size = 2\n",
+        None,
+    );
+    // No ticker or token list: the listing is the list.
+    let text: String = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("markets = [") && !l.starts_with("tokens = ["))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    let journal = dir.path().join("j");
+    common::live::live_cli(&cfg, &journal, "6");
+
+    let recs = common::live::inspect_records(&journal);
+    let defined: Vec<&Value> = recs
+        .iter()
+        .filter_map(|r| r["body"].get("MarketDefined"))
+        .collect();
+    let ids = |venue: &str| -> Vec<String> {
+        let mut v: Vec<String> = defined
+            .iter()
+            .filter(|m| m["venue"] == venue)
+            .map(|m| m["venue_id"].as_str().unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let open_at_start: Vec<String> = (0..7).filter(|&i| i != 5).map(kalshi).collect();
+    assert_eq!(ids("Kalshi"), open_at_start);
+    let mut tokens: Vec<String> = (0..7)
+        .filter(|&i| i != 5)
+        .flat_map(|i| [token(i, 1), token(i, 2)])
+        .collect();
+    tokens.sort();
+    assert_eq!(ids("Polymarket"), tokens);
+    // Fees from the listings: the Kalshi series' multiplier, Gamma's fee schedule.
+    for m in &defined {
+        let fees = &m["fees"];
+        match m["venue"].as_str().unwrap() {
+            "Kalshi" => assert_eq!(fees["Kalshi"]["multiplier_bp"], 10_000, "{m}"),
+            _ => assert_eq!(fees["Polymarket"]["rate_ppm"], 40_000, "{m}"),
+        }
+    }
+    let pairs = recs
+        .iter()
+        .filter(|r| r["body"].get("PairDefined").is_some())
+        .count();
+    assert_eq!(
+        pairs, 6,
+        "every listed question's pair (q5 is not listed yet)"
+    );
+    let orders = recs
+        .iter()
+        .filter(|r| r["body"].get("PlaceOrder").is_some())
+        .count();
+    assert!(orders > 0, "the discovered markets are traded");
+
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(journal.join("universe.json")).unwrap())
+            .unwrap();
+    assert_eq!(kalshi_tickers(&file), open_at_start);
+    // Start-up read the listings only: no market was asked for on its own (the
+    // simulator counts requests by route; one asked for now is the only one).
+    let (status, _) = sim.call(&format!("/trade-api/v2/markets/{}", kalshi(0)), None);
+    assert_eq!(status, 200);
+    let requests = &sim.ledger()["requests"];
+    assert_eq!(
+        requests["GET /trade-api/v2/markets/{ticker}"], 1,
+        "{requests}"
+    );
+    for route in [
+        "GET /trade-api/v2/events/{event_ticker}",
+        "GET /trade-api/v2/series/{series_ticker}",
+        "GET /clob-markets/{condition_id}",
+        "GET /markets-by-token/{token_id}",
+    ] {
+        assert!(requests.get(route).is_none(), "{route}: {requests}");
+    }
+    assert!(
+        requests["GET /gamma/markets"].as_u64().unwrap() >= 4,
+        "{requests}"
+    );
 }

@@ -123,21 +123,29 @@ pub(super) fn run(command: Command) -> Result<i32> {
                 "kalshi_markets": u.kalshi.len(),
                 "kalshi_pages": u.pages[0],
                 "polymarket_markets": u.polymarket.len(),
+                "polymarket_events": u.polymarket_events.len(),
                 "polymarket_pages": u.pages[1],
+                "requests": u.requests,
+                "left_out": u.left_out.len(),
                 "seconds": started.elapsed().as_secs_f64(),
             });
             if json {
                 println!("{summary}");
             } else {
                 println!(
-                    "universe: {} Kalshi markets ({} pages), {} Polymarket conditions ({} pages) -> {} in {:.1} s",
+                    "universe: {} Kalshi markets ({} pages), {} Polymarket conditions ({} pages), {} requests, {} left out -> {} in {:.1} s",
                     u.kalshi.len(),
                     u.pages[0],
                     u.polymarket.len(),
                     u.pages[1],
+                    u.requests[0] + u.requests[1],
+                    u.left_out.len(),
                     out.display(),
                     started.elapsed().as_secs_f64()
                 );
+                for why in &u.left_out {
+                    println!("  left out: {why}");
+                }
             }
             Ok(0)
         }

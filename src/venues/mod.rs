@@ -14,6 +14,15 @@ pub mod import;
 pub mod kalshi;
 pub mod polymarket;
 
+/// The shared real payloads (`../shared/fixtures/`), read by the venues' tests.
+#[cfg(test)]
+pub(crate) fn fixture(path: &str) -> String {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures")
+        .join(path);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
 use crate::core::{DecimalError, MarketId, Price, Qty, Venue};
 use crate::event::{Event, MarketMeta};
 use std::collections::BTreeMap;

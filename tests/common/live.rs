@@ -42,7 +42,7 @@ pub fn secret_file(dir: &Path, name: &str, text: &str) -> PathBuf {
 pub struct Sim {
     child: Child,
     /// What it printed at start: "kalshi rest", "kalshi ws", "ledger",
-    /// "polymarket rest", "polymarket ws" to their URLs.
+    /// "polymarket rest", "polymarket ws", "polymarket gamma" to their URLs.
     pub urls: BTreeMap<String, String>,
 }
 
@@ -71,7 +71,7 @@ impl Sim {
         let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         let mut urls = BTreeMap::new();
-        while urls.len() < 5 {
+        while urls.len() < 6 {
             let line = lines.next().unwrap().unwrap();
             if let Some((k, v)) = line.split_once(": ") {
                 urls.insert(k.trim().to_string(), v.trim().to_string());
@@ -90,7 +90,12 @@ impl Sim {
     /// One of the simulator's own calls (`/_sim/NAME`): a GET, or a POST of `body`;
     /// its status and JSON answer.
     pub fn admin(&self, name: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
-        let url = self.urls["ledger"].replace("/_sim/ledger", &format!("/_sim/{name}"));
+        self.call(&format!("/_sim/{name}"), body)
+    }
+
+    /// Any of its endpoints by path (`/trade-api/v2/...`): its status and JSON answer.
+    pub fn call(&self, path: &str, body: Option<serde_json::Value>) -> (u16, serde_json::Value) {
+        let url = self.urls["ledger"].replace("/_sim/ledger", path);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -152,7 +157,7 @@ impl Sim {
         }
         std::fs::write(dir.join("pairs.toml"), pairs).unwrap();
         let mut text = format!(
-            "pairs = \"{}\"\n{top}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\ndata_url = \"{}\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\n",
+            "pairs = \"{}\"\n{top}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\ndata_url = \"{}\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\ngamma_url = \"{}\"\n",
             dir.join("pairs.toml").display(),
             self.urls["kalshi rest"],
             self.urls["kalshi ws"],
@@ -165,6 +170,7 @@ impl Sim {
             poly_key.display(),
             poly_creds.display(),
             ids(arb::core::Venue::Polymarket),
+            self.urls["polymarket gamma"],
         );
         if let Some(body) = profile {
             std::fs::write(dir.join("profile.toml"), body).unwrap();

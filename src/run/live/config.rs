@@ -78,6 +78,10 @@ pub struct LiveConfig {
     /// Segment size and retention of the journal (`[journal]`).
     #[serde(default)]
     pub journal: JournalConfig,
+    /// Whether the markets traded are discovered from the venues' listings
+    /// (`[universe]`) rather than listed by hand.
+    #[serde(default)]
+    pub universe: super::universe::UniverseConfig,
     pub kalshi: Option<KalshiConfig>,
     pub polymarket: Option<PolymarketConfig>,
     /// The embedded simulator, used when no venue is configured.
@@ -195,7 +199,8 @@ pub struct KalshiConfig {
     pub ws_url: String,
     pub key_id: String,
     pub private_key: CredentialSource,
-    /// Tickers to trade.
+    /// Tickers to trade (none under `[universe] discover`: the listing is the list).
+    #[serde(default)]
     pub markets: Vec<String>,
 }
 
@@ -210,11 +215,17 @@ pub struct PolymarketConfig {
     pub private_key: CredentialSource,
     /// CLOB API credentials as JSON: `{"apiKey", "secret", "passphrase"}`.
     pub api_creds: CredentialSource,
-    /// Token ids to trade (each is traded with its sibling outcome).
+    /// Token ids to trade (each is traded with its sibling outcome; none under
+    /// `[universe] discover`).
+    #[serde(default)]
     pub tokens: Vec<String>,
     /// The Data API (positions), a host of its own.
     #[serde(default = "default_data_url")]
     pub data_url: String,
+    /// The Gamma catalogue (`https://gamma-api.polymarket.com`), which discovery and
+    /// `arb universe` read; not set: neither can list Polymarket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma_url: Option<String>,
 }
 
 fn default_data_url() -> String {
@@ -250,6 +261,7 @@ impl Default for LiveConfig {
             status_every_s: default_status_every(),
             limits: super::limits::LimitsConfig::default(),
             journal: JournalConfig::default(),
+            universe: super::universe::UniverseConfig::default(),
             kalshi: None,
             polymarket: None,
             sim: SimConfig::default(),
@@ -330,10 +342,11 @@ impl LiveConfig {
             message,
         };
         let cfg: LiveConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let discover = cfg.universe.discover;
+        cfg.universe.check().map_err(&invalid)?;
         if let Some(k) = &cfg.kalshi {
-            if k.markets.is_empty() {
-                return Err(invalid("kalshi.markets: list at least one ticker".into()));
-            }
+            market_list("kalshi.markets", "ticker", k.markets.is_empty(), discover)
+                .map_err(&invalid)?;
             for (field, url) in [
                 ("kalshi.rest_url", &k.rest_url),
                 ("kalshi.ws_url", &k.ws_url),
@@ -350,15 +363,26 @@ impl LiveConfig {
             }
         }
         if let Some(p) = &cfg.polymarket {
-            if p.tokens.is_empty() {
+            market_list(
+                "polymarket.tokens",
+                "token id",
+                p.tokens.is_empty(),
+                discover,
+            )
+            .map_err(&invalid)?;
+            if discover && p.gamma_url.is_none() {
                 return Err(invalid(
-                    "polymarket.tokens: list at least one token id".into(),
+                    "polymarket.gamma_url: discovery lists Polymarket from its Gamma catalogue (https://gamma-api.polymarket.com); set it".into(),
                 ));
             }
+            let gamma = p.gamma_url.iter().map(|u| ("polymarket.gamma_url", u));
             for (field, url) in [
                 ("polymarket.rest_url", &p.rest_url),
                 ("polymarket.ws_url", &p.ws_url),
-            ] {
+            ]
+            .into_iter()
+            .chain(gamma)
+            {
                 if !(url.starts_with("http://")
                     || url.starts_with("https://")
                     || url.starts_with("ws://")
@@ -454,11 +478,26 @@ impl LiveConfig {
             .kalshi
             .iter()
             .flat_map(|k| [k.rest_url.as_str(), k.ws_url.as_str()]);
-        let polymarket = self
-            .polymarket
-            .iter()
-            .flat_map(|p| [p.rest_url.as_str(), p.ws_url.as_str(), p.data_url.as_str()]);
+        let polymarket = self.polymarket.iter().flat_map(|p| {
+            [p.rest_url.as_str(), p.ws_url.as_str(), p.data_url.as_str()]
+                .into_iter()
+                .chain(p.gamma_url.as_deref())
+        });
         kalshi.chain(polymarket).collect()
+    }
+}
+
+/// A venue's hand-written market list: needed unless discovery lists the markets, and
+/// refused alongside it (one source of truth for what is traded).
+fn market_list(field: &str, item: &str, empty: bool, discover: bool) -> Result<(), String> {
+    match (empty, discover) {
+        (true, false) => Err(format!(
+            "{field}: list at least one {item} (or discover them: [universe] discover = true)"
+        )),
+        (false, true) => Err(format!(
+            "{field}: leave it out with [universe] discover = true (the venue's listing is the list)"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -559,5 +598,41 @@ mod tests {
             "the default Data API is a real host: {e:?}"
         );
         assert!(!e.iter().all(|u| is_loopback(u)));
+        let with_gamma = LiveConfig::parse(
+            "[polymarket]\nrest_url = \"http://127.0.0.1:9\"\nws_url = \"ws://127.0.0.1:9/ws/market\"\nprivate_key = { env = \"K\" }\napi_creds = { env = \"C\" }\ntokens = [\"1\"]\ngamma_url = \"https://gamma-api.polymarket.com\"\n",
+            "c.toml",
+        )
+        .unwrap();
+        assert!(
+            with_gamma
+                .endpoints()
+                .contains(&"https://gamma-api.polymarket.com"),
+            "the catalogue is an endpoint too"
+        );
+    }
+
+    /// Discovery replaces the hand-written lists: both at once, or Polymarket without
+    /// its catalogue, is refused with the field named.
+    #[test]
+    fn discovery_wants_no_market_list_and_a_catalogue() {
+        let kalshi = |markets: &str| {
+            format!(
+                "[universe]\ndiscover = true\n[kalshi]\nrest_url = \"https://x\"\nws_url = \"wss://x\"\nkey_id = \"k\"\nprivate_key = {{ env = \"K\" }}\n{markets}"
+            )
+        };
+        let e = LiveConfig::parse(&kalshi("markets = [\"T\"]\n"), "c.toml").unwrap_err();
+        assert!(
+            e.to_string().contains("kalshi.markets: leave it out"),
+            "{e}"
+        );
+        let c = LiveConfig::parse(&kalshi(""), "c.toml").unwrap();
+        assert!(c.universe.discover && c.kalshi.unwrap().markets.is_empty());
+        let poly = "[universe]\ndiscover = true\n[polymarket]\nrest_url = \"https://x\"\nws_url = \"wss://x\"\nprivate_key = { env = \"K\" }\napi_creds = { env = \"C\" }\n";
+        let e = LiveConfig::parse(poly, "c.toml").unwrap_err();
+        assert!(e.to_string().contains("polymarket.gamma_url"), "{e}");
+        let ok = format!("{poly}gamma_url = \"https://gamma-api.polymarket.com\"\n");
+        assert!(LiveConfig::parse(&ok, "c.toml").is_ok());
+        let e = LiveConfig::parse("[universe]\npage_size = 0\n", "c.toml").unwrap_err();
+        assert!(e.to_string().contains("universe.page_size"), "{e}");
     }
 }

@@ -37,6 +37,35 @@ pub struct KalshiMetaCache {
     series: BTreeMap<String, u32>,
 }
 
+impl KalshiMetaCache {
+    /// What a listing read (`universe`): markets, events (series, exclusivity) and
+    /// series fees, so that start-up reads none of them again. An exclusive event's
+    /// markets are those the listing holds (its open ones).
+    pub fn seed(
+        &mut self,
+        markets: &[Market],
+        events: &BTreeMap<String, (String, bool)>,
+        series: &BTreeMap<String, u32>,
+    ) {
+        let mut members: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for m in markets {
+            members
+                .entry(m.event_ticker.as_str())
+                .or_default()
+                .push(m.ticker.clone());
+            self.markets.insert(m.ticker.clone(), m.clone());
+        }
+        for (event, (series_ticker, exclusive)) in events {
+            let listed =
+                exclusive.then(|| members.get(event.as_str()).cloned().unwrap_or_default());
+            self.events
+                .insert(event.clone(), (series_ticker.clone(), listed));
+        }
+        self.series
+            .extend(series.iter().map(|(s, bp)| (s.clone(), *bp)));
+    }
+}
+
 /// Fetches each ticker's market (a hundred a request), event and series (once per
 /// event and series, and not again once `cache` holds them), and interns it with its
 /// fees.
@@ -160,7 +189,7 @@ async fn series_multiplier(
         return Ok(bp);
     }
     let s = rest.series(series_ticker).await?;
-    let bp = (s.fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32;
+    let bp = super::universe::multiplier_bp(s.fee_multiplier);
     cache
         .lock()
         .unwrap_or_else(|e| e.into_inner())

@@ -120,7 +120,10 @@ pub fn preflight(
     }
     let runtime = runtime()?;
     runtime.block_on(async {
-        let s = sides::connect(config).await?;
+        let mut s = sides::connect(config).await?;
+        if config.universe.discover {
+            discover(&mut s, &config.universe, None).await?;
+        }
         let report = preflight::run(&profile, s.kalshi.as_ref(), s.poly.as_ref()).await;
         if let Some(sim) = s.sim {
             sim.stop().await;
@@ -130,7 +133,7 @@ pub fn preflight(
 }
 
 /// Lists every open market of the configured venues (or of the embedded simulator),
-/// `page_size` markets a Kalshi page.
+/// `page_size` markets a page.
 pub fn universe(
     config: &LiveConfig,
     allow_real_venues: bool,
@@ -142,20 +145,55 @@ pub fn universe(
             "--page-size {page_size}: Kalshi pages hold 1 to 1000 markets"
         )));
     }
+    if config
+        .polymarket
+        .as_ref()
+        .is_some_and(|p| p.gamma_url.is_none())
+    {
+        return Err(LiveError::Refused(
+            "polymarket.gamma_url is not set: Polymarket is listed from its Gamma catalogue (https://gamma-api.polymarket.com)".into(),
+        ));
+    }
     let runtime = runtime()?;
     runtime.block_on(async {
         let s = sides::connect(config).await?;
-        let listed = universe::list(
-            s.kalshi.as_ref().map(|k| &k.rest),
-            s.poly.as_ref().map(|p| &p.rest),
-            page_size,
-        )
-        .await;
+        let listed = s.discover(page_size).await;
         if let Some(sim) = s.sim {
             sim.stop().await;
         }
-        Ok(listed?)
+        Ok(listed?.universe)
     })
+}
+
+/// Lists the venues' open markets and makes them the run's (written to
+/// `<journal>/universe.json` when a journal is given), with how long it took.
+async fn discover(
+    sides: &mut sides::Sides,
+    cfg: &universe::UniverseConfig,
+    journal: Option<&Path>,
+) -> Result<(), LiveError> {
+    let started = std::time::Instant::now();
+    let d = sides.discover(cfg.page_size).await?;
+    let u = &d.universe;
+    tracing::info!(
+        kalshi_markets = u.kalshi.len(),
+        polymarket_conditions = u.polymarket.len(),
+        requests = u.requests[0] + u.requests[1],
+        left_out = u.left_out.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "universe listed"
+    );
+    for why in &u.left_out {
+        tracing::warn!("universe: left out {why}");
+    }
+    if let Some(j) = journal {
+        let path = j.join("universe.json");
+        let text = serde_json::to_string(u).map_err(|e| LiveError::Runtime(e.to_string()))?;
+        std::fs::write(&path, text)
+            .map_err(|e| LiveError::Runtime(format!("{}: {e}", path.display())))?;
+    }
+    sides.adopt(&d);
+    Ok(())
 }
 
 /// Runs `arb live` to completion.
@@ -218,12 +256,16 @@ async fn run_async(
     engine: crate::config::Profile,
     pairs: Option<crate::mapping::reload::Loaded>,
 ) -> Result<LiveSummary, LiveError> {
+    let mut sides = sides::connect(&opts.config).await?;
+    if opts.config.universe.discover {
+        discover(&mut sides, &opts.config.universe, Some(&opts.journal)).await?;
+    }
     let sides::Sides {
         sim,
         kalshi: kalshi_side,
         poly: poly_side,
         name: venue_name,
-    } = sides::connect(&opts.config).await?;
+    } = sides;
     // The gate: every venue reachable with these credentials, streams alive, and a
     // dry run through the reducer, before the journal is touched.
     let gate = preflight::run(&engine, kalshi_side.as_ref(), poly_side.as_ref()).await;

@@ -8,8 +8,9 @@ use crate::event::{BalanceReport, Event, FeeModel, MarketMeta, NoLeg, PlaceOrder
 use crate::venues::MarketInterner;
 use crate::venues::http::VenueError;
 use crate::venues::polymarket::auth::Side;
+use crate::venues::polymarket::gamma_wire::GammaMarket;
 use crate::venues::polymarket::rest::{LimitOrder, OrderType, PolymarketRest};
-use crate::venues::polymarket::rest_wire::ClobMarketInfo;
+use crate::venues::polymarket::rest_wire::{ClobMarketInfo, ClobToken, FeeDetails};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -117,6 +118,45 @@ pub struct PolymarketMetaCache {
     conditions: BTreeMap<String, String>,
     /// Condition id -> its CLOB parameters and listed close time.
     markets: BTreeMap<String, (ClobMarketInfo, Option<i64>)>,
+}
+
+impl PolymarketMetaCache {
+    /// What the Gamma catalogue listed: each token's condition, the condition's CLOB
+    /// parameters (tokens, tick, neg-risk, fee schedule) and close time, so that
+    /// start-up reads none of them. A market without a tick is left for start-up to
+    /// read from the CLOB.
+    pub fn seed(&mut self, gamma: &[GammaMarket]) {
+        for m in gamma {
+            let (Ok(tokens), Some(mts)) = (m.tokens(), m.order_price_min_tick_size) else {
+                continue;
+            };
+            let info = ClobMarketInfo {
+                t: tokens
+                    .iter()
+                    .map(|(o, t)| ClobToken {
+                        t: t.clone(),
+                        o: o.clone(),
+                    })
+                    .collect(),
+                mts,
+                nr: m.neg_risk,
+                fd: m
+                    .fee_schedule
+                    .filter(|_| m.fees_enabled)
+                    .map(|f| FeeDetails {
+                        r: f.rate,
+                        e: f.exponent,
+                        to: f.taker_only,
+                    }),
+                ..ClobMarketInfo::default()
+            };
+            for (_, t) in &tokens {
+                self.conditions.insert(t.clone(), m.condition_id.clone());
+            }
+            let close = m.end_date.as_deref().and_then(crate::clock::parse_rfc3339);
+            self.markets.insert(m.condition_id.clone(), (info, close));
+        }
+    }
 }
 
 /// A token's condition, the condition's CLOB parameters and its listed close time

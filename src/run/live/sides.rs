@@ -29,6 +29,8 @@ pub(super) struct PolymarketSide {
     pub(super) rest: PolymarketRest,
     /// The Data API (positions), unauthenticated.
     pub(super) data: PolymarketRest,
+    /// The Gamma catalogue (discovery), when configured.
+    pub(super) gamma: Option<PolymarketRest>,
     pub(super) ws_url: String,
     /// User channel (trade settlement), when known.
     pub(super) user_url: Option<String>,
@@ -81,6 +83,9 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
                 .with_limits(limits),
             data: PolymarketRest::new(http.clone(), sim.polymarket_base(), None)
                 .with_limits(limits),
+            gamma: Some(
+                PolymarketRest::new(http.clone(), sim.gamma_base(), None).with_limits(limits),
+            ),
             ws_url: format!("{}/ws/market", sim.polymarket_ws()),
             user_url: Some(format!("{}/ws/user", sim.polymarket_ws())),
             tokens: poly_tokens,
@@ -111,6 +116,9 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
                         .with_limits(limits),
                     data: PolymarketRest::new(http.clone(), c.data_url.clone(), None)
                         .with_limits(limits),
+                    gamma: c.gamma_url.as_ref().map(|url| {
+                        PolymarketRest::new(http.clone(), url.clone(), None).with_limits(limits)
+                    }),
                     ws_url: c.ws_url.clone(),
                     user_url: c
                         .ws_url
@@ -131,6 +139,48 @@ pub(super) async fn connect(config: &LiveConfig) -> Result<Sides, LiveError> {
         poly: poly_side,
         name: venue_name,
     })
+}
+
+impl Sides {
+    /// Lists every open market of the venues of this run (Polymarket from its Gamma
+    /// catalogue, which must be configured).
+    pub(super) async fn discover(
+        &self,
+        page_size: u32,
+    ) -> Result<super::universe::Discovery, LiveError> {
+        let polymarket = match &self.poly {
+            Some(p) => match &p.gamma {
+                Some(g) => Some((&p.rest, g)),
+                None => {
+                    return Err(LiveError::Refused(
+                        "polymarket.gamma_url is not set: Polymarket is listed from its Gamma catalogue".into(),
+                    ));
+                }
+            },
+            None => None,
+        };
+        let kalshi = self.kalshi.as_ref().map(|k| &k.rest);
+        Ok(super::universe::list(kalshi, polymarket, page_size).await?)
+    }
+
+    /// Trades what `d` listed: its tickers and tokens, their metadata from the listing.
+    pub(super) fn adopt(&mut self, d: &super::universe::Discovery) {
+        if let Some(k) = &mut self.kalshi {
+            k.tickers = d.tickers();
+            k.meta.lock().unwrap_or_else(|e| e.into_inner()).seed(
+                &d.kalshi_markets,
+                &d.kalshi_events,
+                &d.kalshi_series,
+            );
+        }
+        if let Some(p) = &mut self.poly {
+            p.tokens = d.tokens();
+            p.meta
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .seed(&d.gamma);
+        }
+    }
 }
 
 /// Starts the simulator with the configured (or embedded) scenario and its two

@@ -1,15 +1,63 @@
-//! `arb universe`: every open market of each venue, listed from the venues' own
-//! paginated endpoints (Kalshi `GET /markets?status=open` by cursor, Polymarket CLOB
-//! `GET /markets` by `next_cursor`), as a universe file: no hand-written ticker list.
+//! Discovery: every open market of each venue, listed from the venues' own paginated
+//! endpoints (Kalshi `GET /markets` and `GET /events` by cursor, and its series; the
+//! Polymarket Gamma catalogue's `GET /markets` and `GET /events` by offset, checked
+//! against the CLOB's `GET /markets`): the universe file of `arb universe`, and the
+//! markets of `arb live` under `[universe] discover`. No hand-written ticker list.
 
 use crate::venues::http::VenueError;
 use crate::venues::kalshi::rest::KalshiRest;
+use crate::venues::kalshi::rest_wire as kw;
+use crate::venues::polymarket::gamma_wire::{GammaFeeSchedule, GammaMarket};
 use crate::venues::polymarket::rest::PolymarketRest;
 use crate::venues::polymarket::rest_wire as pw;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// More pages than this from one listing is a venue (or a cursor) gone wrong.
 const MAX_PAGES: u32 = 100_000;
+/// The most each listing serves a page: Kalshi markets, Kalshi events, Gamma.
+const KALSHI_EVENTS_MAX: u32 = 200;
+const GAMMA_MAX: u32 = 500;
+
+/// The live config's `[universe]` table.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UniverseConfig {
+    /// Trade every open market the venues list (written to `<journal>/universe.json`)
+    /// instead of the configured `kalshi.markets` and `polymarket.tokens`.
+    #[serde(default)]
+    pub discover: bool,
+    /// Markets a listing page asks for (Kalshi markets up to 1,000; Kalshi events and
+    /// Gamma pages hold at most 200 and 500).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+}
+
+fn default_page_size() -> u32 {
+    1000
+}
+
+impl Default for UniverseConfig {
+    fn default() -> Self {
+        UniverseConfig {
+            discover: false,
+            page_size: default_page_size(),
+        }
+    }
+}
+
+impl UniverseConfig {
+    /// What is out of range, named as `universe.FIELD`.
+    pub fn check(&self) -> Result<(), String> {
+        if !(1..=1000).contains(&self.page_size) {
+            return Err(format!(
+                "universe.page_size: {} is not between 1 and 1000",
+                self.page_size
+            ));
+        }
+        Ok(())
+    }
+}
 
 /// Both venues' open markets at one moment.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -18,8 +66,15 @@ pub struct Universe {
     pub listed_ms: i64,
     pub kalshi: Vec<KalshiListing>,
     pub polymarket: Vec<PolymarketListing>,
-    /// Pages read from each venue (Kalshi, Polymarket).
+    /// Polymarket's events (a neg-risk event's conditions are exclusive outcomes).
+    pub polymarket_events: Vec<PolymarketEventListing>,
+    /// Market listing pages read from each venue (Kalshi `/markets`, Gamma `/markets`).
     pub pages: [u32; 2],
+    /// Every request the listing made of each venue (Kalshi, Polymarket).
+    pub requests: [u32; 2],
+    /// Listed markets left out, each with why (a Gamma market whose token lists do
+    /// not read, or that the CLOB does not take orders for).
+    pub left_out: Vec<String>,
 }
 
 /// One open Kalshi market.
@@ -28,11 +83,17 @@ pub struct KalshiListing {
     pub ticker: String,
     /// Its event (the grouping of a ladder's strikes).
     pub event_ticker: String,
+    /// Its series (empty when the events listing did not name the event).
+    pub series_ticker: String,
+    /// The event's markets are mutually exclusive (exactly one resolves YES).
+    pub mutually_exclusive: bool,
     pub title: String,
     pub rules: String,
     pub close_time: String,
     /// Price tick in cents, when the venue says.
     pub tick_cents: Option<i64>,
+    /// The series' fee multiplier in basis points, when the series listing has it.
+    pub fee_multiplier_bp: Option<u32>,
 }
 
 /// One open Polymarket condition (a YES and a NO token).
@@ -42,75 +103,243 @@ pub struct PolymarketListing {
     pub question: String,
     pub rules: String,
     pub end_date: Option<String>,
-    pub tick: f64,
+    pub tick: Option<f64>,
     pub neg_risk: bool,
     /// Token id per outcome (as the venue names them: "Yes", "No", or a team).
     pub tokens: Vec<(String, String)>,
+    /// The Gamma event it belongs to (its ticker).
+    pub event: Option<String>,
+    pub fees: Option<GammaFeeSchedule>,
 }
 
-/// Lists every open market of the venues given, `page_size` a Kalshi page.
+/// One Polymarket event and its open conditions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolymarketEventListing {
+    pub ticker: String,
+    pub title: String,
+    pub neg_risk: bool,
+    pub conditions: Vec<String>,
+}
+
+/// A listing with what start-up needs beyond the universe file: the venues' own
+/// market objects, so that defining the markets reads nothing more.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub universe: Universe,
+    pub kalshi_markets: Vec<kw::Market>,
+    /// Event ticker -> (series ticker, mutually exclusive).
+    pub kalshi_events: BTreeMap<String, (String, bool)>,
+    /// Series ticker -> fee multiplier (basis points).
+    pub kalshi_series: BTreeMap<String, u32>,
+    pub gamma: Vec<GammaMarket>,
+}
+
+impl Discovery {
+    /// The Kalshi tickers listed, in listing order.
+    pub fn tickers(&self) -> Vec<String> {
+        self.universe
+            .kalshi
+            .iter()
+            .map(|m| m.ticker.clone())
+            .collect()
+    }
+
+    /// The Polymarket tokens listed, each condition's in its outcome order.
+    pub fn tokens(&self) -> Vec<String> {
+        self.universe
+            .polymarket
+            .iter()
+            .flat_map(|m| m.tokens.iter().map(|(_, t)| t.clone()))
+            .collect()
+    }
+}
+
+/// Lists every open market of the venues given (`gamma` with `polymarket`),
+/// `page_size` markets a page (within each listing's own maximum).
 pub async fn list(
     kalshi: Option<&KalshiRest>,
-    polymarket: Option<&PolymarketRest>,
+    polymarket: Option<(&PolymarketRest, &PolymarketRest)>,
     page_size: u32,
-) -> Result<Universe, VenueError> {
-    let mut u = Universe {
-        listed_ms: crate::clock::event_ns() / 1_000_000,
-        ..Universe::default()
+) -> Result<Discovery, VenueError> {
+    let mut d = Discovery {
+        universe: Universe {
+            listed_ms: crate::clock::event_ns() / 1_000_000,
+            ..Universe::default()
+        },
+        ..Discovery::default()
     };
     if let Some(rest) = kalshi {
-        let (markets, pages) = kalshi_open(rest, page_size).await?;
-        u.kalshi = markets;
-        u.pages[0] = pages;
+        list_kalshi(rest, page_size, &mut d).await?;
     }
-    if let Some(rest) = polymarket {
-        let (markets, pages) = polymarket_open(rest).await?;
-        u.polymarket = markets;
-        u.pages[1] = pages;
+    if let Some((clob, gamma)) = polymarket {
+        list_polymarket(clob, gamma, page_size, &mut d).await?;
     }
-    Ok(u)
+    Ok(d)
 }
 
-async fn kalshi_open(
+async fn list_kalshi(
     rest: &KalshiRest,
     page_size: u32,
-) -> Result<(Vec<KalshiListing>, u32), VenueError> {
-    let (mut out, mut cursor, mut pages) = (Vec::new(), String::new(), 0u32);
-    loop {
-        let mut query = vec![
-            ("status", "open".to_string()),
-            ("limit", page_size.to_string()),
-        ];
-        if !cursor.is_empty() {
-            query.push(("cursor", cursor.clone()));
-        }
-        let page = rest.markets(&query).await?;
-        pages += 1;
-        out.extend(page.markets.into_iter().map(|m| KalshiListing {
-            ticker: m.ticker,
-            event_ticker: m.event_ticker,
-            title: m.title,
-            rules: m.rules_primary,
-            close_time: m.close_time,
+    d: &mut Discovery,
+) -> Result<(), VenueError> {
+    let u = &mut d.universe;
+    let mut markets = Vec::new();
+    u.pages[0] = by_cursor(
+        "Kalshi GET /markets",
+        |cursor| async move {
+            let mut query = vec![
+                ("status", "open".to_string()),
+                ("limit", page_size.to_string()),
+            ];
+            if !cursor.is_empty() {
+                query.push(("cursor", cursor));
+            }
+            rest.markets(&query).await.map(|p| (p.markets, p.cursor))
+        },
+        &mut markets,
+    )
+    .await?;
+    let mut events = Vec::new();
+    let event_pages = by_cursor(
+        "Kalshi GET /events",
+        |cursor| async move {
+            let limit = page_size.min(KALSHI_EVENTS_MAX);
+            let mut query = vec![("status", "open".to_string()), ("limit", limit.to_string())];
+            if !cursor.is_empty() {
+                query.push(("cursor", cursor));
+            }
+            rest.events(&query).await.map(|p| (p.events, p.cursor))
+        },
+        &mut events,
+    )
+    .await?;
+    let series = rest.series_list().await?;
+    u.requests[0] += u.pages[0] + event_pages + 1;
+    d.kalshi_events = events
+        .into_iter()
+        .map(|e| (e.event_ticker, (e.series_ticker, e.mutually_exclusive)))
+        .collect();
+    d.kalshi_series = series
+        .into_iter()
+        .map(|s| (s.ticker, multiplier_bp(s.fee_multiplier)))
+        .collect();
+    for m in &markets {
+        let (series_ticker, exclusive) = d
+            .kalshi_events
+            .get(&m.event_ticker)
+            .cloned()
+            .unwrap_or_default();
+        u.kalshi.push(KalshiListing {
+            ticker: m.ticker.clone(),
+            event_ticker: m.event_ticker.clone(),
+            fee_multiplier_bp: d.kalshi_series.get(&series_ticker).copied(),
+            series_ticker,
+            mutually_exclusive: exclusive,
+            title: m.title.clone(),
+            rules: m.rules_primary.clone(),
+            close_time: m.close_time.clone(),
             tick_cents: m.tick_size,
-        }));
-        if page.cursor.is_empty() {
-            return Ok((out, pages));
-        }
-        if page.cursor == cursor || pages >= MAX_PAGES {
-            return Err(VenueError::Decode {
-                endpoint: "Kalshi GET /markets".into(),
-                message: format!("the cursor does not move on after {pages} pages ({cursor:?})"),
-            });
-        }
-        cursor = page.cursor;
+        });
     }
+    d.kalshi_markets = markets;
+    Ok(())
 }
 
-async fn polymarket_open(
-    rest: &PolymarketRest,
-) -> Result<(Vec<PolymarketListing>, u32), VenueError> {
-    let (mut out, mut cursor, mut pages) = (Vec::new(), pw::INITIAL_CURSOR.to_string(), 0u32);
+/// A series' fee multiplier ($1 = 10,000 basis points).
+pub fn multiplier_bp(fee_multiplier: f64) -> u32 {
+    (fee_multiplier * 10_000.0).round().clamp(0.0, 1e9) as u32
+}
+
+async fn list_polymarket(
+    clob: &PolymarketRest,
+    gamma: &PolymarketRest,
+    page_size: u32,
+    d: &mut Discovery,
+) -> Result<(), VenueError> {
+    let limit = page_size.min(GAMMA_MAX);
+    let mut markets = Vec::new();
+    let market_pages = by_offset(
+        "Polymarket Gamma GET /markets",
+        limit,
+        |offset| async move { gamma.gamma_markets(&gamma_query(limit, offset)).await },
+        &mut markets,
+    )
+    .await?;
+    let mut events = Vec::new();
+    let event_pages = by_offset(
+        "Polymarket Gamma GET /events",
+        limit,
+        |offset| async move { gamma.gamma_events(&gamma_query(limit, offset)).await },
+        &mut events,
+    )
+    .await?;
+    let (accepting, clob_pages) = clob_accepting(clob).await?;
+    let u = &mut d.universe;
+    u.pages[1] = market_pages;
+    u.requests[1] += market_pages + event_pages + clob_pages;
+    for m in markets.into_iter().filter(GammaMarket::tradable) {
+        let tokens = match m.tokens() {
+            Ok(t) => t,
+            Err(why) => {
+                u.left_out.push(format!("Polymarket {why}"));
+                continue;
+            }
+        };
+        if !accepting.contains(&m.condition_id) {
+            u.left_out.push(format!(
+                "Polymarket market {}: the CLOB does not list it as taking orders",
+                m.condition_id
+            ));
+            continue;
+        }
+        u.polymarket.push(PolymarketListing {
+            condition_id: m.condition_id.clone(),
+            question: m.question.clone(),
+            rules: m.description.clone(),
+            end_date: m.end_date.clone(),
+            tick: m.order_price_min_tick_size,
+            neg_risk: m.neg_risk,
+            tokens,
+            event: m.events.first().map(|e| e.ticker.clone()),
+            fees: m.fee_schedule.filter(|_| m.fees_enabled),
+        });
+        d.gamma.push(m);
+    }
+    let listed: BTreeSet<&str> = u
+        .polymarket
+        .iter()
+        .map(|m| m.condition_id.as_str())
+        .collect();
+    u.polymarket_events = events
+        .into_iter()
+        .map(|e| PolymarketEventListing {
+            conditions: e
+                .markets
+                .iter()
+                .map(|m| m.condition_id.clone())
+                .filter(|c| listed.contains(c.as_str()))
+                .collect(),
+            ticker: e.ticker,
+            title: e.title,
+            neg_risk: e.neg_risk,
+        })
+        .filter(|e| !e.conditions.is_empty())
+        .collect();
+    Ok(())
+}
+
+fn gamma_query(limit: u32, offset: u32) -> Vec<(&'static str, String)> {
+    vec![
+        ("limit", limit.to_string()),
+        ("offset", offset.to_string()),
+        ("active", "true".into()),
+        ("closed", "false".into()),
+    ]
+}
+
+/// Conditions the CLOB lists as active, open and taking orders; and the pages read.
+async fn clob_accepting(rest: &PolymarketRest) -> Result<(BTreeSet<String>, u32), VenueError> {
+    let (mut out, mut cursor, mut pages) = (BTreeSet::new(), pw::INITIAL_CURSOR.to_string(), 0u32);
     loop {
         let page = rest.markets(&cursor).await?;
         pages += 1;
@@ -118,29 +347,72 @@ async fn polymarket_open(
             page.data
                 .into_iter()
                 .filter(|m| m.active && !m.closed && m.accepting_orders)
-                .map(|m| PolymarketListing {
-                    condition_id: m.condition_id,
-                    question: m.question,
-                    rules: m.description,
-                    end_date: m.end_date_iso,
-                    tick: m.minimum_tick_size,
-                    neg_risk: m.neg_risk,
-                    tokens: m
-                        .tokens
-                        .into_iter()
-                        .map(|t| (t.outcome, t.token_id))
-                        .collect(),
-                }),
+                .map(|m| m.condition_id),
         );
         if page.next_cursor.is_empty() || page.next_cursor == pw::END_CURSOR {
             return Ok((out, pages));
         }
         if page.next_cursor == cursor || pages >= MAX_PAGES {
-            return Err(VenueError::Decode {
-                endpoint: "Polymarket GET /markets".into(),
-                message: format!("the cursor does not move on after {pages} pages ({cursor:?})"),
-            });
+            return Err(stuck("Polymarket GET /markets", pages, &cursor));
         }
         cursor = page.next_cursor;
+    }
+}
+
+fn stuck(endpoint: &str, pages: u32, cursor: &str) -> VenueError {
+    VenueError::Decode {
+        endpoint: endpoint.into(),
+        message: format!("the cursor does not move on after {pages} pages ({cursor:?})"),
+    }
+}
+
+/// Reads a cursor-paged listing to its end (an empty cursor) into `out`; the pages.
+async fn by_cursor<T, F, Fut>(
+    endpoint: &str,
+    mut page: F,
+    out: &mut Vec<T>,
+) -> Result<u32, VenueError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, String), VenueError>>,
+{
+    let (mut cursor, mut pages) = (String::new(), 0u32);
+    loop {
+        let (items, next) = page(cursor.clone()).await?;
+        pages += 1;
+        out.extend(items);
+        if next.is_empty() {
+            return Ok(pages);
+        }
+        if next == cursor || pages >= MAX_PAGES {
+            return Err(stuck(endpoint, pages, &cursor));
+        }
+        cursor = next;
+    }
+}
+
+/// Reads an offset-paged listing until a page comes back short; the pages.
+async fn by_offset<T, F, Fut>(
+    endpoint: &str,
+    limit: u32,
+    mut page: F,
+    out: &mut Vec<T>,
+) -> Result<u32, VenueError>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<T>, VenueError>>,
+{
+    let mut pages = 0u32;
+    loop {
+        let items = page(pages.saturating_mul(limit)).await?;
+        pages += 1;
+        let full = items.len() >= limit as usize;
+        out.extend(items);
+        if !full {
+            return Ok(pages);
+        }
+        if pages >= MAX_PAGES {
+            return Err(stuck(endpoint, pages, &format!("offset {}", pages * limit)));
+        }
     }
 }

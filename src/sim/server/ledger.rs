@@ -37,7 +37,8 @@ fn named(ex: &Exchange, record: &impl serde::Serialize, market: usize) -> Value 
 }
 
 /// `GET /_sim/ledger`: every order received (with its client order id), every reject,
-/// fill, cancel and settlement, and each account's cash and positions.
+/// fill, cancel and settlement, each account's cash and positions, and the venue
+/// requests served per route.
 pub(super) async fn ledger(
     axum::extract::State(state): axum::extract::State<Arc<SimState>>,
 ) -> impl IntoResponse {
@@ -109,5 +110,6 @@ pub(super) async fn ledger(
         "cancels": ex.ledger.cancels,
         "settlements": settlements,
         "accounts": accounts,
+        "requests": state.request_counts(),
     }))
 }

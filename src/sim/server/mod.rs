@@ -70,6 +70,11 @@ impl SimServer {
         format!("http://{}", self.addr)
     }
 
+    /// The Polymarket Gamma catalogue root (as `https://gamma-api.polymarket.com`).
+    pub fn gamma_base(&self) -> String {
+        format!("http://{}/gamma", self.addr)
+    }
+
     /// The Polymarket WebSocket host; the channels are `/ws/market` and `/ws/user`.
     pub fn polymarket_ws(&self) -> String {
         format!("ws://{}", self.addr)
@@ -151,6 +156,19 @@ async fn http_faults(
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(crate::clock::wall_ns());
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or_else(
+                || request.uri().path().to_string(),
+                |p| p.as_str().to_string(),
+            );
+        *state
+            .request_counts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(format!("{} {route}", request.method()))
+            .or_default() += 1;
     }
     for (kind, _) in state.active_faults() {
         match kind {

@@ -37,12 +37,13 @@ pub fn serve_standalone(
         let mut stdout = std::io::stdout();
         let _ = writeln!(
             stdout,
-            "kalshi rest: {}\nkalshi ws:   {}\nledger:      http://{}/_sim/ledger\npolymarket rest: {}\npolymarket ws: {}\naccounts: arb-kalshi (Kalshi key id {}, src/sim/keys/kalshi_sim_only_rsa2048.pem), arb-polymarket (Hardhat account 0, API key {})",
+            "kalshi rest: {}\nkalshi ws:   {}\nledger:      http://{}/_sim/ledger\npolymarket rest: {}\npolymarket ws: {}\npolymarket gamma: {}\naccounts: arb-kalshi (Kalshi key id {}, src/sim/keys/kalshi_sim_only_rsa2048.pem), arb-polymarket (Hardhat account 0, API key {})",
             server.kalshi_base(),
             server.kalshi_ws(),
             server.addr,
             server.polymarket_base(),
             server.polymarket_ws(),
+            server.gamma_base(),
             sim_keys::KALSHI_KEY_ID,
             sim_keys::POLY_API_KEY
         );

@@ -68,6 +68,8 @@ pub struct SimState {
     faults: Mutex<Vec<ActiveFault>>,
     /// When each venue HTTP request arrived (ns since the epoch), answered or not.
     pub(super) request_log: Mutex<Vec<i64>>,
+    /// Venue HTTP requests per route (its pattern, e.g. `/trade-api/v2/markets/{ticker}`).
+    pub(super) request_counts: Mutex<std::collections::BTreeMap<String, u64>>,
     /// Per exchange market index: the metadata the venues serve.
     pub metas: Vec<MarketMeta>,
     pub accounts: Vec<SimAccount>,
@@ -98,6 +100,7 @@ impl SimState {
             control,
             faults: Mutex::new(Vec::new()),
             request_log: Mutex::new(Vec::new()),
+            request_counts: Mutex::new(Default::default()),
             metas,
             accounts,
             exclusive_events: Vec::new(),
@@ -213,6 +216,14 @@ impl SimState {
     /// Arrival times (ns since the epoch) of every venue HTTP request so far.
     pub fn request_times(&self) -> Vec<i64> {
         self.request_log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Venue HTTP requests so far, per route pattern.
+    pub fn request_counts(&self) -> std::collections::BTreeMap<String, u64> {
+        self.request_counts
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()

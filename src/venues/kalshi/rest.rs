@@ -152,6 +152,19 @@ impl KalshiRest {
             .await
     }
 
+    /// One page of `GET /events` (`status`, `limit` up to 200, `cursor`): each event's
+    /// series and whether its markets are mutually exclusive.
+    pub async fn events(&self, query: &[(&str, String)]) -> Result<w::EventsResponse, VenueError> {
+        self.get("/events", query, false).await
+    }
+
+    /// Every series with its fee schedule (`GET /series`).
+    pub async fn series_list(&self) -> Result<Vec<w::Series>, VenueError> {
+        self.get::<w::SeriesList>("/series", &[], false)
+            .await
+            .map(|r| r.series)
+    }
+
     pub async fn series(&self, series_ticker: &str) -> Result<w::Series, VenueError> {
         self.get::<w::SeriesResponse>(&format!("/series/{series_ticker}"), &[], false)
             .await

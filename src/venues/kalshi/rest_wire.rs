@@ -209,6 +209,13 @@ pub struct Series {
     pub fee_multiplier: f64,
 }
 
+/// `GET /series`: every series (their fee schedules), one answer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriesList {
+    #[serde(default)]
+    pub series: Vec<Series>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SeriesResponse {
     pub series: Series,
@@ -457,10 +464,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/venues/kalshi")
-            .join(name);
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        crate::venues::fixture(&format!("venues/kalshi/{name}"))
     }
 
     #[test]
@@ -481,6 +485,20 @@ mod tests {
             serde_json::from_str(&fixture("rest_get_positions_live.json")).unwrap();
         assert_eq!(pos.market_positions[0].position_fp, "84.00");
         assert_eq!(pos.event_positions[0].total_cost_dollars, "41.160000");
+    }
+
+    #[test]
+    fn a_real_events_page_gives_each_event_its_series_and_exclusivity() {
+        let page: EventsResponse = serde_json::from_str(&crate::venues::fixture(
+            "pairs/steffenmax_kalshi_nba_events.json",
+        ))
+        .unwrap();
+        assert_eq!(page.events.len(), 27);
+        let first = &page.events[0];
+        assert_eq!(first.event_ticker, "KXNBAGAME-26JAN11HOUSAC");
+        assert_eq!(first.series_ticker, "KXNBAGAME");
+        assert!(first.mutually_exclusive);
+        assert!(page.events.iter().all(|e| e.series_ticker == "KXNBAGAME"));
     }
 
     #[test]

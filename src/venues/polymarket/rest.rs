@@ -345,6 +345,23 @@ impl PolymarketRest {
         .await
     }
 
+    /// One page of Gamma's `GET /markets` (this client's base is then Gamma's host):
+    /// `query` holds `limit`, `offset` and filters such as `closed=false`.
+    pub async fn gamma_markets(
+        &self,
+        query: &[(&str, String)],
+    ) -> Result<Vec<crate::venues::polymarket::gamma_wire::GammaMarket>, VenueError> {
+        self.get("/markets", query, false).await
+    }
+
+    /// One page of Gamma's `GET /events`, each with its markets.
+    pub async fn gamma_events(
+        &self,
+        query: &[(&str, String)],
+    ) -> Result<Vec<crate::venues::polymarket::gamma_wire::GammaEvent>, VenueError> {
+        self.get("/events", query, false).await
+    }
+
     /// One market (condition) with its lifecycle: `accepting_orders`, `closed`, and
     /// each token's `winner` once resolved.
     pub async fn market(&self, condition_id: &str) -> Result<w::Market, VenueError> {

@@ -533,10 +533,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/fixtures/venues/polymarket")
-            .join(name);
-        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        crate::venues::fixture(&format!("venues/polymarket/{name}"))
     }
 
     #[test]

@@ -258,6 +258,113 @@ pub(super) async fn event(State(state): Shared, Path(event_ticker): Path<String>
     Json(serde_json::json!({ "event": ev, "markets": markets })).into_response()
 }
 
+/// Events per `GET /events` page at most (as on the venue).
+const EVENTS_PAGE_MAX: usize = 200;
+
+/// `GET /events`: the events of listed markets, in scenario order, filtered by
+/// `status` (an event is open while any of its markets is) and `series_ticker`,
+/// `limit` per page (default 100, at most 200), the next page's `cursor` (empty on
+/// the last); `with_nested_markets=true` adds each event's markets.
+pub(super) async fn events(
+    State(state): Shared,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Response {
+    let bad = |m: &str| error(axum::http::StatusCode::BAD_REQUEST, "invalid_parameters", m);
+    let (limit, from) = match super::page(&q) {
+        Ok((l, _)) if l > EVENTS_PAGE_MAX => return bad("limit must be between 1 and 200"),
+        Ok(p) => p,
+        Err(m) => return bad(m),
+    };
+    let status = q.get("status").map(String::as_str);
+    if status.is_some_and(|s| status_matches(s, MarketStatus::Open).is_none()) {
+        return bad("unknown status filter");
+    }
+    let series = q.get("series_ticker");
+    let nested = q.get("with_nested_markets").is_some_and(|v| v == "true");
+    // Each event's markets (listed ones), in the order the events first appear.
+    let mut order: Vec<&str> = Vec::new();
+    let mut members: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    {
+        let ex = state.exchange();
+        for i in kalshi_markets(&state).filter(|&i| ex.listed(i)) {
+            let m = &state.metas[i];
+            if series.is_some_and(|s| *s != m.series_id) {
+                continue;
+            }
+            let e = members.entry(m.event_id.as_str()).or_default();
+            if e.is_empty() {
+                order.push(m.event_id.as_str());
+            }
+            e.push(i);
+        }
+        if let Some(s) = status {
+            order.retain(|e| {
+                members[e]
+                    .iter()
+                    .any(|&i| status_matches(s, ex.markets[i].status) == Some(true))
+            });
+        }
+    }
+    let page: Vec<w::Event> = order
+        .iter()
+        .skip(from)
+        .take(limit)
+        .map(|&e| {
+            let first = &state.metas[members[e][0]];
+            w::Event {
+                event_ticker: e.to_string(),
+                series_ticker: first.series_id.clone(),
+                title: first.title.clone(),
+                mutually_exclusive: state.exclusive_events.iter().any(|x| x == e),
+                markets: nested.then(|| {
+                    members[e]
+                        .iter()
+                        .filter_map(|&i| serde_json::from_value(kalshi_market(&state, i)).ok())
+                        .collect()
+                }),
+                ..w::Event::default()
+            }
+        })
+        .collect();
+    let next = from + page.len();
+    let cursor = if next < order.len() {
+        next.to_string()
+    } else {
+        String::new()
+    };
+    Json(w::EventsResponse {
+        events: page,
+        cursor,
+    })
+    .into_response()
+}
+
+/// `GET /series`: every series of the scenario's Kalshi markets, with its fees.
+pub(super) async fn series_list(State(state): Shared) -> Response {
+    let mut seen = std::collections::HashSet::new();
+    let series: Vec<w::Series> = kalshi_markets(&state)
+        .map(|i| &state.metas[i])
+        .filter(|m| seen.insert(m.series_id.as_str()))
+        .map(|m| series_of(&m.series_id, m))
+        .collect();
+    Json(w::SeriesList { series }).into_response()
+}
+
+/// A series as the venue describes it, from one of its markets.
+fn series_of(series_ticker: &str, meta: &crate::event::MarketMeta) -> w::Series {
+    let fee_multiplier = match meta.fees {
+        FeeModel::Kalshi { multiplier_bp } => f64::from(multiplier_bp) / 10_000.0,
+        _ => 0.0,
+    };
+    w::Series {
+        ticker: series_ticker.to_string(),
+        title: meta.title.clone(),
+        fee_type: "quadratic".into(),
+        fee_multiplier,
+        ..w::Series::default()
+    }
+}
+
 pub(super) async fn series(State(state): Shared, Path(series_ticker): Path<String>) -> Response {
     let Some(meta) = state
         .metas
@@ -266,16 +373,8 @@ pub(super) async fn series(State(state): Shared, Path(series_ticker): Path<Strin
     else {
         return not_found("series");
     };
-    let fee_multiplier = match meta.fees {
-        FeeModel::Kalshi { multiplier_bp } => f64::from(multiplier_bp) / 10_000.0,
-        _ => 0.0,
-    };
-    let s = w::Series {
-        ticker: series_ticker,
-        title: meta.title.clone(),
-        fee_type: "quadratic".into(),
-        fee_multiplier,
-        ..w::Series::default()
-    };
-    Json(w::SeriesResponse { series: s }).into_response()
+    Json(w::SeriesResponse {
+        series: series_of(&series_ticker, meta),
+    })
+    .into_response()
 }

@@ -17,7 +17,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use market_data::{event, market, markets, orderbook, series};
+use market_data::{event, events, market, markets, orderbook, series, series_list};
 use orders::{batch_create_orders, cancel_order, create_order, get_order, list_orders};
 use portfolio::{balance, fills, positions};
 use std::sync::Arc;
@@ -31,7 +31,9 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/markets", get(markets))
         .route("/markets/{ticker}", get(market))
         .route("/markets/{ticker}/orderbook", get(orderbook))
+        .route("/events", get(events))
         .route("/events/{event_ticker}", get(event))
+        .route("/series", get(series_list))
         .route("/series/{series_ticker}", get(series))
         .route("/portfolio/balance", get(balance))
         .route("/portfolio/positions", get(positions))

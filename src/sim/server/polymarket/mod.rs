@@ -1,8 +1,8 @@
 //! Polymarket's CLOB REST API on the simulator: market data, L1/L2 auth, V2 orders, trades.
 //!
-//! Public: markets, books, tick size, neg risk, fee rate, version, time. L1: the API-key
-//! endpoints. L2: signed V2 orders, cancels, open orders, trades. The venue's JSON shapes
-//! and `{"error"}` bodies.
+//! Public: markets (and the Gamma catalogue under `/gamma`), books, tick size, neg risk,
+//! fee rate, version, time. L1: the API-key endpoints. L2: signed V2 orders, cancels,
+//! open orders, trades. The venue's JSON shapes and `{"error"}` bodies.
 //!
 //! Every token is a market of its own in the exchange (its book is the token's book);
 //! a BUY of a token buys that market's YES, a SELL sells it. Order ids are the EIP-712
@@ -10,6 +10,7 @@
 
 mod account;
 mod auth;
+mod gamma;
 mod market_data;
 mod orders;
 
@@ -61,6 +62,8 @@ pub fn routes() -> Router<Arc<SimState>> {
         .route("/book", get(book))
         .route("/books", post(books))
         .route("/markets", get(markets))
+        .route("/gamma/markets", get(gamma::markets))
+        .route("/gamma/events", get(gamma::events))
         .route("/markets/{condition_id}", get(market))
         .route("/markets-by-token/{token_id}", get(market_by_token))
         .route("/clob-markets/{condition_id}", get(clob_market))
