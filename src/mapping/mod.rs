@@ -220,7 +220,11 @@ fn spec(
 /// Tracks market definitions and releases each pair once both of its markets exist.
 #[derive(Debug, Default)]
 pub struct PairResolver {
-    pending: Vec<PairSpec>,
+    /// Pairs waiting for their markets, in file order (a released one leaves `None`).
+    pending: Vec<Option<PairSpec>>,
+    /// Which pending pairs each (venue, venue id) is awaited by: a definition looks at
+    /// those only, so defining a universe of markets is not markets x pairs.
+    waiting: std::collections::HashMap<(Venue, String), Vec<usize>>,
     known: BTreeMap<(Venue, String), MarketId>,
     /// Pairs released as `PairDefined`, by (kalshi, polymarket, outcome), with the
     /// confidence the reducer holds for them.
@@ -229,49 +233,61 @@ pub struct PairResolver {
 
 impl PairResolver {
     pub fn new(specs: Vec<PairSpec>) -> PairResolver {
-        PairResolver {
-            pending: specs,
-            known: BTreeMap::new(),
-            defined: BTreeMap::new(),
-        }
+        let mut r = PairResolver::default();
+        r.set_pending(specs);
+        r
     }
 
-    /// Notes a market definition; returns pairs that became complete.
+    /// Replaces the pairs waiting for their markets.
+    fn set_pending(&mut self, specs: Vec<PairSpec>) {
+        self.waiting.clear();
+        for (i, p) in specs.iter().enumerate() {
+            for key in [
+                (Venue::Kalshi, p.kalshi.clone()),
+                (Venue::Polymarket, p.polymarket.clone()),
+            ] {
+                self.waiting.entry(key).or_default().push(i);
+            }
+        }
+        self.pending = specs.into_iter().map(Some).collect();
+    }
+
+    /// Notes a market definition; returns pairs that became complete (in file order).
     pub fn on_market(&mut self, venue: Venue, venue_id: &str, id: MarketId) -> Vec<PairRule> {
-        if self
-            .known
-            .insert((venue, venue_id.to_string()), id)
-            .is_some()
-        {
+        let key = (venue, venue_id.to_string());
+        if self.known.insert(key.clone(), id).is_some() {
             return Vec::new();
         }
+        let Some(slots) = self.waiting.remove(&key) else {
+            return Vec::new();
+        };
         let mut ready = Vec::new();
-        self.pending.retain(|p| {
+        for i in slots {
+            let Some(p) = self.pending.get(i).and_then(Option::as_ref) else {
+                continue;
+            };
             let k = self.known.get(&(Venue::Kalshi, p.kalshi.clone()));
             let m = self.known.get(&(Venue::Polymarket, p.polymarket.clone()));
-            match (k, m) {
-                (Some(&a), Some(&b)) => {
-                    self.defined.insert(
-                        (p.kalshi.clone(), p.polymarket.clone(), p.outcome),
-                        p.confidence_bp,
-                    );
-                    ready.push(PairRule {
-                        a,
-                        b,
-                        b_outcome_for_a_yes: p.outcome,
-                        confidence_bp: p.confidence_bp,
-                    });
-                    false
-                }
-                _ => true,
+            if let (Some(&a), Some(&b)) = (k, m) {
+                self.defined.insert(
+                    (p.kalshi.clone(), p.polymarket.clone(), p.outcome),
+                    p.confidence_bp,
+                );
+                ready.push(PairRule {
+                    a,
+                    b,
+                    b_outcome_for_a_yes: p.outcome,
+                    confidence_bp: p.confidence_bp,
+                });
+                self.pending[i] = None;
             }
-        });
+        }
         ready
     }
 
     /// Pairs whose markets never appeared.
-    pub fn unresolved(&self) -> &[PairSpec] {
-        &self.pending
+    pub fn unresolved(&self) -> Vec<&PairSpec> {
+        self.pending.iter().flatten().collect()
     }
 }
 

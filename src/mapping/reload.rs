@@ -120,10 +120,11 @@ impl PairResolver {
             }
         }
         let mut seen = std::collections::BTreeSet::new();
-        self.pending = specs
+        let waiting = specs
             .into_iter()
             .filter(|p| !self.defined.contains_key(&key(p)) && seen.insert(key(p)))
             .collect();
+        self.set_pending(waiting);
         // Release what is complete now: the same path a market definition takes.
         let known: Vec<((Venue, String), crate::core::MarketId)> =
             self.known.iter().map(|(k, id)| (k.clone(), *id)).collect();
