@@ -129,10 +129,19 @@ pub fn run(
 }
 
 /// The engine's mode and open and unknown orders, for `status.json`.
-fn publish_status(core: &CoreLoop, status: &super::status::SharedEngineStatus) {
+/// A halt decided in this step is published with the mode it led to (one lock), so that
+/// a reader never sees a new reason beside the previous mode.
+fn publish_status(
+    core: &CoreLoop,
+    status: &super::status::SharedEngineStatus,
+    halt: Option<String>,
+) {
     let r = &core.reducer;
     if let Ok(mut s) = status.lock() {
         s.mode = format!("{:?}", r.mode()).to_lowercase();
+        if halt.is_some() {
+            s.halt_reason = halt;
+        }
         if r.mode() == crate::event::Mode::Normal {
             s.halt_reason = None;
         }
@@ -152,6 +161,7 @@ fn step(
     let mut sent = false;
     let mut differs = false;
     let mut decided = false;
+    let mut halt = None;
     for d in core.step(ts, event)? {
         decided = true;
         differs |= matches!(d, Decision::Discrepancy(x) if !x.confirmed);
@@ -165,9 +175,7 @@ fn step(
             }
             Decision::Halt { reason } => {
                 tracing::warn!(?reason, "new entries stopped");
-                if let Ok(mut s) = settings.status.lock() {
-                    s.halt_reason = Some(format!("{reason:?}"));
-                }
+                halt = Some(format!("{reason:?}"));
             }
             _ => {}
         }
@@ -188,7 +196,7 @@ fn step(
         settings.reconcile_prompt.notify_one();
     }
     if decided || !event.is_market_data() {
-        publish_status(core, &settings.status);
+        publish_status(core, &settings.status, halt);
     }
     settings.snapshots.after_step(core)?;
     Ok(sent)
