@@ -130,7 +130,8 @@ async fn start(k_depth: i64, pn_depth: i64) -> Harness {
     let (in_tx, inbound) = crossbeam_channel::unbounded();
     let (orders, out_rx) = tokio::sync::mpsc::unbounded_channel();
     let executor = Executor {
-        routes,
+        routes: routes.into(),
+        adds: None,
         placed: Arc::default(),
         tx: in_tx,
         latency: Arc::default(),

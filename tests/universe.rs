@@ -153,6 +153,37 @@ fn the_universe_is_listed_page_by_page_and_follows_listings_and_closes() {
     assert_eq!(summary["requests"], serde_json::json!([7, 9]), "{summary}");
     assert_eq!(summary["left_out"], 0, "{summary}");
 
+    // The universe file is what the mapping tool reads: each question's Kalshi market
+    // finds its own Polymarket condition first.
+    let csv = dir.path().join("candidates.csv");
+    let run = arb()
+        .args(["mapping", "candidates", "--universe"])
+        .arg(dir.path().join("u1.json"))
+        .arg("--out")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let table = arb::mapping::csv::parse(&text, "candidates.csv").unwrap();
+    let mut firsts = std::collections::BTreeMap::new();
+    for row in 1..=table.rows.len() {
+        firsts
+            .entry(table.get(row, "kalshi_ticker").to_string())
+            .or_insert(table.get(row, "polymarket_id").to_string());
+    }
+    for i in (0..7).filter(|&i| i != 5) {
+        assert_eq!(
+            firsts.get(&kalshi(i)).map(String::as_str),
+            Some(format!("q{i}").as_str()),
+            "{text}"
+        );
+    }
+
     // 100 s of scenario time later: question 5 listed, question 6 closed.
     std::thread::sleep(std::time::Duration::from_secs(7));
     let (summary, later) = universe(&cfg, &dir.path().join("u2.json"));
@@ -168,24 +199,13 @@ fn arb_live_trades_the_listed_universe_with_no_market_list() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = scenario_dislocated(dir.path(), 0.3);
     let sim = Sim::start_with(Some(&scenario), "60");
-    let cfg = sim.live_config(
+    let (journal, recs) = live_discovering(
+        &sim,
         dir.path(),
-        Some(&scenario),
-        "[universe]\ndiscover = true\npage_size = 2\n",
-        None,
+        &scenario,
+        "discover = true\npage_size = 2\nrefresh_s = 0\n",
+        "6",
     );
-    // No ticker or token list: the listing is the list.
-    let text: String = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("markets = [") && !l.starts_with("tokens = ["))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&cfg, text).unwrap();
-    let journal = dir.path().join("j");
-    common::live::live_cli(&cfg, &journal, "6");
-
-    let recs = common::live::inspect_records(&journal);
     let defined: Vec<&Value> = recs
         .iter()
         .filter_map(|r| r["body"].get("MarketDefined"))
@@ -254,4 +274,99 @@ fn arb_live_trades_the_listed_universe_with_no_market_list() {
         requests["GET /gamma/markets"].as_u64().unwrap() >= 4,
         "{requests}"
     );
+}
+
+/// Runs `arb live` for `seconds` on the discovered universe of `scenario` (no ticker or
+/// token list), with `universe` the `[universe]` table; the journal's records.
+fn live_discovering(
+    sim: &Sim,
+    dir: &Path,
+    scenario: &Path,
+    universe: &str,
+    seconds: &str,
+) -> (std::path::PathBuf, Vec<Value>) {
+    let cfg = sim.live_config(
+        dir,
+        Some(scenario),
+        &format!("[universe]\n{universe}"),
+        None,
+    );
+    let text: String = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("markets = [") && !l.starts_with("tokens = ["))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&cfg, text).unwrap();
+    let journal = dir.join("j");
+    common::live::live_cli(&cfg, &journal, seconds);
+    let recs = common::live::inspect_records(&journal);
+    (journal, recs)
+}
+
+#[test]
+fn a_running_arb_live_takes_on_markets_listed_since_and_hears_of_those_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_dislocated(dir.path(), 0.3);
+    let sim = Sim::start_with(Some(&scenario), "60");
+    // Question 5 lists 5 s into the run (100 s of scenario time), question 6 closes then.
+    let (journal, recs) = live_discovering(
+        &sim,
+        dir.path(),
+        &scenario,
+        "discover = true\nrefresh_s = 1\n",
+        "9",
+    );
+    let id_of = |venue_id: &str| common::live::market_id(&recs, venue_id);
+    let q5 = [kalshi(5), token(5, 1), token(5, 2)];
+    let first_book = recs
+        .iter()
+        .position(|r| r["body"].get("BookSnapshot").is_some())
+        .unwrap();
+    for v in &q5 {
+        let defined = recs
+            .iter()
+            .position(|r| r["body"]["MarketDefined"]["venue_id"] == v.as_str())
+            .unwrap_or_else(|| panic!("{v} defined once listed"));
+        assert!(defined > first_book, "{v} was defined while running");
+        let id = id_of(v);
+        let book = recs
+            .iter()
+            .position(|r| r["body"]["BookSnapshot"]["market"] == id);
+        assert!(
+            book.is_some_and(|b| b > defined),
+            "{v} streamed after its definition"
+        );
+    }
+    let (k5, p5) = (id_of(&kalshi(5)), id_of(&token(5, 1)));
+    assert!(
+        recs.iter()
+            .any(|r| r["body"]["PairDefined"]["a"] == k5 && r["body"]["PairDefined"]["b"] == p5),
+        "q5's pair completed from the mapping"
+    );
+    for v in [kalshi(6), token(6, 1), token(6, 2)] {
+        let id = id_of(&v);
+        assert!(
+            recs.iter()
+                .any(|r| r["body"]["MarketClosed"]["market"] == id),
+            "{v} closed, as its venue says"
+        );
+    }
+    let file: Value =
+        serde_json::from_str(&std::fs::read_to_string(journal.join("universe.json")).unwrap())
+            .unwrap();
+    let open_later: Vec<String> = (0..6).map(kalshi).collect();
+    assert_eq!(kalshi_tickers(&file), open_later, "the last listing");
+    let replay = common::live::replay_json(&journal);
+    assert_eq!(replay["mismatches"], 0, "{replay}");
+}
+
+#[test]
+fn the_shipped_10k_universe_scenario_holds_10002_markets() {
+    let s = arb::sim::Scenario::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/universe-10k.toml"),
+    )
+    .unwrap();
+    assert_eq!(s.markets.len(), 10_002);
+    assert_eq!(s.pairs.len(), 3_334);
 }

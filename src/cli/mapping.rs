@@ -11,10 +11,15 @@ pub(super) enum MappingCommand {
     /// Candidate pairs by text similarity from venue listings (Kalshi GET /events JSON,
     /// Polymarket Gamma events JSON) as CSV.
     Candidates {
-        #[arg(long)]
-        kalshi: PathBuf,
-        #[arg(long)]
-        polymarket: PathBuf,
+        /// A Kalshi `GET /events` page (with nested markets).
+        #[arg(long, requires = "polymarket", conflicts_with = "universe")]
+        kalshi: Option<PathBuf>,
+        /// Polymarket Gamma events or markets.
+        #[arg(long, requires = "kalshi", conflicts_with = "universe")]
+        polymarket: Option<PathBuf>,
+        /// Both venues from a universe file (`arb universe --out`).
+        #[arg(long, required_unless_present = "kalshi")]
+        universe: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
         /// Candidates kept per Kalshi listing.
@@ -65,6 +70,7 @@ pub(super) fn run(cmd: MappingCommand) -> Result<i32> {
         MappingCommand::Candidates {
             kalshi,
             polymarket,
+            universe,
             out,
             top,
             min_score,
@@ -74,7 +80,14 @@ pub(super) fn run(cmd: MappingCommand) -> Result<i32> {
                 min_score,
                 ..Options::default()
             };
-            tool::run_candidates(&kalshi, &polymarket, &out, &o)?
+            let from = match (&universe, &kalshi, &polymarket) {
+                (Some(u), _, _) => tool::Sources::Universe(u),
+                (None, Some(kalshi), Some(polymarket)) => {
+                    tool::Sources::Pages { kalshi, polymarket }
+                }
+                _ => anyhow::bail!("give --universe, or both --kalshi and --polymarket"),
+            };
+            tool::run_candidates(from, &out, &o)?
         }
         MappingCommand::Verify {
             pairs,

@@ -5,6 +5,7 @@
 //! the event ticker and no YES subject is known). A bare `{"markets": [...]}` page works too.
 //! Polymarket: a JSON array of Gamma events (each with `markets`) or of Gamma markets; one
 //! listing per market (condition id), outcomes paired with their CLOB token ids.
+//! Both at once: a universe file (`arb universe`, `<journal>/universe.json`).
 
 use crate::core::Venue;
 use serde_json::Value;
@@ -69,6 +70,63 @@ pub fn load_kalshi(path: &Path) -> Result<Vec<Listing>, ListingError> {
 
 pub fn load_polymarket(path: &Path) -> Result<Vec<Listing>, ListingError> {
     parse_polymarket(&read(path)?, &path.display().to_string())
+}
+
+/// Both venues' listings from a universe file (`arb universe --out`, or the one `arb
+/// live` keeps under `[universe] discover`).
+pub fn load_universe(path: &Path) -> Result<(Vec<Listing>, Vec<Listing>), ListingError> {
+    parse_universe(&read(path)?, &path.display().to_string())
+}
+
+pub fn parse_universe(
+    doc: &Value,
+    path: &str,
+) -> Result<(Vec<Listing>, Vec<Listing>), ListingError> {
+    let c = Ctx { path };
+    let mut kalshi = Vec::new();
+    for (i, m) in c.array(doc, "$", "kalshi")?.iter().enumerate() {
+        let at = format!("kalshi[{i}]");
+        kalshi.push(Listing {
+            venue: Some(Venue::Kalshi),
+            id: c.string(m, &at, "ticker")?,
+            event_id: c.string(m, &at, "event_ticker")?,
+            title: c.string(m, &at, "title")?,
+            context: join(&[&opt(m, "event_ticker"), &opt(m, "series_ticker")]),
+            rules: opt(m, "rules"),
+            close: opt(m, "close_time"),
+            yes_subject: opt(m, "yes_subtitle"),
+            outcomes: Vec::new(),
+            event_level: false,
+        });
+    }
+    let mut poly = Vec::new();
+    for (i, m) in c.array(doc, "$", "polymarket")?.iter().enumerate() {
+        let at = format!("polymarket[{i}]");
+        let mut outcomes = Vec::new();
+        for (j, pair) in c.array(m, &at, "tokens")?.iter().enumerate() {
+            let both = pair
+                .as_array()
+                .and_then(|p| Some((p.first()?.as_str()?, p.get(1)?.as_str()?)));
+            let Some((label, token)) = both else {
+                return Err(c.err(&format!("{at}.tokens[{j}]"), "expected [outcome, token id]"));
+            };
+            outcomes.push((label.to_string(), token.to_string()));
+        }
+        let event = opt(m, "event");
+        poly.push(Listing {
+            venue: Some(Venue::Polymarket),
+            id: c.string(m, &at, "condition_id")?,
+            context: event.replace('-', " "),
+            event_id: event,
+            title: c.string(m, &at, "question")?,
+            rules: opt(m, "rules"),
+            close: opt(m, "end_date"),
+            yes_subject: String::new(),
+            outcomes,
+            event_level: false,
+        });
+    }
+    Ok((kalshi, poly))
 }
 
 struct Ctx<'a> {

@@ -77,14 +77,25 @@ pub fn candidate_table(
     (t, stats)
 }
 
-pub fn run_candidates(
-    kalshi: &Path,
-    poly: &Path,
-    out: &Path,
-    o: &Options,
-) -> anyhow::Result<String> {
-    let k = listings::load_kalshi(kalshi)?;
-    let p = listings::load_polymarket(poly)?;
+/// Where `arb mapping candidates` reads the venues' listings from.
+pub enum Sources<'a> {
+    /// A Kalshi events page and Polymarket Gamma events or markets.
+    Pages {
+        kalshi: &'a Path,
+        polymarket: &'a Path,
+    },
+    /// A universe file (`arb universe`).
+    Universe(&'a Path),
+}
+
+pub fn run_candidates(from: Sources, out: &Path, o: &Options) -> anyhow::Result<String> {
+    let (k, p) = match from {
+        Sources::Pages { kalshi, polymarket } => (
+            listings::load_kalshi(kalshi)?,
+            listings::load_polymarket(polymarket)?,
+        ),
+        Sources::Universe(path) => listings::load_universe(path)?,
+    };
     let (t, stats) = candidate_table(&k, &p, o);
     write_file(out, &csv::write(&t))?;
     let matched: std::collections::BTreeSet<&str> = t.rows.iter().map(|r| r[0].as_str()).collect();

@@ -122,7 +122,10 @@ fn ask_cancel(trackers: &Trackers, id: ClientOrderId) -> bool {
 }
 
 pub struct Executor {
-    pub routes: BTreeMap<MarketId, Route>,
+    /// Where each market's orders go (markets listed while running join it).
+    pub routes: std::sync::RwLock<BTreeMap<MarketId, Route>>,
+    /// Markets listed while running (`universe_watch`).
+    pub adds: Option<super::universe_watch::AddedRx>,
     pub placed: polymarket::PlacedOrders,
     pub tx: Sender<Inbound>,
     pub latency: Arc<Mutex<Vec<u64>>>,
@@ -135,7 +138,8 @@ pub struct Executor {
 impl Executor {
     /// Runs until the core stops sending decisions. `resting` are the orders a
     /// recovered journal left open at the venue: they are tracked from the start.
-    pub async fn run(self, resting: Vec<OpenOrder>, mut rx: UnboundedReceiver<Outbound>) {
+    pub async fn run(mut self, resting: Vec<OpenOrder>, mut rx: UnboundedReceiver<Outbound>) {
+        let mut adds = self.adds.take();
         let me = Arc::new(self);
         let trackers: Trackers = Arc::default();
         for o in resting {
@@ -150,7 +154,17 @@ impl Executor {
                 }
             }
         }
-        while let Some(out) = rx.recv().await {
+        loop {
+            // Routes first: a market's route is known before any order on it can be.
+            let out = tokio::select! {
+                biased;
+                Some(added) = async { adds.as_mut()?.recv().await }, if adds.is_some() => {
+                    me.route(&added);
+                    continue;
+                }
+                out = rx.recv() => out,
+            };
+            let Some(out) = out else { break };
             match out.decision {
                 Decision::PlaceOrder(order) | Decision::SellOrder(order) => {
                     let (me, trackers) = (me.clone(), trackers.clone());
@@ -168,8 +182,24 @@ impl Executor {
         }
     }
 
+    /// Routes the markets listed while running.
+    fn route(&self, added: &super::universe_watch::Added) {
+        let mut routes = self.routes.write().unwrap_or_else(|e| e.into_inner());
+        for (id, route) in &added.routes {
+            routes.insert(*id, route.clone());
+        }
+    }
+
+    fn route_of(&self, market: MarketId) -> Option<Route> {
+        self.routes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&market)
+            .cloned()
+    }
+
     async fn place(&self, trackers: &Trackers, order: PlaceOrder, cause_ts: i64) {
-        let Some(route) = self.routes.get(&order.market) else {
+        let Some(route) = self.route_of(order.market) else {
             let reject = OrderReject {
                 id: order.id,
                 reason: "no venue route for this market".into(),
@@ -180,7 +210,7 @@ impl Executor {
         if let Ok(mut l) = self.latency.lock() {
             l.push((event_ns() - cause_ts).max(0) as u64);
         }
-        let placed = match route {
+        let placed = match &route {
             Route::Kalshi { rest, ticker } => kalshi_orders::place(rest, ticker, &order).await,
             Route::Polymarket { rest, token } => {
                 let decided_ms = cause_ts / 1_000_000;
@@ -198,7 +228,7 @@ impl Executor {
     }
 
     fn spawn_tracker(self: &Executor, trackers: &Trackers, order: PlaceOrder, follow: Follow) {
-        let Some(route) = self.routes.get(&order.market).cloned() else {
+        let Some(route) = self.route_of(order.market) else {
             return;
         };
         let (cancel_tx, cancel_rx) = unbounded_channel();

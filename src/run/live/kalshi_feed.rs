@@ -4,6 +4,7 @@
 
 use super::ingress::IngressCtx;
 use super::stream_loop::{Frame, VenueFeed};
+use super::universe_watch::{AddedRx, drain};
 use crate::core::{Price, Qty, Venue};
 use crate::event::Event;
 use crate::venues::MarketInterner;
@@ -24,6 +25,7 @@ pub async fn ingress(
     rest: KalshiRest,
     tickers: Vec<String>,
     interner: MarketInterner,
+    adds: Option<AddedRx>,
     ctx: IngressCtx,
 ) {
     let feed = KalshiFeed {
@@ -32,6 +34,7 @@ pub async fn ingress(
         rest,
         tickers,
         interner,
+        adds,
         state: KalshiState::default(),
         sids: BTreeSet::new(),
     };
@@ -44,6 +47,8 @@ struct KalshiFeed {
     rest: KalshiRest,
     tickers: Vec<String>,
     interner: MarketInterner,
+    /// Markets listed while running.
+    adds: Option<AddedRx>,
     /// The connection's book sequences.
     state: KalshiState,
     /// The connection's book subscriptions.
@@ -92,6 +97,25 @@ impl VenueFeed for KalshiFeed {
         true
     }
 
+    async fn add_markets(&mut self, ws: Option<&mut KalshiWs>) {
+        let new: Vec<String> = drain(&mut self.adds, &mut self.interner)
+            .iter()
+            .flat_map(|a| a.metas.iter())
+            .filter(|m| m.venue == Venue::Kalshi)
+            .map(|m| m.venue_id.clone())
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        self.tickers.extend(new.iter().cloned());
+        // A subscription of their own: its snapshots start their books.
+        if let Some(ws) = ws
+            && let Err(e) = ws.subscribe(&["orderbook_delta", "trade"], &new).await
+        {
+            tracing::warn!(error = %e, markets = new.len(), "listed markets not subscribed; the next connection does");
+        }
+    }
+
     async fn on_frame(
         &mut self,
         ws: &mut KalshiWs,
@@ -106,7 +130,8 @@ impl VenueFeed for KalshiFeed {
         let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
             return Some(frame);
         };
-        // Only the markets interned at start: an unknown ticker must not mint an id here.
+        // Only the markets defined (at start or by the universe watch): an unknown
+        // ticker must not mint an id here.
         let ticker = value
             .get("msg")
             .and_then(|m| m.get("market_ticker"))

@@ -4,6 +4,7 @@
 //! that bring the reducer in line (`PairDefined` for new pairs, `PairConfidence` for
 //! changed or dropped ones). A file that cannot be read or parsed is logged with its
 //! path and the reason, and the mapping in use stays: never a silent fall back to none.
+//! Markets listed while running (`universe_watch`) complete the pairs waiting for them.
 
 use super::core::Inbound;
 use crate::event::Event;
@@ -19,6 +20,8 @@ pub struct MappingWatch {
     pub digest: u64,
     pub every: Duration,
     pub tx: crossbeam_channel::Sender<Inbound>,
+    /// Markets listed while running: their pairs are completed as they come.
+    pub adds: Option<super::universe_watch::AddedRx>,
 }
 
 impl MappingWatch {
@@ -29,7 +32,23 @@ impl MappingWatch {
         let mut seen = self.digest;
         let mut unreadable = false;
         loop {
-            timer.tick().await;
+            tokio::select! {
+                _ = timer.tick() => {}
+                Some(added) = async { self.adds.as_mut()?.recv().await }, if self.adds.is_some() => {
+                    let pairs: Vec<Event> = added
+                        .metas
+                        .iter()
+                        .flat_map(|m| self.resolver.on_market(m.venue, &m.venue_id, m.id))
+                        .map(Event::PairDefined)
+                        .collect();
+                    for event in pairs {
+                        if self.tx.send(Inbound::now(event)).is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+            }
             let bytes = match std::fs::read(&self.path) {
                 Ok(b) => {
                     unreadable = false;

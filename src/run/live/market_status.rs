@@ -35,8 +35,11 @@ pub struct MarketWatch {
     pub reader: StatusReader,
     pub every: Duration,
     pub tx: Sender<Inbound>,
-    /// Markets a stream's lifecycle message named: read now.
+    /// Markets a stream's lifecycle message named (or the universe watch found gone
+    /// from the listing): read now.
     pub wake: tokio::sync::mpsc::UnboundedReceiver<MarketId>,
+    /// Markets listed while running.
+    pub adds: Option<super::universe_watch::AddedRx>,
 }
 
 /// What one look found for one market.
@@ -116,6 +119,7 @@ impl MarketWatch {
             if named.is_none() {
                 next = tokio::time::Instant::now() + self.every;
             }
+            super::universe_watch::drain(&mut self.adds, &mut self.reader.interner);
             let found = {
                 let wanted = |m: MarketId| {
                     !settled.contains(&m) && named.as_ref().is_none_or(|n| n.contains(&m))

@@ -34,6 +34,7 @@ pub mod status;
 mod stream_loop;
 mod summary;
 pub mod universe;
+mod universe_watch;
 pub mod watchdog;
 
 pub use config::{LiveConfig, LiveConfigError, is_loopback};
@@ -330,6 +331,17 @@ async fn run_async(
         stats: feed_stats[venue.index()].clone(),
         vouched: std::time::Instant::now(),
     };
+    // Markets listed while running reach every task that maps venue ids.
+    let refresh = opts.config.universe.discover && opts.config.universe.refresh_s > 0.0;
+    let mut fanout = universe_watch::Fanout::default();
+    let mut adds = || refresh.then(|| fanout.subscribe());
+    let listings = universe_watch::Listings {
+        kalshi: kalshi_rest.clone(),
+        polymarket: poly_side
+            .as_ref()
+            .and_then(|p| Some((p.rest.clone(), p.gamma.clone()?))),
+        page_size: opts.config.universe.page_size,
+    };
     let mut watched = Vec::new();
     for (venue, on) in [
         (Venue::Kalshi, kalshi_side.is_some()),
@@ -358,6 +370,7 @@ async fn run_async(
             k.rest.clone(),
             k.tickers,
             interner.clone(),
+            adds(),
             ingress_ctx(Venue::Kalshi),
         )));
     }
@@ -384,6 +397,7 @@ async fn run_async(
             p.rest.clone(),
             tokens,
             interner.clone(),
+            adds(),
             ingress_ctx(Venue::Polymarket),
         )));
     }
@@ -400,6 +414,7 @@ async fn run_async(
                 digest,
                 every: Duration::from_secs_f64(opts.config.mapping_watch_s),
                 tx: in_tx.clone(),
+                adds: adds(),
             }
             .run(),
         ));
@@ -415,6 +430,7 @@ async fn run_async(
                 },
                 every: Duration::from_secs_f64(opts.config.market_status_s),
                 tx: in_tx.clone(),
+                adds: adds(),
             }
             .run(),
         ));
@@ -433,6 +449,7 @@ async fn run_async(
                 kalshi: kalshi_rest.clone(),
                 polymarket,
                 interner: interner.clone(),
+                adds: adds(),
                 events: events.clone(),
                 every: Duration::from_secs_f64(opts.config.reconcile_s),
                 prompt: reconcile_prompt.clone(),
@@ -458,9 +475,10 @@ async fn run_async(
         .cloned()
         .collect();
     let executor = Executor {
-        routes,
+        routes: std::sync::RwLock::new(routes),
+        adds: adds(),
         placed,
-        tx: in_tx,
+        tx: in_tx.clone(),
         latency: latency.clone(),
         poll: Duration::from_millis(opts.config.order_poll_ms),
         settle: Duration::from_secs_f64(opts.config.unknown_settle_s),
@@ -469,6 +487,20 @@ async fn run_async(
         let _ = out_tx.send(self::core::Outbound { decision, cause_ts });
     }
     tasks.push(tokio::spawn(executor.run(resting, out_rx)));
+    if refresh {
+        tasks.push(tokio::spawn(
+            universe_watch::UniverseWatch {
+                listings,
+                every: Duration::from_secs_f64(opts.config.universe.refresh_s),
+                interner: interner.clone(),
+                tx: in_tx.clone(),
+                fanout,
+                gone: watch_markets.then(|| lifecycle_tx.clone()),
+                file: opts.journal.join("universe.json"),
+            }
+            .run(),
+        ));
+    }
 
     let rest_ms = u64::from(engine.resting.second_leg_rest_ms);
     let core_stop = stop.clone();

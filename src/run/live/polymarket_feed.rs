@@ -4,6 +4,7 @@
 
 use super::ingress::IngressCtx;
 use super::stream_loop::{Frame, VenueFeed};
+use super::universe_watch::{AddedRx, drain};
 use crate::core::{Price, Qty, Venue};
 use crate::event::Event;
 use crate::venues::MarketInterner;
@@ -20,6 +21,7 @@ pub async fn ingress(
     rest: PolymarketRest,
     tokens: Vec<String>,
     interner: MarketInterner,
+    adds: Option<AddedRx>,
     ctx: IngressCtx,
 ) {
     let state = PolymarketState::from_interner(&interner);
@@ -28,6 +30,7 @@ pub async fn ingress(
         rest,
         tokens,
         interner,
+        adds,
         state,
     };
     super::stream_loop::run(feed, ctx).await;
@@ -38,6 +41,8 @@ struct PolymarketFeed {
     rest: PolymarketRest,
     tokens: Vec<String>,
     interner: MarketInterner,
+    /// Markets listed while running.
+    adds: Option<AddedRx>,
     /// The connection's books.
     state: PolymarketState,
 }
@@ -68,6 +73,25 @@ impl VenueFeed for PolymarketFeed {
 
     async fn poll_books(&mut self, ctx: &mut IngressCtx) -> bool {
         rest_books(&self.rest, &self.tokens, &self.interner, ctx).await
+    }
+
+    async fn add_markets(&mut self, ws: Option<&mut PolymarketWs>) {
+        let mut new = Vec::new();
+        for added in drain(&mut self.adds, &mut self.interner) {
+            for m in added.metas.iter().filter(|m| m.venue == Venue::Polymarket) {
+                self.state.add_market(m);
+                new.push(m.venue_id.clone());
+            }
+        }
+        if new.is_empty() {
+            return;
+        }
+        self.tokens.extend(new.iter().cloned());
+        if let Some(ws) = ws
+            && let Err(e) = ws.add_assets(&new).await
+        {
+            tracing::warn!(error = %e, tokens = new.len(), "listed tokens not subscribed; the next connection does");
+        }
     }
 
     async fn on_frame(

@@ -26,6 +26,8 @@ pub struct Reconciler {
     /// The CLOB client (cash) and the Data API client (positions) with the wallet.
     pub polymarket: Option<(PolymarketRest, PolymarketRest, String)>,
     pub interner: MarketInterner,
+    /// Markets listed while running.
+    pub adds: Option<super::universe_watch::AddedRx>,
     /// The reducer's event count, as the core publishes it after each step.
     pub events: Arc<AtomicU64>,
     pub every: Duration,
@@ -37,12 +39,13 @@ pub struct Reconciler {
 impl Reconciler {
     /// Reads and reports each venue every `every` (or soon after a prompt) until the
     /// core is gone.
-    pub async fn run(self) {
+    pub async fn run(mut self) {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(self.every) => {}
                 _ = self.prompt.notified() => tokio::time::sleep(SETTLE_BEFORE_RECHECK).await,
             }
+            super::universe_watch::drain(&mut self.adds, &mut self.interner);
             for venue in Venue::ALL {
                 let as_of = self.events.load(Ordering::Acquire);
                 let read = match venue {

@@ -34,6 +34,9 @@ pub(super) trait VenueFeed {
     async fn resync(&mut self, ws: &mut Self::Ws, ctx: &mut IngressCtx) -> bool;
     /// Every book over REST (poll-only mode); false once the core is gone.
     async fn poll_books(&mut self, ctx: &mut IngressCtx) -> bool;
+    /// Takes on the markets listed since the last call (`universe_watch`): known from
+    /// now on, subscribed on `ws` if connected (else on the next connection).
+    async fn add_markets(&mut self, ws: Option<&mut Self::Ws>);
     /// Maps one frame and hands its events to the core (resyncing a book it left crossed
     /// or impossible); `None` once the core is gone.
     async fn on_frame(
@@ -57,6 +60,7 @@ pub(super) async fn run<V: VenueFeed>(mut feed: V, mut ctx: IngressCtx) {
     let mut silence = Silence::new(ctx.silent_after);
     let mut health = Health::new(ctx.feed, Instant::now());
     while !ctx.stopped() {
+        feed.add_markets(None).await;
         if health.mode() == FeedMode::PollOnly {
             if !feed.poll_books(&mut ctx).await {
                 return;
@@ -131,6 +135,7 @@ async fn stream<V: VenueFeed>(
             V::close(ws).await;
             return false;
         }
+        feed.add_markets(Some(&mut ws)).await;
         ctx.heard(V::silent_for(&ws));
         if !ctx.mode(venue, health.on_tick(Instant::now())) || !ctx.alive(venue, V::silent_for(&ws))
         {

@@ -31,10 +31,18 @@ pub struct UniverseConfig {
     /// Gamma pages hold at most 200 and 500).
     #[serde(default = "default_page_size")]
     pub page_size: u32,
+    /// Seconds between listings while running (with `discover`): markets listed since
+    /// are defined and streamed, markets gone are read for their close. 0: never.
+    #[serde(default = "default_refresh")]
+    pub refresh_s: f64,
 }
 
 fn default_page_size() -> u32 {
     1000
+}
+
+fn default_refresh() -> f64 {
+    300.0
 }
 
 impl Default for UniverseConfig {
@@ -42,6 +50,7 @@ impl Default for UniverseConfig {
         UniverseConfig {
             discover: false,
             page_size: default_page_size(),
+            refresh_s: default_refresh(),
         }
     }
 }
@@ -53,6 +62,12 @@ impl UniverseConfig {
             return Err(format!(
                 "universe.page_size: {} is not between 1 and 1000",
                 self.page_size
+            ));
+        }
+        if !(self.refresh_s == 0.0 || (1.0..=86_400.0).contains(&self.refresh_s)) {
+            return Err(format!(
+                "universe.refresh_s: {} is not 0 (never) or between 1 and 86400",
+                self.refresh_s
             ));
         }
         Ok(())
@@ -88,6 +103,8 @@ pub struct KalshiListing {
     /// The event's markets are mutually exclusive (exactly one resolves YES).
     pub mutually_exclusive: bool,
     pub title: String,
+    /// What YES refers to (`yes_sub_title`).
+    pub yes_subtitle: String,
     pub rules: String,
     pub close_time: String,
     /// Price tick in cents, when the venue says.
@@ -236,6 +253,7 @@ async fn list_kalshi(
             series_ticker,
             mutually_exclusive: exclusive,
             title: m.title.clone(),
+            yes_subtitle: m.yes_sub_title.clone(),
             rules: m.rules_primary.clone(),
             close_time: m.close_time.clone(),
             tick_cents: m.tick_size,

@@ -65,6 +65,16 @@ impl PolymarketState {
         state
     }
 
+    /// A token defined after the start (its condition's siblings follow it).
+    pub fn add_market(&mut self, meta: &crate::event::MarketMeta) {
+        if meta.venue == Venue::Polymarket && !meta.event_id.is_empty() {
+            let tokens = self.by_condition.entry(meta.event_id.clone()).or_default();
+            if !tokens.contains(&meta.id) {
+                tokens.push(meta.id);
+            }
+        }
+    }
+
     /// The tokens of a condition, in first-seen order.
     pub fn tokens(&self, condition: &str) -> &[MarketId] {
         self.by_condition.get(condition).map_or(&[], Vec::as_slice)

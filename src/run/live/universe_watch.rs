@@ -1,0 +1,245 @@
+//! `[universe] refresh_s`: the venues' listings read again while `arb live` runs.
+//! Markets listed since are defined (journaled `MarketDefined` through the core) and
+//! handed to every task that maps venue ids (feeds subscribe them, the executor routes
+//! orders to them, the mapping completes their pairs); markets gone from the listing
+//! wake the status watcher, whose venue answer journals their close.
+
+use super::core::Inbound;
+use super::executor::Route;
+use super::{kalshi, polymarket, universe};
+use crate::core::{MarketId, Venue};
+use crate::event::{Event, MarketMeta};
+use crate::venues::MarketInterner;
+use crate::venues::kalshi::rest::KalshiRest;
+use crate::venues::polymarket::rest::PolymarketRest;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+/// Markets listed since the start, as the core was told of them.
+pub struct Added {
+    pub metas: Vec<MarketMeta>,
+    /// Where each new market's orders go.
+    pub routes: Vec<(MarketId, Route)>,
+}
+
+pub type AddedRx = UnboundedReceiver<Arc<Added>>;
+
+/// Hands each addition to every task that asked for them.
+#[derive(Default)]
+pub struct Fanout {
+    senders: Vec<UnboundedSender<Arc<Added>>>,
+}
+
+impl Fanout {
+    /// A receiver of every addition from now on.
+    pub fn subscribe(&mut self) -> AddedRx {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.senders.push(tx);
+        rx
+    }
+
+    fn send(&self, added: &Arc<Added>) {
+        for tx in &self.senders {
+            // A task that has ended wants no more.
+            let _ = tx.send(added.clone());
+        }
+    }
+}
+
+/// The additions waiting on `rx` (none without one), each observed into `interner`.
+pub fn drain(rx: &mut Option<AddedRx>, interner: &mut MarketInterner) -> Vec<Arc<Added>> {
+    let mut out = Vec::new();
+    let Some(rx) = rx else {
+        return out;
+    };
+    while let Ok(added) = rx.try_recv() {
+        for meta in &added.metas {
+            if let Err(e) = interner.observe(meta.clone()) {
+                tracing::error!(error = %e, "a listed market does not fit the markets known");
+            }
+        }
+        out.push(added);
+    }
+    out
+}
+
+/// The venues as the watch reads them.
+pub struct Listings {
+    pub kalshi: Option<KalshiRest>,
+    /// The CLOB and the Gamma catalogue.
+    pub polymarket: Option<(PolymarketRest, PolymarketRest)>,
+    pub page_size: u32,
+}
+
+pub struct UniverseWatch {
+    pub listings: Listings,
+    pub every: Duration,
+    /// The markets known at start (the watch's own copy).
+    pub interner: MarketInterner,
+    pub tx: crossbeam_channel::Sender<Inbound>,
+    pub fanout: Fanout,
+    /// Wakes the status watcher for markets gone from the listing.
+    pub gone: Option<UnboundedSender<MarketId>>,
+    /// `<journal>/universe.json`, rewritten after each listing.
+    pub file: PathBuf,
+}
+
+impl UniverseWatch {
+    pub async fn run(mut self) {
+        let kalshi_cache = Mutex::new(kalshi::KalshiMetaCache::default());
+        let poly_cache = Mutex::new(polymarket::PolymarketMetaCache::default());
+        let mut reported_gone: BTreeSet<MarketId> = BTreeSet::new();
+        loop {
+            tokio::time::sleep(self.every).await;
+            let l = &self.listings;
+            let polymarket = l.polymarket.as_ref().map(|(c, g)| (c, g));
+            let d = match universe::list(l.kalshi.as_ref(), polymarket, l.page_size).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(error = %e, "universe listing failed; the next refresh tries again");
+                    continue;
+                }
+            };
+            if let Ok(text) = serde_json::to_string(&d.universe)
+                && let Err(e) = std::fs::write(&self.file, text)
+            {
+                tracing::warn!(file = %self.file.display(), error = %e, "universe file not written");
+            }
+            let gone = self.gone_from(&d, &mut reported_gone);
+            if let Some(tx) = &self.gone {
+                for m in &gone {
+                    let _ = tx.send(*m);
+                }
+            }
+            kalshi_cache.lock().unwrap_or_else(|e| e.into_inner()).seed(
+                &d.kalshi_markets,
+                &d.kalshi_events,
+                &d.kalshi_series,
+            );
+            poly_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .seed(&d.gamma);
+            let added = match self.define_new(&d, &kalshi_cache, &poly_cache).await {
+                Ok(a) => a,
+                Err(e) => {
+                    tracing::warn!(error = %e, "listed markets not defined; the next refresh tries again");
+                    continue;
+                }
+            };
+            tracing::info!(
+                listed = added.metas.len(),
+                gone = gone.len(),
+                "universe refreshed"
+            );
+            if added.metas.is_empty() {
+                continue;
+            }
+            for meta in &added.metas {
+                let ev = Event::MarketDefined(meta.clone());
+                if self.tx.send(Inbound::now(ev)).is_err() {
+                    return;
+                }
+            }
+            // After the core was told: a task's first event on a new market comes later
+            // than its definition (the core reads its control queue first).
+            self.fanout.send(&Arc::new(added));
+        }
+    }
+
+    /// Known markets the listing no longer holds (each reported once).
+    fn gone_from(
+        &self,
+        d: &universe::Discovery,
+        reported: &mut BTreeSet<MarketId>,
+    ) -> Vec<MarketId> {
+        let listed: BTreeSet<(Venue, &str)> = d
+            .universe
+            .kalshi
+            .iter()
+            .map(|m| (Venue::Kalshi, m.ticker.as_str()))
+            .chain(d.universe.polymarket.iter().flat_map(|c| {
+                c.tokens
+                    .iter()
+                    .map(|(_, t)| (Venue::Polymarket, t.as_str()))
+            }))
+            .collect();
+        let venues = [
+            self.listings.kalshi.is_some(),
+            self.listings.polymarket.is_some(),
+        ];
+        self.interner
+            .metas()
+            .iter()
+            .filter(|m| venues[m.venue.index()])
+            .filter(|m| !listed.contains(&(m.venue, m.venue_id.as_str())))
+            .map(|m| m.id)
+            .filter(|id| reported.insert(*id))
+            .collect()
+    }
+
+    /// Defines the listed markets not known yet (ids from the watch's interner, as the
+    /// core will assign them: nothing else defines markets while running).
+    async fn define_new(
+        &mut self,
+        d: &universe::Discovery,
+        kalshi_cache: &Mutex<kalshi::KalshiMetaCache>,
+        poly_cache: &Mutex<polymarket::PolymarketMetaCache>,
+    ) -> Result<Added, crate::venues::http::VenueError> {
+        let mut events = Vec::new();
+        let mut routes = Vec::new();
+        if let Some(rest) = &self.listings.kalshi {
+            let new: Vec<String> = d
+                .tickers()
+                .into_iter()
+                .filter(|t| self.interner.get(Venue::Kalshi, t).is_none())
+                .collect();
+            if !new.is_empty() {
+                let metas =
+                    kalshi::market_metas(rest, kalshi_cache, &new, &mut self.interner).await?;
+                events.extend(metas.definitions);
+                let rest = Arc::new(rest.clone());
+                for t in new {
+                    if let Some(id) = self.interner.get(Venue::Kalshi, &t) {
+                        let route = Route::Kalshi {
+                            rest: rest.clone(),
+                            ticker: t,
+                        };
+                        routes.push((id, route));
+                    }
+                }
+            }
+        }
+        if let Some((clob, _)) = &self.listings.polymarket {
+            let new: Vec<String> = d
+                .tokens()
+                .into_iter()
+                .filter(|t| self.interner.get(Venue::Polymarket, t).is_none())
+                .collect();
+            if !new.is_empty() {
+                let (defs, infos) =
+                    polymarket::market_metas(clob, poly_cache, &new, &mut self.interner).await?;
+                events.extend(defs);
+                let rest = Arc::new(clob.clone());
+                for (id, token) in infos {
+                    let route = Route::Polymarket {
+                        rest: rest.clone(),
+                        token,
+                    };
+                    routes.push((id, route));
+                }
+            }
+        }
+        let metas = events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::MarketDefined(m) => Some(m),
+                _ => None,
+            })
+            .collect();
+        Ok(Added { metas, routes })
+    }
+}
