@@ -370,3 +370,53 @@ fn the_shipped_10k_universe_scenario_holds_10002_markets() {
     assert_eq!(s.markets.len(), 10_002);
     assert_eq!(s.pairs.len(), 3_334);
 }
+
+#[test]
+fn a_restart_under_discovery_keeps_every_market_id_and_adds_those_listed_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_dislocated(dir.path(), 0.3);
+    let sim = Sim::start_with(Some(&scenario), "60");
+    // First run: 3 s, before question 5 lists (5 s in).
+    let (journal, first) = live_discovering(
+        &sim,
+        dir.path(),
+        &scenario,
+        "discover = true\nrefresh_s = 0\n",
+        "3",
+    );
+    let ids_of = |recs: &[Value]| -> std::collections::BTreeMap<String, Value> {
+        recs.iter()
+            .filter_map(|r| r["body"].get("MarketDefined"))
+            .map(|m| (m["venue_id"].as_str().unwrap().to_string(), m["id"].clone()))
+            .collect()
+    };
+    let before = ids_of(&first);
+    assert!(!before.contains_key(&kalshi(5)));
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    // Second run on the same journal: it continues it.
+    let (_, all) = live_discovering(
+        &sim,
+        dir.path(),
+        &scenario,
+        "discover = true\nrefresh_s = 0\n",
+        "3",
+    );
+    let after = ids_of(&all);
+    for (venue_id, id) in &before {
+        assert_eq!(&after[venue_id], id, "{venue_id} keeps its id");
+    }
+    for v in [kalshi(5), token(5, 1), token(5, 2)] {
+        assert!(
+            after.contains_key(&v),
+            "{v} listed meanwhile, defined at the restart"
+        );
+    }
+    let defined_twice = all
+        .iter()
+        .filter_map(|r| r["body"].get("MarketDefined"))
+        .count()
+        - after.len();
+    assert_eq!(defined_twice, 0, "no market defined twice");
+    let replay = common::live::replay_json(&journal);
+    assert_eq!(replay["mismatches"], 0, "{replay}");
+}

@@ -166,42 +166,54 @@ impl VenueFeed for PolymarketFeed {
     }
 }
 
-/// Every token's book over REST, as snapshots to the core; false once the core is gone.
-/// A book that cannot be read is skipped (the next poll retries).
+/// Tokens per `POST /books` request (the venue takes up to 500).
+const BOOKS_BATCH: usize = 100;
+
+/// Every token's book over REST (`POST /books`, a hundred tokens a request), as
+/// snapshots to the core; false once the core is gone. A batch or a book that cannot be
+/// read is skipped (the next poll retries): one request per token would hold the stream
+/// unread for minutes at thousands of tokens.
 async fn rest_books(
     rest: &PolymarketRest,
     tokens: &[String],
     interner: &MarketInterner,
     ctx: &mut IngressCtx,
 ) -> bool {
-    for token in tokens {
-        let Some(market) = interner.get(Venue::Polymarket, token) else {
+    let known: Vec<String> = tokens
+        .iter()
+        .filter(|t| interner.get(Venue::Polymarket, t).is_some())
+        .cloned()
+        .collect();
+    for chunk in known.chunks(BOOKS_BATCH) {
+        let Ok(books) = rest.books(chunk).await else {
             continue;
         };
-        let Ok(book) = rest.book(token).await else {
-            continue;
-        };
-        let levels = |side: &[crate::venues::polymarket::wire::OrderSummary]| {
-            side.iter()
-                .map(|l| {
-                    Some(crate::event::Level {
-                        price: Price::from_decimal(&l.price).ok()?,
-                        qty: Qty::from_decimal(&l.size).ok()?,
+        for book in books {
+            let Some(market) = interner.get(Venue::Polymarket, &book.asset_id) else {
+                continue;
+            };
+            let levels = |side: &[crate::venues::polymarket::wire::OrderSummary]| {
+                side.iter()
+                    .map(|l| {
+                        Some(crate::event::Level {
+                            price: Price::from_decimal(&l.price).ok()?,
+                            qty: Qty::from_decimal(&l.size).ok()?,
+                        })
                     })
-                })
-                .collect::<Option<Vec<_>>>()
-        };
-        let (Some(bids), Some(asks)) = (levels(&book.bids), levels(&book.asks)) else {
-            continue;
-        };
-        let event = Event::BookSnapshot(crate::event::BookSnapshot {
-            market,
-            venue_seq: 0,
-            bids,
-            asks,
-        });
-        if !ctx.send(event) {
-            return false;
+                    .collect::<Option<Vec<_>>>()
+            };
+            let (Some(bids), Some(asks)) = (levels(&book.bids), levels(&book.asks)) else {
+                continue;
+            };
+            let event = Event::BookSnapshot(crate::event::BookSnapshot {
+                market,
+                venue_seq: 0,
+                bids,
+                asks,
+            });
+            if !ctx.send(event) {
+                return false;
+            }
         }
     }
     true
