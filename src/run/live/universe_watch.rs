@@ -123,9 +123,13 @@ impl UniverseWatch {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .seed(&d.gamma);
+            // A failed definition leaves the ids as the core knows them: the next
+            // refresh assigns the same ones again.
+            let before = self.interner.clone();
             let added = match self.define_new(&d, &kalshi_cache, &poly_cache).await {
                 Ok(a) => a,
                 Err(e) => {
+                    self.interner = before;
                     tracing::warn!(error = %e, "listed markets not defined; the next refresh tries again");
                     continue;
                 }
