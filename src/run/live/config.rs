@@ -54,6 +54,12 @@ pub struct LiveConfig {
     /// out by the engine, and settled markets show as reconciliation differences).
     #[serde(default = "default_market_status")]
     pub market_status_s: f64,
+    /// The share of a venue's read budget the periodic status looks take on Polymarket
+    /// (one request per condition): at most this many conditions a second of
+    /// `market_status_s`, in rotation, and never fewer than 50 a look. Markets a stream
+    /// names, or that leave the listing, are read at once regardless.
+    #[serde(default = "default_market_status_reads")]
+    pub market_status_reads_per_s: f64,
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
@@ -252,6 +258,7 @@ impl Default for LiveConfig {
             unknown_settle_s: default_unknown_settle(),
             reconcile_s: default_reconcile(),
             market_status_s: default_market_status(),
+            market_status_reads_per_s: default_market_status_reads(),
             stream_silent_s: default_stream_silent(),
             feed: super::degrade::FeedPolicy::default(),
             balance_refresh_s: default_balance_refresh(),
@@ -301,6 +308,10 @@ fn default_reconcile() -> f64 {
 
 fn default_market_status() -> f64 {
     30.0
+}
+
+fn default_market_status_reads() -> f64 {
+    4.0
 }
 
 fn default_mapping_watch() -> f64 {
@@ -449,6 +460,12 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "market_status_s: {} is not 0 (off) or between 0.2 and 86400",
                 cfg.market_status_s
+            )));
+        }
+        if !(0.1..=1_000.0).contains(&cfg.market_status_reads_per_s) {
+            return Err(invalid(format!(
+                "market_status_reads_per_s: {} is not between 0.1 and 1000",
+                cfg.market_status_reads_per_s
             )));
         }
         if !(0.0..=3_600.0).contains(&cfg.unknown_settle_s) {

@@ -40,7 +40,14 @@ pub struct MarketWatch {
     pub wake: tokio::sync::mpsc::UnboundedReceiver<MarketId>,
     /// Markets listed while running.
     pub adds: Option<super::universe_watch::AddedRx>,
+    /// Polymarket conditions a periodic look reads at most (one request each), in
+    /// rotation; the markets a stream or the universe watch names are read at once.
+    pub polymarket_per_look: usize,
 }
+
+/// Polymarket conditions every periodic look may read whatever the share: a small
+/// universe is read whole each time.
+pub const MIN_CONDITIONS_PER_LOOK: usize = 50;
 
 /// What one look found for one market.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +111,7 @@ impl MarketWatch {
         let mut closed: BTreeSet<MarketId> = BTreeSet::new();
         let mut settled: BTreeSet<MarketId> = BTreeSet::new();
         let mut next = tokio::time::Instant::now() + self.every;
+        let mut rotation = 0usize;
         loop {
             // `None`: every market (the poll); else the markets the streams named.
             let named: Option<BTreeSet<MarketId>> = tokio::select! {
@@ -124,7 +132,10 @@ impl MarketWatch {
                 let wanted = |m: MarketId| {
                     !settled.contains(&m) && named.as_ref().is_none_or(|n| n.contains(&m))
                 };
-                self.reader.look(&wanted).await
+                let cap = named
+                    .is_none()
+                    .then_some((self.polymarket_per_look, &mut rotation));
+                self.reader.look_some(&wanted, cap).await
             };
             for event in news(found, &mut closed, &mut settled) {
                 if self.tx.send(Inbound::now(event)).is_err() {
@@ -142,6 +153,16 @@ impl StatusReader {
         &self,
         wanted: &(dyn Fn(MarketId) -> bool + Sync),
     ) -> Vec<(MarketId, Status)> {
+        self.look_some(wanted, None).await
+    }
+
+    /// As `look`, reading at most `cap.0` Polymarket conditions, from where the rotation
+    /// `cap.1` left off (and moving it on).
+    pub async fn look_some(
+        &self,
+        wanted: &(dyn Fn(MarketId) -> bool + Sync),
+        cap: Option<(usize, &mut usize)>,
+    ) -> Vec<(MarketId, Status)> {
         let mut found: Vec<(MarketId, Status)> = Vec::new();
         if let Some(k) = &self.kalshi
             && let Err(e) = self.kalshi_look(k, wanted, &mut found).await
@@ -149,7 +170,7 @@ impl StatusReader {
             tracing::warn!(venue = "kalshi", error = %e, "market status read failed; the next look tries again");
         }
         if let Some(p) = &self.polymarket
-            && let Err(e) = self.polymarket_look(p, wanted, &mut found).await
+            && let Err(e) = self.polymarket_look(p, wanted, cap, &mut found).await
         {
             tracing::warn!(venue = "polymarket", error = %e, "market status read failed; the next look tries again");
         }
@@ -196,6 +217,7 @@ impl StatusReader {
         &self,
         rest: &PolymarketRest,
         wanted: &(dyn Fn(MarketId) -> bool + Sync),
+        cap: Option<(usize, &mut usize)>,
         found: &mut Vec<(MarketId, Status)>,
     ) -> Result<(), VenueError> {
         // Tokens by condition, for the conditions with a token not settled yet.
@@ -208,15 +230,26 @@ impl StatusReader {
                     .push((m.venue_id.as_str(), m.id));
             }
         }
-        for (condition, tokens) in conditions {
-            if !tokens.iter().any(|(_, id)| wanted(*id)) {
-                continue;
-            }
+        let eligible: Vec<(&str, Vec<(&str, MarketId)>)> = conditions
+            .into_iter()
+            .filter(|(_, tokens)| tokens.iter().any(|(_, id)| wanted(*id)))
+            .collect();
+        let n = eligible.len();
+        let (take, mut rotation) = match cap {
+            Some((most, rotation)) if n > most => (most, Some(rotation)),
+            _ => (n, None),
+        };
+        let start = rotation.as_deref().map_or(0, |r| *r % n.max(1));
+        for (k, (condition, tokens)) in eligible.iter().cycle().skip(start).take(take).enumerate() {
             let m = rest.market(condition).await?;
             for (token, status) in polymarket_status(&m) {
                 if let Some(&(_, id)) = tokens.iter().find(|(t, _)| *t == token) {
                     found.push((id, status));
                 }
+            }
+            // Moved on per condition read: one that failed is the next look's first.
+            if let Some(r) = rotation.as_deref_mut() {
+                *r = (start + k + 1) % n;
             }
         }
         Ok(())
@@ -247,6 +280,61 @@ pub fn news(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A capped look reads that many conditions, each once, from where the last one
+    /// stopped, and counts round the list; an uncapped look reads them all.
+    #[tokio::test]
+    async fn a_capped_look_reads_the_conditions_in_rotation() {
+        use crate::event::{FeeModel, MarketMeta, NoLeg};
+        use crate::sim::server::{SimServer, SimState, sim_accounts};
+        let metas: Vec<MarketMeta> = (0..12u32)
+            .map(|i| MarketMeta {
+                id: MarketId(i),
+                venue: Venue::Polymarket,
+                venue_id: format!("{}", 7000 + i),
+                title: format!("q{}", i / 2),
+                event_id: format!("c{}", i / 2),
+                series_id: String::new(),
+                close_ts: None,
+                no_leg: NoLeg::Complement(MarketId(i ^ 1)),
+                fees: FeeModel::Free,
+                tick: Price(100),
+            })
+            .collect();
+        let accounts = sim_accounts([crate::core::Money::dollars(100); 2]).unwrap();
+        let sim = SimServer::start(
+            SimState::new(metas.clone(), accounts),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let http = crate::venues::http::client(Duration::from_secs(5)).unwrap();
+        let reader = StatusReader {
+            kalshi: None,
+            polymarket: Some(PolymarketRest::new(http, sim.polymarket_base(), None)),
+            interner: MarketInterner::from_metas(metas).unwrap(),
+        };
+        let conditions = |found: &[(MarketId, Status)]| -> Vec<u32> {
+            let mut c: Vec<u32> = found.iter().map(|(m, _)| m.0 / 2).collect();
+            c.dedup();
+            c
+        };
+        let every = |_: MarketId| true;
+        let mut rotation = 0;
+        let first = reader.look_some(&every, Some((4, &mut rotation))).await;
+        assert_eq!(conditions(&first), [0, 1, 2, 3]);
+        assert_eq!(first.len(), 8, "both tokens of each");
+        assert!(first.iter().all(|(_, s)| *s == Status::Open));
+        assert_eq!(rotation, 4);
+        let second = reader.look_some(&every, Some((4, &mut rotation))).await;
+        assert_eq!(conditions(&second), [4, 5, 0, 1]);
+        assert_eq!(rotation, 2);
+        let all = reader.look(&every).await;
+        assert_eq!(conditions(&all), [0, 1, 2, 3, 4, 5]);
+        let reads = sim.state.request_counts()["GET /markets/{condition_id}"];
+        assert_eq!(reads, 4 + 4 + 6, "one request per condition read");
+        sim.stop().await;
+    }
 
     fn kalshi(status: &str, result: &str, value: Option<&str>) -> kw::Market {
         kw::Market {

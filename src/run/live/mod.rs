@@ -431,6 +431,10 @@ async fn run_async(
                 every: Duration::from_secs_f64(opts.config.market_status_s),
                 tx: in_tx.clone(),
                 adds: adds(),
+                polymarket_per_look: market_status::MIN_CONDITIONS_PER_LOOK.max(
+                    (opts.config.market_status_reads_per_s * opts.config.market_status_s).ceil()
+                        as usize,
+                ),
             }
             .run(),
         ));
