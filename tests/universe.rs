@@ -253,6 +253,15 @@ fn arb_live_trades_the_listed_universe_with_no_market_list() {
         serde_json::from_str(&std::fs::read_to_string(journal.join("universe.json")).unwrap())
             .unwrap();
     assert_eq!(kalshi_tickers(&file), open_at_start);
+    // The log says when every market traded had its first book, and how long it took.
+    let log = std::fs::read_to_string(journal.join("logs/arb.log")).unwrap();
+    let ready: Value = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l["message"] == "ready: every market traded has a book")
+        .expect("the run said when it was ready");
+    assert_eq!(ready["markets"], 18, "{ready}");
+    assert!(ready["seconds"].as_str().unwrap().parse::<f64>().unwrap() > 0.0);
     // Start-up read the listings only: no market was asked for on its own (the
     // simulator counts requests by route; one asked for now is the only one).
     let (status, _) = sim.call(&format!("/trade-api/v2/markets/{}", kalshi(0)), None);

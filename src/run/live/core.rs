@@ -60,6 +60,55 @@ pub struct CoreSettings {
     pub reconcile_prompt: Arc<tokio::sync::Notify>,
     /// The engine's mode and waits, for `status.json`.
     pub status: super::status::SharedEngineStatus,
+    /// The markets this run trades and when the run started: once each has its first
+    /// book, "ready" is logged with the time it took.
+    pub ready: Readiness,
+}
+
+/// Start-up readiness: the markets traded that have not had a book yet.
+pub struct Readiness {
+    waiting: std::collections::HashSet<crate::core::MarketId>,
+    markets: usize,
+    started: Instant,
+}
+
+impl Readiness {
+    pub fn new(markets: impl IntoIterator<Item = crate::core::MarketId>, started: Instant) -> Self {
+        let waiting: std::collections::HashSet<_> = markets.into_iter().collect();
+        Readiness {
+            markets: waiting.len(),
+            waiting,
+            started,
+        }
+    }
+
+    /// Notes the books `event` carries; logs once when none is waiting any more.
+    fn on_event(&mut self, event: &Event) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        match event {
+            Event::BookSnapshot(b) => {
+                self.waiting.remove(&b.market);
+            }
+            Event::BookDelta(d) => {
+                self.waiting.remove(&d.market);
+            }
+            Event::BookBatch(b) => {
+                for d in &b.deltas {
+                    self.waiting.remove(&d.market);
+                }
+            }
+            _ => return,
+        }
+        if self.waiting.is_empty() {
+            tracing::info!(
+                markets = self.markets,
+                seconds = self.started.elapsed().as_secs_f64(),
+                "ready: every market traded has a book"
+            );
+        }
+    }
 }
 
 /// Runs the core loop until `stop` is set (then halts new entries, waits for in-flight
@@ -162,6 +211,7 @@ fn step(
     let mut differs = false;
     let mut decided = false;
     let mut halt = None;
+    settings.ready.on_event(event);
     for d in core.step(ts, event)? {
         decided = true;
         differs |= matches!(d, Decision::Discrepancy(x) if !x.confirmed);

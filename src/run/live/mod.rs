@@ -199,6 +199,7 @@ async fn discover(
 
 /// Runs `arb live` to completion.
 pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
+    let started = std::time::Instant::now();
     only_loopback(
         &opts.config,
         opts.allow_real_venues,
@@ -242,7 +243,7 @@ pub fn run(opts: LiveOptions) -> Result<LiveSummary, LiveError> {
     crate::bundle::config::record(&opts.journal, "live", Some(wall_ns()), effective).map_err(at)?;
     tracing::info!(journal = %opts.journal.display(), "arb live starting");
     let runtime = runtime()?;
-    let done = runtime.block_on(run_async(opts, engine, pairs));
+    let done = runtime.block_on(run_async(opts, engine, pairs, started));
     match &done {
         Ok(s) => {
             tracing::info!(events = s.events, orders = s.orders, state_hash = %s.state_hash, "arb live stopped")
@@ -256,6 +257,7 @@ async fn run_async(
     opts: LiveOptions,
     engine: crate::config::Profile,
     pairs: Option<crate::mapping::reload::Loaded>,
+    started: std::time::Instant,
 ) -> Result<LiveSummary, LiveError> {
     let mut sides = sides::connect(&opts.config).await?;
     if opts.config.universe.discover {
@@ -478,6 +480,7 @@ async fn run_async(
         .filter(|o| o.order.tif != crate::event::TimeInForce::ImmediateOrCancel)
         .cloned()
         .collect();
+    let ready = self::core::Readiness::new(routes.keys().copied(), started);
     let executor = Executor {
         routes: std::sync::RwLock::new(routes),
         adds: adds(),
@@ -534,6 +537,7 @@ async fn run_async(
                     events,
                     reconcile_prompt,
                     status: engine_status,
+                    ready,
                 },
             )
         })
