@@ -14,7 +14,7 @@ use crate::venues::kalshi::auth::KalshiSigner;
 use crate::venues::kalshi::rest::KalshiRest;
 use crate::venues::kalshi::ws::KalshiWs;
 use crate::venues::kalshi::{KalshiState, map_message};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Streams books and trades of `tickers` into the core until `stop` (see
@@ -37,6 +37,7 @@ pub async fn ingress(
         adds,
         state: KalshiState::default(),
         sids: BTreeSet::new(),
+        channels: BTreeMap::new(),
     };
     super::stream_loop::run(feed, ctx).await;
 }
@@ -51,8 +52,10 @@ struct KalshiFeed {
     adds: Option<AddedRx>,
     /// The connection's book sequences.
     state: KalshiState,
-    /// The connection's book subscriptions.
+    /// The connection's book subscriptions (the sids its book messages carry).
     sids: BTreeSet<u64>,
+    /// The connection's subscription per channel, as the venue confirmed it.
+    channels: BTreeMap<String, u64>,
 }
 
 impl VenueFeed for KalshiFeed {
@@ -75,6 +78,7 @@ impl VenueFeed for KalshiFeed {
         ws.subscribe(&["market_lifecycle_v2"], &[]).await?;
         self.state = KalshiState::default();
         self.sids.clear();
+        self.channels.clear();
         Ok(())
     }
 
@@ -108,11 +112,19 @@ impl VenueFeed for KalshiFeed {
             return;
         }
         self.tickers.extend(new.iter().cloned());
-        // A subscription of their own: its snapshots start their books.
-        if let Some(ws) = ws
-            && let Err(e) = ws.subscribe(&["orderbook_delta", "trade"], &new).await
-        {
-            tracing::warn!(error = %e, markets = new.len(), "listed markets not subscribed; the next connection does");
+        let Some(ws) = ws else {
+            return; // the next connection subscribes them with the rest
+        };
+        // Into the connection's subscriptions (the book one sends their snapshots), or,
+        // before the venue confirmed one, a subscription of their own.
+        for channel in ["orderbook_delta", "trade"] {
+            let sent = match self.channels.get(channel) {
+                Some(&sid) => ws.add_markets(sid, &new).await,
+                None => ws.subscribe(&[channel], &new).await,
+            };
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, channel, markets = new.len(), "listed markets not subscribed; the next connection does");
+            }
         }
     }
 
@@ -148,8 +160,17 @@ impl VenueFeed for KalshiFeed {
             }
             return Some(frame);
         }
+        let kind = value.get("type").and_then(|t| t.as_str());
+        if kind == Some("subscribed")
+            && let (Some(channel), Some(sid)) = (
+                value["msg"].get("channel").and_then(|c| c.as_str()),
+                value["msg"].get("sid").and_then(|s| s.as_u64()),
+            )
+        {
+            self.channels.entry(channel.to_string()).or_insert(sid);
+        }
         let sid = value.get("sid").and_then(|s| s.as_u64());
-        if let Some(sid) = sid {
+        if let (Some(sid), Some("orderbook_snapshot" | "orderbook_delta")) = (sid, kind) {
             self.sids.insert(sid);
         }
         let mapped = map_message(value, &mut self.interner, &mut self.state);

@@ -96,6 +96,12 @@ impl KalshiWs {
             .await
     }
 
+    /// Adds `tickers` to subscription `sid` (`update_subscription`, `add_markets`): an
+    /// order book subscription sends their snapshots.
+    pub async fn add_markets(&mut self, sid: u64, tickers: &[String]) -> Result<u64, VenueError> {
+        self.send(json!({"cmd": "update_subscription", "params": {"sids": [sid], "market_tickers": tickers, "action": "add_markets"}})).await
+    }
+
     /// Asks for fresh order book snapshots on subscription `sid` (after a gap).
     pub async fn get_snapshot(&mut self, sid: u64, tickers: &[String]) -> Result<u64, VenueError> {
         self.send(json!({"cmd": "update_subscription", "params": {"sids": [sid], "market_tickers": tickers, "action": "get_snapshot"}})).await
