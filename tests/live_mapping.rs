@@ -160,3 +160,75 @@ fn a_restart_applies_the_mapping_as_it_is_now_to_the_markets_it_knows() {
         "the pair dropped while down gets confidence 0"
     );
 }
+
+/// A market named by two tradable pairs is flagged, at start and when a reload brings
+/// one: the operator sees which market and how many pairs.
+#[test]
+fn a_market_in_two_pairs_is_flagged_at_start_and_on_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pairs.toml");
+    std::fs::write(
+        &file,
+        pairs(&[
+            (FED_K, FED_P, 0.98),
+            (FED_K, BTC_P, 0.9),
+            (BTC_K, BTC_P, 0.0),
+        ]),
+    )
+    .unwrap();
+    let cfg = dir.path().join("live.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "pairs = {:?}\nmapping_watch_s = 0.3\n",
+            file.display().to_string()
+        ),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_arb"))
+        .args(["live", "--duration", "4", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(dir.path().join("j"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1800));
+    // The reload: BTC's Polymarket token now in two tradable pairs, FED's Kalshi in one.
+    std::fs::write(
+        &file,
+        pairs(&[
+            (FED_K, FED_P, 0.98),
+            (BTC_K, BTC_P, 0.95),
+            (FED_K, BTC_P, 0.0),
+        ]),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(900));
+    std::fs::write(
+        &file,
+        pairs(&[
+            (FED_K, FED_P, 0.98),
+            (BTC_K, BTC_P, 0.95),
+            (BTC_K, FED_P, 0.5),
+        ]),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let flagged: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("a market in more than one pair"))
+        .collect();
+    assert!(
+        flagged[0].contains(FED_K) && flagged[0].contains("pairs=2"),
+        "at start: {stderr}"
+    );
+    // The middle file pairs nothing twice (the third pair is off); the last pairs BTC's
+    // Kalshi market and FED's token twice each.
+    assert_eq!(flagged.len(), 3, "{stderr}");
+    assert!(flagged[1..].iter().any(|l| l.contains(BTC_K)), "{stderr}");
+    assert!(flagged[1..].iter().any(|l| l.contains(FED_P)), "{stderr}");
+}

@@ -109,6 +109,29 @@ pub struct PairSpec {
     pub confidence_bp: u16,
 }
 
+/// Markets that more than one tradable pair names (confidence above zero), with how
+/// many: one exposure traded against several others, a mapping mistake more often than
+/// not. In venue, then venue id order.
+pub fn shared_markets(specs: &[PairSpec]) -> Vec<(Venue, String, usize)> {
+    let mut count: BTreeMap<(Venue, &str), usize> = BTreeMap::new();
+    for p in specs.iter().filter(|p| p.confidence_bp > 0) {
+        *count.entry((Venue::Kalshi, &p.kalshi)).or_default() += 1;
+        *count.entry((Venue::Polymarket, &p.polymarket)).or_default() += 1;
+    }
+    count
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|((v, id), n)| (v, id.to_string(), n))
+        .collect()
+}
+
+/// Logs each market more than one pair names (at start and at each reload).
+pub fn warn_shared_markets(specs: &[PairSpec], file: &str) {
+    for (venue, id, pairs) in shared_markets(specs) {
+        tracing::warn!(file, %venue, market = %id, pairs, "mapping: a market in more than one pair");
+    }
+}
+
 pub fn load(path: &Path) -> Result<Vec<PairSpec>, MappingError> {
     let text = std::fs::read_to_string(path).map_err(|source| MappingError::Read {
         path: path.display().to_string(),
@@ -294,6 +317,17 @@ impl PairResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_market_in_two_pairs_is_named_once_with_its_count() {
+        let specs = parse("version = 1\n[[pair]]\nkalshi = \"K1\"\npolymarket = \"P1\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = 0.95\n[[pair]]\nkalshi = \"K1\"\npolymarket = \"P2\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = 0.9\n[[pair]]\nkalshi = \"K2\"\npolymarket = \"P2\"\npolymarket_outcome_for_kalshi_yes = \"no\"\nconfidence = 0\n", "m").unwrap();
+        // K2/P2 is switched off (confidence 0): P2 is in one tradable pair only.
+        assert_eq!(
+            shared_markets(&specs),
+            vec![(Venue::Kalshi, "K1".to_string(), 2)]
+        );
+        assert!(shared_markets(&specs[..1]).is_empty());
+    }
 
     #[test]
     fn pairs_resolve_when_both_markets_are_known() {

@@ -75,6 +75,7 @@ impl MappingWatch {
                 }
             };
             tracing::info!(file = %self.path.display(), pairs = loaded.info.pairs, digest = d, "mapping file reloaded");
+            crate::mapping::warn_shared_markets(&loaded.specs, &self.path.display().to_string());
             self.digest = d;
             let mut events = vec![Event::MappingLoaded(loaded.info)];
             events.extend(self.resolver.reload(loaded.specs));

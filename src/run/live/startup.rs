@@ -63,6 +63,7 @@ pub(super) async fn start(
     let mapping_digest = pairs.as_ref().map(|l| l.info.digest);
     let mut resolver = match pairs {
         Some(l) => {
+            crate::mapping::warn_shared_markets(&l.specs, &l.info.source);
             // The mapping in use, journaled before any pair it defines.
             core.step(event_ns(), &Event::MappingLoaded(l.info))?;
             if recovered.is_some() {
