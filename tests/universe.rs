@@ -429,3 +429,57 @@ fn a_restart_under_discovery_keeps_every_market_id_and_adds_those_listed_meanwhi
     let replay = common::live::replay_json(&journal);
     assert_eq!(replay["mismatches"], 0, "{replay}");
 }
+
+#[test]
+fn a_mutually_exclusive_event_listed_while_running_gets_its_ladder() {
+    let dir = tempfile::tempdir().unwrap();
+    // The base scenario, plus a three-bucket Kalshi event listed 100 s in (5 s here).
+    let base = std::fs::read_to_string(scenario(dir.path())).unwrap();
+    let mut text = base.replacen(
+        "[cash]",
+        "exclusive_events = [\"KXUNIVRATE-26DEC\"]\n[cash]",
+        1,
+    );
+    for (i, fair) in [(0, 0.2), (1, 0.5), (2, 0.3)] {
+        text += &format!(
+            "[[question]]\nname = \"rate-{i}\"\nevent = \"KXUNIVRATE-26DEC\"\nfair = {fair}\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"KXUNIVRATE-26DEC-B{i}\"\nlist_at_s = 100\n"
+        );
+    }
+    let scenario = dir.path().join("ladder.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let sim = Sim::start_with(Some(&scenario), "60");
+    let (_, recs) = live_discovering(
+        &sim,
+        dir.path(),
+        &scenario,
+        "discover = true\nrefresh_s = 1\n",
+        "8",
+    );
+    let buckets: Vec<Value> = (0..3)
+        .map(|i| common::live::market_id(&recs, &format!("KXUNIVRATE-26DEC-B{i}")))
+        .collect();
+    let last_defined = recs
+        .iter()
+        .rposition(|r| {
+            r["body"]["MarketDefined"]["venue_id"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("KXUNIVRATE"))
+        })
+        .unwrap();
+    let ladder = recs
+        .iter()
+        .position(|r| {
+            r["body"]["GroupDefined"]["members"]
+                .as_array()
+                .is_some_and(|ms| ms.iter().any(|m| buckets.contains(&m["market"])))
+        })
+        .expect("the event's ladder is defined once its markets are");
+    assert!(ladder > last_defined, "after its markets");
+    let members: Vec<Value> = recs[ladder]["body"]["GroupDefined"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["market"].clone())
+        .collect();
+    assert_eq!(members, buckets, "every bucket of the event, nothing else");
+}

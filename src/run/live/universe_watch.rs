@@ -23,6 +23,9 @@ pub struct Added {
     pub metas: Vec<MarketMeta>,
     /// Where each new market's orders go.
     pub routes: Vec<(MarketId, Route)>,
+    /// The ladders (`GroupDefined`) of mutually exclusive Kalshi events listed whole
+    /// since (journaled after the markets).
+    pub ladders: Vec<Event>,
 }
 
 pub type AddedRx = UnboundedReceiver<Arc<Added>>;
@@ -142,8 +145,8 @@ impl UniverseWatch {
             if added.metas.is_empty() {
                 continue;
             }
-            for meta in &added.metas {
-                let ev = Event::MarketDefined(meta.clone());
+            let definitions = added.metas.iter().cloned().map(Event::MarketDefined);
+            for ev in definitions.chain(added.ladders.iter().cloned()) {
                 if self.tx.send(Inbound::now(ev)).is_err() {
                     return;
                 }
@@ -195,6 +198,7 @@ impl UniverseWatch {
     ) -> Result<Added, crate::venues::http::VenueError> {
         let mut events = Vec::new();
         let mut routes = Vec::new();
+        let mut ladders = Vec::new();
         if let Some(rest) = &self.listings.kalshi {
             let new: Vec<String> = d
                 .tickers()
@@ -202,9 +206,35 @@ impl UniverseWatch {
                 .filter(|t| self.interner.get(Venue::Kalshi, t).is_none())
                 .collect();
             if !new.is_empty() {
+                let known_events: BTreeSet<String> = self
+                    .interner
+                    .metas()
+                    .iter()
+                    .filter(|m| m.venue == Venue::Kalshi)
+                    .map(|m| m.event_id.clone())
+                    .collect();
                 let metas =
                     kalshi::market_metas(rest, kalshi_cache, &new, &mut self.interner).await?;
                 events.extend(metas.definitions);
+                // A mutually exclusive event listed whole gets its ladder; a market new
+                // to an event known before leaves a ladder defined at start incomplete,
+                // which no event can retire yet: said loudly.
+                let (fresh, grown): (Vec<_>, Vec<_>) = metas
+                    .exclusive
+                    .into_iter()
+                    .partition(|e| !known_events.contains(&e.event_ticker));
+                for e in grown {
+                    tracing::error!(event = %e.event_ticker, "a market listed in a mutually exclusive event known before: a ladder defined for it at start no longer covers every outcome (disable the bucket lane until a restart defines it whole)");
+                }
+                let fresh_markets: Vec<_> = metas
+                    .markets
+                    .into_iter()
+                    .filter(|m| !known_events.contains(&m.event_ticker))
+                    .collect();
+                let (defined, partial) =
+                    super::groups::to_define(&fresh, &fresh_markets, self.interner.metas(), &[]);
+                super::groups::warn_partial(&partial, self.interner.metas());
+                ladders = defined;
                 let rest = Arc::new(rest.clone());
                 for t in new {
                     if let Some(id) = self.interner.get(Venue::Kalshi, &t) {
@@ -244,6 +274,10 @@ impl UniverseWatch {
                 _ => None,
             })
             .collect();
-        Ok(Added { metas, routes })
+        Ok(Added {
+            metas,
+            routes,
+            ladders,
+        })
     }
 }
