@@ -196,16 +196,8 @@ fn the_universe_is_listed_page_by_page_and_follows_listings_and_closes() {
 
 #[test]
 fn arb_live_trades_the_listed_universe_with_no_market_list() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = scenario_dislocated(dir.path(), 0.3);
-    let sim = Sim::start_with(Some(&scenario), "60");
-    let (journal, recs) = live_discovering(
-        &sim,
-        dir.path(),
-        &scenario,
-        "discover = true\npage_size = 2\nrefresh_s = 0\n",
-        "6",
-    );
+    let d = Discovering::start(|dir| scenario_dislocated(dir, 0.3));
+    let (journal, recs) = d.run("discover = true\npage_size = 2\nrefresh_s = 0\n", "6");
     let defined: Vec<&Value> = recs
         .iter()
         .filter_map(|r| r["body"].get("MarketDefined"))
@@ -264,9 +256,11 @@ fn arb_live_trades_the_listed_universe_with_no_market_list() {
     assert!(ready["seconds"].as_str().unwrap().parse::<f64>().unwrap() > 0.0);
     // Start-up read the listings only: no market was asked for on its own (the
     // simulator counts requests by route; one asked for now is the only one).
-    let (status, _) = sim.call(&format!("/trade-api/v2/markets/{}", kalshi(0)), None);
+    let (status, _) = d
+        .sim
+        .call(&format!("/trade-api/v2/markets/{}", kalshi(0)), None);
     assert_eq!(status, 200);
-    let requests = &sim.ledger()["requests"];
+    let requests = &d.sim.ledger()["requests"];
     assert_eq!(
         requests["GET /trade-api/v2/markets/{ticker}"], 1,
         "{requests}"
@@ -285,47 +279,53 @@ fn arb_live_trades_the_listed_universe_with_no_market_list() {
     );
 }
 
-/// Runs `arb live` for `seconds` on the discovered universe of `scenario` (no ticker or
-/// token list), with `universe` the `[universe]` table; the journal's records.
-fn live_discovering(
-    sim: &Sim,
-    dir: &Path,
-    scenario: &Path,
-    universe: &str,
-    seconds: &str,
-) -> (std::path::PathBuf, Vec<Value>) {
-    let cfg = sim.live_config(
-        dir,
-        Some(scenario),
-        &format!("[universe]\n{universe}"),
-        None,
-    );
-    let text: String = std::fs::read_to_string(&cfg)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.starts_with("markets = [") && !l.starts_with("tokens = ["))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&cfg, text).unwrap();
-    let journal = dir.join("j");
-    common::live::live_cli(&cfg, &journal, seconds);
-    let recs = common::live::inspect_records(&journal);
-    (journal, recs)
+/// A standalone simulator on a scenario written into a temporary directory, and `arb
+/// live` runs against it that discover their markets (no ticker or token list),
+/// journaling into `dir/j` (a second run continues the first's journal).
+struct Discovering {
+    dir: tempfile::TempDir,
+    scenario: std::path::PathBuf,
+    sim: Sim,
+}
+
+impl Discovering {
+    /// The simulator on the scenario `write` puts into the directory.
+    fn start(write: impl FnOnce(&Path) -> std::path::PathBuf) -> Discovering {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = write(dir.path());
+        let sim = Sim::start_with(Some(&scenario), "60");
+        Discovering { dir, scenario, sim }
+    }
+
+    /// Runs `arb live` for `seconds` with `universe` the `[universe]` table; the
+    /// journal and its records.
+    fn run(&self, universe: &str, seconds: &str) -> (std::path::PathBuf, Vec<Value>) {
+        let dir = self.dir.path();
+        let cfg = self.sim.live_config(
+            dir,
+            Some(&self.scenario),
+            &format!("[universe]\n{universe}"),
+            None,
+        );
+        let text: String = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("markets = [") && !l.starts_with("tokens = ["))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&cfg, text).unwrap();
+        let journal = dir.join("j");
+        common::live::live_cli(&cfg, &journal, seconds);
+        let recs = common::live::inspect_records(&journal);
+        (journal, recs)
+    }
 }
 
 #[test]
 fn a_running_arb_live_takes_on_markets_listed_since_and_hears_of_those_gone() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = scenario_dislocated(dir.path(), 0.3);
-    let sim = Sim::start_with(Some(&scenario), "60");
+    let d = Discovering::start(|dir| scenario_dislocated(dir, 0.3));
     // Question 5 lists 5 s into the run (100 s of scenario time), question 6 closes then.
-    let (journal, recs) = live_discovering(
-        &sim,
-        dir.path(),
-        &scenario,
-        "discover = true\nrefresh_s = 1\n",
-        "9",
-    );
+    let (journal, recs) = d.run("discover = true\nrefresh_s = 1\n", "9");
     let id_of = |venue_id: &str| common::live::market_id(&recs, venue_id);
     let q5 = [kalshi(5), token(5, 1), token(5, 2)];
     let first_book = recs
@@ -382,17 +382,9 @@ fn the_shipped_10k_universe_scenario_holds_10002_markets() {
 
 #[test]
 fn a_restart_under_discovery_keeps_every_market_id_and_adds_those_listed_meanwhile() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = scenario_dislocated(dir.path(), 0.3);
-    let sim = Sim::start_with(Some(&scenario), "60");
+    let d = Discovering::start(|dir| scenario_dislocated(dir, 0.3));
     // First run: 3 s, before question 5 lists (5 s in).
-    let (journal, first) = live_discovering(
-        &sim,
-        dir.path(),
-        &scenario,
-        "discover = true\nrefresh_s = 0\n",
-        "3",
-    );
+    let (journal, first) = d.run("discover = true\nrefresh_s = 0\n", "3");
     let ids_of = |recs: &[Value]| -> std::collections::BTreeMap<String, Value> {
         recs.iter()
             .filter_map(|r| r["body"].get("MarketDefined"))
@@ -403,13 +395,7 @@ fn a_restart_under_discovery_keeps_every_market_id_and_adds_those_listed_meanwhi
     assert!(!before.contains_key(&kalshi(5)));
     std::thread::sleep(std::time::Duration::from_secs(4));
     // Second run on the same journal: it continues it.
-    let (_, all) = live_discovering(
-        &sim,
-        dir.path(),
-        &scenario,
-        "discover = true\nrefresh_s = 0\n",
-        "3",
-    );
+    let (_, all) = d.run("discover = true\nrefresh_s = 0\n", "3");
     let after = ids_of(&all);
     for (venue_id, id) in &before {
         assert_eq!(&after[venue_id], id, "{venue_id} keeps its id");
@@ -432,29 +418,24 @@ fn a_restart_under_discovery_keeps_every_market_id_and_adds_those_listed_meanwhi
 
 #[test]
 fn a_mutually_exclusive_event_listed_while_running_gets_its_ladder() {
-    let dir = tempfile::tempdir().unwrap();
     // The base scenario, plus a three-bucket Kalshi event listed 100 s in (5 s here).
-    let base = std::fs::read_to_string(scenario(dir.path())).unwrap();
-    let mut text = base.replacen(
-        "[cash]",
-        "exclusive_events = [\"KXUNIVRATE-26DEC\"]\n[cash]",
-        1,
-    );
-    for (i, fair) in [(0, 0.2), (1, 0.5), (2, 0.3)] {
-        text += &format!(
-            "[[question]]\nname = \"rate-{i}\"\nevent = \"KXUNIVRATE-26DEC\"\nfair = {fair}\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"KXUNIVRATE-26DEC-B{i}\"\nlist_at_s = 100\n"
+    let d = Discovering::start(|dir| {
+        let base = std::fs::read_to_string(scenario(dir)).unwrap();
+        let mut text = base.replacen(
+            "[cash]",
+            "exclusive_events = [\"KXUNIVRATE-26DEC\"]\n[cash]",
+            1,
         );
-    }
-    let scenario = dir.path().join("ladder.toml");
-    std::fs::write(&scenario, text).unwrap();
-    let sim = Sim::start_with(Some(&scenario), "60");
-    let (_, recs) = live_discovering(
-        &sim,
-        dir.path(),
-        &scenario,
-        "discover = true\nrefresh_s = 1\n",
-        "8",
-    );
+        for (i, fair) in [(0, 0.2), (1, 0.5), (2, 0.3)] {
+            text += &format!(
+                "[[question]]\nname = \"rate-{i}\"\nevent = \"KXUNIVRATE-26DEC\"\nfair = {fair}\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"KXUNIVRATE-26DEC-B{i}\"\nlist_at_s = 100\n"
+            );
+        }
+        let path = dir.join("ladder.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    });
+    let (_, recs) = d.run("discover = true\nrefresh_s = 1\n", "8");
     let buckets: Vec<Value> = (0..3)
         .map(|i| common::live::market_id(&recs, &format!("KXUNIVRATE-26DEC-B{i}")))
         .collect();
