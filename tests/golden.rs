@@ -14,7 +14,7 @@ use arb::journal::{Journal, JournalWriter, SyncMode, WriterOptions};
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v8")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("journal_format/golden/v9")
 }
 
 fn build(dir: &Path) {
@@ -144,6 +144,11 @@ fn version_6_golden_journal_still_decodes_to_the_same_records() {
 #[test]
 fn version_7_golden_journal_still_decodes_to_the_same_records() {
     older_golden_journal_still_decodes_to_the_same_records(7, common::every_variant_v7());
+}
+
+#[test]
+fn version_8_golden_journal_still_decodes_to_the_same_records() {
+    older_golden_journal_still_decodes_to_the_same_records(8, common::every_variant_v8());
 }
 
 /// Continuing a version 1 journal never mixes versions in one segment: new records go

@@ -20,6 +20,7 @@ pub(super) struct MarketView<'a> {
     pub(super) updated_ts: i64,
     pub(super) pairs: &'a [u32],
     pub(super) open_orders: u32,
+    pub(super) watch: crate::event::Watch,
 }
 
 /// The canonical encoding of the state: what `state_hash` digests and what a snapshot
@@ -49,7 +50,7 @@ pub(super) struct StateView<'a> {
     pub(super) coverage_mark: &'a super::coverage::CoverageMark,
     pub(super) settlement: &'a super::settlement::SettlementBook,
     pub(super) exits: Option<crate::config::ExitPolicy>,
-    pub(super) vouch: super::markets::Vouch,
+    pub(super) vouch: &'a super::markets::Vouch,
 }
 
 impl Reducer {
@@ -77,6 +78,7 @@ impl Reducer {
                     updated_ts: m.updated_ts,
                     pairs: &m.pairs,
                     open_orders: m.open_orders,
+                    watch: m.watch,
                 })
                 .collect(),
             pairs: &self.markets.pairs,
@@ -96,7 +98,7 @@ impl Reducer {
             coverage_mark: &self.coverage_mark,
             settlement: &self.settlement,
             exits: self.exits,
-            vouch: self.markets.vouch,
+            vouch: &self.markets.vouch,
         }
     }
 }

@@ -2,7 +2,10 @@
 
 use super::book::{Book, BookError};
 use crate::core::MarketId;
-use crate::event::{BookDelta, BookSnapshot, InputError, LevelChange, MarketMeta, NoLeg, PairRule};
+use crate::core::Venue;
+use crate::event::{
+    BookDelta, BookSnapshot, InputError, LevelChange, MarketMeta, NoLeg, PairRule, Watch,
+};
 
 /// Everything the reducer knows about one market.
 #[derive(Clone, Debug)]
@@ -17,6 +20,8 @@ pub struct MarketState {
     pub pairs: Vec<u32>,
     /// Orders not yet terminal on this market.
     pub open_orders: u32,
+    /// How it is watched (snapshot version 9; `Watch::LEGACY` until a `MarketWatch`).
+    pub watch: Watch,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -27,15 +32,35 @@ pub struct Markets {
     pub vouch: Vouch,
 }
 
-/// A quiet book on a healthy stream is current (`StreamVouches`): each venue's stream
-/// vouches for every book on it at each sign of life, until a drop, gap or silence.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// A quiet book on a healthy stream is current (`StreamVouches`): each connection of a
+/// venue's stream vouches for every book streamed on it at each sign of life, until a
+/// drop, gap or silence.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Vouch {
     /// From `StreamVouches` (false in a journal without one).
     pub enabled: bool,
-    /// Per venue: event time of the stream's last sign of life (a book change, an
-    /// `Alive` mark) since its last drop, gap or silence; 0: none since.
-    pub heard: [i64; 2],
+    /// Per venue, per connection: event time of the connection's last sign of life (a
+    /// book change, an `Alive` mark) since its last drop, gap or silence; 0: none since.
+    /// Grown to the highest connection named (snapshot version 9).
+    pub heard: [Vec<i64>; 2],
+}
+
+impl Vouch {
+    fn heard_at(&self, venue: Venue, connection: u16) -> i64 {
+        self.heard[venue.index()]
+            .get(usize::from(connection))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn set(&mut self, venue: Venue, connection: u16, ts: i64) {
+        let list = &mut self.heard[venue.index()];
+        let i = usize::from(connection);
+        if list.len() <= i {
+            list.resize(i + 1, 0);
+        }
+        list[i] = ts;
+    }
 }
 
 fn book_error(market: MarketId, e: BookError) -> InputError {
@@ -67,6 +92,7 @@ impl Markets {
                 updated_ts: 0,
                 pairs: Vec::new(),
                 open_orders: 0,
+                watch: Watch::LEGACY,
             });
             return Ok(());
         }
@@ -184,28 +210,69 @@ impl Markets {
     }
 
     /// Event time from which market `m`'s age counts: its own last change, or (under
-    /// `StreamVouches`) its venue's last sign of life, whichever is later. A suspect
-    /// book (a drop or gap since its last snapshot) has only its own.
+    /// `StreamVouches`, for a streamed market) its connection's last sign of life,
+    /// whichever is later. A suspect book (a drop or gap since its last snapshot) and a
+    /// polled one have only their own.
     pub fn vouched_ts(&self, m: &MarketState) -> i64 {
-        if self.vouch.enabled && !m.suspect {
-            m.updated_ts.max(self.vouch.heard[m.meta.venue.index()])
-        } else {
-            m.updated_ts
+        match m.watch {
+            Watch::Streamed { connection } if self.vouch.enabled && !m.suspect => m
+                .updated_ts
+                .max(self.vouch.heard_at(m.meta.venue, connection)),
+            _ => m.updated_ts,
         }
     }
 
-    /// Venue `venue`'s stream showed life at `ts` (it vouches for its books).
-    pub fn heard(&mut self, venue: crate::core::Venue, ts: i64) {
-        self.vouch.heard[venue.index()] = ts;
+    /// Every connection of venue `venue`'s stream showed life at `ts`.
+    pub fn heard(&mut self, venue: Venue, ts: i64) {
+        let list = &mut self.vouch.heard[venue.index()];
+        if list.is_empty() {
+            list.push(0);
+        }
+        list.iter_mut().for_each(|t| *t = ts);
     }
 
-    /// Marks every book of a venue suspect (after a gap or disconnect); its stream no
-    /// longer vouches for them.
-    pub fn mark_venue_suspect(&mut self, venue: crate::core::Venue) {
-        self.vouch.heard[venue.index()] = 0;
+    /// Connection `connection` of `venue`'s stream showed life at `ts`.
+    pub fn heard_on(&mut self, venue: Venue, connection: u16, ts: i64) {
+        self.vouch.set(venue, connection, ts);
+    }
+
+    /// Marks every streamed book of a venue suspect (after a venue-wide gap or
+    /// disconnect); its stream no longer vouches for them. Polled books keep their own
+    /// age.
+    pub fn mark_venue_suspect(&mut self, venue: Venue) {
+        self.vouch.heard[venue.index()]
+            .iter_mut()
+            .for_each(|t| *t = 0);
         for m in self.list.iter_mut().filter(|m| m.meta.venue == venue) {
+            if matches!(m.watch, Watch::Streamed { .. }) {
+                m.suspect = true;
+            }
+        }
+    }
+
+    /// Marks the books streamed on one connection suspect (its drop, gap or silence).
+    pub fn mark_connection_suspect(&mut self, venue: Venue, connection: u16) {
+        self.vouch.set(venue, connection, 0);
+        for m in self
+            .list
+            .iter_mut()
+            .filter(|m| m.meta.venue == venue && m.watch == Watch::Streamed { connection })
+        {
             m.suspect = true;
         }
+    }
+
+    /// A market is watched another way from now on. Any change but to `Polled` makes
+    /// its book suspect until the venue sends it in full again: a book newly streamed
+    /// must not be vouched for by a connection that has not delivered it yet, and an
+    /// unwatched one is current no longer.
+    pub fn set_watch(&mut self, market: MarketId, watch: Watch) -> Result<(), InputError> {
+        let m = self.get_mut(market)?;
+        if m.watch != watch && watch != Watch::Polled {
+            m.suspect = true;
+        }
+        m.watch = watch;
+        Ok(())
     }
 
     /// Market ids whose book can be traded right now.

@@ -246,6 +246,17 @@ impl Reducer {
                 self.markets.vouch.enabled = *enabled;
                 Ok(())
             }
+            Event::MarketWatch(w) => self.markets.set_watch(w.market, w.watch),
+            Event::ConnectionFeed(c) => {
+                match c.state {
+                    FeedState::Gap | FeedState::Disconnected | FeedState::Silent => {
+                        self.markets.mark_connection_suspect(c.venue, c.connection);
+                    }
+                    FeedState::Alive => self.vouch_for_connection(c.venue, c.connection),
+                    FeedState::Connected => {}
+                }
+                Ok(())
+            }
             Event::SellToClose { enabled } => {
                 self.orders.sell_to_close = *enabled;
                 Ok(())
@@ -431,10 +442,19 @@ impl Reducer {
         }
     }
 
-    /// Market data of `market` arrived: its venue's stream is alive.
+    /// Market data of `market` arrived: the connection it is streamed on is alive (a
+    /// polled or unwatched market's data vouches for no connection).
     fn vouch_for(&mut self, market: MarketId) {
-        if let Some(venue) = self.markets.get(market).map(|m| m.meta.venue) {
-            self.vouch_for_venue(venue);
+        if let Some((venue, crate::event::Watch::Streamed { connection })) =
+            self.markets.get(market).map(|m| (m.meta.venue, m.watch))
+        {
+            self.vouch_for_connection(venue, connection);
+        }
+    }
+
+    fn vouch_for_connection(&mut self, venue: crate::core::Venue, connection: u16) {
+        if self.risk.feed_mode[venue.index()] != crate::event::FeedMode::PollOnly {
+            self.markets.heard_on(venue, connection, self.now);
         }
     }
 

@@ -36,6 +36,7 @@ struct MarketOwned {
     updated_ts: i64,
     pairs: Vec<u32>,
     open_orders: u32,
+    watch: crate::event::Watch,
 }
 
 /// `hash::StateView`, owned: the same fields in the same order.
@@ -105,6 +106,7 @@ impl Reducer {
                 updated_ts: m.updated_ts,
                 pairs: m.pairs,
                 open_orders: m.open_orders,
+                watch: m.watch,
             });
         }
         let markets = Markets {
@@ -379,6 +381,9 @@ mod tests {
             // Version 8: who vouches for a book's age (`StreamVouches`, each venue's last
             // sign of life), and whether positions are closed by selling (`SellToClose`).
             (8, 0x046d_2099_6563_f17d),
+            // Version 9: each market's watch (streamed on a connection, polled, listed), and each
+            // venue's last sign of life per stream connection.
+            (9, 0x7ca4_343f_a891_3e15),
         ];
         let version = crate::journal::snapshot::SNAPSHOT_VERSION;
         assert_eq!(

@@ -129,6 +129,65 @@ pub enum Event {
     SellToClose {
         enabled: bool,
     },
+    // Format version 9 from here on.
+    /// How a market is watched from now on (`arb live`'s tiers): streamed on one
+    /// connection of its venue, polled over REST, or only listed. A journal without one:
+    /// every market is streamed on connection 0, as older builds decided.
+    MarketWatch(WatchChange),
+    /// One connection of a venue's sharded market stream changed state: like `Feed`,
+    /// for the markets streamed on that connection only.
+    ConnectionFeed(ConnectionStatus),
+}
+
+/// How `arb live` watches a market (format version 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Watch {
+    /// On the stream: the connection's signs of life vouch for the book.
+    Streamed { connection: u16 },
+    /// Read over REST now and then: the book is as old as its last read.
+    Polled,
+    /// Only listed: no book is kept current, so none is traded until it is watched again.
+    Listed,
+}
+
+impl Watch {
+    /// The watch of a market in a journal without `MarketWatch`.
+    pub const LEGACY: Watch = Watch::Streamed { connection: 0 };
+}
+
+/// Why a market's watch changed (format version 9); informational for the reducer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WatchReason {
+    /// Placed at start.
+    Start,
+    /// In a tradable pair or group rule.
+    Rule,
+    /// The engine holds a position or an open order on it.
+    Position,
+    /// Its stream or its polls showed activity.
+    Activity,
+    /// Quiet for longer than the tier allows.
+    Idle,
+    /// Over the capacity of the tier above it.
+    Capacity,
+    /// Closed or no longer listed by the venue.
+    Closed,
+}
+
+/// A market's new watch (format version 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchChange {
+    pub market: MarketId,
+    pub watch: Watch,
+    pub reason: WatchReason,
+}
+
+/// One stream connection's state (format version 9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionStatus {
+    pub venue: Venue,
+    pub connection: u16,
+    pub state: FeedState,
 }
 
 /// A market's result as its venue paid it (format version 5).
@@ -305,6 +364,8 @@ impl Event {
             Event::ExitPolicyLoaded(_) => "exit_policy_loaded",
             Event::StreamVouches { .. } => "stream_vouches",
             Event::SellToClose { .. } => "sell_to_close",
+            Event::MarketWatch(_) => "market_watch",
+            Event::ConnectionFeed(_) => "connection_feed",
             Event::FirewallLoaded(_) => "firewall_loaded",
             Event::GroupDefined(_) => "group_defined",
             Event::FeedMode { .. } => "feed_mode",
@@ -323,6 +384,10 @@ impl Event {
                 | Event::Trade(_)
                 | Event::Tick
                 | Event::Feed(FeedStatus {
+                    state: FeedState::Alive,
+                    ..
+                })
+                | Event::ConnectionFeed(ConnectionStatus {
                     state: FeedState::Alive,
                     ..
                 })

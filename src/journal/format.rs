@@ -3,7 +3,7 @@
 /// First eight bytes of every segment file.
 pub const SEGMENT_MAGIC: [u8; 8] = *b"ARBJRNL\n";
 /// Version of the framing and of the payload encodings it names; what the writer writes.
-pub const FORMAT_VERSION: u16 = 8;
+pub const FORMAT_VERSION: u16 = 9;
 /// The oldest version this build still reads (each version's golden files are tested).
 pub const OLDEST_READABLE_VERSION: u16 = 1;
 pub const SEGMENT_HEADER_LEN: usize = 32;

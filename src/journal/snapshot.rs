@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 pub const SNAPSHOT_MAGIC: [u8; 8] = *b"ARBSNAP\n";
 /// Raised whenever the payload's layout (the reducer's state) changes.
-pub const SNAPSHOT_VERSION: u16 = 8;
+pub const SNAPSHOT_VERSION: u16 = 9;
 pub const SNAPSHOT_HEADER_LEN: usize = 48;
 /// Subdirectory of the journal directory that holds the snapshots.
 pub const SNAPSHOT_DIR: &str = "snapshots";
@@ -290,10 +290,15 @@ mod tests {
         }
         // A future version is refused, not guessed at.
         let mut b = encode_snapshot(7, 3, b"payload");
-        b[8] = 9;
+        let future = SNAPSHOT_VERSION + 1;
+        b[8..10].copy_from_slice(&future.to_le_bytes());
         let crc = crc32c::crc32c(&b[..44]);
         b[44..48].copy_from_slice(&crc.to_le_bytes());
-        assert!(decode_snapshot(&b).unwrap_err().contains("version 9"));
+        assert!(
+            decode_snapshot(&b)
+                .unwrap_err()
+                .contains(&format!("version {future}"))
+        );
         // A file renamed to another seq is refused.
         std::fs::write(&path, &good).unwrap();
         let moved = snapshot_dir(dir.path()).join(snapshot_file_name(8));

@@ -9,8 +9,35 @@ use arb::core::{ClientOrderId, MarketId, Money, Outcome, Price, Qty, Rng, Venue}
 use arb::event::*;
 
 /// One record of every event and decision variant, with fixed values: the golden
-/// journal is built from these (version 7's, then those of version 8).
+/// journal is built from these (version 8's, then those of version 9).
 pub fn every_variant() -> (Vec<Event>, Vec<Decision>) {
+    let (mut events, decisions) = every_variant_v8();
+    events.push(Event::MarketWatch(WatchChange {
+        market: MarketId(1),
+        watch: Watch::Streamed { connection: 3 },
+        reason: WatchReason::Rule,
+    }));
+    events.push(Event::MarketWatch(WatchChange {
+        market: MarketId(2),
+        watch: Watch::Polled,
+        reason: WatchReason::Idle,
+    }));
+    events.push(Event::MarketWatch(WatchChange {
+        market: MarketId(0),
+        watch: Watch::Listed,
+        reason: WatchReason::Capacity,
+    }));
+    events.push(Event::ConnectionFeed(ConnectionStatus {
+        venue: Venue::Polymarket,
+        connection: 3,
+        state: FeedState::Alive,
+    }));
+    (events, decisions)
+}
+
+/// One record of every variant of format version 8 (version 7's, then those added in
+/// version 8), in the order of its golden file.
+pub fn every_variant_v8() -> (Vec<Event>, Vec<Decision>) {
     let (mut events, decisions) = every_variant_v7();
     events.push(Event::StreamVouches { enabled: true });
     events.push(Event::SellToClose { enabled: true });

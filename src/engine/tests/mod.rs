@@ -1069,6 +1069,7 @@ mod resting;
 mod risk;
 mod settlement;
 mod unknown;
+mod watch;
 
 /// The unwind's price bound is one the venue accepts: a sale's floor is on the
 /// market's tick (rounded up: it never loses more than the policy allows) and at least

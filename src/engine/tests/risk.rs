@@ -4,20 +4,20 @@
 use super::*;
 use crate::config::RiskLimits;
 
-fn limited(limits: RiskLimits) -> Reducer {
+pub(super) fn limited(limits: RiskLimits) -> Reducer {
     let mut r = sequential();
     assert!(at(&mut r, 0, Event::RiskLimitsLoaded(limits)).is_empty());
     r
 }
 
 /// No limit but the one a test sets.
-fn only(f: impl FnOnce(&mut RiskLimits)) -> RiskLimits {
+pub(super) fn only(f: impl FnOnce(&mut RiskLimits)) -> RiskLimits {
     let mut l = RiskLimits::NONE;
     f(&mut l);
     l
 }
 
-fn skips(out: &[Decision]) -> Vec<SkipReason> {
+pub(super) fn skips(out: &[Decision]) -> Vec<SkipReason> {
     out.iter()
         .filter_map(|d| match d {
             Decision::Skipped { reason, .. } => Some(*reason),
