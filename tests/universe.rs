@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::live::{Sim, arb};
+use common::live::{Discovering, Sim, arb};
 use serde_json::Value;
 use std::path::Path;
 
@@ -277,48 +277,6 @@ fn arb_live_trades_the_listed_universe_with_no_market_list() {
         requests["GET /gamma/markets"].as_u64().unwrap() >= 4,
         "{requests}"
     );
-}
-
-/// A standalone simulator on a scenario written into a temporary directory, and `arb
-/// live` runs against it that discover their markets (no ticker or token list),
-/// journaling into `dir/j` (a second run continues the first's journal).
-struct Discovering {
-    dir: tempfile::TempDir,
-    scenario: std::path::PathBuf,
-    sim: Sim,
-}
-
-impl Discovering {
-    /// The simulator on the scenario `write` puts into the directory.
-    fn start(write: impl FnOnce(&Path) -> std::path::PathBuf) -> Discovering {
-        let dir = tempfile::tempdir().unwrap();
-        let scenario = write(dir.path());
-        let sim = Sim::start_with(Some(&scenario), "60");
-        Discovering { dir, scenario, sim }
-    }
-
-    /// Runs `arb live` for `seconds` with `universe` the `[universe]` table; the
-    /// journal and its records.
-    fn run(&self, universe: &str, seconds: &str) -> (std::path::PathBuf, Vec<Value>) {
-        let dir = self.dir.path();
-        let cfg = self.sim.live_config(
-            dir,
-            Some(&self.scenario),
-            &format!("[universe]\n{universe}"),
-            None,
-        );
-        let text: String = std::fs::read_to_string(&cfg)
-            .unwrap()
-            .lines()
-            .filter(|l| !l.starts_with("markets = [") && !l.starts_with("tokens = ["))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        std::fs::write(&cfg, text).unwrap();
-        let journal = dir.join("j");
-        common::live::live_cli(&cfg, &journal, seconds);
-        let recs = common::live::inspect_records(&journal);
-        (journal, recs)
-    }
 }
 
 #[test]

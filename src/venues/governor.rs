@@ -168,6 +168,11 @@ impl Governor {
         }
     }
 
+    /// Reads a second this venue allows (its configured limit, before any back-off).
+    pub fn read_per_s(&self) -> f64 {
+        self.limits.read_per_s
+    }
+
     fn rate(&self, class: Class) -> f64 {
         match class {
             Class::Order => self.limits.write_per_s,

@@ -442,3 +442,45 @@ pub fn no_unknown_orders(view: &serde_json::Value) -> bool {
         .as_array()
         .is_some_and(|o| o.iter().all(|o| o["unknown"] == false))
 }
+
+/// A standalone simulator on a scenario written into a temporary directory, and `arb
+/// live` runs against it that discover their markets (no ticker or token list),
+/// journaling into `dir/j` (a second run continues the first's journal).
+pub struct Discovering {
+    pub dir: tempfile::TempDir,
+    pub scenario: PathBuf,
+    pub sim: Sim,
+}
+
+impl Discovering {
+    /// The simulator on the scenario `write` puts into the directory.
+    pub fn start(write: impl FnOnce(&Path) -> std::path::PathBuf) -> Discovering {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = write(dir.path());
+        let sim = Sim::start_with(Some(&scenario), "60");
+        Discovering { dir, scenario, sim }
+    }
+
+    /// Runs `arb live` for `seconds` with `universe` the `[universe]` table; the
+    /// journal and its records.
+    pub fn run(&self, universe: &str, seconds: &str) -> (PathBuf, Vec<serde_json::Value>) {
+        let dir = self.dir.path();
+        let cfg = self.sim.live_config(
+            dir,
+            Some(&self.scenario),
+            &format!("[universe]\n{universe}"),
+            None,
+        );
+        let text: String = std::fs::read_to_string(&cfg)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("markets = [") && !l.starts_with("tokens = ["))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&cfg, text).unwrap();
+        let journal = dir.join("j");
+        live_cli(&cfg, &journal, seconds);
+        let recs = inspect_records(&journal);
+        (journal, recs)
+    }
+}

@@ -5,7 +5,7 @@
 use super::ingress::IngressCtx;
 use super::stream_loop::{Frame, VenueFeed};
 use super::universe_watch::{AddedRx, drain};
-use crate::core::{Price, Qty, Venue};
+use crate::core::{MarketId, Price, Qty, Venue};
 use crate::event::Event;
 use crate::venues::MarketInterner;
 use crate::venues::governor::Governor;
@@ -92,7 +92,10 @@ impl VenueFeed for KalshiFeed {
 
     async fn poll_books(&mut self, ctx: &mut IngressCtx) -> bool {
         for t in &self.tickers {
-            if let Some(ev) = rest_book(&self.rest, t, &self.interner).await
+            let Some(market) = self.interner.get(Venue::Kalshi, t) else {
+                continue;
+            };
+            if let Some(ev) = rest_book(&self.rest, t, market).await
                 && !ctx.send(ev)
             {
                 return false;
@@ -212,8 +215,7 @@ impl VenueFeed for KalshiFeed {
 
 /// One market's book over REST (poll-only mode), as a snapshot: YES bids are bids, NO
 /// bids at q are asks at 1 − q. `None` when it cannot be read (the next poll retries).
-async fn rest_book(rest: &KalshiRest, ticker: &str, interner: &MarketInterner) -> Option<Event> {
-    let market = interner.get(Venue::Kalshi, ticker)?;
+pub(super) async fn rest_book(rest: &KalshiRest, ticker: &str, market: MarketId) -> Option<Event> {
     let ob = rest.orderbook(ticker).await.ok()?;
     let level = |(p, q): &(String, String)| {
         Some((Price::from_decimal(p).ok()?, Qty::from_decimal(q).ok()?))

@@ -33,6 +33,7 @@ mod startup;
 pub mod status;
 mod stream_loop;
 mod summary;
+mod tiers;
 pub mod universe;
 mod universe_watch;
 pub mod watchdog;
@@ -43,7 +44,7 @@ pub use summary::LiveSummary;
 use self::core::{CoreSettings, Inbound};
 use self::executor::Executor;
 use crate::clock::wall_ns;
-use crate::core::Venue;
+use crate::core::{MarketId, Venue};
 use crate::journal::JournalError;
 use crate::venues::http::VenueError;
 use std::path::{Path, PathBuf};
@@ -336,6 +337,13 @@ async fn run_async(
     // Markets listed while running reach every task that maps venue ids.
     let refresh = opts.config.universe.discover && opts.config.universe.refresh_s > 0.0;
     let mut fanout = universe_watch::Fanout::default();
+    // Under tiers, each feed's additions also carry the markets promoted to it.
+    let mut feed_adds: [Option<(_, universe_watch::AddedRx)>; 2] = Default::default();
+    if opts.config.universe.tiers {
+        for venue in Venue::ALL {
+            feed_adds[venue.index()] = Some(fanout.subscribe_shared());
+        }
+    }
     let mut adds = || refresh.then(|| fanout.subscribe());
     let listings = universe_watch::Listings {
         kalshi: kalshi_rest.clone(),
@@ -365,14 +373,87 @@ async fn run_async(
             status_done.clone(),
         ),
     );
+    // Tiers: each market's first watch, journaled (on the control channel, read before
+    // market data) before any feed starts; the feeds stream the hot markets only.
+    let plan = opts.config.universe.tiers.then(|| {
+        let u = &opts.config.universe;
+        let read =
+            |g: Option<&crate::venues::governor::Governor>| g.map_or(0.0, |g| g.read_per_s());
+        let caps = tiers::TierCaps::from_budget(
+            u.hot_max,
+            [
+                read(kalshi_rest.as_ref().map(|k| k.governor())),
+                read(poly_rest.as_ref().map(|p| p.governor())),
+            ],
+            u.warm_read_share,
+            u.warm_poll_s,
+        );
+        tiers::plan(&core.reducer, caps)
+    });
+    let mut hot_ids: Option<std::collections::BTreeSet<String>> = None;
+    let mut warm: [std::collections::BTreeMap<MarketId, crate::event::MarketMeta>; 2] =
+        Default::default();
+    if let Some(plan) = &plan {
+        let mut counts = [0usize; 3];
+        let mut hot = std::collections::BTreeSet::new();
+        for change in plan {
+            let Some(meta) = interner.meta(change.market) else {
+                continue;
+            };
+            match change.watch {
+                crate::event::Watch::Streamed { .. } => {
+                    counts[0] += 1;
+                    hot.insert(meta.venue_id.clone());
+                }
+                crate::event::Watch::Polled => {
+                    counts[1] += 1;
+                    warm[meta.venue.index()].insert(change.market, meta.clone());
+                }
+                crate::event::Watch::Listed => counts[2] += 1,
+            }
+            // Why each streamed market is streamed is said at every start (it is also
+            // the watch of a journal without one); the others when their watch changes.
+            let now = core.reducer.markets().get(change.market).map(|m| m.watch);
+            let streamed = matches!(change.watch, crate::event::Watch::Streamed { .. });
+            if now != Some(change.watch) || streamed {
+                let _ = in_tx.send(Inbound {
+                    ts: self::core::event_ns(),
+                    event: crate::event::Event::MarketWatch(*change),
+                });
+            }
+        }
+        tracing::info!(
+            hot = counts[0],
+            warm = counts[1],
+            cold = counts[2],
+            "universe in tiers: hot streamed, warm polled, cold listed"
+        );
+        hot_ids = Some(hot);
+    }
+    let hot_only = |ids: Vec<String>| match &hot_ids {
+        Some(hot) => ids.into_iter().filter(|id| hot.contains(id)).collect(),
+        None => ids,
+    };
+    let mut tier_feeds: [Option<_>; 2] = Default::default();
+    let mut feed_rx =
+        |venue: Venue, adds: &mut dyn FnMut() -> Option<universe_watch::AddedRx>| match feed_adds
+            [venue.index()]
+        .take()
+        {
+            Some((tx, rx)) => {
+                tier_feeds[venue.index()] = Some(tx);
+                Some(rx)
+            }
+            None => adds(),
+        };
     if let Some(k) = kalshi_side {
         tasks.push(tokio::spawn(kalshi_feed::ingress(
             k.ws_url,
             k.signer,
             k.rest.clone(),
-            k.tickers,
+            hot_only(k.tickers),
             interner.clone(),
-            adds(),
+            feed_rx(Venue::Kalshi, &mut adds),
             ingress_ctx(Venue::Kalshi),
         )));
     }
@@ -397,11 +478,42 @@ async fn run_async(
         tasks.push(tokio::spawn(polymarket_feed::ingress(
             p.ws_url,
             p.rest.clone(),
-            tokens,
+            hot_only(tokens),
             interner.clone(),
-            adds(),
+            feed_rx(Venue::Polymarket, &mut adds),
             ingress_ctx(Venue::Polymarket),
         )));
+    }
+    if let Some(plan) = &plan {
+        let [kalshi_feed_tx, poly_feed_tx] = tier_feeds;
+        let hot = plan
+            .iter()
+            .filter(|c| matches!(c.watch, crate::event::Watch::Streamed { .. }))
+            .count();
+        tasks.push(tokio::spawn(
+            tiers::Tiers {
+                poll: Duration::from_secs_f64(opts.config.universe.warm_poll_s),
+                hot,
+                hot_max: opts.config.universe.hot_max,
+                warm,
+                kalshi: kalshi_rest.clone().zip(kalshi_feed_tx).map(|(rest, feed)| {
+                    tiers::WarmVenue {
+                        rest,
+                        ctx: ingress_ctx(Venue::Kalshi),
+                        feed,
+                    }
+                }),
+                polymarket: poly_rest.clone().zip(poly_feed_tx).map(|(rest, feed)| {
+                    tiers::WarmVenue {
+                        rest,
+                        ctx: ingress_ctx(Venue::Polymarket),
+                        feed,
+                    }
+                }),
+                control: in_tx.clone(),
+            }
+            .run(),
+        ));
     }
     tasks.push(tokio::spawn(periodic::report_circuits(
         kalshi_rest.as_ref().map(|k| k.governor().clone()),
@@ -480,7 +592,16 @@ async fn run_async(
         .filter(|o| o.order.tif != crate::event::TimeInForce::ImmediateOrCancel)
         .cloned()
         .collect();
-    let ready = self::core::Readiness::new(routes.keys().copied(), started);
+    // Under tiers, the cold markets get no book until they are watched.
+    let ready_on: Vec<MarketId> = match &plan {
+        Some(plan) => plan
+            .iter()
+            .filter(|c| c.watch != crate::event::Watch::Listed)
+            .map(|c| c.market)
+            .collect(),
+        None => routes.keys().copied().collect(),
+    };
+    let ready = self::core::Readiness::new(ready_on, started);
     let executor = Executor {
         routes: std::sync::RwLock::new(routes),
         adds: adds(),

@@ -167,7 +167,7 @@ impl VenueFeed for PolymarketFeed {
 }
 
 /// Tokens per `POST /books` request (the venue takes up to 500).
-const BOOKS_BATCH: usize = 100;
+pub(super) const BOOKS_BATCH: usize = 100;
 
 /// Every token's book over REST (`POST /books`, a hundred tokens a request), as
 /// snapshots to the core; false once the core is gone. A batch or a book that cannot be
@@ -188,33 +188,41 @@ async fn rest_books(
         let Ok(books) = rest.books(chunk).await else {
             continue;
         };
-        for book in books {
-            let Some(market) = interner.get(Venue::Polymarket, &book.asset_id) else {
+        for book in &books {
+            let Some(event) = interner
+                .get(Venue::Polymarket, &book.asset_id)
+                .and_then(|market| book_snapshot(book, market))
+            else {
                 continue;
             };
-            let levels = |side: &[crate::venues::polymarket::wire::OrderSummary]| {
-                side.iter()
-                    .map(|l| {
-                        Some(crate::event::Level {
-                            price: Price::from_decimal(&l.price).ok()?,
-                            qty: Qty::from_decimal(&l.size).ok()?,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()
-            };
-            let (Some(bids), Some(asks)) = (levels(&book.bids), levels(&book.asks)) else {
-                continue;
-            };
-            let event = Event::BookSnapshot(crate::event::BookSnapshot {
-                market,
-                venue_seq: 0,
-                bids,
-                asks,
-            });
             if !ctx.send(event) {
                 return false;
             }
         }
     }
     true
+}
+
+/// A token's REST book as a snapshot of `market`; `None` for a level that does not
+/// parse (the next read retries).
+pub(super) fn book_snapshot(
+    book: &crate::venues::polymarket::rest_wire::OrderBookSummary,
+    market: crate::core::MarketId,
+) -> Option<Event> {
+    let levels = |side: &[crate::venues::polymarket::wire::OrderSummary]| {
+        side.iter()
+            .map(|l| {
+                Some(crate::event::Level {
+                    price: Price::from_decimal(&l.price).ok()?,
+                    qty: Qty::from_decimal(&l.size).ok()?,
+                })
+            })
+            .collect::<Option<Vec<_>>>()
+    };
+    Some(Event::BookSnapshot(crate::event::BookSnapshot {
+        market,
+        venue_seq: 0,
+        bids: levels(&book.bids)?,
+        asks: levels(&book.asks)?,
+    }))
 }

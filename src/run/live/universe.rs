@@ -35,6 +35,34 @@ pub struct UniverseConfig {
     /// are defined and streamed, markets gone are read for their close. 0: never.
     #[serde(default = "default_refresh")]
     pub refresh_s: f64,
+    /// Watch the universe in tiers (`tiers.rs`): markets in a tradable pair or group
+    /// rule, or held, are streamed; the others are read over REST every `warm_poll_s`
+    /// as far as `warm_read_share` of the venue's read budget goes, and only listed
+    /// beyond; a polled market whose book changes is promoted to the stream.
+    #[serde(default)]
+    pub tiers: bool,
+    /// Markets streamed at most, both venues together (the hot set's capacity).
+    #[serde(default = "default_hot_max")]
+    pub hot_max: usize,
+    /// Seconds between reads of the polled (warm) markets.
+    #[serde(default = "default_warm_poll")]
+    pub warm_poll_s: f64,
+    /// The share of a venue's read budget its warm reads may use; the rest stays for
+    /// order lookups, reconciliation and discovery.
+    #[serde(default = "default_warm_share")]
+    pub warm_read_share: f64,
+}
+
+fn default_hot_max() -> usize {
+    2000
+}
+
+fn default_warm_poll() -> f64 {
+    60.0
+}
+
+fn default_warm_share() -> f64 {
+    0.25
 }
 
 fn default_page_size() -> u32 {
@@ -51,6 +79,10 @@ impl Default for UniverseConfig {
             discover: false,
             page_size: default_page_size(),
             refresh_s: default_refresh(),
+            tiers: false,
+            hot_max: default_hot_max(),
+            warm_poll_s: default_warm_poll(),
+            warm_read_share: default_warm_share(),
         }
     }
 }
@@ -68,6 +100,27 @@ impl UniverseConfig {
             return Err(format!(
                 "universe.refresh_s: {} is not 0 (never) or between 1 and 86400",
                 self.refresh_s
+            ));
+        }
+        if self.tiers && !self.discover {
+            return Err(
+                "universe.tiers: needs universe.discover (the tiers sort the venues' listings)"
+                    .into(),
+            );
+        }
+        if self.hot_max == 0 {
+            return Err("universe.hot_max: 0 streams nothing; at least 1".into());
+        }
+        if !(0.1..=3_600.0).contains(&self.warm_poll_s) {
+            return Err(format!(
+                "universe.warm_poll_s: {} is not between 0.1 and 3600",
+                self.warm_poll_s
+            ));
+        }
+        if !(self.warm_read_share > 0.0 && self.warm_read_share <= 0.9) {
+            return Err(format!(
+                "universe.warm_read_share: {} is not above 0 and at most 0.9 (orders and lookups need the rest)",
+                self.warm_read_share
             ));
         }
         Ok(())

@@ -44,6 +44,14 @@ impl Fanout {
         rx
     }
 
+    /// As `subscribe`, with a sender of its own for another task to hand the same
+    /// receiver markets (the tiers' promotions to a feed).
+    pub fn subscribe_shared(&mut self) -> (UnboundedSender<Arc<Added>>, AddedRx) {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.senders.push(tx.clone());
+        (tx, rx)
+    }
+
     fn send(&self, added: &Arc<Added>) {
         for tx in &self.senders {
             // A task that has ended wants no more.

@@ -1,0 +1,165 @@
+//! Watching in tiers (issue 13 item 3), through `arb live` against a standalone `arb
+//! sim`: the markets of the cross-venue pairs are streamed, the others read over REST
+//! (warm) as far as the read budget goes and only listed beyond it (cold); a warm market
+//! whose book moves is promoted to the stream. Every watch is journaled (`MarketWatch`)
+//! and replays to the same decisions.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+mod common;
+
+use common::live::{Discovering, arb};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const KALSHI_QUIET: &str = "KXTIER-26DEC-QUIET";
+
+fn token(i: usize, side: usize) -> String {
+    format!("8{i}{side}0000000000000000000000000000000000000000000000000000000000000000000000{i}")
+}
+
+/// Questions 0 and 1 on both venues (pairs); 2, 3 and 4 on Polymarket alone with books
+/// that never move; 5 on Polymarket alone with a moving book; a Kalshi market alone that
+/// never moves.
+fn scenario(dir: &Path) -> PathBuf {
+    let mut text = String::from(
+        "name = \"tiers\"\nseed = 5\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
+    );
+    let question = |name: String, volatility: f64, venues: String| {
+        format!(
+            "[[question]]\nname = \"{name}\"\nfair = 0.4\nvolatility = {volatility}\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\n{venues}"
+        )
+    };
+    for i in 0..6 {
+        let tokens = format!(
+            "polymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
+            token(i, 1),
+            token(i, 2)
+        );
+        let (volatility, venues) = match i {
+            0 | 1 => (0.002, format!("kalshi = \"KXTIER-26DEC-Q{i}\"\n{tokens}")),
+            5 => (0.01, tokens),
+            _ => (0.0, tokens),
+        };
+        text += &question(format!("q{i}"), volatility, venues);
+    }
+    text += &question("k".into(), 0.0, format!("kalshi = \"{KALSHI_QUIET}\"\n"));
+    let p = dir.join("tiers.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Each market's watches in journal order, by venue id.
+fn watches(recs: &[Value], venue_id: &str) -> Vec<Value> {
+    let id = common::live::market_id(recs, venue_id);
+    recs.iter()
+        .filter_map(|r| {
+            let w = r["body"].get("MarketWatch")?;
+            (w["market"] == id).then(|| w.clone())
+        })
+        .collect()
+}
+
+fn books(recs: &[Value], venue_id: &str) -> usize {
+    let id = common::live::market_id(recs, venue_id);
+    recs.iter()
+        .filter(|r| r["body"]["BookSnapshot"]["market"] == id)
+        .count()
+}
+
+#[test]
+fn pairs_are_streamed_the_rest_polled_within_budget_and_a_moving_market_is_promoted() {
+    let d = Discovering::start(scenario);
+    // 4 reads a second per venue, a quarter of them for 1 s polls: one Kalshi book per
+    // poll (the quiet Kalshi market), Polymarket a batch of up to a hundred.
+    let (journal, recs) = d.run(
+        "discover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 1\nwarm_read_share = 0.25\n[limits]\nread_per_s = 4\n",
+        "8",
+    );
+    let streamed = |w: &Value| w["watch"].get("Streamed").is_some();
+    for id in ["KXTIER-26DEC-Q0".to_string(), token(0, 1), token(1, 2)] {
+        let w = watches(&recs, &id);
+        assert_eq!(w.len(), 1, "{id}: {w:?}");
+        assert!(
+            streamed(&w[0]) && w[0]["reason"] == "Rule",
+            "{id} is in a pair: {w:?}"
+        );
+    }
+    for id in [
+        token(2, 1),
+        token(3, 2),
+        token(4, 1),
+        KALSHI_QUIET.to_string(),
+    ] {
+        let w = watches(&recs, &id);
+        assert_eq!(w.len(), 1, "{id} never moves: {w:?}");
+        assert_eq!(w[0]["watch"], "Polled", "{id}: {w:?}");
+        assert!(
+            books(&recs, &id) >= 3,
+            "{id} is read every second: {} books",
+            books(&recs, &id)
+        );
+    }
+    // Question 5's book moves: polled, then streamed for its activity, with its
+    // complement.
+    for id in [token(5, 1), token(5, 2)] {
+        let w = watches(&recs, &id);
+        assert_eq!(w.len(), 2, "{id}: {w:?}");
+        assert_eq!(w[0]["watch"], "Polled", "{id}: {w:?}");
+        assert!(
+            streamed(&w[1]) && w[1]["reason"] == "Activity",
+            "{id}: {w:?}"
+        );
+    }
+    // Once promoted, its book comes from the stream: changes, not only full reads.
+    let id = common::live::market_id(&recs, &token(5, 1));
+    let promoted = recs
+        .iter()
+        .position(|r| {
+            r["body"]["MarketWatch"]["market"] == id
+                && r["body"]["MarketWatch"]["reason"] == "Activity"
+        })
+        .unwrap();
+    let change_of = |r: &Value| {
+        r["body"]["BookDelta"]["market"] == id
+            || r["body"]["BookBatch"]["deltas"]
+                .as_array()
+                .is_some_and(|d| d.iter().any(|d| d["market"] == id))
+    };
+    assert!(
+        !recs[..promoted].iter().any(change_of),
+        "not streamed before its promotion"
+    );
+    let streamed_change = recs[promoted..].iter().any(change_of);
+    assert!(
+        streamed_change,
+        "no streamed change of {} after its promotion",
+        token(5, 1)
+    );
+    // The run's decisions replay from its journal.
+    let replay = arb().arg("replay").arg(&journal).output().unwrap();
+    assert!(
+        replay.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&replay.stdout),
+        String::from_utf8_lossy(&replay.stderr)
+    );
+}
+
+#[test]
+fn beyond_the_read_budget_a_market_is_only_listed() {
+    let d = Discovering::start(scenario);
+    // 2 reads a second, a tenth of them for 4 s polls: not one read a poll.
+    let (_, recs) = d.run(
+        "discover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 4\nwarm_read_share = 0.1\n[limits]\nread_per_s = 2\n",
+        "5",
+    );
+    let w = watches(&recs, KALSHI_QUIET);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0]["watch"], "Listed", "{w:?}");
+    assert_eq!(w[0]["reason"], "Capacity", "{w:?}");
+    assert_eq!(
+        books(&recs, KALSHI_QUIET),
+        0,
+        "a cold market is neither read nor streamed"
+    );
+}
