@@ -395,6 +395,25 @@ impl Event {
     }
 }
 
+#[cfg(test)]
+impl MarketMeta {
+    /// A fee-free, cent-tick market named `m{id}` with no event or series, for unit tests.
+    pub fn for_test(id: u32, venue: Venue, no_leg: NoLeg) -> MarketMeta {
+        MarketMeta {
+            id: MarketId(id),
+            venue,
+            venue_id: format!("m{id}"),
+            title: String::new(),
+            event_id: String::new(),
+            series_id: String::new(),
+            close_ts: None,
+            no_leg,
+            fees: FeeModel::Free,
+            tick: Price(100),
+        }
+    }
+}
+
 /// Static facts about one market, binding an interned `MarketId` to the venue's id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketMeta {

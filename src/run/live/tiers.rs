@@ -312,22 +312,11 @@ impl Tiers {
 mod tests {
     use super::*;
     use crate::config::EngineConfig;
-    use crate::core::{Outcome, Price};
-    use crate::event::{FeeModel, PairRule};
+    use crate::core::Outcome;
+    use crate::event::PairRule;
 
     fn meta(id: u32, venue: Venue, no_leg: NoLeg) -> Event {
-        Event::MarketDefined(MarketMeta {
-            id: MarketId(id),
-            venue,
-            venue_id: format!("m{id}"),
-            title: String::new(),
-            event_id: String::new(),
-            series_id: String::new(),
-            close_ts: None,
-            no_leg,
-            fees: FeeModel::Free,
-            tick: Price::from_decimal("0.01").unwrap(),
-        })
+        Event::MarketDefined(MarketMeta::for_test(id, venue, no_leg))
     }
 
     /// Kalshi 0..4, Polymarket tokens 4/5, 6/7, 8/9 (complements); pair 0 <-> 4.

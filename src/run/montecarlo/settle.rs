@@ -120,18 +120,7 @@ mod tests {
     use crate::event::{BookSnapshot, Event, FeeModel, Level};
 
     fn meta(id: u32, venue: Venue, no_leg: NoLeg) -> MarketMeta {
-        MarketMeta {
-            id: MarketId(id),
-            venue,
-            venue_id: format!("m{id}"),
-            title: String::new(),
-            event_id: String::new(),
-            series_id: String::new(),
-            close_ts: None,
-            no_leg,
-            fees: FeeModel::Free,
-            tick: Price(100),
-        }
+        MarketMeta::for_test(id, venue, no_leg)
     }
 
     fn book(id: u32, bid: u16, ask: u16) -> Event {
