@@ -143,6 +143,10 @@ enum Command {
         /// to the same values shares its event time (timestamps, close times, expiries).
         #[arg(long)]
         clock_origin_ms: Option<i64>,
+        /// Write the scenario's cross-venue pairs as a mapping file here (for `arb
+        /// live`'s `pairs`), then serve.
+        #[arg(long)]
+        pairs_out: Option<PathBuf>,
     },
     /// Record raw venue WebSocket frames as JSON Lines for `arb import`.
     Record {

@@ -21,6 +21,13 @@ fn token(i: usize, side: usize) -> String {
 /// that never move; 5 on Polymarket alone with a moving book; a Kalshi market alone that
 /// never moves.
 fn scenario(dir: &Path) -> PathBuf {
+    scenario_with(dir, None, false)
+}
+
+/// As `scenario`, question 5 still from `still_after_s` of scenario time on (the
+/// simulator runs 20 times faster than the wall clock); with `listed_later`, question 6
+/// (Polymarket alone, quiet) and question 7 (both venues, a pair) list 60 s in.
+fn scenario_with(dir: &Path, still_after_s: Option<f64>, listed_later: bool) -> PathBuf {
     let mut text = String::from(
         "name = \"tiers\"\nseed = 5\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
     );
@@ -37,15 +44,41 @@ fn scenario(dir: &Path) -> PathBuf {
         );
         let (volatility, venues) = match i {
             0 | 1 => (0.002, format!("kalshi = \"KXTIER-26DEC-Q{i}\"\n{tokens}")),
-            5 => (0.01, tokens),
+            5 => match still_after_s {
+                Some(t) => (0.01, format!("still_after_s = {t}\n{tokens}")),
+                None => (0.01, tokens),
+            },
             _ => (0.0, tokens),
         };
         text += &question(format!("q{i}"), volatility, venues);
     }
     text += &question("k".into(), 0.0, format!("kalshi = \"{KALSHI_QUIET}\"\n"));
+    if listed_later {
+        let tokens = |i| {
+            format!(
+                "polymarket_yes = \"{}\"\npolymarket_no = \"{}\"\nlist_at_s = 60\n",
+                token(i, 1),
+                token(i, 2)
+            )
+        };
+        text += &question("q6".into(), 0.0, tokens(6));
+        text += &question(
+            "q7".into(),
+            0.002,
+            format!("kalshi = \"KXTIER-26DEC-Q7\"\n{}", tokens(7)),
+        );
+    }
     let p = dir.join("tiers.toml");
     std::fs::write(&p, text).unwrap();
     p
+}
+
+/// Whether record `r` changes `id`'s book as a stream does (a delta, not a full read).
+fn streamed_change(r: &Value, id: &Value) -> bool {
+    r["body"]["BookDelta"]["market"] == *id
+        || r["body"]["BookBatch"]["deltas"]
+            .as_array()
+            .is_some_and(|d| d.iter().any(|d| d["market"] == *id))
 }
 
 /// Each market's watches in journal order, by venue id.
@@ -119,12 +152,7 @@ fn pairs_are_streamed_the_rest_polled_within_budget_and_a_moving_market_is_promo
                 && r["body"]["MarketWatch"]["reason"] == "Activity"
         })
         .unwrap();
-    let change_of = |r: &Value| {
-        r["body"]["BookDelta"]["market"] == id
-            || r["body"]["BookBatch"]["deltas"]
-                .as_array()
-                .is_some_and(|d| d.iter().any(|d| d["market"] == id))
-    };
+    let change_of = |r: &Value| streamed_change(r, &id);
     assert!(
         !recs[..promoted].iter().any(change_of),
         "not streamed before its promotion"
@@ -162,4 +190,136 @@ fn beyond_the_read_budget_a_market_is_only_listed() {
         0,
         "a cold market is neither read nor streamed"
     );
+}
+
+#[test]
+fn a_market_streamed_for_its_activity_is_polled_again_once_its_quote_stops_moving() {
+    // Question 5 moves for 3 s of the run (60 s of scenario time), then stays put.
+    let d = Discovering::start(|dir| scenario_with(dir, Some(60.0), false));
+    let (journal, recs) = d.run(
+        "discover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 1\nhot_idle_s = 2\n[limits]\nread_per_s = 4\n",
+        "10",
+    );
+    for v in [token(5, 1), token(5, 2)] {
+        let w = watches(&recs, &v);
+        let path: Vec<(&str, &str)> = w
+            .iter()
+            .map(|w| {
+                let watch = if w["watch"].get("Streamed").is_some() {
+                    "Streamed"
+                } else {
+                    w["watch"].as_str().unwrap()
+                };
+                (watch, w["reason"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            path,
+            [
+                ("Polled", "Start"),
+                ("Streamed", "Activity"),
+                ("Polled", "Idle")
+            ],
+            "{v}"
+        );
+    }
+    // Unsubscribed: once the messages in flight are in, no streamed change comes (its
+    // sizes still change at the venue), and it is read again instead.
+    let id = common::live::market_id(&recs, &token(5, 1));
+    let demoted = recs
+        .iter()
+        .find(|r| {
+            r["body"]["MarketWatch"]["market"] == id && r["body"]["MarketWatch"]["reason"] == "Idle"
+        })
+        .unwrap();
+    let settled = demoted["ts"].as_i64().unwrap() + 1_000_000_000;
+    let after: Vec<&Value> = recs
+        .iter()
+        .filter(|r| r["ts"].as_i64().unwrap() > settled)
+        .collect();
+    assert!(
+        !after.iter().any(|r| streamed_change(r, &id)),
+        "streamed after its demotion"
+    );
+    assert!(
+        after
+            .iter()
+            .any(|r| r["body"]["BookSnapshot"]["market"] == id),
+        "read again after its demotion"
+    );
+    let replay = arb().arg("replay").arg(&journal).output().unwrap();
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stdout)
+    );
+}
+
+#[test]
+fn markets_listed_while_running_are_tiered_and_a_new_pair_is_streamed() {
+    let d = Discovering::start(|dir| scenario_with(dir, None, true));
+    let (_, recs) = d.run(
+        "discover = true\nrefresh_s = 1\ntiers = true\nwarm_poll_s = 1\n[limits]\nread_per_s = 4\n",
+        "9",
+    );
+    // Question 6 alone on Polymarket: polled from its listing on, never streamed.
+    for v in [token(6, 1), token(6, 2)] {
+        let w = watches(&recs, &v);
+        assert_eq!(w.len(), 1, "{v}: {w:?}");
+        assert_eq!(w[0]["watch"], "Polled", "{v}: {w:?}");
+        let id = common::live::market_id(&recs, &v);
+        assert!(
+            !recs.iter().any(|r| streamed_change(r, &id)),
+            "{v} streamed"
+        );
+        assert!(books(&recs, &v) >= 2, "{v} read");
+    }
+    // Question 7 lists as a pair: its markets end streamed for the rule.
+    for v in ["KXTIER-26DEC-Q7".to_string(), token(7, 1), token(7, 2)] {
+        let w = watches(&recs, &v);
+        let last = w.last().unwrap_or_else(|| panic!("{v} has no watch"));
+        assert!(
+            last["watch"].get("Streamed").is_some() && last["reason"] == "Rule",
+            "{v}: {w:?}"
+        );
+        let id = common::live::market_id(&recs, &v);
+        assert!(
+            recs.iter().any(|r| streamed_change(r, &id)),
+            "{v} never streamed"
+        );
+    }
+}
+
+#[test]
+fn the_shipped_tiers_scenario_holds_10050_markets_of_which_450_are_paired() {
+    let s = arb::sim::Scenario::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/universe-10k-tiers.toml"),
+    )
+    .unwrap();
+    assert_eq!(s.markets.len(), 10_050);
+    assert_eq!(s.pairs.len(), 150);
+    // `arb sim --pairs-out` writes them as the mapping file `arb live` reads.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pairs.toml");
+    let run = arb()
+        .args([
+            "sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--duration",
+            "0.1",
+            "--scenario",
+        ])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/universe-10k-tiers.toml"))
+        .arg("--pairs-out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let loaded = arb::mapping::reload::read(&out).unwrap();
+    assert_eq!(loaded.info.pairs, 150);
 }

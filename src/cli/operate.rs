@@ -47,8 +47,15 @@ pub(super) fn run(command: Command) -> Result<i32> {
             speed,
             duration,
             clock_origin_ms,
+            pairs_out,
         } => {
             let duration = duration.map(secs).transpose()?;
+            if let Some(out) = pairs_out {
+                let loaded = arb::sim::Scenario::load_or_default(scenario.as_deref())?;
+                std::fs::write(&out, loaded.pairs_mapping())
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+                println!("pairs: {} -> {}", loaded.pairs.len(), out.display());
+            }
             if let Some(origin_ms) = clock_origin_ms {
                 anyhow::ensure!(
                     speed.is_finite() && speed >= 1.0,

@@ -20,6 +20,7 @@ pub struct Generator {
     questions: Vec<Question>,
     fair: Vec<f64>,
     now: i64,
+    start: i64,
     end: i64,
     step: i64,
 }
@@ -36,6 +37,7 @@ impl Generator {
             fair: scenario.questions.iter().map(|q| q.fair).collect(),
             questions: scenario.questions.clone(),
             now: scenario.start_ns,
+            start: scenario.start_ns,
             end: scenario.start_ns + scenario.duration_ns,
             step: scenario.step_ns,
         }
@@ -62,7 +64,12 @@ impl Generator {
         let (u1, u2) = (self.rng.unit().max(1e-12), self.rng.unit());
         let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
         let f = &mut self.fair[qi];
-        *f = (*f + q.volatility * z + 0.01 * (q.fair - *f)).clamp(0.03, 0.97);
+        let still = q.still_after_ns.is_some_and(|t| self.now - self.start >= t);
+        // The draws above are made either way, so a still question leaves every other
+        // question's path as it was.
+        if !still {
+            *f = (*f + q.volatility * z + 0.01 * (q.fair - *f)).clamp(0.03, 0.97);
+        }
         let fair = *f;
         let (market, outcome) = q.markets[self.rng.below(q.markets.len() as u64) as usize];
         let mut center = if outcome == Outcome::Yes {

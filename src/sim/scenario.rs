@@ -92,6 +92,9 @@ struct QuestionFile {
     kalshi_strike: Option<String>,
     /// Seconds after the start when the question is listed (default 0).
     list_at_s: Option<f64>,
+    /// Seconds after the start from which its fair value stops moving and its quotes
+    /// stay put (sizes still change), e.g. a market whose news is over (default: never).
+    still_after_s: Option<f64>,
     /// Seconds after the start when trading ends (default: never).
     close_at_s: Option<f64>,
     /// Seconds after the start when the result is known and paid (default: 60 s after
@@ -138,6 +141,7 @@ fn rolling_question(
         event: None,
         kalshi_strike: None,
         list_at_s: Some(i.list_at_s),
+        still_after_s: None,
         close_at_s: Some(i.close_at_s),
         settle_at_s: Some(i.settle_at_s),
         result: r.result.clone(),
@@ -162,6 +166,8 @@ pub struct Question {
     pub event: String,
     /// When it lists, closes and settles, and how its result is known.
     pub schedule: super::lifecycle::Schedule,
+    /// Nanoseconds after the start from which its fair value stops moving.
+    pub still_after_ns: Option<i64>,
 }
 
 /// A parsed, validated scenario.
@@ -226,6 +232,32 @@ fn bp(x: f64) -> u32 {
 }
 
 impl Scenario {
+    /// The scenario's cross-venue pairs as a mapping file (`docs/mapping.md`, version
+    /// 1): what `arb live` needs to trade them against the simulator.
+    pub fn pairs_mapping(&self) -> String {
+        let mut text = String::from("version = 1\n");
+        for p in &self.pairs {
+            text += &format!(
+                "[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n",
+                self.markets[p.a.index()].venue_id,
+                self.markets[p.b.index()].venue_id,
+                f64::from(p.confidence_bp) / 10_000.0
+            );
+        }
+        text
+    }
+
+    /// The scenario at `path`, or the embedded arb-rich scenario (`arb sim`'s default).
+    pub fn load_or_default(path: Option<&Path>) -> Result<Scenario, ScenarioError> {
+        match path {
+            Some(p) => Scenario::load(p),
+            None => Scenario::parse(
+                include_str!("../../scenarios/arb-rich.toml"),
+                "embedded arb-rich.toml",
+            ),
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
             path: path.display().to_string(),
@@ -289,6 +321,10 @@ impl Scenario {
                 ("dislocation", (0.0..=1.0).contains(&q.dislocation)),
                 ("dislocation_size", (0.0..0.5).contains(&q.dislocation_size)),
                 ("pair_confidence", (0.0..=1.0).contains(&q.pair_confidence)),
+                (
+                    "still_after_s",
+                    q.still_after_s.is_none_or(|s| s.is_finite() && s >= 0.0),
+                ),
                 (
                     "kalshi_fee_multiplier",
                     (0.0..=10.0).contains(&q.kalshi_fee_multiplier),
@@ -409,6 +445,7 @@ impl Scenario {
                 markets: qm,
                 event: q.event.clone().unwrap_or_else(|| q.name.clone()),
                 schedule,
+                still_after_ns: q.still_after_s.map(|s| (s * 1e9) as i64),
             });
         }
         let mut seen = std::collections::BTreeSet::new();

@@ -146,15 +146,7 @@ impl Sim {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut pairs = String::from("version = 1\n");
-        for p in &scenario.pairs {
-            pairs += &format!(
-                "[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n",
-                scenario.markets[p.a.0 as usize].venue_id,
-                scenario.markets[p.b.0 as usize].venue_id,
-                f64::from(p.confidence_bp) / 10_000.0
-            );
-        }
+        let pairs = scenario.pairs_mapping();
         std::fs::write(dir.join("pairs.toml"), pairs).unwrap();
         let mut text = format!(
             "pairs = \"{}\"\n{top}\n[kalshi]\nrest_url = \"{}\"\nws_url = \"{}\"\nkey_id = \"{}\"\nprivate_key = {{ file = \"{}\" }}\nmarkets = [{}]\n[polymarket]\nrest_url = \"{}\"\nws_url = \"{}/ws/market\"\ndata_url = \"{}\"\nprivate_key = {{ file = \"{}\" }}\napi_creds = {{ file = \"{}\" }}\ntokens = [{}]\ngamma_url = \"{}\"\n",

@@ -4,7 +4,7 @@
 
 use super::ingress::IngressCtx;
 use super::stream_loop::{Frame, VenueFeed};
-use super::universe_watch::{AddedRx, drain};
+use super::universe_watch::{AddedRx, drain, stream_changes};
 use crate::core::{MarketId, Price, Qty, Venue};
 use crate::event::Event;
 use crate::venues::MarketInterner;
@@ -104,13 +104,21 @@ impl VenueFeed for KalshiFeed {
         true
     }
 
-    async fn add_markets(&mut self, ws: Option<&mut KalshiWs>) {
-        let new: Vec<String> = drain(&mut self.adds, &mut self.interner)
-            .iter()
-            .flat_map(|a| a.metas.iter())
-            .filter(|m| m.venue == Venue::Kalshi)
-            .map(|m| m.venue_id.clone())
-            .collect();
+    async fn add_markets(&mut self, mut ws: Option<&mut KalshiWs>) {
+        let added = drain(&mut self.adds, &mut self.interner);
+        let (new, gone) = stream_changes(&added, Venue::Kalshi);
+        if !gone.is_empty() {
+            self.tickers.retain(|t| !gone.contains(t));
+            if let Some(ws) = ws.as_deref_mut() {
+                for channel in ["orderbook_delta", "trade"] {
+                    if let Some(&sid) = self.channels.get(channel)
+                        && let Err(e) = ws.delete_markets(sid, &gone).await
+                    {
+                        tracing::warn!(error = %e, channel, markets = gone.len(), "markets not unsubscribed; the next connection leaves them out");
+                    }
+                }
+            }
+        }
         if new.is_empty() {
             return;
         }

@@ -7,6 +7,7 @@
 //! Markets listed while running (`universe_watch`) complete the pairs waiting for them.
 
 use super::core::Inbound;
+use crate::core::MarketId;
 use crate::event::Event;
 use crate::mapping::PairResolver;
 use crate::mapping::reload::{digest, parse_bytes};
@@ -22,6 +23,9 @@ pub struct MappingWatch {
     pub tx: crossbeam_channel::Sender<Inbound>,
     /// Markets listed while running: their pairs are completed as they come.
     pub adds: Option<super::universe_watch::AddedRx>,
+    /// Under tiers: the markets of each pair defined or made tradable here, which are
+    /// then streamed.
+    pub ruled: Option<tokio::sync::mpsc::UnboundedSender<Vec<MarketId>>>,
 }
 
 impl MappingWatch {
@@ -41,10 +45,8 @@ impl MappingWatch {
                         .flat_map(|m| self.resolver.on_market(m.venue, &m.venue_id, m.id))
                         .map(Event::PairDefined)
                         .collect();
-                    for event in pairs {
-                        if self.tx.send(Inbound::now(event)).is_err() {
-                            return;
-                        }
+                    if !self.send(pairs) {
+                        return;
                     }
                     continue;
                 }
@@ -79,11 +81,29 @@ impl MappingWatch {
             self.digest = d;
             let mut events = vec![Event::MappingLoaded(loaded.info)];
             events.extend(self.resolver.reload(loaded.specs));
-            for event in events {
-                if self.tx.send(Inbound::now(event)).is_err() {
-                    return;
-                }
+            if !self.send(events) {
+                return;
             }
         }
+    }
+
+    /// Journals `events` and tells the tiers of the markets of tradable pairs among
+    /// them; false once the core is gone.
+    fn send(&self, events: Vec<Event>) -> bool {
+        let mut ruled = Vec::new();
+        for event in events {
+            if let Event::PairDefined(p) | Event::PairConfidence(p) = &event
+                && p.confidence_bp > 0
+            {
+                ruled.extend([p.a, p.b]);
+            }
+            if self.tx.send(Inbound::now(event)).is_err() {
+                return false;
+            }
+        }
+        if let (Some(tx), false) = (&self.ruled, ruled.is_empty()) {
+            let _ = tx.send(ruled);
+        }
+        true
     }
 }

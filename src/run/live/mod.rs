@@ -33,6 +33,7 @@ mod startup;
 pub mod status;
 mod stream_loop;
 mod summary;
+mod tier_plan;
 mod tiers;
 pub mod universe;
 mod universe_watch;
@@ -337,12 +338,15 @@ async fn run_async(
     // Markets listed while running reach every task that maps venue ids.
     let refresh = opts.config.universe.discover && opts.config.universe.refresh_s > 0.0;
     let mut fanout = universe_watch::Fanout::default();
-    // Under tiers, each feed's additions also carry the markets promoted to it.
+    // Under tiers, a feed hears of markets from the tiers only (streamed ones: promoted,
+    // or listed in a ladder), and the tiers of every listing.
     let mut feed_adds: [Option<(_, universe_watch::AddedRx)>; 2] = Default::default();
+    let mut tier_listings = None;
     if opts.config.universe.tiers {
         for venue in Venue::ALL {
-            feed_adds[venue.index()] = Some(fanout.subscribe_shared());
+            feed_adds[venue.index()] = Some(tokio::sync::mpsc::unbounded_channel());
         }
+        tier_listings = refresh.then(|| fanout.subscribe());
     }
     let mut adds = || refresh.then(|| fanout.subscribe());
     let listings = universe_watch::Listings {
@@ -375,11 +379,11 @@ async fn run_async(
     );
     // Tiers: each market's first watch, journaled (on the control channel, read before
     // market data) before any feed starts; the feeds stream the hot markets only.
-    let plan = opts.config.universe.tiers.then(|| {
+    let caps = opts.config.universe.tiers.then(|| {
         let u = &opts.config.universe;
         let read =
             |g: Option<&crate::venues::governor::Governor>| g.map_or(0.0, |g| g.read_per_s());
-        let caps = tiers::TierCaps::from_budget(
+        tiers::TierCaps::from_budget(
             u.hot_max,
             [
                 read(kalshi_rest.as_ref().map(|k| k.governor())),
@@ -387,12 +391,13 @@ async fn run_async(
             ],
             u.warm_read_share,
             u.warm_poll_s,
-        );
-        tiers::plan(&core.reducer, caps)
+        )
     });
+    let plan = caps.map(|caps| tiers::plan(&core.reducer, caps));
     let mut hot_ids: Option<std::collections::BTreeSet<String>> = None;
     let mut warm: [std::collections::BTreeMap<MarketId, crate::event::MarketMeta>; 2] =
         Default::default();
+    let mut cold = warm.clone();
     if let Some(plan) = &plan {
         let mut counts = [0usize; 3];
         let mut hot = std::collections::BTreeSet::new();
@@ -409,7 +414,10 @@ async fn run_async(
                     counts[1] += 1;
                     warm[meta.venue.index()].insert(change.market, meta.clone());
                 }
-                crate::event::Watch::Listed => counts[2] += 1,
+                crate::event::Watch::Listed => {
+                    counts[2] += 1;
+                    cold[meta.venue.index()].insert(change.market, meta.clone());
+                }
             }
             // Why each streamed market is streamed is said at every start (it is also
             // the watch of a journal without one); the others when their watch changes.
@@ -484,7 +492,10 @@ async fn run_async(
             ingress_ctx(Venue::Polymarket),
         )));
     }
-    if let Some(plan) = &plan {
+    // Markets that come to be in a tradable pair (a listing completes it, or a mapping
+    // reload adds it) are streamed.
+    let (ruled_tx, ruled_rx) = tokio::sync::mpsc::unbounded_channel();
+    if let (Some(plan), Some(caps)) = (&plan, caps) {
         let [kalshi_feed_tx, poly_feed_tx] = tier_feeds;
         let hot = plan
             .iter()
@@ -493,9 +504,12 @@ async fn run_async(
         tasks.push(tokio::spawn(
             tiers::Tiers {
                 poll: Duration::from_secs_f64(opts.config.universe.warm_poll_s),
+                hot_idle: Duration::from_secs_f64(opts.config.universe.hot_idle_s),
                 hot,
                 hot_max: opts.config.universe.hot_max,
+                warm_max: caps.warm_max,
                 warm,
+                cold,
                 kalshi: kalshi_rest.clone().zip(kalshi_feed_tx).map(|(rest, feed)| {
                     tiers::WarmVenue {
                         rest,
@@ -511,10 +525,14 @@ async fn run_async(
                     }
                 }),
                 control: in_tx.clone(),
+                listed: tier_listings,
+                ruled: Some(ruled_rx),
+                ruled_early: Default::default(),
             }
             .run(),
         ));
     }
+    let ruled_tx = plan.is_some().then_some(ruled_tx);
     tasks.push(tokio::spawn(periodic::report_circuits(
         kalshi_rest.as_ref().map(|k| k.governor().clone()),
         poly_rest.as_ref().map(|p| p.governor().clone()),
@@ -529,6 +547,7 @@ async fn run_async(
                 every: Duration::from_secs_f64(opts.config.mapping_watch_s),
                 tx: in_tx.clone(),
                 adds: adds(),
+                ruled: ruled_tx,
             }
             .run(),
         ));

@@ -4,7 +4,7 @@
 
 use super::ingress::IngressCtx;
 use super::stream_loop::{Frame, VenueFeed};
-use super::universe_watch::{AddedRx, drain};
+use super::universe_watch::{AddedRx, drain, stream_changes};
 use crate::core::{Price, Qty, Venue};
 use crate::event::Event;
 use crate::venues::MarketInterner;
@@ -75,12 +75,20 @@ impl VenueFeed for PolymarketFeed {
         rest_books(&self.rest, &self.tokens, &self.interner, ctx).await
     }
 
-    async fn add_markets(&mut self, ws: Option<&mut PolymarketWs>) {
-        let mut new = Vec::new();
-        for added in drain(&mut self.adds, &mut self.interner) {
-            for m in added.metas.iter().filter(|m| m.venue == Venue::Polymarket) {
+    async fn add_markets(&mut self, mut ws: Option<&mut PolymarketWs>) {
+        let added = drain(&mut self.adds, &mut self.interner);
+        for a in &added {
+            for m in a.metas.iter().filter(|m| m.venue == Venue::Polymarket) {
                 self.state.add_market(m);
-                new.push(m.venue_id.clone());
+            }
+        }
+        let (new, gone) = stream_changes(&added, Venue::Polymarket);
+        if !gone.is_empty() {
+            self.tokens.retain(|t| !gone.contains(t));
+            if let Some(ws) = ws.as_deref_mut()
+                && let Err(e) = ws.remove_assets(&gone).await
+            {
+                tracing::warn!(error = %e, tokens = gone.len(), "tokens not unsubscribed; the next connection leaves them out");
             }
         }
         if new.is_empty() {

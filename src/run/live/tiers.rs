@@ -9,9 +9,9 @@
 use super::core::{Inbound, event_ns};
 use super::ingress::IngressCtx;
 use super::polymarket_feed::{BOOKS_BATCH, book_snapshot};
+pub use super::tier_plan::{TierCaps, plan};
 use super::universe_watch::Added;
 use crate::core::{MarketId, Venue};
-use crate::engine::Reducer;
 use crate::event::{Event, MarketMeta, NoLeg, Watch, WatchChange, WatchReason};
 use crate::venues::kalshi::rest::KalshiRest;
 use crate::venues::polymarket::rest::PolymarketRest;
@@ -19,129 +19,46 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// How many markets each tier holds at most.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TierCaps {
-    /// Streamed, both venues together.
-    pub hot_max: usize,
-    /// Polled, per venue (`Venue::index`).
-    pub warm_max: [usize; 2],
-}
-
-impl TierCaps {
-    /// The warm capacity a venue's read budget allows: `share` of `read_per_s` over one
-    /// poll period, times the books one request reads (Kalshi one, Polymarket a batch).
-    pub fn from_budget(hot_max: usize, read_per_s: [f64; 2], share: f64, poll_s: f64) -> Self {
-        let per_read = [1, BOOKS_BATCH];
-        let warm_max = std::array::from_fn(|v| {
-            let reads = (read_per_s[v] * share * poll_s).floor().max(0.0) as usize;
-            reads * per_read[v]
-        });
-        TierCaps { hot_max, warm_max }
-    }
-}
-
-/// Every market's first watch: hot (held first, then in a rule, by id) up to
-/// `hot_max`, then warm per venue up to its cap, then cold. A Polymarket token's
-/// complement shares its tier, since both lanes that trade a token read both books.
-pub fn plan(reducer: &Reducer, caps: TierCaps) -> Vec<WatchChange> {
-    let markets = &reducer.markets().list;
-    let mut wanted: BTreeMap<MarketId, WatchReason> = BTreeMap::new();
-    let mut want = |m: MarketId, reason: WatchReason| {
-        wanted.entry(m).or_insert(reason);
-    };
-    for m in markets.iter().filter(|m| m.open_orders > 0) {
-        want(m.meta.id, WatchReason::Position);
-    }
-    for (&(m, _), p) in &reducer.portfolio().positions {
-        if p.qty.0 != 0 {
-            want(m, WatchReason::Position);
-        }
-    }
-    for pair in reducer
-        .markets()
-        .pairs
-        .iter()
-        .filter(|p| p.confidence_bp > 0)
-    {
-        want(pair.a, WatchReason::Rule);
-        want(pair.b, WatchReason::Rule);
-    }
-    for rule in &reducer.groups().rules {
-        for member in &rule.members {
-            want(member.market, WatchReason::Rule);
-        }
-    }
-    let complements: Vec<(MarketId, WatchReason)> = wanted
-        .iter()
-        .filter_map(|(m, r)| match markets.get(m.index())?.meta.no_leg {
-            NoLeg::Complement(other) => Some((other, *r)),
-            _ => None,
-        })
-        .collect();
-    for (m, r) in complements {
-        wanted.entry(m).or_insert(r);
-    }
-    let mut order: Vec<(MarketId, WatchReason)> = wanted.into_iter().collect();
-    order.sort_by_key(|&(m, r)| (r != WatchReason::Position, m));
-    let mut out = Vec::with_capacity(markets.len());
-    let mut warm = [0usize; 2];
-    let mut place = |m: MarketId, reason: WatchReason, out: &mut Vec<WatchChange>| {
-        let venue = markets[m.index()].meta.venue.index();
-        let (watch, reason) = if warm[venue] < caps.warm_max[venue] {
-            warm[venue] += 1;
-            (Watch::Polled, reason)
-        } else {
-            (Watch::Listed, WatchReason::Capacity)
-        };
-        out.push(WatchChange {
-            market: m,
-            watch,
-            reason,
-        });
-    };
-    let mut hot = BTreeSet::new();
-    for (i, &(m, reason)) in order.iter().enumerate() {
-        if m.index() >= markets.len() {
-            continue;
-        }
-        if i < caps.hot_max {
-            hot.insert(m);
-            out.push(WatchChange {
-                market: m,
-                watch: Watch::Streamed { connection: 0 },
-                reason,
-            });
-        } else {
-            hot.insert(m);
-            place(m, WatchReason::Capacity, &mut out);
-        }
-    }
-    for m in markets.iter().filter(|m| !hot.contains(&m.meta.id)) {
-        place(m.meta.id, WatchReason::Start, &mut out);
-    }
-    out
-}
-
 /// Where the warm reads of one venue go.
 pub struct WarmVenue<R> {
     pub rest: R,
     /// Its market data queue (the reads' snapshots).
     pub ctx: IngressCtx,
-    /// Its feed's additions: a promoted market is subscribed there.
+    /// Its feed's additions: a promoted market is subscribed there, a demoted one
+    /// unsubscribed.
     pub feed: UnboundedSender<Arc<Added>>,
 }
 
-/// The warm tier's reader and promoter.
+/// A market streamed for its activity: demoted once its quote has not moved for
+/// `hot_idle` (it keeps its warm read, so promoting it costs no read budget).
+struct Promoted {
+    meta: MarketMeta,
+    moved: std::time::Instant,
+}
+
+/// The warm tier's reader, promoter and demoter.
 pub struct Tiers {
     pub poll: std::time::Duration,
+    /// How long a market streamed for its activity stays so with a quote that does not
+    /// move.
+    pub hot_idle: std::time::Duration,
     pub hot: usize,
     pub hot_max: usize,
+    pub warm_max: [usize; 2],
     /// The warm markets, by venue.
     pub warm: [BTreeMap<MarketId, MarketMeta>; 2],
+    /// The cold markets, by venue (streamed if a rule comes to name them).
+    pub cold: [BTreeMap<MarketId, MarketMeta>; 2],
     pub kalshi: Option<WarmVenue<KalshiRest>>,
     pub polymarket: Option<WarmVenue<PolymarketRest>>,
     pub control: crossbeam_channel::Sender<Inbound>,
+    /// Markets listed while running (`universe_watch`): each gets a tier.
+    pub listed: Option<super::universe_watch::AddedRx>,
+    /// Markets that came to be in a tradable pair (`mapping_watch`): streamed.
+    pub ruled: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<MarketId>>>,
+    /// Markets named by a rule before their listing reached the tiers (the mapping
+    /// watch and the tiers hear of a listing each on their own).
+    pub ruled_early: BTreeSet<MarketId>,
 }
 
 /// Best bid and best ask prices (ten-thousandths), if any.
@@ -159,47 +76,91 @@ fn quote(event: &Event) -> Option<(MarketId, Quote)> {
 }
 
 impl Tiers {
-    /// Reads the warm books every `poll` until the run stops or the core is gone.
+    /// Reads the warm books every `poll`, and tiers the markets listed or paired since,
+    /// until the run stops or the core is gone.
     pub async fn run(mut self) {
         let mut last: BTreeMap<MarketId, Quote> = BTreeMap::new();
+        let mut promoted: BTreeMap<MarketId, Promoted> = BTreeMap::new();
         let mut interval = tokio::time::interval(self.poll);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            interval.tick().await;
-            let started = std::time::Instant::now();
-            let Some(books) = self.read_all().await else {
-                return;
-            };
-            let mut active = Vec::new();
-            for event in &books {
-                if let Some((m, d)) = quote(event)
-                    && last.insert(m, d).is_some_and(|before| before != d)
-                {
-                    active.push(m);
+            tokio::select! {
+                _ = interval.tick() => {}
+                Some(added) = async { self.listed.as_mut()?.recv().await }, if self.listed.is_some() => {
+                    if self.on_listed(&added).is_none() {
+                        return;
+                    }
+                    continue;
+                }
+                Some(markets) = async { self.ruled.as_mut()?.recv().await }, if self.ruled.is_some() => {
+                    if self.on_ruled(&markets, &mut promoted).is_none() {
+                        return;
+                    }
+                    continue;
                 }
             }
-            let read = books.len();
-            let promoted = self.promote(&active);
+            let started = std::time::Instant::now();
+            let Some(books) = self.read_all(&promoted).await else {
+                return;
+            };
+            let now = std::time::Instant::now();
+            let mut active = Vec::new();
+            for event in &books {
+                let Some((m, q)) = quote(event) else {
+                    continue;
+                };
+                let moved = last.insert(m, q).is_some_and(|before| before != q);
+                match promoted.get_mut(&m) {
+                    Some(p) if moved => p.moved = now,
+                    Some(_) => {}
+                    None if moved => active.push(m),
+                    None => {}
+                }
+            }
+            let idle: Vec<MarketId> = promoted
+                .iter()
+                .filter(|(_, p)| now.duration_since(p.moved) >= self.hot_idle)
+                .map(|(m, _)| *m)
+                .collect();
+            let Some(demoted) = self.demote(&idle, &mut promoted) else {
+                return;
+            };
+            let Some(up) = self.promote(&active, WatchReason::Activity) else {
+                return;
+            };
+            for meta in up {
+                promoted.insert(meta.id, Promoted { meta, moved: now });
+            }
             tracing::info!(
-                read,
+                read = books.len(),
                 active = active.len(),
-                promoted,
+                demoted,
                 hot = self.hot,
                 ms = started.elapsed().as_millis() as u64,
                 "warm markets read"
             );
-            if promoted.is_none() {
-                return;
-            }
         }
     }
 
-    /// One read of every warm book, each handed to the core as it comes; `None` once the
-    /// core or the run is gone.
-    async fn read_all(&mut self) -> Option<Vec<Event>> {
+    /// One read of every warm book and of every market streamed for its activity, each
+    /// handed to the core as it comes; `None` once the core or the run is gone.
+    async fn read_all(&mut self, promoted: &BTreeMap<MarketId, Promoted>) -> Option<Vec<Event>> {
         let mut books = Vec::new();
+        let read: [Vec<(MarketId, &MarketMeta)>; 2] = std::array::from_fn(|v| {
+            let venue = Venue::ALL[v];
+            self.warm[v]
+                .iter()
+                .map(|(m, meta)| (*m, meta))
+                .chain(
+                    promoted
+                        .iter()
+                        .filter(|(_, p)| p.meta.venue == venue)
+                        .map(|(m, p)| (*m, &p.meta)),
+                )
+                .collect()
+        });
         if let Some(k) = &mut self.kalshi {
-            for (&market, meta) in &self.warm[Venue::Kalshi.index()] {
+            for &(market, meta) in &read[Venue::Kalshi.index()] {
                 if k.ctx.stopped() {
                     return None;
                 }
@@ -214,8 +175,7 @@ impl Tiers {
             }
         }
         if let Some(p) = &mut self.polymarket {
-            let warm = &self.warm[Venue::Polymarket.index()];
-            let by_token: BTreeMap<&str, MarketId> = warm
+            let by_token: BTreeMap<&str, MarketId> = read[Venue::Polymarket.index()]
                 .iter()
                 .map(|(m, meta)| (meta.venue_id.as_str(), *m))
                 .collect();
@@ -244,169 +204,213 @@ impl Tiers {
         Some(books)
     }
 
-    /// Moves active warm markets (with their complements) to the stream while the hot
-    /// set has room; how many moved, `None` once the core is gone.
-    fn promote(&mut self, active: &[MarketId]) -> Option<usize> {
-        let mut moved = 0;
-        let mut held_back = 0;
-        for &m in active {
-            let Some(venue) = Venue::ALL
-                .into_iter()
-                .find(|v| self.warm[v.index()].contains_key(&m))
-            else {
-                continue; // promoted already with its complement
-            };
-            let warm = &mut self.warm[venue.index()];
-            let mut group = vec![m];
-            if let Some(NoLeg::Complement(other)) = warm.get(&m).map(|meta| meta.no_leg)
-                && warm.contains_key(&other)
-            {
-                group.push(other);
+    /// Journals a watch on the control channel (read before market data); false once
+    /// the core is gone.
+    fn journal(&self, market: MarketId, watch: Watch, reason: WatchReason) -> bool {
+        let change = WatchChange {
+            market,
+            watch,
+            reason,
+        };
+        self.control
+            .send(Inbound {
+                ts: event_ns(),
+                event: Event::MarketWatch(change),
+            })
+            .is_ok()
+    }
+
+    fn feed(&self, venue: Venue) -> Option<&UnboundedSender<Arc<Added>>> {
+        match venue {
+            Venue::Kalshi => self.kalshi.as_ref().map(|k| &k.feed),
+            Venue::Polymarket => self.polymarket.as_ref().map(|p| &p.feed),
+        }
+    }
+
+    /// Takes `m` out of the warm or cold tier with its complement (a Polymarket token's
+    /// other token, in the same tier), if the hot set has room for them.
+    fn take_group(&mut self, m: MarketId) -> Option<Vec<MarketMeta>> {
+        let (venue, warm) = Venue::ALL.into_iter().find_map(|v| {
+            if self.warm[v.index()].contains_key(&m) {
+                Some((v, true))
+            } else if self.cold[v.index()].contains_key(&m) {
+                Some((v, false))
+            } else {
+                None
             }
-            if self.hot + group.len() > self.hot_max {
+        })?;
+        let tier = if warm {
+            &mut self.warm[venue.index()]
+        } else {
+            &mut self.cold[venue.index()]
+        };
+        let mut group = vec![m];
+        if let Some(NoLeg::Complement(other)) = tier.get(&m).map(|meta| meta.no_leg)
+            && tier.contains_key(&other)
+        {
+            group.push(other);
+        }
+        if self.hot + group.len() > self.hot_max {
+            return None;
+        }
+        Some(group.iter().filter_map(|g| tier.remove(g)).collect())
+    }
+
+    /// Streams `markets` (each with its complement) while the hot set has room: the
+    /// metas moved, `None` once the core is gone.
+    fn promote(&mut self, markets: &[MarketId], reason: WatchReason) -> Option<Vec<MarketMeta>> {
+        let mut moved = Vec::new();
+        let mut held_back = 0;
+        for &m in markets {
+            let known = self
+                .warm
+                .iter()
+                .chain(&self.cold)
+                .any(|t| t.contains_key(&m));
+            if !known {
+                continue; // streamed already (with its complement, or by a rule)
+            }
+            let Some(metas) = self.take_group(m) else {
                 held_back += 1;
                 continue;
-            }
-            let metas: Vec<MarketMeta> = group.iter().filter_map(|g| warm.remove(g)).collect();
+            };
             for meta in &metas {
-                let change = WatchChange {
-                    market: meta.id,
-                    watch: Watch::Streamed { connection: 0 },
-                    reason: WatchReason::Activity,
-                };
-                let journaled = self.control.send(Inbound {
-                    ts: event_ns(),
-                    event: Event::MarketWatch(change),
-                });
-                if journaled.is_err() {
+                if !self.journal(meta.id, Watch::Streamed { connection: 0 }, reason) {
                     return None;
                 }
             }
             self.hot += metas.len();
-            moved += metas.len();
-            let feed = match venue {
-                Venue::Kalshi => self.kalshi.as_ref().map(|k| &k.feed),
-                Venue::Polymarket => self.polymarket.as_ref().map(|p| &p.feed),
-            };
-            if let Some(feed) = feed {
+            if let Some(feed) = metas.first().and_then(|m| self.feed(m.venue)) {
                 let _ = feed.send(Arc::new(Added {
-                    metas,
+                    metas: metas.clone(),
                     routes: Vec::new(),
                     ladders: Vec::new(),
+                    unsubscribe: Vec::new(),
                 }));
             }
+            moved.extend(metas);
         }
         if held_back > 0 {
             tracing::warn!(
                 held_back,
                 hot = self.hot,
                 hot_max = self.hot_max,
-                "active warm markets stay polled: the hot set is full (universe.hot_max)"
+                ?reason,
+                "markets stay unstreamed: the hot set is full (universe.hot_max)"
             );
         }
         Some(moved)
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::EngineConfig;
-    use crate::core::Outcome;
-    use crate::event::PairRule;
-
-    fn meta(id: u32, venue: Venue, no_leg: NoLeg) -> Event {
-        Event::MarketDefined(MarketMeta::for_test(id, venue, no_leg))
+    /// Moves markets streamed for an activity that stopped back to the warm tier (with
+    /// their complements): how many, `None` once the core is gone.
+    fn demote(
+        &mut self,
+        idle: &[MarketId],
+        promoted: &mut BTreeMap<MarketId, Promoted>,
+    ) -> Option<usize> {
+        let mut n = 0;
+        for &m in idle {
+            let Some(p) = promoted.remove(&m) else {
+                continue; // with its complement already
+            };
+            let mut group = vec![p.meta];
+            if let NoLeg::Complement(other) = group[0].no_leg
+                && let Some(q) = promoted.remove(&other)
+            {
+                group.push(q.meta);
+            }
+            for meta in &group {
+                if !self.journal(meta.id, Watch::Polled, WatchReason::Idle) {
+                    return None;
+                }
+            }
+            if let Some(feed) = self.feed(group[0].venue) {
+                let _ = feed.send(Arc::new(Added {
+                    metas: Vec::new(),
+                    routes: Vec::new(),
+                    ladders: Vec::new(),
+                    unsubscribe: group.clone(),
+                }));
+            }
+            self.hot -= group.len();
+            n += group.len();
+            for meta in group {
+                self.warm[meta.venue.index()].insert(meta.id, meta);
+            }
+        }
+        Some(n)
     }
 
-    /// Kalshi 0..4, Polymarket tokens 4/5, 6/7, 8/9 (complements); pair 0 <-> 4.
-    fn reducer() -> Reducer {
-        let mut r = Reducer::new(EngineConfig::default());
-        let mut out = Vec::new();
-        for i in 0..4 {
-            r.apply(0, &meta(i, Venue::Kalshi, NoLeg::SameBook), &mut out);
-        }
-        for i in (4..10).step_by(2) {
-            r.apply(
-                0,
-                &meta(i, Venue::Polymarket, NoLeg::Complement(MarketId(i + 1))),
-                &mut out,
-            );
-            r.apply(
-                0,
-                &meta(i + 1, Venue::Polymarket, NoLeg::Complement(MarketId(i))),
-                &mut out,
-            );
-        }
-        r.apply(
-            0,
-            &Event::PairDefined(PairRule {
-                a: MarketId(0),
-                b: MarketId(4),
-                b_outcome_for_a_yes: Outcome::Yes,
-                confidence_bp: 9_500,
-            }),
-            &mut out,
-        );
-        assert!(out.is_empty(), "{out:?}");
-        r
-    }
-
-    fn watch_of(plan: &[WatchChange], m: u32) -> (Watch, WatchReason) {
-        let c = plan.iter().find(|c| c.market == MarketId(m)).unwrap();
-        (c.watch, c.reason)
-    }
-
-    #[test]
-    fn pairs_and_their_complements_are_hot_the_rest_warm_then_cold_by_budget() {
-        let caps = TierCaps {
-            hot_max: 10,
-            warm_max: [2, 3],
-        };
-        let plan = plan(&reducer(), caps);
-        assert_eq!(plan.len(), 10, "one watch per market");
-        let hot = Watch::Streamed { connection: 0 };
-        for m in [0, 4, 5] {
-            assert_eq!(watch_of(&plan, m), (hot, WatchReason::Rule), "market {m}");
-        }
-        // Kalshi 1, 2 polled, 3 over the Kalshi warm cap; Polymarket 6, 7, 8 polled, 9 not.
-        for m in [1, 2, 6, 7, 8] {
-            assert_eq!(
-                watch_of(&plan, m),
-                (Watch::Polled, WatchReason::Start),
-                "{m}"
-            );
-        }
-        for m in [3, 9] {
-            assert_eq!(
-                watch_of(&plan, m),
-                (Watch::Listed, WatchReason::Capacity),
-                "{m}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_full_hot_set_sends_rule_markets_to_the_warm_tier_with_the_reason() {
-        let caps = TierCaps {
-            hot_max: 2,
-            warm_max: [10, 10],
-        };
-        let plan = plan(&reducer(), caps);
-        let streamed: Vec<u32> = plan
+    /// Markets listed while running: the members of a ladder listed with them are
+    /// streamed, the others polled as far as the budget goes and only listed beyond.
+    /// (Under tiers the feeds hear of listings from here only.) `None` once the core is
+    /// gone.
+    fn on_listed(&mut self, added: &Added) -> Option<()> {
+        let laddered: BTreeSet<MarketId> = added
+            .ladders
             .iter()
-            .filter(|c| matches!(c.watch, Watch::Streamed { .. }))
-            .map(|c| c.market.0)
+            .filter_map(|e| match e {
+                Event::GroupDefined(rule) => Some(rule.members.iter().map(|m| m.market)),
+                _ => None,
+            })
+            .flatten()
             .collect();
-        assert_eq!(streamed, [0, 4]);
-        assert_eq!(watch_of(&plan, 5), (Watch::Polled, WatchReason::Capacity));
+        let mut unstreamed: [Vec<MarketMeta>; 2] = Default::default();
+        for meta in &added.metas {
+            let v = meta.venue.index();
+            let ruled = laddered.contains(&meta.id) || self.ruled_early.remove(&meta.id);
+            let (watch, reason) = if ruled && self.hot < self.hot_max {
+                self.hot += 1;
+                (Watch::Streamed { connection: 0 }, WatchReason::Rule)
+            } else if self.warm[v].len() < self.warm_max[v] {
+                self.warm[v].insert(meta.id, meta.clone());
+                (Watch::Polled, WatchReason::Start)
+            } else {
+                self.cold[v].insert(meta.id, meta.clone());
+                (Watch::Listed, WatchReason::Capacity)
+            };
+            if !self.journal(meta.id, watch, reason) {
+                return None;
+            }
+            if !matches!(watch, Watch::Streamed { .. }) {
+                unstreamed[v].push(meta.clone());
+            }
+        }
+        // Every feed knows every listed market (their ids are dense); it streams those
+        // not named unstreamed here.
+        for venue in Venue::ALL {
+            if let Some(feed) = self.feed(venue) {
+                let _ = feed.send(Arc::new(Added {
+                    metas: added.metas.clone(),
+                    routes: Vec::new(),
+                    ladders: Vec::new(),
+                    unsubscribe: std::mem::take(&mut unstreamed[venue.index()]),
+                }));
+            }
+        }
+        Some(())
     }
 
-    #[test]
-    fn warm_capacity_follows_the_read_budget() {
-        // Kalshi 20 reads/s, a quarter for 60 s: 300 books; Polymarket 50 reads/s of
-        // 100 books: 75,000.
-        let caps = TierCaps::from_budget(100, [20.0, 50.0], 0.25, 60.0);
-        assert_eq!(caps.warm_max, [300, 75_000]);
+    /// Markets that came to be in a tradable pair: streamed (no longer demoted for
+    /// idleness). `None` once the core is gone.
+    fn on_ruled(
+        &mut self,
+        markets: &[MarketId],
+        promoted: &mut BTreeMap<MarketId, Promoted>,
+    ) -> Option<()> {
+        for m in markets {
+            if let Some(p) = promoted.remove(m) {
+                // Streamed already; a rule keeps it so.
+                if !self.journal(
+                    p.meta.id,
+                    Watch::Streamed { connection: 0 },
+                    WatchReason::Rule,
+                ) {
+                    return None;
+                }
+            }
+        }
+        self.promote(markets, WatchReason::Rule).map(|_| ())
     }
 }

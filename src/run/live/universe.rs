@@ -47,6 +47,10 @@ pub struct UniverseConfig {
     /// Seconds between reads of the polled (warm) markets.
     #[serde(default = "default_warm_poll")]
     pub warm_poll_s: f64,
+    /// Seconds a market streamed for its activity stays streamed once its quote stops
+    /// moving (then it is polled again).
+    #[serde(default = "default_hot_idle")]
+    pub hot_idle_s: f64,
     /// The share of a venue's read budget its warm reads may use; the rest stays for
     /// order lookups, reconciliation and discovery.
     #[serde(default = "default_warm_share")]
@@ -59,6 +63,10 @@ fn default_hot_max() -> usize {
 
 fn default_warm_poll() -> f64 {
     60.0
+}
+
+fn default_hot_idle() -> f64 {
+    900.0
 }
 
 fn default_warm_share() -> f64 {
@@ -82,6 +90,7 @@ impl Default for UniverseConfig {
             tiers: false,
             hot_max: default_hot_max(),
             warm_poll_s: default_warm_poll(),
+            hot_idle_s: default_hot_idle(),
             warm_read_share: default_warm_share(),
         }
     }
@@ -115,6 +124,12 @@ impl UniverseConfig {
             return Err(format!(
                 "universe.warm_poll_s: {} is not between 0.1 and 3600",
                 self.warm_poll_s
+            ));
+        }
+        if !(1.0..=86_400.0).contains(&self.hot_idle_s) {
+            return Err(format!(
+                "universe.hot_idle_s: {} is not between 1 and 86400",
+                self.hot_idle_s
             ));
         }
         if !(self.warm_read_share > 0.0 && self.warm_read_share <= 0.9) {

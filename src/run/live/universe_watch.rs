@@ -26,6 +26,9 @@ pub struct Added {
     /// The ladders (`GroupDefined`) of mutually exclusive Kalshi events listed whole
     /// since (journaled after the markets).
     pub ladders: Vec<Event>,
+    /// Markets the feeds stop streaming (the tiers' demotions; known already, so no
+    /// other task does anything with them).
+    pub unsubscribe: Vec<MarketMeta>,
 }
 
 pub type AddedRx = UnboundedReceiver<Arc<Added>>;
@@ -44,20 +47,43 @@ impl Fanout {
         rx
     }
 
-    /// As `subscribe`, with a sender of its own for another task to hand the same
-    /// receiver markets (the tiers' promotions to a feed).
-    pub fn subscribe_shared(&mut self) -> (UnboundedSender<Arc<Added>>, AddedRx) {
-        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        self.senders.push(tx.clone());
-        (tx, rx)
-    }
-
     fn send(&self, added: &Arc<Added>) {
         for tx in &self.senders {
             // A task that has ended wants no more.
             let _ = tx.send(added.clone());
         }
     }
+}
+
+/// What a feed of `venue` makes of additions, in order: the venue ids to stream from
+/// now on, and those to stream no more. A market in both `metas` and `unsubscribe` of
+/// one addition is known but not streamed (a listing the tiers poll or only list).
+pub fn stream_changes(added: &[Arc<Added>], venue: Venue) -> (Vec<String>, Vec<String>) {
+    fn ids(metas: &[MarketMeta], venue: Venue) -> BTreeSet<&str> {
+        metas
+            .iter()
+            .filter(|m| m.venue == venue)
+            .map(|m| m.venue_id.as_str())
+            .collect()
+    }
+    let mut streamed: std::collections::BTreeMap<&str, bool> = Default::default();
+    for a in added {
+        let (known, not) = (ids(&a.metas, venue), ids(&a.unsubscribe, venue));
+        for id in not.difference(&known) {
+            streamed.insert(id, false);
+        }
+        for id in known.difference(&not) {
+            streamed.insert(id, true);
+        }
+    }
+    let pick = |on: bool| {
+        streamed
+            .iter()
+            .filter(|(_, s)| **s == on)
+            .map(|(id, _)| id.to_string())
+            .collect()
+    };
+    (pick(true), pick(false))
 }
 
 /// The additions waiting on `rx` (none without one), each observed into `interner`.
@@ -286,6 +312,45 @@ impl UniverseWatch {
             metas,
             routes,
             ladders,
+            unsubscribe: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::NoLeg;
+
+    fn added(metas: &[u32], unsubscribe: &[u32]) -> Arc<Added> {
+        let meta = |id: &u32| MarketMeta::for_test(*id, Venue::Polymarket, NoLeg::SameBook);
+        Arc::new(Added {
+            metas: metas.iter().map(meta).collect(),
+            routes: Vec::new(),
+            ladders: Vec::new(),
+            unsubscribe: unsubscribe.iter().map(meta).collect(),
+        })
+    }
+
+    #[test]
+    fn a_feed_streams_what_is_added_and_not_what_is_only_made_known() {
+        // A listing of 1, 2, 3 of which 2 and 3 are polled; then 3 promoted; then 1
+        // demoted. Kalshi's feed has nothing to do with Polymarket tokens.
+        let batch = [
+            added(&[1, 2, 3], &[2, 3]),
+            added(&[3], &[]),
+            added(&[], &[1]),
+        ];
+        let (on, off) = stream_changes(&batch, Venue::Polymarket);
+        assert_eq!((on, off), (vec!["m3".to_string()], vec!["m1".to_string()]));
+        assert_eq!(
+            stream_changes(&batch, Venue::Kalshi),
+            (Vec::new(), Vec::new())
+        );
+        // Taken one at a time, the first streams 1 only.
+        assert_eq!(
+            stream_changes(&batch[..1], Venue::Polymarket),
+            (vec!["m1".to_string()], Vec::new())
+        );
     }
 }

@@ -117,7 +117,7 @@ impl Questions {
 mod tests {
     use super::*;
     use crate::core::{Price, Qty, Venue};
-    use crate::event::{BookSnapshot, Event, FeeModel, Level};
+    use crate::event::{BookSnapshot, Event, Level};
 
     fn meta(id: u32, venue: Venue, no_leg: NoLeg) -> MarketMeta {
         MarketMeta::for_test(id, venue, no_leg)

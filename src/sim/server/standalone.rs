@@ -12,14 +12,7 @@ pub fn serve_standalone(
     speed: f64,
     duration: Option<std::time::Duration>,
 ) -> Result<(), String> {
-    let scenario = match scenario {
-        Some(p) => crate::sim::Scenario::load(p).map_err(|e| e.to_string())?,
-        None => crate::sim::Scenario::parse(
-            include_str!("../../../scenarios/arb-rich.toml"),
-            "embedded arb-rich.toml",
-        )
-        .map_err(|e| e.to_string())?,
-    };
+    let scenario = crate::sim::Scenario::load_or_default(scenario).map_err(|e| e.to_string())?;
     let accounts = sim_accounts(scenario.cash)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -102,6 +102,15 @@ impl KalshiWs {
         self.send(json!({"cmd": "update_subscription", "params": {"sids": [sid], "market_tickers": tickers, "action": "add_markets"}})).await
     }
 
+    /// Removes `tickers` from subscription `sid` (`update_subscription`, `delete_markets`).
+    pub async fn delete_markets(
+        &mut self,
+        sid: u64,
+        tickers: &[String],
+    ) -> Result<u64, VenueError> {
+        self.send(json!({"cmd": "update_subscription", "params": {"sids": [sid], "market_tickers": tickers, "action": "delete_markets"}})).await
+    }
+
     /// Asks for fresh order book snapshots on subscription `sid` (after a gap).
     pub async fn get_snapshot(&mut self, sid: u64, tickers: &[String]) -> Result<u64, VenueError> {
         self.send(json!({"cmd": "update_subscription", "params": {"sids": [sid], "market_tickers": tickers, "action": "get_snapshot"}})).await
