@@ -272,15 +272,19 @@ fn markets_listed_while_running_are_tiered_and_a_new_pair_is_streamed() {
             !recs.iter().any(|r| streamed_change(r, &id)),
             "{v} streamed"
         );
-        assert!(books(&recs, &v) >= 2, "{v} read");
+        assert!(books(&recs, &v) >= 2, "{v} read {} times", books(&recs, &v));
     }
     // Question 7 lists as a pair: its markets end streamed for the rule.
     for v in ["KXTIER-26DEC-Q7".to_string(), token(7, 1), token(7, 2)] {
         let w = watches(&recs, &v);
         let last = w.last().unwrap_or_else(|| panic!("{v} has no watch"));
+        let pairs: Vec<&Value> = recs
+            .iter()
+            .filter(|r| r["body"].get("PairDefined").is_some())
+            .collect();
         assert!(
             last["watch"].get("Streamed").is_some() && last["reason"] == "Rule",
-            "{v}: {w:?}"
+            "{v}: {w:?}; pairs defined: {pairs:?}"
         );
         let id = common::live::market_id(&recs, &v);
         assert!(
@@ -292,10 +296,7 @@ fn markets_listed_while_running_are_tiered_and_a_new_pair_is_streamed() {
 
 #[test]
 fn the_shipped_tiers_scenario_holds_10050_markets_of_which_450_are_paired() {
-    let s = arb::sim::Scenario::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/universe-10k-tiers.toml"),
-    )
-    .unwrap();
+    let s = common::live::shipped_scenario("universe-10k-tiers.toml");
     assert_eq!(s.markets.len(), 10_050);
     assert_eq!(s.pairs.len(), 150);
     // `arb sim --pairs-out` writes them as the mapping file `arb live` reads.
@@ -310,7 +311,7 @@ fn the_shipped_tiers_scenario_holds_10050_markets_of_which_450_are_paired() {
             "0.1",
             "--scenario",
         ])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/universe-10k-tiers.toml"))
+        .arg(common::live::root().join("scenarios/universe-10k-tiers.toml"))
         .arg("--pairs-out")
         .arg(&out)
         .output()

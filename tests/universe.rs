@@ -330,10 +330,7 @@ fn a_running_arb_live_takes_on_markets_listed_since_and_hears_of_those_gone() {
 
 #[test]
 fn the_shipped_10k_universe_scenario_holds_10002_markets() {
-    let s = arb::sim::Scenario::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/universe-10k.toml"),
-    )
-    .unwrap();
+    let s = common::live::shipped_scenario("universe-10k.toml");
     assert_eq!(s.markets.len(), 10_002);
     assert_eq!(s.pairs.len(), 3_334);
 }

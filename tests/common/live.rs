@@ -476,3 +476,8 @@ impl Discovering {
         (journal, recs)
     }
 }
+
+/// A scenario shipped in `scenarios/`, loaded.
+pub fn shipped_scenario(file: &str) -> arb::sim::Scenario {
+    arb::sim::Scenario::load(&root().join("scenarios").join(file)).unwrap()
+}

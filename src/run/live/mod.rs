@@ -34,6 +34,7 @@ pub mod status;
 mod stream_loop;
 mod summary;
 mod tier_plan;
+mod tier_reader;
 mod tiers;
 pub mod universe;
 mod universe_watch;
@@ -505,6 +506,7 @@ async fn run_async(
             tiers::Tiers {
                 poll: Duration::from_secs_f64(opts.config.universe.warm_poll_s),
                 hot_idle: Duration::from_secs_f64(opts.config.universe.hot_idle_s),
+                pace: caps.pace,
                 hot,
                 hot_max: opts.config.universe.hot_max,
                 warm_max: caps.warm_max,
@@ -524,6 +526,7 @@ async fn run_async(
                         feed,
                     }
                 }),
+                feeds: Default::default(),
                 control: in_tx.clone(),
                 listed: tier_listings,
                 ruled: Some(ruled_rx),

@@ -16,6 +16,8 @@ pub struct TierCaps {
     pub hot_max: usize,
     /// Polled, per venue (`Venue::index`).
     pub warm_max: [usize; 2],
+    /// Per venue, the gap between two warm reads that keeps them within the share.
+    pub pace: [std::time::Duration; 2],
 }
 
 impl TierCaps {
@@ -27,7 +29,19 @@ impl TierCaps {
             let reads = (read_per_s[v] * share * poll_s).floor().max(0.0) as usize;
             reads * per_read[v]
         });
-        TierCaps { hot_max, warm_max }
+        let pace = std::array::from_fn(|v| {
+            let rate = read_per_s[v] * share;
+            if rate > 0.0 {
+                std::time::Duration::from_secs_f64(1.0 / rate)
+            } else {
+                std::time::Duration::ZERO
+            }
+        });
+        TierCaps {
+            hot_max,
+            warm_max,
+            pace,
+        }
     }
 }
 
@@ -167,6 +181,7 @@ mod tests {
         let caps = TierCaps {
             hot_max: 10,
             warm_max: [2, 3],
+            pace: Default::default(),
         };
         let plan = plan(&reducer(), caps);
         assert_eq!(plan.len(), 10, "one watch per market");
@@ -196,6 +211,7 @@ mod tests {
         let caps = TierCaps {
             hot_max: 2,
             warm_max: [10, 10],
+            pace: Default::default(),
         };
         let plan = plan(&reducer(), caps);
         let streamed: Vec<u32> = plan
@@ -213,5 +229,8 @@ mod tests {
         // 100 books: 75,000.
         let caps = TierCaps::from_budget(100, [20.0, 50.0], 0.25, 60.0);
         assert_eq!(caps.warm_max, [300, 75_000]);
+        // Spread over the period: a Kalshi read every 200 ms, 300 of them in 60 s.
+        assert_eq!(caps.pace[0], std::time::Duration::from_millis(200));
+        assert_eq!(caps.pace[1], std::time::Duration::from_millis(80));
     }
 }

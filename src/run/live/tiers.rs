@@ -8,8 +8,8 @@
 
 use super::core::{Inbound, event_ns};
 use super::ingress::IngressCtx;
-use super::polymarket_feed::{BOOKS_BATCH, book_snapshot};
 pub use super::tier_plan::{TierCaps, plan};
+use super::tier_reader::Reader;
 use super::universe_watch::Added;
 use crate::core::{MarketId, Venue};
 use crate::event::{Event, MarketMeta, NoLeg, Watch, WatchChange, WatchReason};
@@ -42,6 +42,11 @@ pub struct Tiers {
     /// How long a market streamed for its activity stays so with a quote that does not
     /// move.
     pub hot_idle: std::time::Duration,
+    /// Per venue, the gap between two warm reads after the first round (which goes as
+    /// fast as the governor allows, to have every book at start): the read budget's
+    /// share spread over the poll period instead of one burst that holds the venue's
+    /// other reads behind it.
+    pub pace: [std::time::Duration; 2],
     pub hot: usize,
     pub hot_max: usize,
     pub warm_max: [usize; 2],
@@ -51,6 +56,8 @@ pub struct Tiers {
     pub cold: [BTreeMap<MarketId, MarketMeta>; 2],
     pub kalshi: Option<WarmVenue<KalshiRest>>,
     pub polymarket: Option<WarmVenue<PolymarketRest>>,
+    /// Each venue's feed additions (taken from `kalshi` and `polymarket` at the start).
+    pub feeds: [Option<UnboundedSender<Arc<Added>>>; 2],
     pub control: crossbeam_channel::Sender<Inbound>,
     /// Markets listed while running (`universe_watch`): each gets a tier.
     pub listed: Option<super::universe_watch::AddedRx>,
@@ -83,9 +90,43 @@ impl Tiers {
         let mut promoted: BTreeMap<MarketId, Promoted> = BTreeMap::new();
         let mut interval = tokio::time::interval(self.poll);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The reads go on in a task of their own, so that listings and rules are tiered
+        // at once while a paced round takes its poll period.
+        let mut reader = Reader {
+            kalshi: self.kalshi.take().map(|k| {
+                self.feeds[Venue::Kalshi.index()] = Some(k.feed);
+                (k.rest, k.ctx)
+            }),
+            polymarket: self.polymarket.take().map(|p| {
+                self.feeds[Venue::Polymarket.index()] = Some(p.feed);
+                (p.rest, p.ctx)
+            }),
+            pace: self.pace,
+        };
+        let (ask, mut asked) =
+            tokio::sync::mpsc::channel::<([Vec<(MarketId, String)>; 2], bool)>(1);
+        let (answer, mut answered) = tokio::sync::mpsc::channel(1);
+        tokio::spawn(async move {
+            while let Some((list, first)) = asked.recv().await {
+                let books = reader.read(list, first).await;
+                let gone = books.is_none();
+                if answer.send(books).await.is_err() || gone {
+                    return;
+                }
+            }
+        });
+        let mut first = true;
+        let mut started = None;
         loop {
             tokio::select! {
-                _ = interval.tick() => {}
+                _ = interval.tick(), if started.is_none() => {
+                    if ask.send((self.read_list(&promoted), first)).await.is_err() {
+                        return;
+                    }
+                    first = false;
+                    started = Some(std::time::Instant::now());
+                    continue;
+                }
                 Some(added) = async { self.listed.as_mut()?.recv().await }, if self.listed.is_some() => {
                     if self.on_listed(&added).is_none() {
                         return;
@@ -98,110 +139,79 @@ impl Tiers {
                     }
                     continue;
                 }
-            }
-            let started = std::time::Instant::now();
-            let Some(books) = self.read_all(&promoted).await else {
-                return;
-            };
-            let now = std::time::Instant::now();
-            let mut active = Vec::new();
-            for event in &books {
-                let Some((m, q)) = quote(event) else {
-                    continue;
-                };
-                let moved = last.insert(m, q).is_some_and(|before| before != q);
-                match promoted.get_mut(&m) {
-                    Some(p) if moved => p.moved = now,
-                    Some(_) => {}
-                    None if moved => active.push(m),
-                    None => {}
+                books = answered.recv() => {
+                    let Some(Some(books)) = books else {
+                        return;
+                    };
+                    let started = started.take().unwrap_or_else(std::time::Instant::now);
+                    if self.after_read(&books, &mut last, &mut promoted, started).is_none() {
+                        return;
+                    }
                 }
             }
-            let idle: Vec<MarketId> = promoted
-                .iter()
-                .filter(|(_, p)| now.duration_since(p.moved) >= self.hot_idle)
-                .map(|(m, _)| *m)
-                .collect();
-            let Some(demoted) = self.demote(&idle, &mut promoted) else {
-                return;
-            };
-            let Some(up) = self.promote(&active, WatchReason::Activity) else {
-                return;
-            };
-            for meta in up {
-                promoted.insert(meta.id, Promoted { meta, moved: now });
-            }
-            tracing::info!(
-                read = books.len(),
-                active = active.len(),
-                demoted,
-                hot = self.hot,
-                ms = started.elapsed().as_millis() as u64,
-                "warm markets read"
-            );
         }
     }
 
-    /// One read of every warm book and of every market streamed for its activity, each
-    /// handed to the core as it comes; `None` once the core or the run is gone.
-    async fn read_all(&mut self, promoted: &BTreeMap<MarketId, Promoted>) -> Option<Vec<Event>> {
-        let mut books = Vec::new();
-        let read: [Vec<(MarketId, &MarketMeta)>; 2] = std::array::from_fn(|v| {
+    /// What a round reads: every warm market and every market streamed for its
+    /// activity, by venue.
+    fn read_list(&self, promoted: &BTreeMap<MarketId, Promoted>) -> [Vec<(MarketId, String)>; 2] {
+        std::array::from_fn(|v| {
             let venue = Venue::ALL[v];
             self.warm[v]
                 .iter()
-                .map(|(m, meta)| (*m, meta))
+                .map(|(m, meta)| (*m, meta.venue_id.clone()))
                 .chain(
                     promoted
                         .iter()
                         .filter(|(_, p)| p.meta.venue == venue)
-                        .map(|(m, p)| (*m, &p.meta)),
+                        .map(|(m, p)| (*m, p.meta.venue_id.clone())),
                 )
                 .collect()
-        });
-        if let Some(k) = &mut self.kalshi {
-            for &(market, meta) in &read[Venue::Kalshi.index()] {
-                if k.ctx.stopped() {
-                    return None;
-                }
-                if let Some(ev) =
-                    super::kalshi_feed::rest_book(&k.rest, &meta.venue_id, market).await
-                {
-                    if !k.ctx.send(ev.clone()) {
-                        return None;
-                    }
-                    books.push(ev);
-                }
+        })
+    }
+
+    /// Promotes what moved and demotes what went quiet after a round of reads; `None`
+    /// once the core is gone.
+    fn after_read(
+        &mut self,
+        books: &[Event],
+        last: &mut BTreeMap<MarketId, Quote>,
+        promoted: &mut BTreeMap<MarketId, Promoted>,
+        started: std::time::Instant,
+    ) -> Option<()> {
+        let now = std::time::Instant::now();
+        let mut active = Vec::new();
+        for event in books {
+            let Some((m, q)) = quote(event) else {
+                continue;
+            };
+            let moved = last.insert(m, q).is_some_and(|before| before != q);
+            match promoted.get_mut(&m) {
+                Some(p) if moved => p.moved = now,
+                Some(_) => {}
+                None if moved => active.push(m),
+                None => {}
             }
         }
-        if let Some(p) = &mut self.polymarket {
-            let by_token: BTreeMap<&str, MarketId> = read[Venue::Polymarket.index()]
-                .iter()
-                .map(|(m, meta)| (meta.venue_id.as_str(), *m))
-                .collect();
-            let tokens: Vec<String> = by_token.keys().map(|t| t.to_string()).collect();
-            for chunk in tokens.chunks(BOOKS_BATCH) {
-                if p.ctx.stopped() {
-                    return None;
-                }
-                let Ok(read) = p.rest.books(chunk).await else {
-                    continue; // the next poll retries
-                };
-                for book in &read {
-                    let Some(ev) = by_token
-                        .get(book.asset_id.as_str())
-                        .and_then(|&m| book_snapshot(book, m))
-                    else {
-                        continue;
-                    };
-                    if !p.ctx.send(ev.clone()) {
-                        return None;
-                    }
-                    books.push(ev);
-                }
-            }
+        let idle: Vec<MarketId> = promoted
+            .iter()
+            .filter(|(_, p)| now.duration_since(p.moved) >= self.hot_idle)
+            .map(|(m, _)| *m)
+            .collect();
+        let demoted = self.demote(&idle, promoted)?;
+        let up = self.promote(&active, WatchReason::Activity)?;
+        for meta in up {
+            promoted.insert(meta.id, Promoted { meta, moved: now });
         }
-        Some(books)
+        tracing::info!(
+            read = books.len(),
+            active = active.len(),
+            demoted,
+            hot = self.hot,
+            ms = started.elapsed().as_millis() as u64,
+            "warm markets read"
+        );
+        Some(())
     }
 
     /// Journals a watch on the control channel (read before market data); false once
@@ -221,10 +231,7 @@ impl Tiers {
     }
 
     fn feed(&self, venue: Venue) -> Option<&UnboundedSender<Arc<Added>>> {
-        match venue {
-            Venue::Kalshi => self.kalshi.as_ref().map(|k| &k.feed),
-            Venue::Polymarket => self.polymarket.as_ref().map(|p| &p.feed),
-        }
+        self.feeds[venue.index()].as_ref()
     }
 
     /// Takes `m` out of the warm or cold tier with its complement (a Polymarket token's
