@@ -21,13 +21,19 @@ fn token(i: usize, side: usize) -> String {
 /// that never move; 5 on Polymarket alone with a moving book; a Kalshi market alone that
 /// never moves.
 fn scenario(dir: &Path) -> PathBuf {
-    scenario_with(dir, None, false)
+    scenario_with(dir, None, false, false)
 }
 
 /// As `scenario`, question 5 still from `still_after_s` of scenario time on (the
 /// simulator runs 20 times faster than the wall clock); with `listed_later`, question 6
-/// (Polymarket alone, quiet) and question 7 (both venues, a pair) list 60 s in.
-fn scenario_with(dir: &Path, still_after_s: Option<f64>, listed_later: bool) -> PathBuf {
+/// (Polymarket alone, quiet) and question 7 (both venues, a pair) list 60 s in; with
+/// `closing`, questions 1 (a pair) and 3 (Polymarket alone, quiet) close 60 s in.
+fn scenario_with(
+    dir: &Path,
+    still_after_s: Option<f64>,
+    listed_later: bool,
+    closing: bool,
+) -> PathBuf {
     let mut text = String::from(
         "name = \"tiers\"\nseed = 5\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
     );
@@ -49,6 +55,10 @@ fn scenario_with(dir: &Path, still_after_s: Option<f64>, listed_later: bool) -> 
                 None => (0.01, tokens),
             },
             _ => (0.0, tokens),
+        };
+        let venues = match i {
+            1 | 3 if closing => format!("close_at_s = 60\n{venues}"),
+            _ => venues,
         };
         text += &question(format!("q{i}"), volatility, venues);
     }
@@ -195,7 +205,7 @@ fn beyond_the_read_budget_a_market_is_only_listed() {
 #[test]
 fn a_market_streamed_for_its_activity_is_polled_again_once_its_quote_stops_moving() {
     // Question 5 moves for 3 s of the run (60 s of scenario time), then stays put.
-    let d = Discovering::start(|dir| scenario_with(dir, Some(60.0), false));
+    let d = Discovering::start(|dir| scenario_with(dir, Some(60.0), false, false));
     let (journal, recs) = d.run(
         "discover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 1\nhot_idle_s = 2\n[limits]\nread_per_s = 4\n",
         "10",
@@ -257,7 +267,7 @@ fn a_market_streamed_for_its_activity_is_polled_again_once_its_quote_stops_movin
 
 #[test]
 fn markets_listed_while_running_are_tiered_and_a_new_pair_is_streamed() {
-    let d = Discovering::start(|dir| scenario_with(dir, None, true));
+    let d = Discovering::start(|dir| scenario_with(dir, None, true, false));
     let (_, recs) = d.run(
         "discover = true\nrefresh_s = 1\ntiers = true\nwarm_poll_s = 1\n[limits]\nread_per_s = 4\n",
         "9",
@@ -323,4 +333,98 @@ fn the_shipped_tiers_scenario_holds_10050_markets_of_which_450_are_paired() {
     );
     let loaded = arb::mapping::reload::read(&out).unwrap();
     assert_eq!(loaded.info.pairs, 150);
+}
+
+#[test]
+fn a_restart_under_tiers_plans_again_from_the_journal_and_replays() {
+    let d = Discovering::start(scenario);
+    let universe =
+        "discover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 1\n[limits]\nread_per_s = 4\n";
+    let (_, first) = d.run(universe, "4");
+    // Question 5 moved in the first run: streamed for its activity when it stopped.
+    let streamed = |recs: &[Value], v: &str| {
+        watches(recs, v)
+            .last()
+            .is_some_and(|w| w["watch"].get("Streamed").is_some())
+    };
+    assert!(
+        streamed(&first, &token(5, 1)),
+        "{:?}",
+        watches(&first, &token(5, 1))
+    );
+    // The second run continues the journal: the plan starts again from the rules and
+    // positions, so question 5 is polled again until it moves, and the quiet markets
+    // keep their watch without a new record.
+    let (journal, both) = d.run(universe, "4");
+    let w = watches(&both, &token(5, 1));
+    let restarted = first.len();
+    assert!(
+        both[restarted..]
+            .iter()
+            .any(|r| r["body"]["MarketWatch"]["market"]
+                == common::live::market_id(&both, &token(5, 1))
+                && r["body"]["MarketWatch"]["watch"] == "Polled"),
+        "{w:?}"
+    );
+    assert_eq!(
+        watches(&both, &token(2, 1)).len(),
+        1,
+        "a quiet market's watch is not journaled again"
+    );
+    let replay = common::live::replay_json(&journal);
+    assert_eq!(replay["mismatches"], 0, "{replay}");
+}
+
+#[test]
+fn a_market_that_closes_is_watched_no_more() {
+    let d = Discovering::start(|dir| scenario_with(dir, None, false, true));
+    let (_, recs) = d.run_top(
+        "market_status_s = 1\n[universe]\ndiscover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 1\n[limits]\nread_per_s = 4\n",
+        "8",
+    );
+    // Question 1's pair markets (streamed) and question 3's tokens (polled) close 3 s in.
+    for v in [
+        "KXTIER-26DEC-Q1".to_string(),
+        token(1, 1),
+        token(3, 1),
+        token(3, 2),
+    ] {
+        let id = common::live::market_id(&recs, &v);
+        let closed = recs
+            .iter()
+            .position(|r| r["body"]["MarketClosed"]["market"] == id)
+            .unwrap_or_else(|| panic!("{v} closed"));
+        let w = watches(&recs, &v);
+        let last = w.last().unwrap();
+        assert_eq!(
+            (last["watch"].as_str(), last["reason"].as_str()),
+            (Some("Listed"), Some("Closed")),
+            "{v}: {w:?}"
+        );
+        let unwatched = recs
+            .iter()
+            .position(|r| {
+                r["body"]["MarketWatch"]["market"] == id
+                    && r["body"]["MarketWatch"]["reason"] == "Closed"
+            })
+            .unwrap();
+        assert!(unwatched > closed, "{v}: unwatched after its close");
+        // Not read again once unwatched: at most the read of a round already under way
+        // lands (a polled market is read every second, four times or more in the rest of
+        // the run).
+        let reads_after = recs[unwatched..]
+            .iter()
+            .filter(|r| r["body"]["BookSnapshot"]["market"] == id)
+            .count();
+        assert!(
+            reads_after <= 1,
+            "{v} read {reads_after} times after it was unwatched"
+        );
+    }
+    // Question 0's pair stays streamed.
+    let w = watches(&recs, &token(0, 1));
+    assert!(
+        w.last().unwrap()["watch"].get("Streamed").is_some(),
+        "{w:?}"
+    );
 }

@@ -456,13 +456,13 @@ impl Discovering {
     /// Runs `arb live` for `seconds` with `universe` the `[universe]` table; the
     /// journal and its records.
     pub fn run(&self, universe: &str, seconds: &str) -> (PathBuf, Vec<serde_json::Value>) {
+        self.run_top(&format!("[universe]\n{universe}"), seconds)
+    }
+
+    /// As `run`, with `top` the configuration's top (top-level keys, then tables).
+    pub fn run_top(&self, top: &str, seconds: &str) -> (PathBuf, Vec<serde_json::Value>) {
         let dir = self.dir.path();
-        let cfg = self.sim.live_config(
-            dir,
-            Some(&self.scenario),
-            &format!("[universe]\n{universe}"),
-            None,
-        );
+        let cfg = self.sim.live_config(dir, Some(&self.scenario), top, None);
         let text: String = std::fs::read_to_string(&cfg)
             .unwrap()
             .lines()

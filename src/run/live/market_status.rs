@@ -43,6 +43,8 @@ pub struct MarketWatch {
     /// Polymarket conditions a periodic look reads at most (one request each), in
     /// rotation; the markets a stream or the universe watch names are read at once.
     pub polymarket_per_look: usize,
+    /// Under tiers: each market found closed, which then stops being watched.
+    pub closed_to: Option<tokio::sync::mpsc::UnboundedSender<MarketId>>,
 }
 
 /// Polymarket conditions every periodic look may read whatever the share: a small
@@ -138,6 +140,9 @@ impl MarketWatch {
                 self.reader.look_some(&wanted, cap).await
             };
             for event in news(found, &mut closed, &mut settled) {
+                if let (Event::MarketClosed { market }, Some(tiers)) = (&event, &self.closed_to) {
+                    let _ = tiers.send(*market);
+                }
                 if self.tx.send(Inbound::now(event)).is_err() {
                     return;
                 }

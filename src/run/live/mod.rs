@@ -496,18 +496,15 @@ async fn run_async(
     // Markets that come to be in a tradable pair (a listing completes it, or a mapping
     // reload adds it) are streamed.
     let (ruled_tx, ruled_rx) = tokio::sync::mpsc::unbounded_channel();
+    // Markets found closed are watched no more.
+    let (closed_tx, closed_rx) = tokio::sync::mpsc::unbounded_channel();
     if let (Some(plan), Some(caps)) = (&plan, caps) {
         let [kalshi_feed_tx, poly_feed_tx] = tier_feeds;
-        let hot = plan
-            .iter()
-            .filter(|c| matches!(c.watch, crate::event::Watch::Streamed { .. }))
-            .count();
         tasks.push(tokio::spawn(
             tiers::Tiers {
                 poll: Duration::from_secs_f64(opts.config.universe.warm_poll_s),
                 hot_idle: Duration::from_secs_f64(opts.config.universe.hot_idle_s),
                 pace: caps.pace,
-                hot,
                 hot_max: opts.config.universe.hot_max,
                 warm_max: caps.warm_max,
                 warm,
@@ -530,12 +527,19 @@ async fn run_async(
                 control: in_tx.clone(),
                 listed: tier_listings,
                 ruled: Some(ruled_rx),
+                closed: Some(closed_rx),
+                streamed: plan
+                    .iter()
+                    .filter(|c| matches!(c.watch, crate::event::Watch::Streamed { .. }))
+                    .filter_map(|c| Some((c.market, interner.meta(c.market)?.clone())))
+                    .collect(),
                 ruled_early: Default::default(),
             }
             .run(),
         ));
     }
     let ruled_tx = plan.is_some().then_some(ruled_tx);
+    let closed_tx = plan.is_some().then_some(closed_tx);
     tasks.push(tokio::spawn(periodic::report_circuits(
         kalshi_rest.as_ref().map(|k| k.governor().clone()),
         poly_rest.as_ref().map(|p| p.governor().clone()),
@@ -571,6 +575,7 @@ async fn run_async(
                     (opts.config.market_status_reads_per_s * opts.config.market_status_s).ceil()
                         as usize,
                 ),
+                closed_to: closed_tx,
             }
             .run(),
         ));

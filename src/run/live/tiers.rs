@@ -47,7 +47,8 @@ pub struct Tiers {
     /// share spread over the poll period instead of one burst that holds the venue's
     /// other reads behind it.
     pub pace: [std::time::Duration; 2],
-    pub hot: usize,
+    /// Every market streamed now (the hot set).
+    pub streamed: BTreeMap<MarketId, MarketMeta>,
     pub hot_max: usize,
     pub warm_max: [usize; 2],
     /// The warm markets, by venue.
@@ -63,6 +64,8 @@ pub struct Tiers {
     pub listed: Option<super::universe_watch::AddedRx>,
     /// Markets that came to be in a tradable pair (`mapping_watch`): streamed.
     pub ruled: Option<tokio::sync::mpsc::UnboundedReceiver<Vec<MarketId>>>,
+    /// Markets found closed (`market_status`): watched no more.
+    pub closed: Option<tokio::sync::mpsc::UnboundedReceiver<MarketId>>,
     /// Markets named by a rule before their listing reached the tiers (the mapping
     /// watch and the tiers hear of a listing each on their own).
     pub ruled_early: BTreeSet<MarketId>,
@@ -129,6 +132,13 @@ impl Tiers {
                 }
                 Some(added) = async { self.listed.as_mut()?.recv().await }, if self.listed.is_some() => {
                     if self.on_listed(&added).is_none() {
+                        return;
+                    }
+                    continue;
+                }
+                Some(market) = async { self.closed.as_mut()?.recv().await }, if self.closed.is_some() => {
+                    promoted.remove(&market);
+                    if self.on_closed(market).is_none() {
                         return;
                     }
                     continue;
@@ -207,7 +217,7 @@ impl Tiers {
             read = books.len(),
             active = active.len(),
             demoted,
-            hot = self.hot,
+            hot = self.streamed.len(),
             ms = started.elapsed().as_millis() as u64,
             "warm markets read"
         );
@@ -257,7 +267,7 @@ impl Tiers {
         {
             group.push(other);
         }
-        if self.hot + group.len() > self.hot_max {
+        if self.streamed.len() + group.len() > self.hot_max {
             return None;
         }
         Some(group.iter().filter_map(|g| tier.remove(g)).collect())
@@ -286,7 +296,9 @@ impl Tiers {
                     return None;
                 }
             }
-            self.hot += metas.len();
+            for meta in &metas {
+                self.streamed.insert(meta.id, meta.clone());
+            }
             if let Some(feed) = metas.first().and_then(|m| self.feed(m.venue)) {
                 let _ = feed.send(Arc::new(Added {
                     metas: metas.clone(),
@@ -300,7 +312,7 @@ impl Tiers {
         if held_back > 0 {
             tracing::warn!(
                 held_back,
-                hot = self.hot,
+                hot = self.streamed.len(),
                 hot_max = self.hot_max,
                 ?reason,
                 "markets stay unstreamed: the hot set is full (universe.hot_max)"
@@ -340,7 +352,9 @@ impl Tiers {
                     unsubscribe: group.clone(),
                 }));
             }
-            self.hot -= group.len();
+            for meta in &group {
+                self.streamed.remove(&meta.id);
+            }
             n += group.len();
             for meta in group {
                 self.warm[meta.venue.index()].insert(meta.id, meta);
@@ -367,8 +381,8 @@ impl Tiers {
         for meta in &added.metas {
             let v = meta.venue.index();
             let ruled = laddered.contains(&meta.id) || self.ruled_early.remove(&meta.id);
-            let (watch, reason) = if ruled && self.hot < self.hot_max {
-                self.hot += 1;
+            let (watch, reason) = if ruled && self.streamed.len() < self.hot_max {
+                self.streamed.insert(meta.id, meta.clone());
                 (Watch::Streamed { connection: 0 }, WatchReason::Rule)
             } else if self.warm[v].len() < self.warm_max[v] {
                 self.warm[v].insert(meta.id, meta.clone());
@@ -396,6 +410,35 @@ impl Tiers {
                 }));
             }
         }
+        Some(())
+    }
+
+    /// A market whose trading ended: no longer streamed or read (`Listed/Closed`), so
+    /// that the markets that close every day free the hot set and the read budget.
+    /// `None` once the core is gone.
+    fn on_closed(&mut self, market: MarketId) -> Option<()> {
+        let streamed = self.streamed.remove(&market);
+        let polled = Venue::ALL
+            .into_iter()
+            .find_map(|v| self.warm[v.index()].remove(&market));
+        let Some(venue) = streamed.as_ref().or(polled.as_ref()).map(|m| m.venue) else {
+            self.cold.iter_mut().for_each(|t| {
+                t.remove(&market);
+            });
+            return Some(()); // listed only already
+        };
+        if !self.journal(market, Watch::Listed, WatchReason::Closed) {
+            return None;
+        }
+        if let (Some(meta), Some(feed)) = (streamed, self.feed(venue)) {
+            let _ = feed.send(Arc::new(Added {
+                metas: Vec::new(),
+                routes: Vec::new(),
+                ladders: Vec::new(),
+                unsubscribe: vec![meta],
+            }));
+        }
+        // Not kept among the cold either: nothing promotes a closed market again.
         Some(())
     }
 
