@@ -499,31 +499,24 @@ async fn run_async(
     // Markets found closed are watched no more.
     let (closed_tx, closed_rx) = tokio::sync::mpsc::unbounded_channel();
     if let (Some(plan), Some(caps)) = (&plan, caps) {
-        let [kalshi_feed_tx, poly_feed_tx] = tier_feeds;
         tasks.push(tokio::spawn(
             tiers::Tiers {
                 poll: Duration::from_secs_f64(opts.config.universe.warm_poll_s),
                 hot_idle: Duration::from_secs_f64(opts.config.universe.hot_idle_s),
-                pace: caps.pace,
                 hot_max: opts.config.universe.hot_max,
                 warm_max: caps.warm_max,
                 warm,
                 cold,
-                kalshi: kalshi_rest.clone().zip(kalshi_feed_tx).map(|(rest, feed)| {
-                    tiers::WarmVenue {
-                        rest,
-                        ctx: ingress_ctx(Venue::Kalshi),
-                        feed,
-                    }
-                }),
-                polymarket: poly_rest.clone().zip(poly_feed_tx).map(|(rest, feed)| {
-                    tiers::WarmVenue {
-                        rest,
-                        ctx: ingress_ctx(Venue::Polymarket),
-                        feed,
-                    }
-                }),
-                feeds: Default::default(),
+                reader: tier_reader::Reader {
+                    kalshi: kalshi_rest
+                        .clone()
+                        .map(|rest| (rest, ingress_ctx(Venue::Kalshi))),
+                    polymarket: poly_rest
+                        .clone()
+                        .map(|rest| (rest, ingress_ctx(Venue::Polymarket))),
+                    pace: caps.pace,
+                },
+                feeds: tier_feeds,
                 control: in_tx.clone(),
                 listed: tier_listings,
                 ruled: Some(ruled_rx),

@@ -13,9 +13,13 @@ use std::collections::BTreeMap;
 
 /// The warm reads of both venues (a task of its own): their REST clients and market
 /// data queues.
-pub(super) struct Reader {
+pub struct Reader {
     pub kalshi: Option<(KalshiRest, IngressCtx)>,
     pub polymarket: Option<(PolymarketRest, IngressCtx)>,
+    /// Per venue, the gap between two reads after the first round (which goes as fast
+    /// as the governor allows, to have every book at start): the read budget's share
+    /// spread over the poll period instead of one burst that holds the venue's other
+    /// reads behind it.
     pub pace: [std::time::Duration; 2],
 }
 

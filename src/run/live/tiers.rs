@@ -7,27 +7,14 @@
 //! the reducer knows how a book is watched before the stream or a read delivers it.
 
 use super::core::{Inbound, event_ns};
-use super::ingress::IngressCtx;
 pub use super::tier_plan::{TierCaps, plan};
 use super::tier_reader::Reader;
 use super::universe_watch::Added;
 use crate::core::{MarketId, Venue};
 use crate::event::{Event, MarketMeta, NoLeg, Watch, WatchChange, WatchReason};
-use crate::venues::kalshi::rest::KalshiRest;
-use crate::venues::polymarket::rest::PolymarketRest;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
-
-/// Where the warm reads of one venue go.
-pub struct WarmVenue<R> {
-    pub rest: R,
-    /// Its market data queue (the reads' snapshots).
-    pub ctx: IngressCtx,
-    /// Its feed's additions: a promoted market is subscribed there, a demoted one
-    /// unsubscribed.
-    pub feed: UnboundedSender<Arc<Added>>,
-}
 
 /// A market streamed for its activity: demoted once its quote has not moved for
 /// `hot_idle` (it keeps its warm read, so promoting it costs no read budget).
@@ -42,11 +29,6 @@ pub struct Tiers {
     /// How long a market streamed for its activity stays so with a quote that does not
     /// move.
     pub hot_idle: std::time::Duration,
-    /// Per venue, the gap between two warm reads after the first round (which goes as
-    /// fast as the governor allows, to have every book at start): the read budget's
-    /// share spread over the poll period instead of one burst that holds the venue's
-    /// other reads behind it.
-    pub pace: [std::time::Duration; 2],
     /// Every market streamed now (the hot set).
     pub streamed: BTreeMap<MarketId, MarketMeta>,
     pub hot_max: usize,
@@ -55,9 +37,10 @@ pub struct Tiers {
     pub warm: [BTreeMap<MarketId, MarketMeta>; 2],
     /// The cold markets, by venue (streamed if a rule comes to name them).
     pub cold: [BTreeMap<MarketId, MarketMeta>; 2],
-    pub kalshi: Option<WarmVenue<KalshiRest>>,
-    pub polymarket: Option<WarmVenue<PolymarketRest>>,
-    /// Each venue's feed additions (taken from `kalshi` and `polymarket` at the start).
+    /// The warm reads (run in a task of their own).
+    pub reader: Reader,
+    /// Each venue's feed additions: a promoted market is subscribed there, a demoted
+    /// one unsubscribed.
     pub feeds: [Option<UnboundedSender<Arc<Added>>>; 2],
     pub control: crossbeam_channel::Sender<Inbound>,
     /// Markets listed while running (`universe_watch`): each gets a tier.
@@ -95,17 +78,14 @@ impl Tiers {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // The reads go on in a task of their own, so that listings and rules are tiered
         // at once while a paced round takes its poll period.
-        let mut reader = Reader {
-            kalshi: self.kalshi.take().map(|k| {
-                self.feeds[Venue::Kalshi.index()] = Some(k.feed);
-                (k.rest, k.ctx)
-            }),
-            polymarket: self.polymarket.take().map(|p| {
-                self.feeds[Venue::Polymarket.index()] = Some(p.feed);
-                (p.rest, p.ctx)
-            }),
-            pace: self.pace,
-        };
+        let mut reader = std::mem::replace(
+            &mut self.reader,
+            Reader {
+                kalshi: None,
+                polymarket: None,
+                pace: [std::time::Duration::ZERO; 2],
+            },
+        );
         let (ask, mut asked) =
             tokio::sync::mpsc::channel::<([Vec<(MarketId, String)>; 2], bool)>(1);
         let (answer, mut answered) = tokio::sync::mpsc::channel(1);
