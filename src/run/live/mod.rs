@@ -507,15 +507,6 @@ async fn run_async(
                 warm_max: caps.warm_max,
                 warm,
                 cold,
-                reader: tier_reader::Reader {
-                    kalshi: kalshi_rest
-                        .clone()
-                        .map(|rest| (rest, ingress_ctx(Venue::Kalshi))),
-                    polymarket: poly_rest
-                        .clone()
-                        .map(|rest| (rest, ingress_ctx(Venue::Polymarket))),
-                    pace: caps.pace,
-                },
                 feeds: tier_feeds,
                 control: in_tx.clone(),
                 listed: tier_listings,
@@ -528,7 +519,15 @@ async fn run_async(
                     .collect(),
                 ruled_early: Default::default(),
             }
-            .run(),
+            .run(tier_reader::Reader {
+                kalshi: kalshi_rest
+                    .clone()
+                    .map(|rest| (rest, ingress_ctx(Venue::Kalshi))),
+                polymarket: poly_rest
+                    .clone()
+                    .map(|rest| (rest, ingress_ctx(Venue::Polymarket))),
+                pace: caps.pace,
+            }),
         ));
     }
     let ruled_tx = plan.is_some().then_some(ruled_tx);

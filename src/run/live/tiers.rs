@@ -37,8 +37,6 @@ pub struct Tiers {
     pub warm: [BTreeMap<MarketId, MarketMeta>; 2],
     /// The cold markets, by venue (streamed if a rule comes to name them).
     pub cold: [BTreeMap<MarketId, MarketMeta>; 2],
-    /// The warm reads (run in a task of their own).
-    pub reader: Reader,
     /// Each venue's feed additions: a promoted market is subscribed there, a demoted
     /// one unsubscribed.
     pub feeds: [Option<UnboundedSender<Arc<Added>>>; 2],
@@ -69,23 +67,15 @@ fn quote(event: &Event) -> Option<(MarketId, Quote)> {
 }
 
 impl Tiers {
-    /// Reads the warm books every `poll`, and tiers the markets listed or paired since,
-    /// until the run stops or the core is gone.
-    pub async fn run(mut self) {
+    /// Reads the warm books every `poll` with `reader` (in a task of its own, so that
+    /// listings, rules and closes are tiered at once while a paced round takes its poll
+    /// period), and tiers the markets listed, paired or closed since, until the run
+    /// stops or the core is gone.
+    pub async fn run(mut self, mut reader: Reader) {
         let mut last: BTreeMap<MarketId, Quote> = BTreeMap::new();
         let mut promoted: BTreeMap<MarketId, Promoted> = BTreeMap::new();
         let mut interval = tokio::time::interval(self.poll);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The reads go on in a task of their own, so that listings and rules are tiered
-        // at once while a paced round takes its poll period.
-        let mut reader = std::mem::replace(
-            &mut self.reader,
-            Reader {
-                kalshi: None,
-                polymarket: None,
-                pace: [std::time::Duration::ZERO; 2],
-            },
-        );
         let (ask, mut asked) =
             tokio::sync::mpsc::channel::<([Vec<(MarketId, String)>; 2], bool)>(1);
         let (answer, mut answered) = tokio::sync::mpsc::channel(1);
