@@ -384,7 +384,7 @@ async fn run_async(
         let u = &opts.config.universe;
         let read =
             |g: Option<&crate::venues::governor::Governor>| g.map_or(0.0, |g| g.read_per_s());
-        tiers::TierCaps::from_budget(
+        tier_plan::TierCaps::from_budget(
             u.hot_max,
             [
                 read(kalshi_rest.as_ref().map(|k| k.governor())),
@@ -394,53 +394,20 @@ async fn run_async(
             u.warm_poll_s,
         )
     });
-    let plan = caps.map(|caps| tiers::plan(&core.reducer, caps));
-    let mut hot_ids: Option<std::collections::BTreeSet<String>> = None;
-    let mut warm: [std::collections::BTreeMap<MarketId, crate::event::MarketMeta>; 2] =
-        Default::default();
-    let mut cold = warm.clone();
-    if let Some(plan) = &plan {
-        let mut counts = [0usize; 3];
-        let mut hot = std::collections::BTreeSet::new();
-        for change in plan {
-            let Some(meta) = interner.meta(change.market) else {
-                continue;
-            };
-            match change.watch {
-                crate::event::Watch::Streamed { .. } => {
-                    counts[0] += 1;
-                    hot.insert(meta.venue_id.clone());
-                }
-                crate::event::Watch::Polled => {
-                    counts[1] += 1;
-                    warm[meta.venue.index()].insert(change.market, meta.clone());
-                }
-                crate::event::Watch::Listed => {
-                    counts[2] += 1;
-                    cold[meta.venue.index()].insert(change.market, meta.clone());
-                }
-            }
-            // Why each streamed market is streamed is said at every start (it is also
-            // the watch of a journal without one); the others when their watch changes.
-            let now = core.reducer.markets().get(change.market).map(|m| m.watch);
-            let streamed = matches!(change.watch, crate::event::Watch::Streamed { .. });
-            if now != Some(change.watch) || streamed {
-                let _ = in_tx.send(Inbound {
-                    ts: self::core::event_ns(),
-                    event: crate::event::Event::MarketWatch(*change),
-                });
-            }
-        }
-        tracing::info!(
-            hot = counts[0],
-            warm = counts[1],
-            cold = counts[2],
-            "universe in tiers: hot streamed, warm polled, cold listed"
-        );
-        hot_ids = Some(hot);
-    }
-    let hot_only = |ids: Vec<String>| match &hot_ids {
-        Some(hot) => ids.into_iter().filter(|id| hot.contains(id)).collect(),
+    let tiered = caps.map(|caps| tier_plan::start(&core.reducer, &interner, caps, &in_tx));
+    // Under tiers, the cold markets get no book until they are watched.
+    let ready_tiered: Option<Vec<MarketId>> = tiered.as_ref().map(|t| {
+        t.streamed
+            .keys()
+            .chain(t.warm.iter().flat_map(|w| w.keys()))
+            .copied()
+            .collect()
+    });
+    let hot_only = |ids: Vec<String>| match &tiered {
+        Some(t) => ids
+            .into_iter()
+            .filter(|id| t.hot_ids.contains(id))
+            .collect(),
         None => ids,
     };
     let mut tier_feeds: [Option<_>; 2] = Default::default();
@@ -498,25 +465,22 @@ async fn run_async(
     let (ruled_tx, ruled_rx) = tokio::sync::mpsc::unbounded_channel();
     // Markets found closed are watched no more.
     let (closed_tx, closed_rx) = tokio::sync::mpsc::unbounded_channel();
-    if let (Some(plan), Some(caps)) = (&plan, caps) {
+    let tiers_on = tiered.is_some();
+    if let (Some(tiered), Some(caps)) = (tiered, caps) {
         tasks.push(tokio::spawn(
             tiers::Tiers {
                 poll: Duration::from_secs_f64(opts.config.universe.warm_poll_s),
                 hot_idle: Duration::from_secs_f64(opts.config.universe.hot_idle_s),
                 hot_max: opts.config.universe.hot_max,
                 warm_max: caps.warm_max,
-                warm,
-                cold,
+                warm: tiered.warm,
+                cold: tiered.cold,
                 feeds: tier_feeds,
                 control: in_tx.clone(),
                 listed: tier_listings,
                 ruled: Some(ruled_rx),
                 closed: Some(closed_rx),
-                streamed: plan
-                    .iter()
-                    .filter(|c| matches!(c.watch, crate::event::Watch::Streamed { .. }))
-                    .filter_map(|c| Some((c.market, interner.meta(c.market)?.clone())))
-                    .collect(),
+                streamed: tiered.streamed,
                 ruled_early: Default::default(),
             }
             .run(tier_reader::Reader {
@@ -530,8 +494,8 @@ async fn run_async(
             }),
         ));
     }
-    let ruled_tx = plan.is_some().then_some(ruled_tx);
-    let closed_tx = plan.is_some().then_some(closed_tx);
+    let ruled_tx = tiers_on.then_some(ruled_tx);
+    let closed_tx = tiers_on.then_some(closed_tx);
     tasks.push(tokio::spawn(periodic::report_circuits(
         kalshi_rest.as_ref().map(|k| k.governor().clone()),
         poly_rest.as_ref().map(|p| p.governor().clone()),
@@ -611,15 +575,7 @@ async fn run_async(
         .filter(|o| o.order.tif != crate::event::TimeInForce::ImmediateOrCancel)
         .cloned()
         .collect();
-    // Under tiers, the cold markets get no book until they are watched.
-    let ready_on: Vec<MarketId> = match &plan {
-        Some(plan) => plan
-            .iter()
-            .filter(|c| c.watch != crate::event::Watch::Listed)
-            .map(|c| c.market)
-            .collect(),
-        None => routes.keys().copied().collect(),
-    };
+    let ready_on = ready_tiered.unwrap_or_else(|| routes.keys().copied().collect());
     let ready = self::core::Readiness::new(ready_on, started);
     let executor = Executor {
         routes: std::sync::RwLock::new(routes),

@@ -3,10 +3,12 @@
 //! (as far as each venue's read budget goes) or only listed. Pure: the reducer's state
 //! in, one watch per market out.
 
+use super::core::{Inbound, event_ns};
 use super::polymarket_feed::BOOKS_BATCH;
 use crate::core::MarketId;
 use crate::engine::Reducer;
-use crate::event::{NoLeg, Watch, WatchChange, WatchReason};
+use crate::event::{Event, MarketMeta, NoLeg, Watch, WatchChange, WatchReason};
+use crate::venues::MarketInterner;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How many markets each tier holds at most.
@@ -127,12 +129,75 @@ pub fn plan(reducer: &Reducer, caps: TierCaps) -> Vec<WatchChange> {
     out
 }
 
+/// The first plan, sorted for the tasks that use it.
+pub struct Tiered {
+    /// Venue ids of the markets to stream (the feeds subscribe these only).
+    pub hot_ids: BTreeSet<String>,
+    pub streamed: BTreeMap<MarketId, MarketMeta>,
+    /// Polled and listed markets, by venue.
+    pub warm: [BTreeMap<MarketId, MarketMeta>; 2],
+    pub cold: [BTreeMap<MarketId, MarketMeta>; 2],
+}
+
+/// Plans every market's first watch and journals it on `control` (which the core reads
+/// before market data) before any feed starts: every streamed market's, since why it is
+/// streamed is worth saying at each start (and is the watch of a journal without one),
+/// and the others' when their watch changes.
+pub fn start(
+    reducer: &Reducer,
+    interner: &MarketInterner,
+    caps: TierCaps,
+    control: &crossbeam_channel::Sender<Inbound>,
+) -> Tiered {
+    let mut t = Tiered {
+        hot_ids: BTreeSet::new(),
+        streamed: BTreeMap::new(),
+        warm: Default::default(),
+        cold: Default::default(),
+    };
+    for change in plan(reducer, caps) {
+        let Some(meta) = interner.meta(change.market) else {
+            continue;
+        };
+        let v = meta.venue.index();
+        let streamed = matches!(change.watch, Watch::Streamed { .. });
+        match change.watch {
+            Watch::Streamed { .. } => {
+                t.hot_ids.insert(meta.venue_id.clone());
+                t.streamed.insert(change.market, meta.clone());
+            }
+            Watch::Polled => {
+                t.warm[v].insert(change.market, meta.clone());
+            }
+            Watch::Listed => {
+                t.cold[v].insert(change.market, meta.clone());
+            }
+        }
+        let now = reducer.markets().get(change.market).map(|m| m.watch);
+        if now != Some(change.watch) || streamed {
+            let _ = control.send(Inbound {
+                ts: event_ns(),
+                event: Event::MarketWatch(change),
+            });
+        }
+    }
+    let count =
+        |tiers: &[BTreeMap<MarketId, MarketMeta>; 2]| tiers.iter().map(|t| t.len()).sum::<usize>();
+    tracing::info!(
+        hot = t.streamed.len(),
+        warm = count(&t.warm),
+        cold = count(&t.cold),
+        "universe in tiers: hot streamed, warm polled, cold listed"
+    );
+    t
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::EngineConfig;
     use crate::core::{Outcome, Venue};
-    use crate::event::{Event, MarketMeta, PairRule};
+    use crate::event::PairRule;
 
     fn meta(id: u32, venue: Venue, no_leg: NoLeg) -> Event {
         Event::MarketDefined(MarketMeta::for_test(id, venue, no_leg))

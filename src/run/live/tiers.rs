@@ -7,7 +7,6 @@
 //! the reducer knows how a book is watched before the stream or a read delivers it.
 
 use super::core::{Inbound, event_ns};
-pub use super::tier_plan::{TierCaps, plan};
 use super::tier_reader::Reader;
 use super::universe_watch::Added;
 use crate::core::{MarketId, Venue};
