@@ -152,8 +152,16 @@ fn a_book_older_than_the_bound_is_not_traded() {
 /// Kalshi book arrives at 2 s, with a 1 s book age bound under `StreamVouches`, after
 /// `between` happened at 1.5 s. The decisions of the Kalshi book.
 fn quiet_polymarket_book_then(between: &[Event]) -> Vec<Decision> {
+    quiet_polymarket_book_set_up(&[], between)
+}
+
+/// The same, with `setup` applied at 0 before PN's book.
+pub(super) fn quiet_polymarket_book_set_up(setup: &[Event], between: &[Event]) -> Vec<Decision> {
     let mut r = limited(only(|l| l.max_book_age_ms = 1_000));
     at(&mut r, 0, Event::StreamVouches { enabled: true });
+    for e in setup {
+        at(&mut r, 0, e.clone());
+    }
     at(&mut r, 0, book(PN, &[], &[lvl("0.50", 30)]));
     for e in between {
         at(&mut r, S + S / 2, e.clone());

@@ -2,7 +2,7 @@
 //! for the books streamed on it, a polled book is as old as its last read, and an
 //! unwatched or newly streamed book is not traded until the venue sends it in full.
 
-use super::risk::{limited, only, skips};
+use super::risk::{limited, only, quiet_polymarket_book_set_up, skips};
 use super::*;
 use crate::event::{ConnectionStatus, Watch, WatchChange, WatchReason};
 
@@ -31,23 +31,13 @@ fn quiet_pn_on_connection_1_then(between: &[Event]) -> Vec<Decision> {
 
 /// The same with PY (the pair's Polymarket market) on connection `py`.
 fn quiet_pn_then(py: u16, between: &[Event]) -> Vec<Decision> {
-    let mut r = limited(only(|l| l.max_book_age_ms = 1_000));
-    at(&mut r, 0, Event::StreamVouches { enabled: true });
-    at(&mut r, 0, watch(PY, Watch::Streamed { connection: py }));
+    let mut setup = vec![watch(PY, Watch::Streamed { connection: py })];
     if py != 0 {
         // Moved off connection 0, PY waits for its book in full (of no use to this pair).
-        at(&mut r, 0, book(PY, &[], &[lvl("0.60", 5)]));
+        setup.push(book(PY, &[], &[lvl("0.60", 5)]));
     }
-    at(&mut r, 0, watch(PN, Watch::Streamed { connection: 1 }));
-    at(&mut r, 0, book(PN, &[], &[lvl("0.50", 30)]));
-    for e in between {
-        at(&mut r, S + S / 2, e.clone());
-    }
-    at(
-        &mut r,
-        2 * S,
-        book(K, &[lvl("0.38", 30)], &[lvl("0.40", 10)]),
-    )
+    setup.push(watch(PN, Watch::Streamed { connection: 1 }));
+    quiet_polymarket_book_set_up(&setup, between)
 }
 
 #[test]
