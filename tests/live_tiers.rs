@@ -142,6 +142,13 @@ fn pairs_are_streamed_the_rest_polled_within_budget_and_a_moving_market_is_promo
             books(&recs, &id)
         );
     }
+    // The venue saw the warm reads, within the budget: Kalshi's quiet market one book a
+    // second (4 reads a second, a quarter of them), Polymarket's warm tokens a batch.
+    let requests = &d.sim.ledger()["requests"];
+    let count = |route: &str| requests[route].as_u64().unwrap_or(0);
+    let kalshi_books = count("GET /trade-api/v2/markets/{ticker}/orderbook");
+    assert!((3..=10).contains(&kalshi_books), "{requests}");
+    assert!(count("POST /books") >= 3, "{requests}");
     // Question 5's book moves: polled, then streamed for its activity, with its
     // complement.
     for id in [token(5, 1), token(5, 2)] {
@@ -312,24 +319,19 @@ fn the_shipped_tiers_scenario_holds_10050_markets_of_which_450_are_paired() {
     // `arb sim --pairs-out` writes them as the mapping file `arb live` reads.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("pairs.toml");
-    let run = arb()
-        .args([
-            "sim",
-            "--listen",
-            "127.0.0.1:0",
-            "--duration",
-            "0.1",
-            "--scenario",
-        ])
-        .arg(common::live::root().join("scenarios/universe-10k-tiers.toml"))
-        .arg("--pairs-out")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    common::live::run_ok(
+        arb()
+            .args([
+                "sim",
+                "--listen",
+                "127.0.0.1:0",
+                "--duration",
+                "0.1",
+                "--scenario",
+            ])
+            .arg(common::live::root().join("scenarios/universe-10k-tiers.toml"))
+            .arg("--pairs-out")
+            .arg(&out),
     );
     let loaded = arb::mapping::reload::read(&out).unwrap();
     assert_eq!(loaded.info.pairs, 150);

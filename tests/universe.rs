@@ -53,17 +53,12 @@ fn token(i: usize, side: usize) -> String {
 
 /// Runs `arb universe` and returns its summary and the universe file.
 fn universe(cfg: &Path, out: &Path) -> (Value, Value) {
-    let run = arb()
-        .args(["universe", "--page-size", "2", "--json", "--config"])
-        .arg(cfg)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    let run = common::live::run_ok(
+        arb()
+            .args(["universe", "--page-size", "2", "--json", "--config"])
+            .arg(cfg)
+            .arg("--out")
+            .arg(out),
     );
     let summary = serde_json::from_slice(&run.stdout).unwrap();
     let file = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
@@ -156,17 +151,12 @@ fn the_universe_is_listed_page_by_page_and_follows_listings_and_closes() {
     // The universe file is what the mapping tool reads: each question's Kalshi market
     // finds its own Polymarket condition first.
     let csv = dir.path().join("candidates.csv");
-    let run = arb()
-        .args(["mapping", "candidates", "--universe"])
-        .arg(dir.path().join("u1.json"))
-        .arg("--out")
-        .arg(&csv)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
+    common::live::run_ok(
+        arb()
+            .args(["mapping", "candidates", "--universe"])
+            .arg(dir.path().join("u1.json"))
+            .arg("--out")
+            .arg(&csv),
     );
     let text = std::fs::read_to_string(&csv).unwrap();
     let table = arb::mapping::csv::parse(&text, "candidates.csv").unwrap();

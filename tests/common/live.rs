@@ -481,3 +481,14 @@ impl Discovering {
 pub fn shipped_scenario(file: &str) -> arb::sim::Scenario {
     arb::sim::Scenario::load(&root().join("scenarios").join(file)).unwrap()
 }
+
+/// Runs `cmd` to its end; a failure fails the test with its stderr. Its output.
+pub fn run_ok(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
