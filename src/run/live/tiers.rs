@@ -419,6 +419,17 @@ impl Tiers {
         promoted: &mut BTreeMap<MarketId, Promoted>,
     ) -> Option<()> {
         for m in markets {
+            let listed = self.streamed.contains_key(m)
+                || self
+                    .warm
+                    .iter()
+                    .chain(&self.cold)
+                    .any(|t| t.contains_key(m));
+            if !listed {
+                // The mapping heard of its listing first: streamed once the tiers do.
+                self.ruled_early.insert(*m);
+                continue;
+            }
             if let Some(p) = promoted.remove(m) {
                 // Streamed already; a rule keeps it so.
                 if !self.journal(
@@ -431,5 +442,67 @@ impl Tiers {
             }
         }
         self.promote(markets, WatchReason::Rule).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiers(control: crossbeam_channel::Sender<Inbound>) -> Tiers {
+        Tiers {
+            poll: std::time::Duration::from_secs(1),
+            hot_idle: std::time::Duration::from_secs(60),
+            streamed: BTreeMap::new(),
+            hot_max: 10,
+            warm_max: [10, 10],
+            warm: Default::default(),
+            cold: Default::default(),
+            feeds: Default::default(),
+            control,
+            listed: None,
+            ruled: None,
+            closed: None,
+            ruled_early: BTreeSet::new(),
+        }
+    }
+
+    fn watches(rx: &crossbeam_channel::Receiver<Inbound>) -> Vec<(u32, Watch, WatchReason)> {
+        rx.try_iter()
+            .filter_map(|i| match i.event {
+                Event::MarketWatch(w) => Some((w.market.0, w.watch, w.reason)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The mapping and the tiers hear of a listing each on their own: a rule that
+    /// names markets before their listing reaches the tiers streams them once it does.
+    #[test]
+    fn a_rule_heard_before_its_listing_streams_the_markets_once_listed() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut t = tiers(tx);
+        let mut promoted = BTreeMap::new();
+        t.on_ruled(&[MarketId(5), MarketId(6)], &mut promoted)
+            .unwrap();
+        assert_eq!(watches(&rx), [], "nothing to watch before the listing");
+        let meta = |id| MarketMeta::for_test(id, Venue::Kalshi, NoLeg::SameBook);
+        t.on_listed(&Added {
+            metas: vec![meta(5), meta(6), meta(7)],
+            routes: Vec::new(),
+            ladders: Vec::new(),
+            unsubscribe: Vec::new(),
+        })
+        .unwrap();
+        let streamed = Watch::Streamed { connection: 0 };
+        assert_eq!(
+            watches(&rx),
+            [
+                (5, streamed, WatchReason::Rule),
+                (6, streamed, WatchReason::Rule),
+                (7, Watch::Polled, WatchReason::Start),
+            ]
+        );
+        assert!(t.ruled_early.is_empty());
     }
 }
