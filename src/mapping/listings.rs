@@ -255,7 +255,7 @@ fn kalshi_market(
         event_id,
         title,
         context: join(&[event_context.unwrap_or(""), &opt(m, "subtitle")]),
-        rules: join(&[&opt(m, "rules_primary"), &opt(m, "rules_secondary")]),
+        rules: super::drift::kalshi_rules(&opt(m, "rules_primary"), &opt(m, "rules_secondary")),
         close: opt(m, "close_time"),
         yes_subject: opt(m, "yes_sub_title"),
         outcomes: Vec::new(),

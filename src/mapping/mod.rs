@@ -11,6 +11,7 @@
 pub mod candidates;
 pub mod comove;
 pub mod csv;
+pub mod drift;
 pub mod features;
 pub mod groups;
 pub mod listings;
@@ -24,7 +25,7 @@ pub mod tool;
 pub mod verify;
 
 use crate::core::{MarketId, Outcome, Venue};
-use crate::event::PairRule;
+use crate::event::{Event, PairRule};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -107,6 +108,9 @@ pub struct PairSpec {
     pub polymarket: String,
     pub outcome: Outcome,
     pub confidence_bp: u16,
+    /// Digests (`drift::digest`) of the Kalshi and Polymarket resolution texts the
+    /// pair was verified against (version 2 files); `None` where none was recorded.
+    pub rules: [Option<u64>; 2],
 }
 
 /// Markets that more than one tradable pair names (confidence above zero), with how
@@ -177,14 +181,19 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<PairSpec>, MappingError> {
             return kept
                 .into_iter()
                 .map(|(i, p)| {
-                    spec(
+                    let mut s = spec(
                         i,
                         &p.kalshi,
                         &p.polymarket,
                         &p.polymarket_outcome_for_kalshi_yes,
                         p.confidence,
                         &invalid,
-                    )
+                    )?;
+                    s.rules = [
+                        drift::digest(&p.kalshi_rules),
+                        drift::digest(&p.polymarket_description),
+                    ];
+                    Ok(s)
                 })
                 .collect();
         }
@@ -237,6 +246,7 @@ fn spec(
         polymarket: polymarket.to_string(),
         outcome,
         confidence_bp: (confidence * 10_000.0).round() as u16,
+        rules: [None, None],
     })
 }
 
@@ -252,13 +262,72 @@ pub struct PairResolver {
     /// Pairs released as `PairDefined`, by (kalshi, polymarket, outcome), with the
     /// confidence the reducer holds for them.
     defined: BTreeMap<(String, String, Outcome), u16>,
+    /// The mapping in use, every pair of it (a listing's rules are checked against it).
+    mapping: Vec<PairSpec>,
+    /// Each listed market's resolution-text digest, as its venue lists it now.
+    listed_rules: std::collections::HashMap<(Venue, String), u64>,
 }
 
 impl PairResolver {
     pub fn new(specs: Vec<PairSpec>) -> PairResolver {
-        let mut r = PairResolver::default();
+        let mut r = PairResolver {
+            mapping: specs.clone(),
+            ..PairResolver::default()
+        };
         r.set_pending(specs);
         r
+    }
+
+    /// The confidence a pair is traded with: its own, or 0 while a venue lists a
+    /// resolution text other than the one it was verified against.
+    fn confidence(&self, p: &PairSpec) -> u16 {
+        if self.drift(p).is_some() {
+            0
+        } else {
+            p.confidence_bp
+        }
+    }
+
+    /// Which side of `p` lists a text other than the one it was verified against.
+    pub fn drift(&self, p: &PairSpec) -> Option<drift::Drift> {
+        let changed = |venue: Venue, id: &str, verified: Option<u64>| {
+            verified.is_some_and(|v| {
+                self.listed_rules
+                    .get(&(venue, id.to_string()))
+                    .is_some_and(|listed| *listed != v)
+            })
+        };
+        drift::Drift::of(
+            changed(Venue::Kalshi, &p.kalshi, p.rules[0]),
+            changed(Venue::Polymarket, &p.polymarket, p.rules[1]),
+        )
+    }
+
+    /// The venues' listings now say `listed` (a market absent keeps the text last
+    /// listed): returns the events that bring the pairs in line, lowering each pair a
+    /// venue's text no longer matches to 0 and restoring one whose text matches again.
+    /// Each change is logged with the pair and the side.
+    pub fn on_listed_rules(&mut self, listed: drift::ListedRules) -> Vec<Event> {
+        let before: Vec<Option<drift::Drift>> =
+            self.mapping.iter().map(|p| self.drift(p)).collect();
+        self.listed_rules.extend(listed);
+        for (p, was) in self.mapping.iter().zip(before) {
+            let now = self.drift(p);
+            if now == was || p.confidence_bp == 0 {
+                continue;
+            }
+            match now {
+                Some(d) => tracing::error!(
+                    kalshi = %p.kalshi, polymarket = %p.polymarket, changed = d.name(),
+                    "mapping: a venue lists a resolution text other than the one this pair was verified against: not traded until a mapping verified against the new text"
+                ),
+                None => tracing::warn!(
+                    kalshi = %p.kalshi, polymarket = %p.polymarket,
+                    "mapping: the resolution texts match the verified ones again: the pair trades"
+                ),
+            }
+        }
+        self.reload(self.mapping.clone())
     }
 
     /// Replaces the pairs waiting for their markets.
@@ -292,16 +361,15 @@ impl PairResolver {
             let k = self.known.get(&(Venue::Kalshi, p.kalshi.clone()));
             let m = self.known.get(&(Venue::Polymarket, p.polymarket.clone()));
             if let (Some(&a), Some(&b)) = (k, m) {
-                self.defined.insert(
-                    (p.kalshi.clone(), p.polymarket.clone(), p.outcome),
-                    p.confidence_bp,
-                );
+                let confidence_bp = self.confidence(p);
+                let key = (p.kalshi.clone(), p.polymarket.clone(), p.outcome);
                 ready.push(PairRule {
                     a,
                     b,
                     b_outcome_for_a_yes: p.outcome,
-                    confidence_bp: p.confidence_bp,
+                    confidence_bp,
                 });
+                self.defined.insert(key, confidence_bp);
                 self.pending[i] = None;
             }
         }
@@ -401,7 +469,8 @@ polymarket_title = "b"
                 kalshi: "KXNBAGAME-26JAN09MILLAL-MIL".into(),
                 polymarket: "T-MIL".into(),
                 outcome: Outcome::Yes,
-                confidence_bp: 9700
+                confidence_bp: 9700,
+                rules: [None, None],
             }],
             "the different and the uncertain pair are skipped, whatever their confidence"
         );

@@ -61,15 +61,19 @@ fn key(p: &PairSpec) -> Key {
 impl PairResolver {
     /// A resolver for a continued journal: the markets it already defines are known,
     /// the pairs it already holds are defined (with the confidence the reducer holds),
-    /// and `specs` (the mapping now) is applied as a reload. Returns the resolver and
-    /// the events that bring the reducer's pairs in line with the mapping now: new
-    /// pairs among known markets, changed or dropped confidences.
+    /// and `specs` (the mapping now) is applied as a reload, weighed against the
+    /// resolution texts `listed` now. Returns the resolver and the events that bring the
+    /// reducer's pairs in line with the mapping now: new pairs among known markets,
+    /// changed or dropped confidences.
     pub fn resume(
         specs: Vec<PairSpec>,
         known: &[crate::event::MarketMeta],
         held: &[PairRule],
+        listed: super::drift::ListedRules,
     ) -> (PairResolver, Vec<Event>) {
         let mut r = PairResolver::default();
+        // Before the reload: a pair dropped for its text must not be raised for a moment.
+        r.listed_rules.extend(listed);
         for m in known {
             r.known.insert((m.venue, m.venue_id.clone()), m.id);
         }
@@ -98,8 +102,9 @@ impl PairResolver {
     pub fn reload(&mut self, specs: Vec<PairSpec>) -> Vec<Event> {
         let mut wanted: BTreeMap<Key, u16> = BTreeMap::new();
         for p in &specs {
-            wanted.insert(key(p), p.confidence_bp);
+            wanted.insert(key(p), self.confidence(p));
         }
+        self.mapping = specs.clone();
         let mut out = Vec::new();
         let defined: Vec<(Key, u16)> = self.defined.iter().map(|(k, c)| (k.clone(), *c)).collect();
         for (k, held) in defined {
@@ -192,7 +197,7 @@ mod tests {
             "m",
         )
         .unwrap();
-        let (mut r, events) = PairResolver::resume(now.specs, &known, &held);
+        let (mut r, events) = PairResolver::resume(now.specs, &known, &held, Vec::new());
         assert_eq!(
             events,
             [
@@ -279,6 +284,98 @@ mod tests {
         assert_eq!(
             r.reload(parse_bytes(back.as_bytes(), "m").unwrap().specs),
             vec![Event::PairConfidence(rule(0, 1, 9500))]
+        );
+    }
+
+    /// A version 2 file of one pair K1/P1 verified against these texts.
+    fn verified(kalshi_rules: &str, polymarket_description: &str) -> Vec<PairSpec> {
+        let text = format!(
+            "version = 2\n[[pair]]\nkalshi = \"K1\"\npolymarket = \"P1\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = 0.95\nverdict = \"same\"\nreason = \"r\"\nconfirmed_by = \"rules\"\nkalshi_title = \"k\"\npolymarket_title = \"p\"\nkalshi_rules = {kalshi_rules:?}\npolymarket_description = {polymarket_description:?}\n"
+        );
+        parse_bytes(text.as_bytes(), "m").unwrap().specs
+    }
+
+    fn listed(kalshi: &str, polymarket: &str) -> super::super::drift::ListedRules {
+        use super::super::drift::digest;
+        vec![
+            ((Venue::Kalshi, "K1".into()), digest(kalshi).unwrap()),
+            (
+                (Venue::Polymarket, "P1".into()),
+                digest(polymarket).unwrap(),
+            ),
+        ]
+    }
+
+    /// A venue's new resolution text lowers the pair to 0; a reload of the same file
+    /// keeps it there; a file verified against the new text trades it again; a start
+    /// on a listing that already changed defines it at 0.
+    #[test]
+    fn a_changed_resolution_text_stops_the_pair_until_it_is_verified_again() {
+        let mut r = PairResolver::new(verified("K rules.", "P rules."));
+        assert!(
+            r.on_listed_rules(listed("K rules.", "P  rules.\n"))
+                .is_empty()
+        );
+        r.on_market(Venue::Kalshi, "K1", MarketId(0));
+        assert_eq!(
+            r.on_market(Venue::Polymarket, "P1", MarketId(1)),
+            vec![rule(0, 1, 9_500)],
+            "the listed texts are the verified ones (wrapping aside)"
+        );
+        assert_eq!(
+            r.on_listed_rules(listed("K rules.", "P rules, amended.")),
+            vec![Event::PairConfidence(rule(0, 1, 0))]
+        );
+        assert_eq!(
+            r.drift(&verified("K rules.", "P rules.")[0]),
+            Some(super::super::drift::Drift::Polymarket)
+        );
+        assert!(
+            r.reload(verified("K rules.", "P rules.")).is_empty(),
+            "still 0"
+        );
+        assert!(
+            r.on_listed_rules(listed("K rules.", "P rules, amended."))
+                .is_empty(),
+            "told once"
+        );
+        assert_eq!(
+            r.reload(verified("K rules.", "P rules, amended.")),
+            vec![Event::PairConfidence(rule(0, 1, 9_500))],
+            "verified against the new text"
+        );
+
+        // A restart while the text is still the new one: not raised, even for a moment.
+        let known = [
+            meta(0, Venue::Kalshi, "K1"),
+            meta(1, Venue::Polymarket, "P1"),
+        ];
+        let (_, events) = PairResolver::resume(
+            verified("K rules.", "P rules."),
+            &known,
+            &[rule(0, 1, 0)],
+            listed("K rules.", "P rules, amended."),
+        );
+        assert_eq!(events, []);
+
+        let mut fresh = PairResolver::new(verified("K rules.", "P rules."));
+        fresh.on_listed_rules(listed("K rules, amended.", "P rules."));
+        fresh.on_market(Venue::Kalshi, "K1", MarketId(0));
+        assert_eq!(
+            fresh.on_market(Venue::Polymarket, "P1", MarketId(1)),
+            vec![rule(0, 1, 0)]
+        );
+        // A version 1 pair records no text: nothing to compare, it trades.
+        let mut v1 = PairResolver::new(
+            parse_bytes(file(&[("K1", "P1", 0.95)]).as_bytes(), "m")
+                .unwrap()
+                .specs,
+        );
+        v1.on_listed_rules(listed("K other.", "P other."));
+        v1.on_market(Venue::Kalshi, "K1", MarketId(0));
+        assert_eq!(
+            v1.on_market(Venue::Polymarket, "P1", MarketId(1)),
+            vec![rule(0, 1, 9_500)]
         );
     }
 

@@ -97,6 +97,9 @@ struct QuestionFile {
     still_after_s: Option<f64>,
     /// Seconds after the start when trading ends (default: never).
     close_at_s: Option<f64>,
+    /// Seconds after the start from which both venues list an amended resolution text
+    /// for its markets (default: never).
+    rules_amended_at_s: Option<f64>,
     /// Seconds after the start when the result is known and paid (default: 60 s after
     /// close).
     settle_at_s: Option<f64>,
@@ -143,6 +146,7 @@ fn rolling_question(
         list_at_s: Some(i.list_at_s),
         still_after_s: None,
         close_at_s: Some(i.close_at_s),
+        rules_amended_at_s: None,
         settle_at_s: Some(i.settle_at_s),
         result: r.result.clone(),
     }
@@ -168,6 +172,19 @@ pub struct Question {
     pub schedule: super::lifecycle::Schedule,
     /// Nanoseconds after the start from which its fair value stops moving.
     pub still_after_ns: Option<i64>,
+    /// Nanoseconds after the start from which its resolution text is amended.
+    pub rules_amended_ns: Option<i64>,
+}
+
+/// The resolution text both venues list for a simulated market titled `title`
+/// (`amended` once its question's `rules_amended_at_s` has come).
+pub fn rules_text(title: &str, amended: bool) -> String {
+    let text = format!("If {title:?} happens, the market resolves to Yes; otherwise to No.");
+    if amended {
+        text + " Amended: if it is postponed, the market resolves to No."
+    } else {
+        text
+    }
 }
 
 /// A parsed, validated scenario.
@@ -235,16 +252,36 @@ impl Scenario {
     /// The scenario's cross-venue pairs as a mapping file (`docs/mapping.md`, version
     /// 1): what `arb live` needs to trade them against the simulator.
     pub fn pairs_mapping(&self) -> String {
-        let mut text = String::from("version = 1\n");
-        for p in &self.pairs {
-            text += &format!(
-                "[[pair]]\nkalshi = \"{}\"\npolymarket = \"{}\"\npolymarket_outcome_for_kalshi_yes = \"yes\"\nconfidence = {}\n",
-                self.markets[p.a.index()].venue_id,
-                self.markets[p.b.index()].venue_id,
-                f64::from(p.confidence_bp) / 10_000.0
-            );
-        }
-        text
+        let pairs = self
+            .pairs
+            .iter()
+            .map(|p| {
+                let (k, m) = (&self.markets[p.a.index()], &self.markets[p.b.index()]);
+                crate::mapping::PairV2 {
+                    kalshi: k.venue_id.clone(),
+                    polymarket: m.venue_id.clone(),
+                    polymarket_outcome_for_kalshi_yes: match p.b_outcome_for_a_yes {
+                        Outcome::Yes => "yes",
+                        Outcome::No => "no",
+                    }
+                    .into(),
+                    confidence: f64::from(p.confidence_bp) / 10_000.0,
+                    verdict: "same".into(),
+                    reason: "the simulator's own pair".into(),
+                    confirmed_by: format!("sim:{}", self.name),
+                    kalshi_title: k.title.clone(),
+                    polymarket_title: m.title.clone(),
+                    kalshi_rules: rules_text(&k.title, false),
+                    polymarket_description: rules_text(&m.title, false),
+                    ..crate::mapping::PairV2::default()
+                }
+            })
+            .collect();
+        let file = crate::mapping::MappingFileV2 {
+            version: crate::mapping::VERSION,
+            pairs,
+        };
+        toml::to_string(&file).unwrap_or_default()
     }
 
     /// The scenario at `path`, or the embedded arb-rich scenario (`arb sim`'s default).
@@ -324,6 +361,11 @@ impl Scenario {
                 (
                     "still_after_s",
                     q.still_after_s.is_none_or(|s| s.is_finite() && s >= 0.0),
+                ),
+                (
+                    "rules_amended_at_s",
+                    q.rules_amended_at_s
+                        .is_none_or(|s| s.is_finite() && s >= 0.0),
                 ),
                 (
                     "kalshi_fee_multiplier",
@@ -446,6 +488,7 @@ impl Scenario {
                 event: q.event.clone().unwrap_or_else(|| q.name.clone()),
                 schedule,
                 still_after_ns: q.still_after_s.map(|s| (s * 1e9) as i64),
+                rules_amended_ns: q.rules_amended_at_s.map(|s| (s * 1e9) as i64),
             });
         }
         let mut seen = std::collections::BTreeSet::new();

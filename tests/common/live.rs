@@ -461,8 +461,16 @@ impl Discovering {
 
     /// As `run`, with `top` the configuration's top (top-level keys, then tables).
     pub fn run_top(&self, top: &str, seconds: &str) -> (PathBuf, Vec<serde_json::Value>) {
-        let dir = self.dir.path();
-        let cfg = self.sim.live_config(dir, Some(&self.scenario), top, None);
+        let cfg = self.config(top);
+        self.run_config(&cfg, seconds)
+    }
+
+    /// The live configuration (`dir/live.toml`, its mapping `dir/pairs.toml` the
+    /// scenario's pairs) with `top` and no market list.
+    pub fn config(&self, top: &str) -> PathBuf {
+        let cfg = self
+            .sim
+            .live_config(self.dir.path(), Some(&self.scenario), top, None);
         let text: String = std::fs::read_to_string(&cfg)
             .unwrap()
             .lines()
@@ -470,8 +478,14 @@ impl Discovering {
             .map(|l| format!("{l}\n"))
             .collect();
         std::fs::write(&cfg, text).unwrap();
-        let journal = dir.join("j");
-        live_cli(&cfg, &journal, seconds);
+        cfg
+    }
+
+    /// Runs `arb live` on `cfg` for `seconds` (journal `dir/j`); the journal and its
+    /// records.
+    pub fn run_config(&self, cfg: &Path, seconds: &str) -> (PathBuf, Vec<serde_json::Value>) {
+        let journal = self.dir.path().join("j");
+        live_cli(cfg, &journal, seconds);
         let recs = inspect_records(&journal);
         (journal, recs)
     }

@@ -4,12 +4,15 @@
 //! that bring the reducer in line (`PairDefined` for new pairs, `PairConfidence` for
 //! changed or dropped ones). A file that cannot be read or parsed is logged with its
 //! path and the reason, and the mapping in use stays: never a silent fall back to none.
-//! Markets listed while running (`universe_watch`) complete the pairs waiting for them.
+//! Markets listed while running (`universe_watch`) complete the pairs waiting for them,
+//! and each listing's resolution texts lower the pairs verified against another text
+//! (`mapping::drift`).
 
 use super::core::Inbound;
 use crate::core::MarketId;
 use crate::event::Event;
 use crate::mapping::PairResolver;
+use crate::mapping::drift::ListedRules;
 use crate::mapping::reload::{digest, parse_bytes};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,6 +29,8 @@ pub struct MappingWatch {
     /// Under tiers: the markets of each pair defined or made tradable here, which are
     /// then streamed.
     pub ruled: Option<tokio::sync::mpsc::UnboundedSender<Vec<MarketId>>>,
+    /// Each universe refresh's resolution texts.
+    pub listed_rules: Option<tokio::sync::mpsc::UnboundedReceiver<ListedRules>>,
 }
 
 impl MappingWatch {
@@ -46,6 +51,13 @@ impl MappingWatch {
                         .map(Event::PairDefined)
                         .collect();
                     if !self.send(pairs) {
+                        return;
+                    }
+                    continue;
+                }
+                Some(listed) = async { self.listed_rules.as_mut()?.recv().await }, if self.listed_rules.is_some() => {
+                    let changes = self.resolver.on_listed_rules(listed);
+                    if !self.send(changes) {
                         return;
                     }
                     continue;

@@ -170,12 +170,13 @@ pub fn universe(
 }
 
 /// Lists the venues' open markets and makes them the run's (written to
-/// `<journal>/universe.json` when a journal is given), with how long it took.
+/// `<journal>/universe.json` when a journal is given), with how long it took. Returns
+/// the resolution texts listed (the pairs are checked against them).
 async fn discover(
     sides: &mut sides::Sides,
     cfg: &universe::UniverseConfig,
     journal: Option<&Path>,
-) -> Result<(), LiveError> {
+) -> Result<crate::mapping::drift::ListedRules, LiveError> {
     let started = std::time::Instant::now();
     let d = sides.discover(cfg.page_size).await?;
     let u = &d.universe;
@@ -197,7 +198,7 @@ async fn discover(
             .map_err(|e| LiveError::Runtime(format!("{}: {e}", path.display())))?;
     }
     sides.adopt(&d);
-    Ok(())
+    Ok(u.listed_rules())
 }
 
 /// Runs `arb live` to completion.
@@ -263,9 +264,11 @@ async fn run_async(
     started: std::time::Instant,
 ) -> Result<LiveSummary, LiveError> {
     let mut sides = sides::connect(&opts.config).await?;
-    if opts.config.universe.discover {
-        discover(&mut sides, &opts.config.universe, Some(&opts.journal)).await?;
-    }
+    let listed_rules = if opts.config.universe.discover {
+        discover(&mut sides, &opts.config.universe, Some(&opts.journal)).await?
+    } else {
+        Vec::new()
+    };
     let sides::Sides {
         sim,
         kalshi: kalshi_side,
@@ -297,6 +300,7 @@ async fn run_async(
         opts.config.journal.segment_bytes(),
         &engine,
         pairs,
+        listed_rules,
         kalshi_side.as_ref(),
         poly_side.as_ref(),
     )
@@ -501,6 +505,14 @@ async fn run_async(
         poly_rest.as_ref().map(|p| p.governor().clone()),
         in_tx.clone(),
     )));
+    // Each refresh's resolution texts, for the pairs verified against them.
+    let (listed_rules_tx, listed_rules_rx) = match (refresh, mapping_digest) {
+        (true, Some(_)) => {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            (Some(tx), Some(rx))
+        }
+        _ => (None, None),
+    };
     if let (Some(path), Some(digest)) = (opts.config.pairs.clone(), mapping_digest) {
         tasks.push(tokio::spawn(
             mapping_watch::MappingWatch {
@@ -511,6 +523,7 @@ async fn run_async(
                 tx: in_tx.clone(),
                 adds: adds(),
                 ruled: ruled_tx,
+                listed_rules: listed_rules_rx,
             }
             .run(),
         ));
@@ -599,6 +612,7 @@ async fn run_async(
                 tx: in_tx.clone(),
                 fanout,
                 gone: watch_markets.then(|| lifecycle_tx.clone()),
+                listed_rules: listed_rules_tx,
                 file: opts.journal.join("universe.json"),
             }
             .run(),

@@ -36,6 +36,7 @@ pub(super) async fn start(
     segment_bytes: u64,
     engine: &crate::config::Profile,
     pairs: Option<crate::mapping::reload::Loaded>,
+    listed_rules: crate::mapping::drift::ListedRules,
     kalshi_side: Option<&KalshiSide>,
     poly_side: Option<&PolymarketSide>,
 ) -> Result<Started, LiveError> {
@@ -69,14 +70,25 @@ pub(super) async fn start(
             if recovered.is_some() {
                 // The journal's markets are known and its pairs held: the mapping now
                 // adds, re-weighs or drops pairs among them as a reload would.
-                let (resolver, changes) =
-                    PairResolver::resume(l.specs, interner.metas(), &core.reducer.markets().pairs);
+                // Weighed against the resolution texts listed now: a pair whose text
+                // changed while the engine was down is lowered before anything trades.
+                let (resolver, changes) = PairResolver::resume(
+                    l.specs,
+                    interner.metas(),
+                    &core.reducer.markets().pairs,
+                    listed_rules,
+                );
                 for ev in changes {
                     core.step(event_ns(), &ev)?;
                 }
                 resolver
             } else {
-                PairResolver::new(l.specs)
+                let mut resolver = PairResolver::new(l.specs);
+                // Nothing is defined yet: the texts weigh the pairs to come.
+                for ev in resolver.on_listed_rules(listed_rules) {
+                    core.step(event_ns(), &ev)?;
+                }
+                resolver
             }
         }
         None => PairResolver::default(),

@@ -4,6 +4,7 @@
 //! against the CLOB's `GET /markets`): the universe file of `arb universe`, and the
 //! markets of `arb live` under `[universe] discover`. No hand-written ticker list.
 
+use crate::core::Venue;
 use crate::venues::http::VenueError;
 use crate::venues::kalshi::rest::KalshiRest;
 use crate::venues::kalshi::rest_wire as kw;
@@ -158,6 +159,25 @@ pub struct Universe {
     /// Listed markets left out, each with why (a Gamma market whose token lists do
     /// not read, or that the CLOB does not take orders for).
     pub left_out: Vec<String>,
+}
+
+impl Universe {
+    /// Each listed market's resolution-text digest (a Polymarket condition's text for
+    /// each of its tokens); markets listed with no text are left out.
+    pub fn listed_rules(&self) -> crate::mapping::drift::ListedRules {
+        use crate::mapping::drift::digest;
+        let kalshi = self
+            .kalshi
+            .iter()
+            .filter_map(|m| digest(&m.rules).map(|d| ((Venue::Kalshi, m.ticker.clone()), d)));
+        let polymarket = self.polymarket.iter().flat_map(|c| {
+            let d = digest(&c.rules);
+            c.tokens
+                .iter()
+                .filter_map(move |(_, t)| d.map(|d| ((Venue::Polymarket, t.clone()), d)))
+        });
+        kalshi.chain(polymarket).collect()
+    }
 }
 
 /// One open Kalshi market.
@@ -322,7 +342,7 @@ async fn list_kalshi(
             mutually_exclusive: exclusive,
             title: m.title.clone(),
             yes_subtitle: m.yes_sub_title.clone(),
-            rules: m.rules_primary.clone(),
+            rules: crate::mapping::drift::kalshi_rules(&m.rules_primary, &m.rules_secondary),
             close_time: m.close_time.clone(),
             tick_cents: m.tick_size,
         });

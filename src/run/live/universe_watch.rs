@@ -120,6 +120,9 @@ pub struct UniverseWatch {
     pub fanout: Fanout,
     /// Wakes the status watcher for markets gone from the listing.
     pub gone: Option<UnboundedSender<MarketId>>,
+    /// Each listing's resolution texts, to the mapping watch (pairs verified against
+    /// another text stop trading).
+    pub listed_rules: Option<UnboundedSender<crate::mapping::drift::ListedRules>>,
     /// `<journal>/universe.json`, rewritten after each listing.
     pub file: PathBuf,
 }
@@ -144,6 +147,9 @@ impl UniverseWatch {
                 && let Err(e) = std::fs::write(&self.file, text)
             {
                 tracing::warn!(file = %self.file.display(), error = %e, "universe file not written");
+            }
+            if let Some(tx) = &self.listed_rules {
+                let _ = tx.send(d.universe.listed_rules());
             }
             let gone = self.gone_from(&d, &mut reported_gone);
             if let Some(tx) = &self.gone {

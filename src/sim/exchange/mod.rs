@@ -119,10 +119,19 @@ pub struct SimMarket {
     pub status: MarketStatus,
     /// When trading ends as scheduled (ns since the epoch, wall clock), if ever.
     pub close_ns: Option<i64>,
+    /// From when the venue lists an amended resolution text (ns since the epoch).
+    pub rules_amended_ns: Option<i64>,
     /// When the market was listed, closed and settled (ns since the epoch).
     pub listed_ns: Option<i64>,
     pub closed_ns: Option<i64>,
     pub settled_ns: Option<i64>,
+}
+
+impl SimMarket {
+    /// Does the venue list the amended resolution text at `now_ns`?
+    pub fn rules_amended(&self, now_ns: i64) -> bool {
+        self.rules_amended_ns.is_some_and(|t| now_ns >= t)
+    }
 }
 
 /// One fill, as the ledger and the user channels report it.
@@ -258,6 +267,7 @@ impl Exchange {
             resting_asks: BTreeMap::new(),
             status: MarketStatus::Open,
             close_ns: None,
+            rules_amended_ns: None,
             listed_ns: None,
             closed_ns: None,
             settled_ns: None,

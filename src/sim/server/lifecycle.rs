@@ -37,17 +37,15 @@ pub(super) fn install(state: &SimState, scenario: &Scenario) {
     });
 }
 
-/// Records each scheduled close as a wall time (`wall_of` maps scenario offsets), so
+/// Records each scheduled close (and resolution-text amendment) as a wall time (`wall_of` maps scenario offsets), so
 /// that the venues can serve `close_time` before it comes.
 pub(super) fn schedule_closes(state: &SimState, scenario: &Scenario, wall_of: impl Fn(i64) -> i64) {
     state.mutate(|ex| {
         for q in &scenario.questions {
-            let Some(close) = q.schedule.close_ns else {
-                continue;
-            };
             for &(m, _) in &q.markets {
                 if let Some(market) = ex.markets.get_mut(m.index()) {
-                    market.close_ns = Some(wall_of(close));
+                    market.close_ns = q.schedule.close_ns.map(&wall_of);
+                    market.rules_amended_ns = q.rules_amended_ns.map(&wall_of);
                 }
             }
         }

@@ -57,6 +57,10 @@ fn wire_market(
 ) -> w::Market {
     let meta = &state.metas[i];
     let ex = state.exchange();
+    let rules = crate::sim::scenario::rules_text(
+        &meta.title,
+        ex.markets[i].rules_amended(crate::clock::event_ns()),
+    );
     let (bids, asks) = public_levels(&ex, i);
     let best_bid = bids.keys().next_back().map(|&p| Price(p));
     let best_ask = asks.keys().next().map(|&p| Price(p));
@@ -119,6 +123,7 @@ fn wire_market(
         open_interest_fp: "0.00".into(),
         notional_value_dollars: "1.0000".into(),
         tick_size: Some(1),
+        rules_primary: rules,
         ..w::Market::default()
     }
 }

@@ -49,6 +49,7 @@ fn listed_conditions(state: &SimState) -> Vec<Condition> {
 
 fn gamma_market(state: &SimState, c: &Condition, close_ns: Option<i64>) -> GammaMarket {
     let meta = &state.metas[c.tokens[0]];
+    let amended = state.exchange().markets[c.tokens[0]].rules_amended(crate::clock::event_ns());
     let open = c.statuses.iter().all(|s| *s == MarketStatus::Open);
     let outcome = |k: usize| if k == 1 { "No" } else { "Yes" };
     let outcomes: Vec<&str> = (0..c.tokens.len()).map(outcome).collect();
@@ -73,10 +74,7 @@ fn gamma_market(state: &SimState, c: &Condition, close_ns: Option<i64>) -> Gamma
         id: c.id.clone(),
         question: meta.title.clone(),
         condition_id: c.id.clone(),
-        description: format!(
-            "Resolves as the simulated question {:?} settles.",
-            meta.title
-        ),
+        description: crate::sim::scenario::rules_text(&meta.title, amended),
         slug: c.id.clone(),
         end_date: close_ns.map(crate::sim::server::kalshi::rfc3339),
         outcomes: serde_json::to_string(&outcomes).unwrap_or_default(),
