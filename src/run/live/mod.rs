@@ -17,6 +17,7 @@ pub mod limits;
 mod mapping_watch;
 pub(crate) mod market_status;
 pub mod mirror;
+mod pair_proposals;
 mod periodic;
 pub mod polymarket;
 mod polymarket_feed;
@@ -614,6 +615,7 @@ async fn run_async(
                 gone: watch_markets.then(|| lifecycle_tx.clone()),
                 listed_rules: listed_rules_tx,
                 file: opts.journal.join("universe.json"),
+                mapping: opts.config.pairs.clone(),
             }
             .run(),
         ));

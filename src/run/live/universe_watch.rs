@@ -125,6 +125,9 @@ pub struct UniverseWatch {
     pub listed_rules: Option<UnboundedSender<crate::mapping::drift::ListedRules>>,
     /// `<journal>/universe.json`, rewritten after each listing.
     pub file: PathBuf,
+    /// The mapping file in use, when there is one: pairs for the markets listed
+    /// since are verified and proposed beside the journal (`pair_proposals`).
+    pub mapping: Option<PathBuf>,
 }
 
 impl UniverseWatch {
@@ -191,10 +194,52 @@ impl UniverseWatch {
                     return;
                 }
             }
+            self.propose_pairs(&d, &added.metas);
             // After the core was told: a task's first event on a new market comes later
             // than its definition (the core reads its control queue first).
             self.fanout.send(&Arc::new(added));
         }
+    }
+
+    /// Verifies pairs for the markets listed since against the other venue's listing
+    /// (in a blocking task: a 10,000-market listing takes a moment) and adds those worth
+    /// a look to `<journal>/pairs-proposed.toml`.
+    fn propose_pairs(&self, d: &universe::Discovery, metas: &[MarketMeta]) {
+        let Some(file) = self
+            .file
+            .parent()
+            .map(|j| j.join(super::pair_proposals::FILE))
+        else {
+            return;
+        };
+        let new: BTreeSet<(Venue, String)> = metas
+            .iter()
+            .map(|m| (m.venue, m.venue_id.clone()))
+            .collect();
+        let listing = serde_json::to_value(&d.universe).unwrap_or_default();
+        let mapping = self.mapping.clone();
+        tokio::task::spawn_blocking(move || {
+            let (kalshi, polymarket) =
+                match crate::mapping::listings::parse_universe(&listing, "the listing") {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "new listings not verified");
+                        return;
+                    }
+                };
+            let pairs = super::pair_proposals::verified_pairs(&kalshi, &polymarket, &new);
+            match super::pair_proposals::add(&file, mapping.as_deref(), pairs) {
+                Ok(0) => {}
+                Ok(n) => tracing::warn!(
+                    proposed = n,
+                    file = %file.display(),
+                    "pairs proposed for markets listed while running: review them and merge into the mapping file to trade them"
+                ),
+                Err(e) => {
+                    tracing::warn!(file = %file.display(), error = %e, "pair proposals not written")
+                }
+            }
+        });
     }
 
     /// Known markets the listing no longer holds (each reported once).
