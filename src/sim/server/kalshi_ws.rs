@@ -111,6 +111,7 @@ type Out = Vec<Value>;
 
 impl Session {
     async fn run(mut self, socket: WebSocket) {
+        let stream = self.state.open_stream(Venue::Kalshi);
         let (mut tx, mut rx) = socket.split();
         let mut feed = self.state.subscribe();
         let mut control = self.state.control();
@@ -121,7 +122,10 @@ impl Session {
             tokio::select! {
                 biased;
                 msg = rx.next() => match msg {
-                    Some(Ok(Message::Text(text))) => self.command(&text, &mut out),
+                    Some(Ok(Message::Text(text))) => {
+                        self.command(&text, &mut out);
+                        stream.set(self.streamed());
+                    }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => {}
                 },
@@ -133,9 +137,12 @@ impl Session {
                 },
                 c = control.recv() => match c {
                     Ok(super::Control::Disconnect) => return,
-                    Ok(super::Control::SequenceGap) => {
-                        // The venue loses one message on every book subscription.
-                        for s in self.subs.iter_mut().filter(|s| s.channel == Channel::OrderbookDelta) {
+                    Ok(super::Control::SequenceGap(market)) => {
+                        // The venue loses one message on every book subscription (that
+                        // covers the fault's market, when it names one).
+                        for s in self.subs.iter_mut().filter(|s| {
+                            s.channel == Channel::OrderbookDelta && market.is_none_or(|m| s.covers(m))
+                        }) {
                             s.lose_next = true;
                         }
                     }
@@ -154,6 +161,23 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Markets this session streams books of (every listed one for a subscription
+    /// without a market list).
+    fn streamed(&self) -> usize {
+        let mut markets = std::collections::BTreeSet::new();
+        for s in self
+            .subs
+            .iter()
+            .filter(|s| s.channel == Channel::OrderbookDelta)
+        {
+            match &s.markets {
+                Some(m) => markets.extend(m.iter().copied()),
+                None => return self.state.metas.len(),
+            }
+        }
+        markets.len()
     }
 
     fn error(id: Option<u64>, code: u32, msg: &str, out: &mut Out) {

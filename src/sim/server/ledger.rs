@@ -111,5 +111,9 @@ pub(super) async fn ledger(
         "settlements": settlements,
         "accounts": accounts,
         "requests": state.request_counts(),
+        "streams": {
+            "kalshi": state.stream_counts(crate::core::Venue::Kalshi),
+            "polymarket": state.stream_counts(crate::core::Venue::Polymarket),
+        },
     }))
 }

@@ -99,6 +99,8 @@ impl Session {
     }
 
     async fn run(mut self, socket: WebSocket) {
+        let stream = (self.channel == Channel::Market)
+            .then(|| self.state.open_stream(crate::core::Venue::Polymarket));
         let (mut tx, mut rx) = socket.split();
         let mut feed = self.state.subscribe();
         let mut control = self.state.control();
@@ -115,7 +117,12 @@ impl Session {
                     _ => {}
                 },
                 msg = rx.next() => match msg {
-                    Some(Ok(Message::Text(text))) => after = self.command(&text, &mut out),
+                    Some(Ok(Message::Text(text))) => {
+                        after = self.command(&text, &mut out);
+                        if let Some(s) = &stream {
+                            s.set(self.assets.len());
+                        }
+                    }
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
                     Some(Ok(_)) => {}
                 },

@@ -47,7 +47,9 @@ pub enum AfterAccept {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Control {
     Disconnect,
-    SequenceGap,
+    /// One book message lost on every book subscription covering this market (every
+    /// subscription: none).
+    SequenceGap(Option<usize>),
     /// A crossed delta on this market's book stream (every subscribed market: none).
     CrossBook(Option<usize>),
 }
@@ -70,6 +72,10 @@ pub struct SimState {
     pub(super) request_log: Mutex<Vec<i64>>,
     /// Venue HTTP requests per route (its pattern, e.g. `/trade-api/v2/markets/{ticker}`).
     pub(super) request_counts: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// Each open market-data WebSocket session, in opening order: its venue and how
+    /// many markets it streams.
+    streams: Mutex<std::collections::BTreeMap<u64, (crate::core::Venue, usize)>>,
+    next_stream: std::sync::atomic::AtomicU64,
     /// Per exchange market index: the metadata the venues serve.
     pub metas: Vec<MarketMeta>,
     pub accounts: Vec<SimAccount>,
@@ -101,6 +107,8 @@ impl SimState {
             faults: Mutex::new(Vec::new()),
             request_log: Mutex::new(Vec::new()),
             request_counts: Mutex::new(Default::default()),
+            streams: Mutex::new(Default::default()),
+            next_stream: std::sync::atomic::AtomicU64::new(0),
             metas,
             accounts,
             exclusive_events: Vec::new(),
@@ -125,6 +133,41 @@ impl SimState {
         state
     }
 
+    /// A market-data session of `venue` opened: counted (with what it streams) until
+    /// the guard is dropped.
+    pub fn open_stream(self: &Arc<Self>, venue: crate::core::Venue) -> StreamGuard {
+        let id = self
+            .next_stream
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.lock_streams().insert(id, (venue, 0));
+        StreamGuard {
+            state: self.clone(),
+            id,
+        }
+    }
+
+    fn lock_streams(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::BTreeMap<u64, (crate::core::Venue, usize)>>
+    {
+        self.streams.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Markets streamed per open market-data session, per venue, in opening order.
+    pub fn stream_counts(&self, venue: crate::core::Venue) -> Vec<usize> {
+        self.lock_streams()
+            .values()
+            .filter(|(v, _)| *v == venue)
+            .map(|(_, n)| *n)
+            .collect()
+    }
+
+    /// The exchange index of the one market a fault names, if it names one.
+    fn fault_market(&self, fault: &Fault) -> Option<usize> {
+        let m = fault.market.as_ref()?;
+        self.metas.iter().position(|x| &x.venue_id == m)
+    }
+
     /// Puts a scripted fault in force now (for `window`, if it is not instant).
     pub fn activate(&self, fault: &Fault, window: std::time::Duration) {
         match fault.kind {
@@ -132,14 +175,14 @@ impl SimState {
                 let _ = self.control.send(Control::Disconnect);
             }
             FaultKind::SequenceGap => {
-                let _ = self.control.send(Control::SequenceGap);
+                let _ = self
+                    .control
+                    .send(Control::SequenceGap(self.fault_market(fault)));
             }
             FaultKind::CrossBook => {
-                let market = fault
-                    .market
-                    .as_ref()
-                    .and_then(|m| self.metas.iter().position(|x| &x.venue_id == m));
-                let _ = self.control.send(Control::CrossBook(market));
+                let _ = self
+                    .control
+                    .send(Control::CrossBook(self.fault_market(fault)));
             }
             kind => {
                 let market = fault
@@ -294,5 +337,26 @@ impl SimState {
             .iter()
             .enumerate()
             .find(|(_, m)| m.venue == venue && m.venue_id == venue_id)
+    }
+}
+
+/// An open market-data session, counted in the ledger's `streams` while it lives.
+pub struct StreamGuard {
+    state: Arc<SimState>,
+    id: u64,
+}
+
+impl StreamGuard {
+    /// The session streams `markets` markets now.
+    pub fn set(&self, markets: usize) {
+        if let Some(s) = self.state.lock_streams().get_mut(&self.id) {
+            s.1 = markets;
+        }
+    }
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.state.lock_streams().remove(&self.id);
     }
 }
