@@ -167,6 +167,7 @@ fn after_a_sequence_gap_the_resynced_book_is_the_simulators_book() {
             key_id: sim_keys::KALSHI_KEY_ID.into(),
             private_key: arb::venues::credentials::CredentialSource::File(key),
             markets: vec![FED.into()],
+            markets_per_connection: 0,
         }),
         ..LiveConfig::default()
     };

@@ -208,6 +208,10 @@ pub struct KalshiConfig {
     /// Tickers to trade (none under `[universe] discover`: the listing is the list).
     #[serde(default)]
     pub markets: Vec<String>,
+    /// Markets one WebSocket connection streams at most; more open more connections.
+    /// 0 (the default): one connection for all (Kalshi documents no limit).
+    #[serde(default)]
+    pub markets_per_connection: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -225,6 +229,11 @@ pub struct PolymarketConfig {
     /// `[universe] discover`).
     #[serde(default)]
     pub tokens: Vec<String>,
+    /// Tokens one market-channel connection streams at most; more open more
+    /// connections. 0 (the default): one connection for all (Polymarket documents no
+    /// limit).
+    #[serde(default)]
+    pub tokens_per_connection: usize,
     /// The Data API (positions), a host of its own.
     #[serde(default = "default_data_url")]
     pub data_url: String,

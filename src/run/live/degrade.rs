@@ -97,6 +97,40 @@ impl FeedPolicy {
 }
 
 /// One venue's feed health.
+/// One venue's health, shared by the connections its stream is sharded across: a drop
+/// on any of them counts toward the venue's mode, which every one of them follows (and
+/// a change is reported once, by the connection that caused it).
+#[derive(Clone, Debug)]
+pub struct SharedHealth(std::sync::Arc<std::sync::Mutex<Health>>);
+
+impl SharedHealth {
+    pub fn new(policy: FeedPolicy, now: Instant) -> SharedHealth {
+        SharedHealth(std::sync::Arc::new(std::sync::Mutex::new(Health::new(
+            policy, now,
+        ))))
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Health) -> R) -> R {
+        f(&mut self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn mode(&self) -> FeedMode {
+        self.with(|h| h.mode())
+    }
+
+    pub fn resync_every(&self) -> Duration {
+        self.with(|h| h.resync_every())
+    }
+
+    pub fn on_drop(&self, now: Instant) -> Option<FeedMode> {
+        self.with(|h| h.on_drop(now))
+    }
+
+    pub fn on_tick(&self, now: Instant) -> Option<FeedMode> {
+        self.with(|h| h.on_tick(now))
+    }
+}
+
 #[derive(Debug)]
 pub struct Health {
     policy: FeedPolicy,

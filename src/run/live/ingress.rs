@@ -7,7 +7,7 @@ use super::core::{Inbound, event_ns};
 use super::mirror::Verdict;
 use super::queue::{Closed, MarketFeed};
 use crate::core::{MarketId, Venue};
-use crate::event::{Endpoint, Event, FeedState, FeedStatus};
+use crate::event::{ConnectionStatus, Endpoint, Event, FeedState, FeedStatus};
 use crate::venues::governor::Governor;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -28,6 +28,44 @@ pub struct IngressCtx {
     /// When the core last got something that vouches for this venue's books (market
     /// data or an `Alive` mark).
     pub vouched: Instant,
+    /// The venue's feed mode, shared by its connections.
+    pub health: super::degrade::SharedHealth,
+    /// The connection this task streams when the venue's stream is sharded: its
+    /// `Feed` reports (drops, gaps, silences, signs of life) are journaled as that
+    /// connection's (`ConnectionFeed`), not the whole venue's. `None`: one connection.
+    pub connection: Option<u16>,
+}
+
+/// What every ingress task's context is made of, owned (tasks opened while running make
+/// theirs from it).
+#[derive(Clone)]
+pub struct CtxParts {
+    /// Each venue's market-data queue.
+    pub queues: [crossbeam_channel::Sender<Inbound>; 2],
+    pub stats: [super::watchdog::SharedFeedStats; 2],
+    pub health: [super::degrade::SharedHealth; 2],
+    pub stop: Arc<AtomicBool>,
+    pub silent_after: Duration,
+    pub feed: super::degrade::FeedPolicy,
+    pub lifecycle: Option<tokio::sync::mpsc::UnboundedSender<MarketId>>,
+}
+
+impl CtxParts {
+    /// A context for one task of `venue` (streaming `connection` of a sharded stream).
+    pub fn ctx(&self, venue: Venue, connection: Option<u16>) -> IngressCtx {
+        let v = venue.index();
+        IngressCtx {
+            queue: MarketFeed::new(self.queues[v].clone(), self.stats[v].clone()),
+            stop: self.stop.clone(),
+            silent_after: self.silent_after,
+            feed: self.feed,
+            stats: self.stats[v].clone(),
+            lifecycle: self.lifecycle.clone(),
+            vouched: Instant::now(),
+            health: self.health[v].clone(),
+            connection,
+        }
+    }
 }
 
 /// How often a quiet, live stream marks its books current (`Feed` `Alive`): well
@@ -43,6 +81,16 @@ impl IngressCtx {
     /// Hands an event received at `ts` to the core; the markets it left crossed or
     /// impossible (logged here; the caller resyncs them).
     pub fn push(&mut self, ts: i64, event: Event) -> Result<Vec<(MarketId, Verdict)>, Closed> {
+        let event = match (self.connection, event) {
+            (Some(connection), Event::Feed(FeedStatus { venue, state })) => {
+                Event::ConnectionFeed(ConnectionStatus {
+                    venue,
+                    connection,
+                    state,
+                })
+            }
+            (_, event) => event,
+        };
         if event.is_market_data() && !matches!(event, Event::Tick) {
             self.vouched = Instant::now();
         }

@@ -18,7 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// Streams books and trades of `tickers` into the core until `stop` (see
-/// `stream_loop::run`).
+/// `stream_loop::run`); with `lifecycle`, the venue's lifecycle messages too (one
+/// connection of a sharded stream carries them).
+#[allow(clippy::too_many_arguments)] // the feed's parts, each from its own place
 pub async fn ingress(
     url: String,
     signer: KalshiSigner,
@@ -26,9 +28,11 @@ pub async fn ingress(
     tickers: Vec<String>,
     interner: MarketInterner,
     adds: Option<AddedRx>,
+    lifecycle: bool,
     ctx: IngressCtx,
 ) {
     let feed = KalshiFeed {
+        lifecycle,
         url,
         signer,
         rest,
@@ -43,6 +47,8 @@ pub async fn ingress(
 }
 
 struct KalshiFeed {
+    /// Subscribes the lifecycle channel (every market's; one connection does).
+    lifecycle: bool,
     url: String,
     signer: KalshiSigner,
     rest: KalshiRest,
@@ -75,7 +81,9 @@ impl VenueFeed for KalshiFeed {
             .await?;
         // Lifecycle messages come for every market (Kalshi filters none); those of the
         // markets traded wake the status watcher.
-        ws.subscribe(&["market_lifecycle_v2"], &[]).await?;
+        if self.lifecycle {
+            ws.subscribe(&["market_lifecycle_v2"], &[]).await?;
+        }
         self.state = KalshiState::default();
         self.sids.clear();
         self.channels.clear();

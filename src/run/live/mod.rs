@@ -28,6 +28,7 @@ pub mod queue;
 mod reconciler;
 pub mod recovery;
 pub mod restart;
+mod shards;
 mod sides;
 pub mod snapshotter;
 mod startup;
@@ -329,18 +330,18 @@ async fn run_async(
     // Lifecycle messages of the streams wake the market status watcher (if it runs).
     let (lifecycle_tx, lifecycle_rx) = tokio::sync::mpsc::unbounded_channel();
     let watch_markets = opts.config.market_status_s > 0.0;
-    let ingress_ctx = |venue: Venue| ingress::IngressCtx {
-        lifecycle: watch_markets.then(|| lifecycle_tx.clone()),
-        queue: queue::MarketFeed::new(
-            market_queues[venue.index()].0.clone(),
-            feed_stats[venue.index()].clone(),
-        ),
+    let ctx_parts = ingress::CtxParts {
+        queues: std::array::from_fn(|v| market_queues[v].0.clone()),
+        stats: feed_stats.clone(),
+        health: std::array::from_fn(|_| {
+            degrade::SharedHealth::new(opts.config.feed, std::time::Instant::now())
+        }),
         stop: stop.clone(),
         silent_after,
         feed: opts.config.feed,
-        stats: feed_stats[venue.index()].clone(),
-        vouched: std::time::Instant::now(),
+        lifecycle: watch_markets.then(|| lifecycle_tx.clone()),
     };
+    let ingress_ctx = |venue: Venue| ctx_parts.ctx(venue, None);
     // Markets listed while running reach every task that maps venue ids.
     let refresh = opts.config.universe.discover && opts.config.universe.refresh_s > 0.0;
     let mut fanout = universe_watch::Fanout::default();
@@ -399,7 +400,24 @@ async fn run_async(
             u.warm_poll_s,
         )
     });
-    let tiered = caps.map(|caps| tier_plan::start(&core.reducer, &interner, caps, &in_tx));
+    // Which connection of each venue streams each market.
+    let shard_maps: [shards::Shards; 2] = [
+        shards::ShardMap::shared(
+            opts.config
+                .kalshi
+                .as_ref()
+                .map_or(0, |c| c.markets_per_connection),
+        ),
+        shards::ShardMap::shared(
+            opts.config
+                .polymarket
+                .as_ref()
+                .map_or(0, |c| c.tokens_per_connection),
+        ),
+    ];
+    let tiered =
+        caps.map(|caps| tier_plan::start(&core.reducer, &interner, caps, &in_tx, &shard_maps));
+    let tiers_on = tiered.is_some();
     // Under tiers, the cold markets get no book until they are watched.
     let ready_tiered: Option<Vec<MarketId>> = tiered.as_ref().map(|t| {
         t.streamed
@@ -428,15 +446,33 @@ async fn run_async(
             None => adds(),
         };
     if let Some(k) = kalshi_side {
-        tasks.push(tokio::spawn(kalshi_feed::ingress(
-            k.ws_url,
-            k.signer,
-            k.rest.clone(),
-            hot_only(k.tickers),
-            interner.clone(),
-            feed_rx(Venue::Kalshi, &mut adds),
-            ingress_ctx(Venue::Kalshi),
-        )));
+        let (url, signer, rest, parts) = (k.ws_url, k.signer, k.rest.clone(), ctx_parts.clone());
+        let spawn: shards::SpawnConnection = Box::new(move |connection, tickers, known, adds| {
+            tokio::spawn(kalshi_feed::ingress(
+                url.clone(),
+                signer.clone(),
+                rest.clone(),
+                tickers,
+                known,
+                adds,
+                connection.is_none_or(|c| c == 0),
+                parts.ctx(Venue::Kalshi, connection),
+            ))
+        });
+        let stream = shards::VenueStream {
+            venue: Venue::Kalshi,
+            cap: opts
+                .config
+                .kalshi
+                .as_ref()
+                .map_or(0, |c| c.markets_per_connection),
+            ids: hot_only(k.tickers),
+            interner: interner.clone(),
+            adds: feed_rx(Venue::Kalshi, &mut adds),
+            shards: shard_maps[Venue::Kalshi.index()].clone(),
+            tiered: tiers_on,
+        };
+        tasks.extend(shards::start_venue(stream, &core.reducer, &in_tx, spawn));
     }
     let placed: polymarket::PlacedOrders = Arc::default();
     if let Some(p) = poly_side {
@@ -456,21 +492,37 @@ async fn run_async(
                 stop.clone(),
             )));
         }
-        tasks.push(tokio::spawn(polymarket_feed::ingress(
-            p.ws_url,
-            p.rest.clone(),
-            hot_only(tokens),
-            interner.clone(),
-            feed_rx(Venue::Polymarket, &mut adds),
-            ingress_ctx(Venue::Polymarket),
-        )));
+        let (url, rest, parts) = (p.ws_url, p.rest.clone(), ctx_parts.clone());
+        let spawn: shards::SpawnConnection = Box::new(move |connection, tokens, known, adds| {
+            tokio::spawn(polymarket_feed::ingress(
+                url.clone(),
+                rest.clone(),
+                tokens,
+                known,
+                adds,
+                parts.ctx(Venue::Polymarket, connection),
+            ))
+        });
+        let stream = shards::VenueStream {
+            venue: Venue::Polymarket,
+            cap: opts
+                .config
+                .polymarket
+                .as_ref()
+                .map_or(0, |c| c.tokens_per_connection),
+            ids: hot_only(tokens),
+            interner: interner.clone(),
+            adds: feed_rx(Venue::Polymarket, &mut adds),
+            shards: shard_maps[Venue::Polymarket.index()].clone(),
+            tiered: tiers_on,
+        };
+        tasks.extend(shards::start_venue(stream, &core.reducer, &in_tx, spawn));
     }
     // Markets that come to be in a tradable pair (a listing completes it, or a mapping
     // reload adds it) are streamed.
     let (ruled_tx, ruled_rx) = tokio::sync::mpsc::unbounded_channel();
     // Markets found closed are watched no more.
     let (closed_tx, closed_rx) = tokio::sync::mpsc::unbounded_channel();
-    let tiers_on = tiered.is_some();
     if let (Some(tiered), Some(caps)) = (tiered, caps) {
         tasks.push(tokio::spawn(
             tiers::Tiers {
@@ -487,6 +539,7 @@ async fn run_async(
                 closed: Some(closed_rx),
                 streamed: tiered.streamed,
                 ruled_early: Default::default(),
+                shards: shard_maps.clone(),
             }
             .run(tier_reader::Reader {
                 kalshi: kalshi_rest

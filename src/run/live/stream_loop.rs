@@ -3,7 +3,7 @@
 //! (poll-only reads REST books, stream and hybrid modes resync now and then), the
 //! stream's circuit breaker, silence, sequence gaps, drops and reconnect back-off.
 
-use super::degrade::Health;
+use super::degrade::SharedHealth;
 use super::ingress::IngressCtx;
 use super::watchdog::Silence;
 use crate::core::Venue;
@@ -58,7 +58,7 @@ pub(super) async fn run<V: VenueFeed>(mut feed: V, mut ctx: IngressCtx) {
     let venue = V::VENUE;
     let mut backoff = Duration::from_millis(250);
     let mut silence = Silence::new(ctx.silent_after);
-    let mut health = Health::new(ctx.feed, Instant::now());
+    let health = ctx.health.clone();
     while !ctx.stopped() {
         feed.add_markets(None).await;
         if health.mode() == FeedMode::PollOnly {
@@ -85,7 +85,7 @@ pub(super) async fn run<V: VenueFeed>(mut feed: V, mut ctx: IngressCtx) {
                 silence.connected();
                 ctx.count(|s| s.connects += 1);
                 if feed.subscribe(&mut ws).await.is_ok()
-                    && !stream(&mut feed, ws, &mut ctx, &mut silence, &mut health).await
+                    && !stream(&mut feed, ws, &mut ctx, &mut silence, &health).await
                 {
                     return;
                 }
@@ -124,7 +124,7 @@ async fn stream<V: VenueFeed>(
     mut ws: V::Ws,
     ctx: &mut IngressCtx,
     silence: &mut Silence,
-    health: &mut Health,
+    health: &SharedHealth,
 ) -> bool {
     let venue = V::VENUE;
     // The breaker closes once the stream delivered a book, not on the handshake.

@@ -148,6 +148,7 @@ pub fn start(
     interner: &MarketInterner,
     caps: TierCaps,
     control: &crossbeam_channel::Sender<Inbound>,
+    shards: &[super::shards::Shards; 2],
 ) -> Tiered {
     let mut t = Tiered {
         hot_ids: BTreeSet::new(),
@@ -155,11 +156,16 @@ pub fn start(
         warm: Default::default(),
         cold: Default::default(),
     };
-    for change in plan(reducer, caps) {
+    for mut change in plan(reducer, caps) {
         let Some(meta) = interner.meta(change.market) else {
             continue;
         };
         let v = meta.venue.index();
+        if let Watch::Streamed { .. } = change.watch {
+            change.watch = Watch::Streamed {
+                connection: super::shards::lock(&shards[v]).assign(change.market),
+            };
+        }
         let streamed = matches!(change.watch, Watch::Streamed { .. });
         match change.watch {
             Watch::Streamed { .. } => {

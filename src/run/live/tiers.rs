@@ -49,6 +49,8 @@ pub struct Tiers {
     /// Markets named by a rule before their listing reached the tiers (the mapping
     /// watch and the tiers hear of a listing each on their own).
     pub ruled_early: BTreeSet<MarketId>,
+    /// Each venue's connections: a market streamed is given one, journaled with it.
+    pub shards: [super::shards::Shards; 2],
 }
 
 /// Best bid and best ask prices (ten-thousandths), if any.
@@ -209,6 +211,19 @@ impl Tiers {
             .is_ok()
     }
 
+    /// Streamed on the connection its venue's shard map gives it.
+    fn streamed_on(&self, meta: &MarketMeta) -> Watch {
+        let map = &self.shards[meta.venue.index()];
+        Watch::Streamed {
+            connection: super::shards::lock(map).assign(meta.id),
+        }
+    }
+
+    /// Streamed no more: its place on a connection is free.
+    fn unstream(&self, meta: &MarketMeta) {
+        super::shards::lock(&self.shards[meta.venue.index()]).release(meta.id);
+    }
+
     fn feed(&self, venue: Venue) -> Option<&UnboundedSender<Arc<Added>>> {
         self.feeds[venue.index()].as_ref()
     }
@@ -261,7 +276,7 @@ impl Tiers {
                 continue;
             };
             for meta in &metas {
-                if !self.journal(meta.id, Watch::Streamed { connection: 0 }, reason) {
+                if !self.journal(meta.id, self.streamed_on(meta), reason) {
                     return None;
                 }
             }
@@ -323,6 +338,7 @@ impl Tiers {
             }
             for meta in &group {
                 self.streamed.remove(&meta.id);
+                self.unstream(meta);
             }
             n += group.len();
             for meta in group {
@@ -352,7 +368,7 @@ impl Tiers {
             let ruled = laddered.contains(&meta.id) || self.ruled_early.remove(&meta.id);
             let (watch, reason) = if ruled && self.streamed.len() < self.hot_max {
                 self.streamed.insert(meta.id, meta.clone());
-                (Watch::Streamed { connection: 0 }, WatchReason::Rule)
+                (self.streamed_on(meta), WatchReason::Rule)
             } else if self.warm[v].len() < self.warm_max[v] {
                 self.warm[v].insert(meta.id, meta.clone());
                 (Watch::Polled, WatchReason::Start)
@@ -387,6 +403,9 @@ impl Tiers {
     /// `None` once the core is gone.
     fn on_closed(&mut self, market: MarketId) -> Option<()> {
         let streamed = self.streamed.remove(&market);
+        if let Some(meta) = &streamed {
+            self.unstream(meta);
+        }
         let polled = Venue::ALL
             .into_iter()
             .find_map(|v| self.warm[v.index()].remove(&market));
@@ -432,11 +451,7 @@ impl Tiers {
             }
             if let Some(p) = promoted.remove(m) {
                 // Streamed already; a rule keeps it so.
-                if !self.journal(
-                    p.meta.id,
-                    Watch::Streamed { connection: 0 },
-                    WatchReason::Rule,
-                ) {
+                if !self.journal(p.meta.id, self.streamed_on(&p.meta), WatchReason::Rule) {
                     return None;
                 }
             }
@@ -448,6 +463,7 @@ impl Tiers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::run::live::shards::ShardMap;
 
     fn tiers(control: crossbeam_channel::Sender<Inbound>) -> Tiers {
         Tiers {
@@ -464,6 +480,7 @@ mod tests {
             ruled: None,
             closed: None,
             ruled_early: BTreeSet::new(),
+            shards: [ShardMap::shared(0), ShardMap::shared(0)],
         }
     }
 
