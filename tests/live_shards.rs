@@ -159,3 +159,73 @@ fn markets_are_streamed_on_capped_connections_each_journaled_and_watched_alone()
     let (_, again) = d.run_config(&cfg, "2");
     assert_eq!(watches(&again), before);
 }
+
+/// Question 0 on both venues (a pair); question 1 on Polymarket alone, moving.
+fn tiers_scenario(dir: &Path) -> PathBuf {
+    let mut text = String::from(
+        "name = \"shard-tiers\"\nseed = 6\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
+    );
+    for i in 0..2 {
+        let kalshi = if i == 0 {
+            format!("kalshi = \"{}\"\n", kalshi(0))
+        } else {
+            String::new()
+        };
+        text += &format!(
+            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.01\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\n{kalshi}polymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
+            token(i, 1),
+            token(i, 2)
+        );
+    }
+    let p = dir.join("shard-tiers.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Under tiers the tiers give each streamed market its connection: the pair's tokens
+/// fill the first, and the moving market promoted from the warm tier opens a second.
+#[test]
+fn a_market_promoted_under_tiers_is_streamed_on_a_connection_with_room() {
+    let d = Discovering::start(tiers_scenario);
+    let cfg = d.config(
+        "[universe]\ndiscover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 1\n[limits]\nread_per_s = 4\n",
+    );
+    let text = std::fs::read_to_string(&cfg).unwrap().replace(
+        "[polymarket]\n",
+        "[polymarket]\ntokens_per_connection = 2\n",
+    );
+    std::fs::write(&cfg, text).unwrap();
+    let journal = d.dir.path().join("j");
+    let mut live = common::live::spawn_live(&cfg, &journal, "7");
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    let streams = d.sim.ledger()["streams"]["polymarket"].clone();
+    assert!(live.wait().unwrap().success());
+    assert_eq!(
+        streams,
+        serde_json::json!([2, 2]),
+        "two connections of two tokens"
+    );
+    let recs = common::live::inspect_records(&journal);
+    for side in [1, 2] {
+        assert_eq!(connection(&recs, &token(0, side)), Some(0), "the pair's");
+        let id = market_id(&recs, &token(1, side));
+        let reasons: Vec<(Value, Value)> = recs
+            .iter()
+            .filter_map(|r| r["body"].get("MarketWatch"))
+            .filter(|w| w["market"] == id)
+            .map(|w| (w["watch"].clone(), w["reason"].clone()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (serde_json::json!("Polled"), serde_json::json!("Start")),
+                (
+                    serde_json::json!({"Streamed": {"connection": 1}}),
+                    serde_json::json!("Activity")
+                ),
+            ],
+            "q1 token {side}"
+        );
+    }
+    assert_eq!(common::live::replay_json(&journal)["mismatches"], 0);
+}
