@@ -1,6 +1,8 @@
 //! The rate governor and circuit breakers of one venue: a token bucket per request
 //! class sized from the venue's published limits, AIMD back-off on 429, `Retry-After`
-//! honoured for every class, order requests ahead of reads, a bounded wait (a request
+//! honoured for every class, order requests ahead of reads and the engine's reads ahead
+//! of background reads (warm polls, listing refreshes: at most a share of the read rate,
+//! so that what the engine needs now always finds room), a bounded wait (a request
 //! that would wait too long, or find too many ahead of it, is refused at once), and a
 //! breaker per endpoint (REST endpoint groups and each WebSocket) that opens after
 //! failures in a row, lets one probe through after a jittered, doubling cool-down, and
@@ -17,8 +19,13 @@ use tokio::time::Instant;
 pub enum Class {
     /// Placing and canceling orders (a venue's write tier); goes ahead of reads.
     Order,
-    /// Everything else: market data, account state, order status.
+    /// What the engine needs now: order status and fills, positions and cash, the books
+    /// it trades. Goes ahead of background reads.
     Read,
+    /// Reads nothing waits on (the warm tier's polls, listing refreshes): at most
+    /// `background_share` of the read rate, taken from the same read budget, and only
+    /// while no order or engine read waits.
+    Background,
 }
 
 impl Class {
@@ -49,6 +56,8 @@ pub struct Limits {
     pub order_max_wait: Duration,
     /// Requests waiting at most, per class: the queue is bounded.
     pub max_waiting: u32,
+    /// The share of `read_per_s` background reads may use at most.
+    pub background_share: f64,
     /// Failures in a row (429, 5xx, transport) that open a breaker.
     pub breaker_failures: u32,
     pub breaker_cooldown: Duration,
@@ -63,6 +72,7 @@ impl Default for Limits {
             read_max_wait: Duration::from_secs(10),
             order_max_wait: Duration::from_secs(2),
             max_waiting: 64,
+            background_share: 0.5,
             breaker_failures: 5,
             breaker_cooldown: Duration::from_secs(1),
             breaker_max_cooldown: Duration::from_secs(30),
@@ -123,7 +133,7 @@ struct Breaker {
 
 #[derive(Debug)]
 struct State {
-    buckets: [Bucket; 2],
+    buckets: [Bucket; 3],
     breakers: [Breaker; Endpoint::COUNT],
     /// Set by `Retry-After`: nobody sends before.
     blocked_until: Instant,
@@ -138,7 +148,7 @@ pub struct Governor {
     state: Arc<Mutex<State>>,
 }
 
-const CLASSES: [Class; 2] = [Class::Order, Class::Read];
+const CLASSES: [Class; 3] = [Class::Order, Class::Read, Class::Background];
 
 impl Governor {
     pub fn new(limits: Limits) -> Governor {
@@ -159,7 +169,11 @@ impl Governor {
         Governor {
             limits,
             state: Arc::new(Mutex::new(State {
-                buckets: [bucket(limits.write_per_s), bucket(limits.read_per_s)],
+                buckets: [
+                    bucket(limits.write_per_s),
+                    bucket(limits.read_per_s),
+                    bucket(limits.read_per_s * limits.background_share),
+                ],
                 breakers: std::array::from_fn(breaker),
                 blocked_until: now,
                 changes: Vec::new(),
@@ -177,13 +191,14 @@ impl Governor {
         match class {
             Class::Order => self.limits.write_per_s,
             Class::Read => self.limits.read_per_s,
+            Class::Background => self.limits.read_per_s * self.limits.background_share,
         }
     }
 
     fn max_wait(&self, class: Class) -> Duration {
         match class {
             Class::Order => self.limits.order_max_wait,
-            Class::Read => self.limits.read_max_wait,
+            Class::Read | Class::Background => self.limits.read_max_wait,
         }
     }
 
@@ -284,23 +299,46 @@ impl Governor {
             let token = (1.0 - bucket.tokens).max(0.0) / (rate * bucket.factor);
             return Ok(Some(s.blocked_until - now + Duration::from_secs_f64(token)));
         }
-        if class == Class::Read && s.buckets[Class::Order.index()].waiting > 0 {
-            // Orders first: reads step aside while any order waits.
+        let waiting = |c: Class| s.buckets[c.index()].waiting > 0;
+        let ahead = match class {
+            Class::Order => false,
+            Class::Read => waiting(Class::Order),
+            Class::Background => waiting(Class::Order) || waiting(Class::Read),
+        };
+        if ahead {
+            // Orders first, then the engine's reads: the others step aside meanwhile.
             return Ok(Some(Duration::from_millis(5)));
         }
-        let bucket = &mut s.buckets[class.index()];
+        let own = Self::refill(&mut s.buckets[class.index()], rate, now);
+        // A background read spends the read budget too.
+        let read = match class {
+            Class::Background => Self::refill(
+                &mut s.buckets[Class::Read.index()],
+                self.limits.read_per_s,
+                now,
+            ),
+            _ => None,
+        };
+        match (own, read) {
+            (None, None) => {
+                s.buckets[class.index()].tokens -= 1.0;
+                if class == Class::Background {
+                    s.buckets[Class::Read.index()].tokens -= 1.0;
+                }
+                Ok(None)
+            }
+            (a, b) => Ok(a.max(b)),
+        }
+    }
+
+    /// Gathers the tokens due since the last look; `None` when one is there to take,
+    /// else how long until one is.
+    fn refill(bucket: &mut Bucket, rate: f64, now: Instant) -> Option<Duration> {
         let effective = rate * bucket.factor;
         let elapsed = now.saturating_duration_since(bucket.refilled).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * effective).min(effective.max(1.0));
         bucket.refilled = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(None)
-        } else {
-            Ok(Some(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / effective,
-            )))
-        }
+        (bucket.tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - bucket.tokens) / effective))
     }
 
     /// Moves breakers whose cool-down is over to half-open (reported as a change), so
@@ -391,7 +429,16 @@ impl Governor {
         endpoint: &str,
         request: impl std::future::Future<Output = Result<T, VenueError>>,
     ) -> Result<T, VenueError> {
-        let class = Class::of(endpoint);
+        self.run_as(Class::of(endpoint), endpoint, request).await
+    }
+
+    /// As `run`, in the class given (a background client's reads).
+    pub async fn run_as<T>(
+        &self,
+        class: Class,
+        endpoint: &str,
+        request: impl std::future::Future<Output = Result<T, VenueError>>,
+    ) -> Result<T, VenueError> {
         let breaker = Endpoint::of_request(endpoint);
         self.acquire(class, breaker).await.map_err(|r| match r {
             Refusal::CircuitOpen => VenueError::CircuitOpen {

@@ -17,6 +17,9 @@ pub struct LimitsConfig {
     pub order_max_wait_ms: Option<u64>,
     /// Requests waiting at most, per class.
     pub max_waiting: Option<u32>,
+    /// The share of `read_per_s` background reads (the warm tier's polls, listing
+    /// refreshes) may use at most; the rest is kept for the engine's reads.
+    pub background_read_share: Option<f64>,
     /// Failures in a row (429, 5xx, transport; for a stream: failed connects and
     /// drops) that open an endpoint's breaker.
     pub breaker_failures: Option<u32>,
@@ -55,6 +58,15 @@ impl LimitsConfig {
                 d.order_max_wait,
             )?,
             max_waiting: count("max_waiting", self.max_waiting, d.max_waiting)?,
+            background_share: match self.background_read_share {
+                None => d.background_share,
+                Some(s) if s.is_finite() && (0.05..=1.0).contains(&s) => s,
+                Some(s) => {
+                    return Err(format!(
+                        "limits.background_read_share: {s} is not between 0.05 and 1"
+                    ));
+                }
+            },
             breaker_failures: count(
                 "breaker_failures",
                 self.breaker_failures,

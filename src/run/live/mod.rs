@@ -542,12 +542,13 @@ async fn run_async(
                 shards: shard_maps.clone(),
             }
             .run(tier_reader::Reader {
+                // Warm reads are background reads: the engine's go first.
                 kalshi: kalshi_rest
-                    .clone()
-                    .map(|rest| (rest, ingress_ctx(Venue::Kalshi))),
+                    .as_ref()
+                    .map(|rest| (rest.background(), ingress_ctx(Venue::Kalshi))),
                 polymarket: poly_rest
-                    .clone()
-                    .map(|rest| (rest, ingress_ctx(Venue::Polymarket))),
+                    .as_ref()
+                    .map(|rest| (rest.background(), ingress_ctx(Venue::Polymarket))),
                 pace: caps.pace,
             }),
         ));

@@ -137,9 +137,15 @@ impl UniverseWatch {
         let mut reported_gone: BTreeSet<MarketId> = BTreeSet::new();
         loop {
             tokio::time::sleep(self.every).await;
+            // A refresh is a background read: the engine's reads go first.
             let l = &self.listings;
-            let polymarket = l.polymarket.as_ref().map(|(c, g)| (c, g));
-            let d = match universe::list(l.kalshi.as_ref(), polymarket, l.page_size).await {
+            let kalshi = l.kalshi.as_ref().map(KalshiRest::background);
+            let polymarket = l
+                .polymarket
+                .as_ref()
+                .map(|(c, g)| (c.background(), g.background()));
+            let polymarket = polymarket.as_ref().map(|(c, g)| (c, g));
+            let d = match universe::list(kalshi.as_ref(), polymarket, l.page_size).await {
                 Ok(d) => d,
                 Err(e) => {
                     tracing::warn!(error = %e, "universe listing failed; the next refresh tries again");

@@ -6,7 +6,7 @@ use super::*;
 fn endpoint_of(class: Class) -> Endpoint {
     match class {
         Class::Order => Endpoint::Orders,
-        Class::Read => Endpoint::Orderbook,
+        Class::Read | Class::Background => Endpoint::Orderbook,
     }
 }
 
@@ -257,4 +257,44 @@ fn requests_map_to_their_venue_endpoints() {
     ] {
         assert_eq!(Endpoint::of_request(request), endpoint, "{request}");
     }
+}
+
+/// Background reads (warm polls, listing refreshes) keep to their share of the read
+/// rate, and a crowd of them never holds back what the engine reads.
+#[tokio::test(start_paused = true)]
+async fn background_reads_keep_to_their_share_and_step_aside_for_the_engines() {
+    let limits = Limits {
+        background_share: 0.25,
+        max_waiting: 1_000,
+        read_max_wait: Duration::from_secs(600),
+        ..limits()
+    };
+    let g = Governor::new(limits);
+    let at = pace(&g, Class::Background, 25).await;
+    assert_eq!(at[4], 0, "a second's worth of its share at once");
+    assert!(
+        (3_990..=4_010).contains(&at[24]),
+        "the other 20 at 5/s: {}",
+        at[24]
+    );
+
+    let g = Governor::new(limits);
+    let crowd: Vec<_> = (0..300)
+        .map(|_| {
+            let g = g.clone();
+            tokio::spawn(async move { g.acquire(Class::Background, Endpoint::Orderbook).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let at = pace(&g, Class::Read, 40).await;
+    // The engine's 40 reads at the full rate, as if nothing else waited: 2 s.
+    assert!(at[39] <= 2_100, "engine reads held back: {}", at[39]);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let done = crowd.iter().filter(|t| t.is_finished()).count();
+    // In 5.5 s: its first burst and its share (5/s) at most, less what it gave the
+    // engine's reads; the whole read rate would have been 110.
+    assert!(
+        (10..=33).contains(&done),
+        "{done} background reads in 5.5 s"
+    );
 }

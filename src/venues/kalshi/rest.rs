@@ -3,7 +3,7 @@
 
 use super::auth::KalshiSigner;
 use super::rest_wire as w;
-use crate::venues::governor::{Governor, Limits};
+use crate::venues::governor::{Class, Governor, Limits};
 use crate::venues::http::{VenueError, retry_after, url_path};
 use reqwest::Method;
 use serde::Serialize;
@@ -18,6 +18,8 @@ pub struct KalshiRest {
     signer: Option<KalshiSigner>,
     /// Shared by every clone: one account's limits.
     governor: Governor,
+    /// Reads of this client are background reads (`governor::Class::Background`).
+    background: bool,
 }
 
 impl KalshiRest {
@@ -31,6 +33,16 @@ impl KalshiRest {
             base: base.into().trim_end_matches('/').to_string(),
             signer,
             governor: Governor::new(Limits::default()),
+            background: false,
+        }
+    }
+
+    /// The same client (and budget) whose reads go after the engine's, within the
+    /// background share: for reads nothing waits on.
+    pub fn background(&self) -> KalshiRest {
+        KalshiRest {
+            background: true,
+            ..self.clone()
         }
     }
 
@@ -53,8 +65,13 @@ impl KalshiRest {
         signed: bool,
     ) -> Result<T, VenueError> {
         let endpoint = format!("{method} {path}");
+        let class = match Class::of(&endpoint) {
+            Class::Read if self.background => Class::Background,
+            class => class,
+        };
         self.governor
-            .run(
+            .run_as(
+                class,
                 &endpoint,
                 self.send(method, path, query, body, signed, endpoint.clone()),
             )

@@ -7,7 +7,7 @@ use super::auth::{OrderV2, PolymarketSigner, Side, SignatureType};
 use super::eth::U256;
 use super::rest_wire as w;
 use crate::core::{Price, Qty};
-use crate::venues::governor::{Governor, Limits};
+use crate::venues::governor::{Class, Governor, Limits};
 use crate::venues::http::{VenueError, retry_after};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -187,6 +187,8 @@ pub struct PolymarketRest {
     version: Arc<tokio::sync::OnceCell<u32>>,
     /// Shared by every clone: one account's limits.
     governor: Governor,
+    /// Reads of this client are background reads (`governor::Class::Background`).
+    background: bool,
 }
 
 impl PolymarketRest {
@@ -201,6 +203,16 @@ impl PolymarketRest {
             signer,
             version: Arc::new(tokio::sync::OnceCell::new()),
             governor: Governor::new(Limits::default()),
+            background: false,
+        }
+    }
+
+    /// The same client (and budget) whose reads go after the engine's, within the
+    /// background share: for reads nothing waits on.
+    pub fn background(&self) -> PolymarketRest {
+        PolymarketRest {
+            background: true,
+            ..self.clone()
         }
     }
 
@@ -269,7 +281,13 @@ impl PolymarketRest {
         endpoint: String,
     ) -> Result<T, VenueError> {
         let ep = endpoint.clone();
-        self.governor.run(&ep, self.send_now(req, endpoint)).await
+        let class = match Class::of(&ep) {
+            Class::Read if self.background => Class::Background,
+            class => class,
+        };
+        self.governor
+            .run_as(class, &ep, self.send_now(req, endpoint))
+            .await
     }
 
     async fn send_now<T: DeserializeOwned>(
