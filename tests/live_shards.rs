@@ -74,7 +74,8 @@ fn feed_states(recs: &[Value], kind: &str, venue: &str) -> Vec<(Option<u64>, Str
 #[test]
 fn markets_are_streamed_on_capped_connections_each_journaled_and_watched_alone() {
     let d = Discovering::start(scenario);
-    let cfg = d.config("[universe]\ndiscover = true\nrefresh_s = 1\n");
+    // Every market streamed (no tiers): start-up and the router give the connections.
+    let cfg = d.config("[universe]\ndiscover = true\nrefresh_s = 1\ntiers = false\n");
     let text = std::fs::read_to_string(&cfg)
         .unwrap()
         .replace("[kalshi]\n", "[kalshi]\nmarkets_per_connection = 2\n")

@@ -349,7 +349,7 @@ async fn run_async(
     // or listed in a ladder), and the tiers of every listing.
     let mut feed_adds: [Option<(_, universe_watch::AddedRx)>; 2] = Default::default();
     let mut tier_listings = None;
-    if opts.config.universe.tiers {
+    if opts.config.universe.tiered() {
         for venue in Venue::ALL {
             feed_adds[venue.index()] = Some(tokio::sync::mpsc::unbounded_channel());
         }
@@ -386,7 +386,7 @@ async fn run_async(
     );
     // Tiers: each market's first watch, journaled (on the control channel, read before
     // market data) before any feed starts; the feeds stream the hot markets only.
-    let caps = opts.config.universe.tiers.then(|| {
+    let caps = opts.config.universe.tiered().then(|| {
         let u = &opts.config.universe;
         let read =
             |g: Option<&crate::venues::governor::Governor>| g.map_or(0.0, |g| g.read_per_s());

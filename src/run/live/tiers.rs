@@ -362,10 +362,24 @@ impl Tiers {
             })
             .flatten()
             .collect();
+        let mut ruled: BTreeSet<MarketId> = added
+            .metas
+            .iter()
+            .map(|m| m.id)
+            .filter(|id| laddered.contains(id) || self.ruled_early.remove(id))
+            .collect();
+        // A Polymarket token's complement shares its tier (the lanes read both books).
+        let complements: Vec<MarketId> = added
+            .metas
+            .iter()
+            .filter(|m| matches!(m.no_leg, NoLeg::Complement(other) if ruled.contains(&other)))
+            .map(|m| m.id)
+            .collect();
+        ruled.extend(complements);
         let mut unstreamed: [Vec<MarketMeta>; 2] = Default::default();
         for meta in &added.metas {
             let v = meta.venue.index();
-            let ruled = laddered.contains(&meta.id) || self.ruled_early.remove(&meta.id);
+            let ruled = ruled.contains(&meta.id);
             let (watch, reason) = if ruled && self.streamed.len() < self.hot_max {
                 self.streamed.insert(meta.id, meta.clone());
                 (self.streamed_on(meta), WatchReason::Rule)
@@ -504,8 +518,10 @@ mod tests {
             .unwrap();
         assert_eq!(watches(&rx), [], "nothing to watch before the listing");
         let meta = |id| MarketMeta::for_test(id, Venue::Kalshi, NoLeg::SameBook);
+        // Market 8 is 6's complement (a Polymarket NO token): streamed with it.
+        let no = MarketMeta::for_test(8, Venue::Polymarket, NoLeg::Complement(MarketId(6)));
         t.on_listed(&Added {
-            metas: vec![meta(5), meta(6), meta(7)],
+            metas: vec![meta(5), meta(6), meta(7), no],
             routes: Vec::new(),
             ladders: Vec::new(),
             unsubscribe: Vec::new(),
@@ -518,6 +534,7 @@ mod tests {
                 (5, streamed, WatchReason::Rule),
                 (6, streamed, WatchReason::Rule),
                 (7, Watch::Polled, WatchReason::Start),
+                (8, streamed, WatchReason::Rule),
             ]
         );
         assert!(t.ruled_early.is_empty());

@@ -39,9 +39,10 @@ pub struct UniverseConfig {
     /// Watch the universe in tiers (`tiers.rs`): markets in a tradable pair or group
     /// rule, or held, are streamed; the others are read over REST every `warm_poll_s`
     /// as far as `warm_read_share` of the venue's read budget goes, and only listed
-    /// beyond; a polled market whose book changes is promoted to the stream.
-    #[serde(default)]
-    pub tiers: bool,
+    /// beyond; a polled market whose book changes is promoted to the stream. Unset:
+    /// on with `discover` (a listed universe is watched in tiers), off without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiers: Option<bool>,
     /// Markets streamed at most, both venues together (the hot set's capacity).
     #[serde(default = "default_hot_max")]
     pub hot_max: usize,
@@ -88,7 +89,7 @@ impl Default for UniverseConfig {
             discover: false,
             page_size: default_page_size(),
             refresh_s: default_refresh(),
-            tiers: false,
+            tiers: None,
             hot_max: default_hot_max(),
             warm_poll_s: default_warm_poll(),
             hot_idle_s: default_hot_idle(),
@@ -98,6 +99,11 @@ impl Default for UniverseConfig {
 }
 
 impl UniverseConfig {
+    /// Whether the run watches in tiers: as configured, else whenever it discovers.
+    pub fn tiered(&self) -> bool {
+        self.tiers.unwrap_or(self.discover)
+    }
+
     /// What is out of range, named as `universe.FIELD`.
     pub fn check(&self) -> Result<(), String> {
         if !(1..=1000).contains(&self.page_size) {
@@ -112,7 +118,7 @@ impl UniverseConfig {
                 self.refresh_s
             ));
         }
-        if self.tiers && !self.discover {
+        if self.tiers == Some(true) && !self.discover {
             return Err(
                 "universe.tiers: needs universe.discover (the tiers sort the venues' listings)"
                     .into(),
@@ -520,5 +526,25 @@ where
         if pages >= MAX_PAGES {
             return Err(stuck(endpoint, pages, &format!("offset {}", pages * limit)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_discovered_universe_is_watched_in_tiers_unless_told_otherwise() {
+        let parse = |t: &str| toml::from_str::<UniverseConfig>(t).unwrap();
+        assert!(!parse("").tiered(), "hand-listed markets: all streamed");
+        assert!(parse("discover = true").tiered());
+        assert!(!parse("discover = true\ntiers = false").tiered());
+        assert!(parse("discover = true").check().is_ok());
+        assert!(parse("").check().is_ok(), "the default needs no discovery");
+        let e = parse("tiers = true").check().unwrap_err();
+        assert!(
+            e.contains("universe.tiers") && e.contains("discover"),
+            "{e}"
+        );
     }
 }
