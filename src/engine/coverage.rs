@@ -19,6 +19,22 @@ pub struct CoverageMark {
     pub journaled: [(u32, u32); Lane::COUNT],
 }
 
+/// The rules' coverage now (see `Reducer::rule_coverage`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleCoverage {
+    pub rules: u64,
+    pub fresh: u64,
+    /// Streamed books read by a rule that are not fresh, in id order.
+    pub stale: Vec<MarketId>,
+}
+
+impl RuleCoverage {
+    /// Below `floor` (a share of the rules with every book fresh); never with no rule.
+    pub fn below(&self, floor: f64) -> bool {
+        self.rules > 0 && (self.fresh as f64) < floor * self.rules as f64
+    }
+}
+
 impl Reducer {
     /// On a tick: when the interval has passed, journals the coverage of every lane
     /// whose figures changed since they were last journaled.
@@ -76,6 +92,42 @@ impl Reducer {
             };
             count(lane, &groups::inputs(&self.markets, rule));
         }
+        c
+    }
+
+    /// The rules of the cross-venue lane (tradable pairs) and the group lanes: how many,
+    /// how many have every book they read fresh, and the streamed books they read that
+    /// are not (a book polled or only listed is the tiers' to read, not the stream's).
+    /// `arb live` resubscribes those when the figure falls below its floor.
+    pub fn rule_coverage(&self) -> RuleCoverage {
+        let mut c = RuleCoverage::default();
+        let mut stale = std::collections::BTreeSet::new();
+        let mut count = |inputs: &[MarketId]| {
+            c.rules += 1;
+            let mut fresh = true;
+            for &m in inputs {
+                if !self.fresh(m) {
+                    fresh = false;
+                    let streamed = self
+                        .markets
+                        .get(m)
+                        .is_some_and(|s| matches!(s.watch, crate::event::Watch::Streamed { .. }));
+                    if streamed {
+                        stale.insert(m);
+                    }
+                }
+            }
+            c.fresh += u64::from(fresh);
+        };
+        for p in self.markets.pairs.iter().filter(|p| p.confidence_bp > 0) {
+            if !self.groups.same_family(p.a, p.b) {
+                count(&[p.a, p.b]);
+            }
+        }
+        for rule in &self.groups.rules {
+            count(&groups::inputs(&self.markets, rule));
+        }
+        c.stale = stale.into_iter().collect();
         c
     }
 

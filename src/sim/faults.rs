@@ -21,6 +21,10 @@ pub enum FaultKind {
     CrossBook,
     /// The market's book stops moving and its feed goes quiet.
     FreezeBook,
+    /// Subscriptions to the market (every market: none) are answered as usual but not
+    /// served: no book and no update comes for it, as when a venue silently thins a
+    /// subscription. One made after the window is served.
+    IgnoreSubscribe,
     /// Orders are refused.
     RejectOrders,
     /// Taker orders fill at most this share (basis points) of their size.
@@ -117,6 +121,7 @@ impl FaultFile {
             "sequence_gap" => FaultKind::SequenceGap,
             "cross_book" => FaultKind::CrossBook,
             "freeze_book" => FaultKind::FreezeBook,
+            "ignore_subscribe" => FaultKind::IgnoreSubscribe,
             "reject_orders" => FaultKind::RejectOrders,
             "partial_fill" => {
                 let r = self.fill_ratio.unwrap_or(0.5);
@@ -153,7 +158,7 @@ impl FaultFile {
             }
             other => {
                 return Err(format!(
-                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, cross_book, freeze_book, reject_orders, partial_fill, slow_ack, settlement_failure, refuse_ws, lost_ack, timeout_after_accept, error_after_accept)"
+                    "unknown kind {other:?} (rate_limit, server_error, ws_disconnect, sequence_gap, cross_book, freeze_book, ignore_subscribe, reject_orders, partial_fill, slow_ack, settlement_failure, refuse_ws, lost_ack, timeout_after_accept, error_after_accept)"
                 ));
             }
         };

@@ -177,3 +177,27 @@ fn watches_and_connections_survive_a_snapshot() {
     let pn = back.markets.get(PN).unwrap();
     assert_eq!(back.markets.vouched_ts(pn), S);
 }
+
+/// The rules' coverage names the streamed books a rule waits for (which `arb live`
+/// resubscribes below the floor), not the polled ones (the tiers read those).
+#[test]
+fn rule_coverage_names_the_streamed_books_a_rule_waits_for() {
+    let (mut r, _) = setup(EngineConfig::default(), false);
+    for m in [K, PY] {
+        at(&mut r, S, book(m, &[lvl("0.40", 5)], &[lvl("0.42", 5)]));
+    }
+    let c = r.rule_coverage();
+    assert_eq!((c.rules, c.fresh, c.stale.len()), (1, 1, 0));
+    assert!(!c.below(0.9));
+    // PY moved to connection 1: suspect until the venue sends it in full.
+    at(&mut r, S, watch(PY, Watch::Streamed { connection: 1 }));
+    let c = r.rule_coverage();
+    assert_eq!((c.rules, c.fresh, c.stale.clone()), (1, 0, vec![PY]));
+    assert!(c.below(0.9) && !c.below(0.0));
+    // Polled instead: still not fresh, but not the stream's to fix.
+    at(&mut r, S, watch(PY, Watch::Polled));
+    assert_eq!(r.rule_coverage().stale, []);
+    // Its book in full: covered again.
+    at(&mut r, S, book(PY, &[lvl("0.40", 5)], &[lvl("0.42", 5)]));
+    assert_eq!(r.rule_coverage().fresh, 1);
+}

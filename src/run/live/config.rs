@@ -60,6 +60,13 @@ pub struct LiveConfig {
     /// names, or that leave the listing, are read at once regardless.
     #[serde(default = "default_market_status_reads")]
     pub market_status_reads_per_s: f64,
+    /// The share of rules (tradable pairs, group rules) that must have every book
+    /// fresh; below it the streamed books they wait for are subscribed again.
+    #[serde(default = "default_coverage_floor")]
+    pub coverage_floor: f64,
+    /// Seconds between looks at that figure. 0: off.
+    #[serde(default = "default_coverage_probe")]
+    pub coverage_probe_s: f64,
     /// Seconds between balance refreshes from the venues (journaled as `Balance`).
     #[serde(default = "default_balance_refresh")]
     pub balance_refresh_s: f64,
@@ -268,6 +275,8 @@ impl Default for LiveConfig {
             reconcile_s: default_reconcile(),
             market_status_s: default_market_status(),
             market_status_reads_per_s: default_market_status_reads(),
+            coverage_floor: default_coverage_floor(),
+            coverage_probe_s: default_coverage_probe(),
             stream_silent_s: default_stream_silent(),
             feed: super::degrade::FeedPolicy::default(),
             balance_refresh_s: default_balance_refresh(),
@@ -321,6 +330,14 @@ fn default_market_status() -> f64 {
 
 fn default_market_status_reads() -> f64 {
     4.0
+}
+
+fn default_coverage_floor() -> f64 {
+    0.9
+}
+
+fn default_coverage_probe() -> f64 {
+    10.0
 }
 
 fn default_mapping_watch() -> f64 {
@@ -469,6 +486,18 @@ impl LiveConfig {
             return Err(invalid(format!(
                 "market_status_s: {} is not 0 (off) or between 0.2 and 86400",
                 cfg.market_status_s
+            )));
+        }
+        if !(0.0..=1.0).contains(&cfg.coverage_floor) {
+            return Err(invalid(format!(
+                "coverage_floor: {} is not between 0 and 1",
+                cfg.coverage_floor
+            )));
+        }
+        if !(cfg.coverage_probe_s == 0.0 || (0.2..=86_400.0).contains(&cfg.coverage_probe_s)) {
+            return Err(invalid(format!(
+                "coverage_probe_s: {} is not 0 (off) or between 0.2 and 86400",
+                cfg.coverage_probe_s
             )));
         }
         if !(0.1..=1_000.0).contains(&cfg.market_status_reads_per_s) {

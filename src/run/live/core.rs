@@ -63,6 +63,8 @@ pub struct CoreSettings {
     /// The markets this run trades and when the run started: once each has its first
     /// book, "ready" is logged with the time it took.
     pub ready: Readiness,
+    /// The rules' coverage, looked at on ticks (`None`: off).
+    pub probe: Option<super::probes::CoverageProbe>,
 }
 
 /// Start-up readiness: the markets traded that have not had a book yet.
@@ -168,6 +170,9 @@ pub fn run(
                 &outbound,
                 &mut settings,
             )?;
+            if let Some(p) = settings.probe.as_mut() {
+                p.look(&core.reducer);
+            }
             next_tick += settings.tick;
         }
     }

@@ -34,6 +34,8 @@ pub struct IngressCtx {
     /// `Feed` reports (drops, gaps, silences, signs of life) are journaled as that
     /// connection's (`ConnectionFeed`), not the whole venue's. `None`: one connection.
     pub connection: Option<u16>,
+    /// The venue's books the core asks to be subscribed again (coverage probes).
+    pub probes: super::probes::ProbeBoard,
 }
 
 /// What every ingress task's context is made of, owned (tasks opened while running make
@@ -48,6 +50,7 @@ pub struct CtxParts {
     pub silent_after: Duration,
     pub feed: super::degrade::FeedPolicy,
     pub lifecycle: Option<tokio::sync::mpsc::UnboundedSender<MarketId>>,
+    pub probes: [super::probes::ProbeBoard; 2],
 }
 
 impl CtxParts {
@@ -64,6 +67,7 @@ impl CtxParts {
             vouched: Instant::now(),
             health: self.health[v].clone(),
             connection,
+            probes: self.probes[v].clone(),
         }
     }
 }

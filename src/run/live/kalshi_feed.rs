@@ -147,6 +147,31 @@ impl VenueFeed for KalshiFeed {
         }
     }
 
+    fn streams(&self, market: MarketId) -> bool {
+        self.interner
+            .meta(market)
+            .is_some_and(|m| m.venue == Venue::Kalshi && self.tickers.contains(&m.venue_id))
+    }
+
+    async fn resubscribe(&mut self, ws: &mut KalshiWs, markets: &[MarketId]) {
+        let tickers: Vec<String> = markets
+            .iter()
+            .filter_map(|&m| self.interner.meta(m).map(|meta| meta.venue_id.clone()))
+            .collect();
+        let Some(&sid) = self.channels.get("orderbook_delta") else {
+            return; // not confirmed yet: its snapshots are on their way
+        };
+        tracing::info!(markets = tickers.len(), "probe: subscribing books again");
+        // Out and in again: the venue sends each book in full on the way in.
+        let again = async {
+            ws.delete_markets(sid, &tickers).await?;
+            ws.add_markets(sid, &tickers).await
+        };
+        if let Err(e) = again.await {
+            tracing::warn!(error = %e, markets = tickers.len(), "probe: books not subscribed again; the next look tries again");
+        }
+    }
+
     async fn on_frame(
         &mut self,
         ws: &mut KalshiWs,

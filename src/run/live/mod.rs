@@ -24,6 +24,7 @@ mod polymarket_feed;
 pub mod polymarket_orders;
 mod polymarket_user;
 pub mod preflight;
+mod probes;
 pub mod queue;
 mod reconciler;
 pub mod recovery;
@@ -340,6 +341,7 @@ async fn run_async(
         silent_after,
         feed: opts.config.feed,
         lifecycle: watch_markets.then(|| lifecycle_tx.clone()),
+        probes: Default::default(),
     };
     let ingress_ctx = |venue: Venue| ctx_parts.ctx(venue, None);
     // Markets listed while running reach every task that maps venue ids.
@@ -645,6 +647,13 @@ async fn run_async(
         .collect();
     let ready_on = ready_tiered.unwrap_or_else(|| routes.keys().copied().collect());
     let ready = self::core::Readiness::new(ready_on, started);
+    let probe = (opts.config.coverage_probe_s > 0.0).then(|| {
+        probes::CoverageProbe::new(
+            Duration::from_secs_f64(opts.config.coverage_probe_s),
+            opts.config.coverage_floor,
+            ctx_parts.probes.clone(),
+        )
+    });
     let executor = Executor {
         routes: std::sync::RwLock::new(routes),
         adds: adds(),
@@ -704,6 +713,7 @@ async fn run_async(
                     reconcile_prompt,
                     status: engine_status,
                     ready,
+                    probe,
                 },
             )
         })

@@ -102,6 +102,28 @@ impl VenueFeed for PolymarketFeed {
         }
     }
 
+    fn streams(&self, market: crate::core::MarketId) -> bool {
+        self.interner
+            .meta(market)
+            .is_some_and(|m| m.venue == Venue::Polymarket && self.tokens.contains(&m.venue_id))
+    }
+
+    async fn resubscribe(&mut self, ws: &mut PolymarketWs, markets: &[crate::core::MarketId]) {
+        let tokens: Vec<String> = markets
+            .iter()
+            .filter_map(|&m| self.interner.meta(m).map(|meta| meta.venue_id.clone()))
+            .collect();
+        tracing::info!(tokens = tokens.len(), "probe: subscribing books again");
+        // Out and in again: the venue sends each book on the way in.
+        let again = async {
+            ws.remove_assets(&tokens).await?;
+            ws.add_assets(&tokens).await
+        };
+        if let Err(e) = again.await {
+            tracing::warn!(error = %e, tokens = tokens.len(), "probe: books not subscribed again; the next look tries again");
+        }
+    }
+
     async fn on_frame(
         &mut self,
         _ws: &mut PolymarketWs,

@@ -37,6 +37,11 @@ pub(super) trait VenueFeed {
     /// Takes on the markets listed since the last call (`universe_watch`): known from
     /// now on, subscribed on `ws` if connected (else on the next connection).
     async fn add_markets(&mut self, ws: Option<&mut Self::Ws>);
+    /// Whether this connection streams `market`.
+    fn streams(&self, market: crate::core::MarketId) -> bool;
+    /// Subscribes these markets (all streamed here) again, so that the venue sends
+    /// them in full: the coverage probe's answer to a book a rule waits for.
+    async fn resubscribe(&mut self, ws: &mut Self::Ws, markets: &[crate::core::MarketId]);
     /// Maps one frame and hands its events to the core (resyncing a book it left crossed
     /// or impossible); `None` once the core is gone.
     async fn on_frame(
@@ -136,6 +141,10 @@ async fn stream<V: VenueFeed>(
             return false;
         }
         feed.add_markets(Some(&mut ws)).await;
+        let asked = super::probes::take(&ctx.probes, |m| feed.streams(m));
+        if !asked.is_empty() {
+            feed.resubscribe(&mut ws, &asked).await;
+        }
         ctx.heard(V::silent_for(&ws));
         if !ctx.mode(venue, health.on_tick(Instant::now())) || !ctx.alive(venue, V::silent_for(&ws))
         {

@@ -163,6 +163,15 @@ impl Session {
         }
     }
 
+    /// The markets of a subscription the venue serves (an `ignore_subscribe` fault
+    /// leaves its market out, answering as if it did not).
+    fn served(&self, markets: Vec<usize>) -> Vec<usize> {
+        markets
+            .into_iter()
+            .filter(|&m| !self.state.ignores_subscribe(m))
+            .collect()
+    }
+
     /// Markets this session streams books of (every listed one for a subscription
     /// without a market list).
     fn streamed(&self) -> usize {
@@ -233,7 +242,7 @@ impl Session {
                     None
                 } else {
                     match self.markets_of(&tickers) {
-                        Ok(m) => Some(m),
+                        Ok(m) => Some(self.served(m)),
                         Err(e) => return Self::error(id, 8, &e, out),
                     }
                 };
@@ -298,6 +307,10 @@ impl Session {
                     }
                     "add_markets" | "delete_markets" => match self.markets_of(&tickers) {
                         Ok(ms) => {
+                            let ms = match action {
+                                "add_markets" => self.served(ms),
+                                _ => ms,
+                            };
                             let mut current = sub.markets.clone().unwrap_or_default();
                             if action == "add_markets" {
                                 current.extend(ms.iter().copied());

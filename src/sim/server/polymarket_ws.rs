@@ -249,9 +249,11 @@ impl Session {
     /// Subscribes tokens (unknown ids are ignored, as the venue does) and, if `dump`,
     /// sends their books as one JSON array frame.
     fn subscribe_assets(&mut self, tokens: &[String], dump: bool, out: &mut Vec<String>) {
+        // An `ignore_subscribe` fault leaves its tokens out, silently.
         let markets: Vec<usize> = tokens
             .iter()
             .filter_map(|t| find_token(&self.state, t))
+            .filter(|&m| !self.state.ignores_subscribe(m))
             .collect();
         if markets.is_empty() {
             return;

@@ -287,6 +287,13 @@ impl SimState {
             .any(|(k, m)| *k == FaultKind::FreezeBook && m.is_none_or(|m| m == market))
     }
 
+    /// True while an `IgnoreSubscribe` fault holds `market` (or every market).
+    pub fn ignores_subscribe(&self, market: usize) -> bool {
+        self.active_faults()
+            .iter()
+            .any(|(k, m)| *k == FaultKind::IgnoreSubscribe && m.is_none_or(|m| m == market))
+    }
+
     /// True while a `RefuseWs` fault holds `venue`'s WebSockets.
     pub fn refuses_ws(&self, venue: Venue) -> bool {
         self.active_faults().iter().any(

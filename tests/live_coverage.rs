@@ -1,0 +1,90 @@
+//! Coverage probes (issue 13 item 3, seed 5D/5E), through `arb live` against a
+//! standalone `arb sim`: a venue that answers a subscription but silently does not
+//! serve it (`ignore_subscribe`) leaves a pair's book missing; the rules' coverage falls
+//! below `coverage_floor`, and the book is subscribed again every `coverage_probe_s`
+//! until the venue sends it. Without probes it never comes.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
+
+mod common;
+
+use common::live::{Discovering, market_id};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn kalshi(i: usize) -> String {
+    format!("KXPROBE-26DEC-Q{i}")
+}
+
+fn token(i: usize, side: usize) -> String {
+    format!("4{i}{side}0000000000000000000000000000000000000000000000000000000000000000000000{i}")
+}
+
+/// Questions 0 and 1 on both venues (two pairs); question 1 lists 100 s in (5 s here:
+/// the simulator runs 20 times faster than the wall clock), while Kalshi ignores
+/// subscriptions to its market from 90 s to 200 s (4.5 s to 10 s).
+fn scenario(dir: &Path) -> PathBuf {
+    let mut text = String::from(
+        "name = \"probes\"\nseed = 12\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
+    );
+    text += &format!(
+        "[[fault]]\nat_s = 90\nduration_s = 110\nkind = \"ignore_subscribe\"\nmarket = \"{}\"\n",
+        kalshi(1)
+    );
+    for i in 0..2 {
+        text += &format!(
+            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{}\"\npolymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
+            kalshi(i),
+            token(i, 1),
+            token(i, 2)
+        );
+        if i == 1 {
+            text += "list_at_s = 100\n";
+        }
+    }
+    let p = dir.join("probes.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// Runs `arb live` for 14 s with `coverage_probe_s` against `d`; the journal, its
+/// records and its log.
+fn run(d: &Discovering, coverage_probe_s: &str) -> (PathBuf, Vec<Value>, String) {
+    let top = format!(
+        "coverage_probe_s = {coverage_probe_s}\ncoverage_floor = 0.9\n[universe]\ndiscover = true\nrefresh_s = 1\n"
+    );
+    let (journal, recs) = d.run_top(&top, "14");
+    let log = std::fs::read_to_string(journal.join("logs/arb.log")).unwrap();
+    (journal, recs, log)
+}
+
+fn books_of(recs: &[Value], venue_id: &str) -> usize {
+    let id = market_id(recs, venue_id);
+    recs.iter()
+        .filter(|r| r["body"]["BookSnapshot"]["market"] == id)
+        .count()
+}
+
+#[test]
+fn a_book_the_venue_never_sent_is_subscribed_again_until_it_comes() {
+    let d = Discovering::start(scenario);
+    let (journal, recs, log) = run(&d, "1");
+    assert!(
+        books_of(&recs, &token(1, 1)) > 0,
+        "the Polymarket side streams"
+    );
+    assert!(
+        books_of(&recs, &kalshi(1)) > 0,
+        "subscribed again after the venue's window, the Kalshi book comes"
+    );
+    assert!(
+        log.contains("coverage below its floor") && log.contains("probe: subscribing books again"),
+        "the probe says why it subscribes"
+    );
+    assert_eq!(common::live::replay_json(&journal)["mismatches"], 0);
+
+    // Without probes the pair waits for a book that never comes.
+    let d = Discovering::start(scenario);
+    let (_, recs, log) = run(&d, "0");
+    assert_eq!(books_of(&recs, &kalshi(1)), 0);
+    assert!(!log.contains("probe: subscribing"));
+}
