@@ -430,3 +430,26 @@ fn a_market_that_closes_is_watched_no_more() {
         "{w:?}"
     );
 }
+
+#[test]
+fn markets_streamed_for_their_activity_go_back_to_polling_when_the_core_is_over_its_budget() {
+    let d = Discovering::start(scenario);
+    // A budget no core meets: the capacity for activity shrinks at every read.
+    let (journal, recs) = d.run(
+        "discover = true\nrefresh_s = 0\ntiers = true\nwarm_poll_s = 1\nhot_max = 8\ncore_busy_max = 0.000001\n[limits]\nread_per_s = 4\n",
+        "9",
+    );
+    for side in [1, 2] {
+        let w = watches(&recs, &token(5, side));
+        let reasons: Vec<&str> = w.iter().map(|w| w["reason"].as_str().unwrap()).collect();
+        assert_eq!(
+            reasons,
+            ["Start", "Activity", "Capacity"],
+            "q5 token {side}: {w:?}"
+        );
+        assert_eq!(w[2]["watch"], "Polled", "{w:?}");
+    }
+    let log = std::fs::read_to_string(journal.join("logs/arb.log")).unwrap();
+    assert!(log.contains("hot set over its budget: capacity cut"));
+    assert_eq!(common::live::replay_json(&journal)["mismatches"], 0);
+}

@@ -65,6 +65,8 @@ pub struct CoreSettings {
     pub ready: Readiness,
     /// The rules' coverage, looked at on ticks (`None`: off).
     pub probe: Option<super::probes::CoverageProbe>,
+    /// The core's busy share, for the hot set's capacity.
+    pub busy: super::capacity::BusyMeter,
 }
 
 /// Start-up readiness: the markets traded that have not had a book yet.
@@ -212,6 +214,7 @@ fn step(
     settings: &mut CoreSettings,
 ) -> Result<bool, JournalError> {
     // `step` returns only after the journal holds (durably, for orders) the decisions.
+    let began = Instant::now();
     let mut sent = false;
     let mut differs = false;
     let mut decided = false;
@@ -254,5 +257,6 @@ fn step(
         publish_status(core, &settings.status, halt);
     }
     settings.snapshots.after_step(core)?;
+    settings.busy.add(began.elapsed());
     Ok(sent)
 }

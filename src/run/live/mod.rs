@@ -4,6 +4,7 @@
 //! acks and fills come back as events. With no venue configured it starts the simulator in-process on
 //! loopback and trades against it. A real venue endpoint needs an explicit flag.
 
+mod capacity;
 pub mod config;
 pub mod core;
 pub mod degrade;
@@ -328,6 +329,8 @@ async fn run_async(
     let mut tasks = Vec::new();
     let silent_after = Duration::from_secs_f64(opts.config.stream_silent_s);
     let feed_stats: [watchdog::SharedFeedStats; 2] = Default::default();
+    // The core's busy share, which the tiers size the hot set by.
+    let core_load = capacity::CoreLoad::default();
     // Lifecycle messages of the streams wake the market status watcher (if it runs).
     let (lifecycle_tx, lifecycle_rx) = tokio::sync::mpsc::unbounded_channel();
     let watch_markets = opts.config.market_status_s > 0.0;
@@ -542,6 +545,12 @@ async fn run_async(
                 streamed: tiered.streamed,
                 ruled_early: Default::default(),
                 shards: shard_maps.clone(),
+                capacity: capacity::Capacity::new(
+                    opts.config.universe.hot_max,
+                    opts.config.universe.core_busy_max,
+                ),
+                load: core_load.clone(),
+                stats: feed_stats.clone(),
             }
             .run(tier_reader::Reader {
                 // Warm reads are background reads: the engine's go first.
@@ -714,6 +723,7 @@ async fn run_async(
                     status: engine_status,
                     ready,
                     probe,
+                    busy: capacity::BusyMeter::new(core_load, Duration::from_secs(1)),
                 },
             )
         })

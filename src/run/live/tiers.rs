@@ -51,6 +51,11 @@ pub struct Tiers {
     pub ruled_early: BTreeSet<MarketId>,
     /// Each venue's connections: a market streamed is given one, journaled with it.
     pub shards: [super::shards::Shards; 2],
+    /// How many markets may be streamed for their activity, after each look at the
+    /// core's load and the queues' coalescing.
+    pub capacity: super::capacity::Capacity,
+    pub load: super::capacity::CoreLoad,
+    pub stats: [super::watchdog::SharedFeedStats; 2],
 }
 
 /// Best bid and best ask prices (ten-thousandths), if any.
@@ -179,7 +184,27 @@ impl Tiers {
             .filter(|(_, p)| now.duration_since(p.moved) >= self.hot_idle)
             .map(|(m, _)| *m)
             .collect();
-        let demoted = self.demote(&idle, promoted)?;
+        let mut demoted = self.demote(&idle, promoted, WatchReason::Idle)?;
+        // Within the capacity the machine keeps up with: the least recently moved go
+        // back to polling first.
+        let coalesced = self
+            .stats
+            .iter()
+            .map(|s| s.lock().map_or(0, |s| s.coalesced))
+            .sum();
+        let cap = self.capacity.update(self.load.busy(), coalesced);
+        if promoted.len() > cap {
+            let mut by_age: Vec<(std::time::Instant, MarketId)> =
+                promoted.iter().map(|(m, p)| (p.moved, *m)).collect();
+            by_age.sort();
+            let over: Vec<MarketId> = by_age
+                .into_iter()
+                .take(promoted.len() - cap)
+                .map(|(_, m)| m)
+                .collect();
+            demoted += self.demote(&over, promoted, WatchReason::Capacity)?;
+        }
+        active.truncate(cap.saturating_sub(promoted.len()));
         let up = self.promote(&active, WatchReason::Activity)?;
         for meta in up {
             promoted.insert(meta.id, Promoted { meta, moved: now });
@@ -311,6 +336,7 @@ impl Tiers {
         &mut self,
         idle: &[MarketId],
         promoted: &mut BTreeMap<MarketId, Promoted>,
+        reason: WatchReason,
     ) -> Option<usize> {
         let mut n = 0;
         for &m in idle {
@@ -324,7 +350,7 @@ impl Tiers {
                 group.push(q.meta);
             }
             for meta in &group {
-                if !self.journal(meta.id, Watch::Polled, WatchReason::Idle) {
+                if !self.journal(meta.id, Watch::Polled, reason) {
                     return None;
                 }
             }
@@ -495,6 +521,9 @@ mod tests {
             closed: None,
             ruled_early: BTreeSet::new(),
             shards: [ShardMap::shared(0), ShardMap::shared(0)],
+            capacity: crate::run::live::capacity::Capacity::new(10, 0.5),
+            load: Default::default(),
+            stats: Default::default(),
         }
     }
 

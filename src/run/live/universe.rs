@@ -57,6 +57,14 @@ pub struct UniverseConfig {
     /// order lookups, reconciliation and discovery.
     #[serde(default = "default_warm_share")]
     pub warm_read_share: f64,
+    /// The core thread's busy share (time in the reducer over wall time) above which
+    /// fewer markets are streamed for their activity (`capacity.rs`).
+    #[serde(default = "default_core_busy_max")]
+    pub core_busy_max: f64,
+}
+
+fn default_core_busy_max() -> f64 {
+    0.5
 }
 
 fn default_hot_max() -> usize {
@@ -94,6 +102,7 @@ impl Default for UniverseConfig {
             warm_poll_s: default_warm_poll(),
             hot_idle_s: default_hot_idle(),
             warm_read_share: default_warm_share(),
+            core_busy_max: default_core_busy_max(),
         }
     }
 }
@@ -123,6 +132,12 @@ impl UniverseConfig {
                 "universe.tiers: needs universe.discover (the tiers sort the venues' listings)"
                     .into(),
             );
+        }
+        if !(self.core_busy_max > 0.0 && self.core_busy_max <= 1.0) {
+            return Err(format!(
+                "universe.core_busy_max: {} is not above 0 and at most 1",
+                self.core_busy_max
+            ));
         }
         if self.hot_max == 0 {
             return Err("universe.hot_max: 0 streams nothing; at least 1".into());
