@@ -17,6 +17,7 @@ pub mod groups;
 pub mod listings;
 pub mod llm;
 pub mod negrisk;
+pub mod normalize;
 pub mod reload;
 pub mod strikes;
 pub mod teams;
