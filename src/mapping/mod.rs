@@ -8,6 +8,7 @@
 //! Format: docs/mapping.md. The tools that produce version 2 files (`arb mapping
 //! candidates` / `verify`) live in the submodules.
 
+pub mod aliases;
 pub mod candidates;
 pub mod comove;
 pub mod csv;
