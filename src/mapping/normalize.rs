@@ -104,8 +104,9 @@ fn cardinal(w: &str) -> Option<u32> {
 /// What an ordinal numbers. Parts of one game come first: a part named on one side
 /// only is another contest, not the same one.
 pub const PARTS: [&str; 7] = ["half", "quarter", "period", "inning", "set", "map", "leg"];
-const OTHER_KINDS: [&str; 8] = [
-    "round", "place", "district", "game", "week", "stage", "seed", "term",
+/// Other kinds. Not "week": a week is a span of dates, which the dates already compare.
+const OTHER_KINDS: [&str; 7] = [
+    "round", "place", "district", "game", "stage", "seed", "term",
 ];
 
 fn kind(w: &str) -> Option<&'static str> {
@@ -247,6 +248,10 @@ mod tests {
         );
         assert_eq!(ordinals("Game 7 of the Finals"), vec![("game", 7)]);
         assert!(ordinals("2 rounds, 230.5 points, the first of many").is_empty());
+        assert!(
+            ordinals("Week 1: Chiefs vs. Ravens").is_empty(),
+            "the dates say it"
+        );
     }
 
     #[test]
