@@ -130,7 +130,8 @@ pub(super) fn contest(k: &Features, p: &Features, t: &mut Tally) {
 
 /// Teams when one title is cut: its teams must all be the other's; the other's extra
 /// teams may come after the cut (a doubt), unless the cut word begins a team the other
-/// does not name. `None` when no side is cut or neither has teams to compare.
+/// does not name. False when this does not apply (no side cut, or nothing to compare):
+/// the plain team rule judges then.
 pub(super) fn cut_teams(
     k: &Features,
     p: &Features,
@@ -138,16 +139,16 @@ pub(super) fn cut_teams(
     pc: Option<&CutTitle>,
     prefix_teams: impl Fn(&str) -> BTreeSet<String>,
     t: &mut Tally,
-) -> Option<()> {
+) -> bool {
     let (cut, full, c, venue) = match (kc, pc) {
         (Some(c), None) => (k, p, c, "kalshi"),
         (None, Some(c)) => (p, k, c, "polymarket"),
-        _ => return None,
+        _ => return false,
     };
     let (mine, theirs): (BTreeSet<&String>, BTreeSet<&String>) =
         (cut.teams.iter().collect(), full.teams.iter().collect());
     if mine.is_empty() || theirs.is_empty() || !mine.is_subset(&theirs) || mine == theirs {
-        return None;
+        return false;
     }
     let extra: Vec<String> = theirs.difference(&mine).map(|s| s.to_string()).collect();
     let begun = c.open.as_deref().map(&prefix_teams).unwrap_or_default();
@@ -167,5 +168,5 @@ pub(super) fn cut_teams(
             ),
         );
     }
-    Some(())
+    true
 }

@@ -97,7 +97,7 @@ pub fn verify_with(k: &Side, p: &Side, a: &Aliases) -> Decision {
     when(&kf, &pf, k, p, &mut t);
     let league = kf.league.clone().or(pf.league.clone());
     let begun = |frag: &str| teams::teams_by_prefix(league.as_deref(), frag, a);
-    if forms::cut_teams(&kf, &pf, kcut.as_ref(), pcut.as_ref(), begun, &mut t).is_none() {
+    if !forms::cut_teams(&kf, &pf, kcut.as_ref(), pcut.as_ref(), begun, &mut t) {
         team_sets(&kf, &pf, &mut t);
     }
     entities(&kf, &pf, &mut t);
