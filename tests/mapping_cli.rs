@@ -66,6 +66,13 @@ fn candidates_then_verify_on_the_real_listings() {
         "score",
     ])
     .unwrap();
+    // The venues' own labels ride along for `verify` to learn league names from.
+    assert!(
+        (1..=t.rows.len()).all(|r| t.get(r, "kalshi_tags") == "Pro Basketball (M)"
+            && t.get(r, "polymarket_tags").split("; ").any(|x| x == "NBA")),
+        "{:?}",
+        t.rows.first()
+    );
 
     let o = arb(&[
         "mapping",

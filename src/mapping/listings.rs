@@ -49,6 +49,9 @@ pub struct Listing {
     pub outcomes: Vec<(String, String)>,
     /// Whether this is a whole Kalshi event rather than one market.
     pub event_level: bool,
+    /// The venue's own labels for the event: Kalshi `product_metadata.competition`;
+    /// Polymarket event tag labels and series titles. Aliases are learned from them.
+    pub tags: Vec<String>,
 }
 
 fn read(path: &Path) -> Result<Value, ListingError> {
@@ -97,6 +100,7 @@ pub fn parse_universe(
             yes_subject: opt(m, "yes_subtitle"),
             outcomes: Vec::new(),
             event_level: false,
+            tags: Vec::new(),
         });
     }
     let mut poly = Vec::new();
@@ -124,6 +128,7 @@ pub fn parse_universe(
             yes_subject: String::new(),
             outcomes,
             event_level: false,
+            tags: Vec::new(),
         });
     }
     Ok((kalshi, poly))
@@ -207,10 +212,18 @@ pub fn parse_kalshi(doc: &Value, path: &str) -> Result<Vec<Listing>, ListingErro
         let ticker = c.string(e, &at, "event_ticker")?;
         let title = c.string(e, &at, "title")?;
         let context = join(&[&title, &opt(e, "sub_title"), &opt(e, "series_ticker")]);
+        let tags: Vec<String> = e
+            .get("product_metadata")
+            .map(|m| opt(m, "competition"))
+            .filter(|t| !t.trim().is_empty())
+            .into_iter()
+            .collect();
         match e.get("markets") {
             Some(Value::Array(ms)) if !ms.is_empty() => {
                 for (j, m) in ms.iter().enumerate() {
-                    let l = kalshi_market(&c, m, &format!("{at}.markets[{j}]"), Some(&context))?;
+                    let mut l =
+                        kalshi_market(&c, m, &format!("{at}.markets[{j}]"), Some(&context))?;
+                    l.tags = tags.clone();
                     out.push(l);
                 }
             }
@@ -221,6 +234,7 @@ pub fn parse_kalshi(doc: &Value, path: &str) -> Result<Vec<Listing>, ListingErro
                 title,
                 context,
                 event_level: true,
+                tags,
                 ..Listing::default()
             }),
             Some(other) => {
@@ -260,6 +274,7 @@ fn kalshi_market(
         yes_subject: opt(m, "yes_sub_title"),
         outcomes: Vec::new(),
         event_level: false,
+        tags: Vec::new(),
     })
 }
 
@@ -282,17 +297,28 @@ pub fn parse_polymarket(doc: &Value, path: &str) -> Result<Vec<Listing>, Listing
             s => s,
         };
         let context = join(&[&opt(e, "title"), &slug.replace('-', " ")]);
+        let tags = poly_tags(e);
         for (j, m) in c.array(e, &at, "markets")?.iter().enumerate() {
-            out.push(poly_market(
-                &c,
-                m,
-                &format!("{at}.markets[{j}]"),
-                &context,
-                &slug,
-            )?);
+            let mut l = poly_market(&c, m, &format!("{at}.markets[{j}]"), &context, &slug)?;
+            l.tags = tags.clone();
+            out.push(l);
         }
     }
     Ok(out)
+}
+
+/// A Gamma event's tag labels and series titles ("NBA", "Basketball", "NBA 2026").
+fn poly_tags(e: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (field, key) in [("tags", "label"), ("series", "title")] {
+        for t in e.get(field).and_then(Value::as_array).into_iter().flatten() {
+            let v = opt(t, key);
+            if !v.trim().is_empty() && !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
 }
 
 /// Gamma sends `outcomes` and `clobTokenIds` as JSON-encoded strings (arrays accepted too).
@@ -353,5 +379,6 @@ fn poly_market(
         yes_subject: String::new(),
         outcomes,
         event_level: false,
+        tags: Vec::new(),
     })
 }

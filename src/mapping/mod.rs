@@ -8,6 +8,7 @@
 //! Format: docs/mapping.md. The tools that produce version 2 files (`arb mapping
 //! candidates` / `verify`) live in the submodules.
 
+pub mod aliases;
 pub mod candidates;
 pub mod comove;
 pub mod csv;
@@ -17,6 +18,7 @@ pub mod groups;
 pub mod listings;
 pub mod llm;
 pub mod negrisk;
+pub mod normalize;
 pub mod reload;
 pub mod strikes;
 pub mod teams;

@@ -233,6 +233,38 @@ pub fn times(text: &str) -> Vec<u32> {
     out
 }
 
+/// Days since 1970-01-01 of an RFC 3339 time (date and hh:mm; the offset is ignored).
+pub fn epoch_days(s: &str) -> Option<f64> {
+    let (d, rest) = (s.get(..10)?, s.get(10..).unwrap_or(""));
+    let p: Vec<i64> = d
+        .split('-')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let (y, m, dd) = (*p.first()?, *p.get(1)?, *p.get(2)?);
+    if p.len() != 3 || !(1..=12).contains(&m) || !(1..=31).contains(&dd) {
+        return None;
+    }
+    // days from civil (Howard Hinnant)
+    let y2 = if m <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + dd - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let hm: Vec<f64> = rest
+        .trim_start_matches(['T', ' '])
+        .get(..5)
+        .map_or(vec![], |c| {
+            c.split(':').filter_map(|x| x.parse().ok()).collect()
+        });
+    let frac = if hm.len() == 2 {
+        (hm[0] * 60.0 + hm[1]) / 1440.0
+    } else {
+        0.0
+    };
+    Some(days as f64 + frac)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

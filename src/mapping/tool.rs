@@ -5,7 +5,7 @@
 use super::candidates::{Options, candidates};
 use super::csv::{self, Table};
 use super::listings::{self, Listing};
-use super::verify::{Side, Verdict, verify};
+use super::verify::{Side, Verdict, verify_with};
 use super::{MappingFileV2, PairV2, VERSION};
 use std::path::Path;
 
@@ -18,7 +18,7 @@ pub const REQUIRED: [&str; 4] = [
 ];
 
 /// All columns `candidates` writes, in order.
-pub const CANDIDATE_COLUMNS: [&str; 13] = [
+pub const CANDIDATE_COLUMNS: [&str; 15] = [
     "kalshi_ticker",
     "kalshi_title",
     "polymarket_id",
@@ -32,7 +32,12 @@ pub const CANDIDATE_COLUMNS: [&str; 13] = [
     "polymarket_description",
     "kalshi_close",
     "polymarket_end",
+    "kalshi_tags",
+    "polymarket_tags",
 ];
+
+/// Tags as one CSV field, and back.
+const TAG_SEP: &str = "; ";
 
 fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
@@ -72,6 +77,8 @@ pub fn candidate_table(
             b.rules.clone(),
             a.close.clone(),
             b.close.clone(),
+            a.tags.join(TAG_SEP),
+            b.tags.join(TAG_SEP),
         ]);
     }
     (t, stats)
@@ -160,12 +167,56 @@ pub fn verify_table(t: &mut Table) -> Result<Vec<PairV2>, csv::CsvError> {
     pairs_of(t)
 }
 
-/// The deterministic rules over every row, in place.
+/// Both venues' listings as a table's rows carry them (ids, titles, YES subjects,
+/// tags): what aliases are learned from when the listings themselves are not at hand.
+pub fn row_listings(t: &Table) -> (Vec<Listing>, Vec<Listing>) {
+    let tags = |row: usize, col: &str| -> Vec<String> {
+        let v = t.get(row, col);
+        v.split(TAG_SEP)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let (mut k, mut p) = (Vec::new(), Vec::new());
+    for row in 1..=t.rows.len() {
+        let ticker = t.get(row, "kalshi_ticker").trim();
+        let event = match t.get(row, "kalshi_event").trim() {
+            "" if ticker.matches('-').count() >= 2 => {
+                ticker.rsplit_once('-').map_or(ticker, |x| x.0)
+            }
+            "" => ticker,
+            e => e,
+        };
+        k.push(Listing {
+            id: ticker.to_string(),
+            event_id: event.to_string(),
+            title: t.get(row, "kalshi_title").to_string(),
+            yes_subject: t.get(row, "kalshi_yes").to_string(),
+            event_level: ticker == event,
+            tags: tags(row, "kalshi_tags"),
+            ..Listing::default()
+        });
+        p.push(Listing {
+            id: t.get(row, "polymarket_id").trim().to_string(),
+            event_id: t.get(row, "polymarket_event").trim().to_string(),
+            title: t.get(row, "polymarket_title").to_string(),
+            tags: tags(row, "polymarket_tags"),
+            ..Listing::default()
+        });
+    }
+    (k, p)
+}
+
+/// The deterministic rules over every row, in place, with aliases learned from the
+/// rows themselves beside the hand-written tables.
 pub fn rules_pass(t: &mut Table) -> Result<(), csv::CsvError> {
     t.require(&REQUIRED)?;
+    let (kl, pl) = row_listings(t);
+    let aliases = super::aliases::learn(&kl, &pl);
     for row in 1..=t.rows.len() {
         let (k, p) = sides(t, row)?;
-        let d = verify(&k, &p);
+        let d = verify_with(&k, &p, &aliases);
         t.set(row, "verdict", d.verdict.as_str().into());
         t.set(row, "confidence", format!("{:.2}", d.confidence));
         t.set(row, "reason", d.reason);

@@ -52,9 +52,20 @@ const BELOW_PRE: &[&str] = &[
 const ABOVE_POST: &[&str] = &["or more", "or above", "or higher", "or greater", "plus"];
 const BELOW_POST: &[&str] = &["or less", "or below", "or lower", "or fewer"];
 const LINE_PRE: &[&str] = &["o/u", "spread", "strike", "strike of"];
-const LINE_POST: &[&str] = &["strike"];
+/// A count in a unit is a line of its own ("50 seats", "25 bps", "3.5%"); plurals are
+/// read as one ("1 seat").
+const LINE_POST: &[&str] = &[
+    "strike",
+    "seats",
+    "seat",
+    "bps",
+    "basis points",
+    "basis point",
+    "percent",
+];
 
 fn number(w: &str) -> Option<f64> {
+    let w = w.strip_suffix("bps").unwrap_or(w);
     let w = w
         .strip_suffix("k")
         .map_or_else(|| w.to_string(), |n| format!("{n}000"));
@@ -67,7 +78,8 @@ pub fn thresholds(text: &str) -> Vec<Threshold> {
     let raw = text
         .replace('>', " above ")
         .replace('<', " below ")
-        .replace('+', " plus ");
+        .replace('+', " plus ")
+        .replace('%', " percent ");
     let w = text::words(&raw);
     let mut out: Vec<Threshold> = Vec::new();
     let starts = |i: usize, phrase: &str| {
@@ -83,12 +95,13 @@ pub fn thresholds(text: &str) -> Vec<Threshold> {
                     || (i > n && starts(i - n - 1, ph) && w[i - 1] == "the")
             })
         };
+        let unit = w[i].ends_with("bps") && w[i].len() > 3;
         let after = |list: &[&str]| list.iter().any(|ph| starts(i + 1, ph));
         let dir = if before(ABOVE_PRE) || after(ABOVE_POST) {
             Dir::Above
         } else if before(BELOW_PRE) || after(BELOW_POST) {
             Dir::Below
-        } else if before(LINE_PRE) || after(LINE_POST) {
+        } else if before(LINE_PRE) || after(LINE_POST) || unit {
             Dir::Line
         } else {
             continue;

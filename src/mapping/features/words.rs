@@ -25,6 +25,41 @@ pub(super) const PREDICATES: &[(&str, &[&str])] = &[
         ],
     ),
     ("nominate", &[" nominee", " nominat"]),
+    // Central-bank decisions: a cut is not a hike, whatever the size ("25 bps").
+    (
+        "cut",
+        &[
+            " cut ",
+            " cuts ",
+            " cutting ",
+            " rate cut",
+            " lower rates",
+            " lower interest rate",
+        ],
+    ),
+    (
+        "hike",
+        &[
+            " hike",
+            " raise rates",
+            " raises rates",
+            " raise interest rate",
+            " rate increase",
+            " increase rates",
+            " increase interest rate",
+        ],
+    ),
+    (
+        "hold",
+        &[
+            " hold rates",
+            " holds rates",
+            " hold interest rate",
+            " keep rates",
+            " rates unchanged",
+            " no rate change",
+        ],
+    ),
     (
         "spread",
         &[" spread", " by more than", " margin of", " handicap"],
@@ -93,6 +128,40 @@ pub(super) const SCOPES: &[(&str, &[&str])] = &[
             " presidential election",
             " election",
             " midterm",
+        ],
+    ),
+];
+
+/// The prize a title names, most specific first: "Eastern Conference Finals" is the
+/// conference, "NBA Finals" the championship. Matched on base forms.
+pub(super) const CONTESTS: &[(&str, &[&str])] = &[
+    ("mvp", &[" mvp ", " most valuable player "]),
+    (
+        "division",
+        &[
+            " division ",
+            " afc east ",
+            " afc west ",
+            " afc north ",
+            " afc south ",
+            " nfc east ",
+            " nfc west ",
+            " nfc north ",
+            " nfc south ",
+        ],
+    ),
+    ("conference", &[" conference ", " afc ", " nfc "]),
+    (
+        "championship",
+        &[
+            " championship ",
+            " champion ",
+            " title ",
+            " final ",
+            " super bowl ",
+            " world series ",
+            " stanley cup ",
+            " world cup ",
         ],
     ),
 ];

@@ -2,8 +2,14 @@
 //! question with the same resolution, which Polymarket token pays when Kalshi YES pays,
 //! and why. Each rule either passes, fails (a near-miss: different) or leaves a doubt.
 
-use super::features::{Dir, Features, features};
+mod forms;
+
+use super::aliases::{Aliases, NONE};
+use super::features::{Dir, Features, features_with};
+use super::normalize::base;
 use super::teams;
+
+pub use super::text::epoch_days;
 
 /// One side of a candidate pair as the verifier sees it.
 #[derive(Clone, Debug, Default)]
@@ -69,18 +75,33 @@ fn opt(s: Option<&str>) -> &str {
     s.unwrap_or("none")
 }
 
+/// The rules with the hand-written tables alone.
 pub fn verify(k: &Side, p: &Side) -> Decision {
-    let kf = features(&k.title, &k.rules, &k.ids);
-    let pf = features(&p.title, &p.rules, &p.ids);
+    verify_with(k, p, &NONE)
+}
+
+/// The rules with aliases learned from the venues' listings beside the tables.
+pub fn verify_with(k: &Side, p: &Side, a: &Aliases) -> Decision {
     let mut t = Tally {
         fails: Vec::new(),
         doubts: Vec::new(),
     };
+    let (kt, kcut) = forms::whole_title(k, p, "kalshi", &mut t);
+    let (pt, pcut) = forms::whole_title(p, k, "polymarket", &mut t);
+    let kf = features_with(&kt, &k.rules, &k.ids, a);
+    let pf = features_with(&pt, &p.rules, &p.ids, a);
     predicate(&kf, &pf, &mut t);
+    forms::ordinals(&kf, &pf, &mut t);
+    forms::contest(&kf, &pf, &mut t);
     thresholds(&kf, &pf, &mut t);
     when(&kf, &pf, k, p, &mut t);
+    let league = kf.league.clone().or(pf.league.clone());
+    let begun = |frag: &str| teams::teams_by_prefix(league.as_deref(), frag, a);
+    if !forms::cut_teams(&kf, &pf, kcut.as_ref(), pcut.as_ref(), begun, &mut t) {
+        team_sets(&kf, &pf, &mut t);
+    }
     entities(&kf, &pf, &mut t);
-    let token = orientation(&kf, &pf, k, p, &mut t);
+    let token = orientation(&kf, &pf, k, p, a, &mut t);
     let confidence = (0.99 - t.doubts.iter().map(|d| d.0).sum::<f64>()).max(0.0);
     let (verdict, confidence, reason) = if !t.fails.is_empty() {
         (Verdict::Different, 0.0, t.fails.join("; "))
@@ -189,38 +210,6 @@ fn thresholds(k: &Features, p: &Features, t: &mut Tally) {
     }
 }
 
-/// Days since 1970-01-01 of an RFC 3339 time (date and hh:mm; the offset is ignored).
-pub fn epoch_days(s: &str) -> Option<f64> {
-    let (d, rest) = (s.get(..10)?, s.get(10..).unwrap_or(""));
-    let p: Vec<i64> = d
-        .split('-')
-        .map(|x| x.parse().ok())
-        .collect::<Option<_>>()?;
-    let (y, m, dd) = (*p.first()?, *p.get(1)?, *p.get(2)?);
-    if p.len() != 3 || !(1..=12).contains(&m) || !(1..=31).contains(&dd) {
-        return None;
-    }
-    // days from civil (Howard Hinnant)
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + dd - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let hm: Vec<f64> = rest
-        .trim_start_matches(['T', ' '])
-        .get(..5)
-        .map_or(vec![], |c| {
-            c.split(':').filter_map(|x| x.parse().ok()).collect()
-        });
-    let frac = if hm.len() == 2 {
-        (hm[0] * 60.0 + hm[1]) / 1440.0
-    } else {
-        0.0
-    };
-    Some(days as f64 + frac)
-}
-
 fn when(k: &Features, p: &Features, ks: &Side, ps: &Side, t: &mut Tally) {
     let show = |f: &Features| {
         f.dates
@@ -281,7 +270,7 @@ fn when(k: &Features, p: &Features, ks: &Side, ps: &Side, t: &mut Tally) {
     }
 }
 
-fn entities(k: &Features, p: &Features, t: &mut Tally) {
+fn team_sets(k: &Features, p: &Features, t: &mut Tally) {
     if !k.teams.is_empty() && !p.teams.is_empty() && k.teams != p.teams {
         t.fail(format!(
             "teams: kalshi [{}], polymarket [{}]",
@@ -289,10 +278,14 @@ fn entities(k: &Features, p: &Features, t: &mut Tally) {
             p.teams.join(", ")
         ));
     }
+}
+
+fn entities(k: &Features, p: &Features, t: &mut Tally) {
+    // Possessives are gone already; plurals compare by base form ("Republicans").
     let only = |a: &Features, b: &Features| {
         a.names
             .iter()
-            .filter(|n| !b.names.contains(n))
+            .filter(|n| !b.names.iter().any(|m| base(m) == base(n)))
             .cloned()
             .collect::<Vec<_>>()
     };
@@ -315,7 +308,14 @@ fn entities(k: &Features, p: &Features, t: &mut Tally) {
     }
 }
 
-fn orientation(k: &Features, p: &Features, ks: &Side, ps: &Side, t: &mut Tally) -> Option<String> {
+fn orientation(
+    k: &Features,
+    p: &Features,
+    ks: &Side,
+    ps: &Side,
+    a: &Aliases,
+    t: &mut Tally,
+) -> Option<String> {
     let find = |label: &str| {
         ps.outcomes
             .iter()
@@ -355,12 +355,13 @@ fn orientation(k: &Features, p: &Features, ks: &Side, ps: &Side, t: &mut Tally) 
             }
         };
     }
+    // The ticker is the first id ("TICKER EVENT"): its last part names YES.
+    let ticker = ks.ids.split_whitespace().next().unwrap_or("");
     let subject = match ks.yes_subject.trim() {
-        "" => ks
-            .ids
+        "" => ticker
             .rsplit_once('-')
             .map(|x| x.1)
-            .filter(|s| ks.ids.matches('-').count() >= 2 && s.len() <= 5)
+            .filter(|s| ticker.matches('-').count() >= 2 && s.len() <= 5)
             .unwrap_or(""),
         s => s,
     };
@@ -371,10 +372,10 @@ fn orientation(k: &Features, p: &Features, ks: &Side, ps: &Side, t: &mut Tally) 
         );
         return None;
     }
-    let league = k.league.or(p.league);
-    let want = teams::team_of(league, subject);
+    let league = k.league.as_deref().or(p.league.as_deref());
+    let want = teams::team_of_with(league, subject, a);
     let hit = ps.outcomes.iter().find(|(l, _)| match &want {
-        Some(team) => teams::team_of(league, l).as_ref() == Some(team),
+        Some(team) => teams::team_of_with(league, l, a).as_ref() == Some(team),
         None => l.eq_ignore_ascii_case(subject),
     });
     match hit {
