@@ -287,20 +287,42 @@ pub async fn list(
     polymarket: Option<(&PolymarketRest, &PolymarketRest)>,
     page_size: u32,
 ) -> Result<Discovery, VenueError> {
-    let mut d = Discovery {
-        universe: Universe {
-            listed_ms: crate::clock::event_ns() / 1_000_000,
-            ..Universe::default()
-        },
-        ..Discovery::default()
+    let listed_ms = crate::clock::event_ns() / 1_000_000;
+    // Both venues side by side (each within its own budget), each into a listing of its
+    // own, then one.
+    let kalshi = async {
+        let mut d = Discovery::default();
+        if let Some(rest) = kalshi {
+            list_kalshi(rest, page_size, &mut d).await?;
+        }
+        Ok::<_, VenueError>(d)
     };
-    if let Some(rest) = kalshi {
-        list_kalshi(rest, page_size, &mut d).await?;
-    }
-    if let Some((clob, gamma)) = polymarket {
-        list_polymarket(clob, gamma, page_size, &mut d).await?;
-    }
-    Ok(d)
+    let polymarket = async {
+        let mut d = Discovery::default();
+        if let Some((clob, gamma)) = polymarket {
+            list_polymarket(clob, gamma, page_size, &mut d).await?;
+        }
+        Ok::<_, VenueError>(d)
+    };
+    let (k, p) = tokio::join!(kalshi, polymarket);
+    let (k, p) = (k?, p?);
+    let mut left_out = k.universe.left_out;
+    left_out.extend(p.universe.left_out);
+    Ok(Discovery {
+        universe: Universe {
+            listed_ms,
+            kalshi: k.universe.kalshi,
+            polymarket: p.universe.polymarket,
+            polymarket_events: p.universe.polymarket_events,
+            pages: [k.universe.pages[0], p.universe.pages[1]],
+            requests: [k.universe.requests[0], p.universe.requests[1]],
+            left_out,
+        },
+        kalshi_markets: k.kalshi_markets,
+        kalshi_events: k.kalshi_events,
+        kalshi_series: k.kalshi_series,
+        gamma: p.gamma,
+    })
 }
 
 async fn list_kalshi(
