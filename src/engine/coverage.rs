@@ -98,11 +98,15 @@ impl Reducer {
     /// The rules of the cross-venue lane (tradable pairs) and the group lanes: how many,
     /// how many have every book they read fresh, and the streamed books they read that
     /// are not (a book polled or only listed is the tiers' to read, not the stream's).
+    /// A rule with a market past trading (closed or settled) is left out.
     /// `arb live` resubscribes those when the figure falls below its floor.
     pub fn rule_coverage(&self) -> RuleCoverage {
         let mut c = RuleCoverage::default();
         let mut stale = std::collections::BTreeSet::new();
         let mut count = |inputs: &[MarketId]| {
+            if inputs.iter().any(|&m| self.settlement.phase(m).is_some()) {
+                return; // past trading: nothing to cover
+            }
             c.rules += 1;
             let mut fresh = true;
             for &m in inputs {

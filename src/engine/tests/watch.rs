@@ -200,4 +200,8 @@ fn rule_coverage_names_the_streamed_books_a_rule_waits_for() {
     // Its book in full: covered again.
     at(&mut r, S, book(PY, &[lvl("0.40", 5)], &[lvl("0.42", 5)]));
     assert_eq!(r.rule_coverage().fresh, 1);
+    // A pair whose market closed is nothing to cover (or to probe), however stale.
+    at(&mut r, S, watch(PY, Watch::Streamed { connection: 1 }));
+    at(&mut r, S, Event::MarketClosed { market: K });
+    assert_eq!(r.rule_coverage(), crate::engine::coverage::RuleCoverage::default());
 }
