@@ -23,23 +23,15 @@ fn token(i: usize, side: usize) -> String {
 /// the simulator runs 20 times faster than the wall clock), while Kalshi ignores
 /// subscriptions to its market from 90 s to 200 s (4.5 s to 10 s).
 fn scenario(dir: &Path) -> PathBuf {
-    let mut text = String::from(
-        "name = \"probes\"\nseed = 12\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
-    );
+    let mut text = common::live::scenario_head("probes", 12);
     text += &format!(
         "[[fault]]\nat_s = 90\nduration_s = 110\nkind = \"ignore_subscribe\"\nmarket = \"{}\"\n",
         kalshi(1)
     );
     for i in 0..2 {
-        text += &format!(
-            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{}\"\npolymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
-            kalshi(i),
-            token(i, 1),
-            token(i, 2)
-        );
-        if i == 1 {
-            text += "list_at_s = 100\n";
-        }
+        let venues = common::live::both_venues(&kalshi(i), &token(i, 1), &token(i, 2));
+        let listed = if i == 1 { "list_at_s = 100\n" } else { "" };
+        text += &common::live::question(&format!("q{i}"), 0.002, &format!("{venues}{listed}"));
     }
     let p = dir.join("probes.toml");
     std::fs::write(&p, text).unwrap();

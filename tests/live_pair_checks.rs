@@ -27,16 +27,10 @@ fn token(i: usize, side: usize) -> String {
 /// resolution text 100 s into the scenario (5 s here: the simulator runs 20 times
 /// faster than the wall clock).
 fn scenario(dir: &Path) -> PathBuf {
-    let mut text = String::from(
-        "name = \"drift\"\nseed = 8\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
-    );
+    let mut text = common::live::scenario_head("drift", 8);
     for i in 0..2 {
-        text += &format!(
-            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.002\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{}\"\npolymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
-            kalshi(i),
-            token(i, 1),
-            token(i, 2)
-        );
+        let venues = common::live::both_venues(&kalshi(i), &token(i, 1), &token(i, 2));
+        text += &common::live::question(&format!("q{i}"), 0.002, &venues);
     }
     text += "rules_amended_at_s = 100\n";
     let p = dir.join("drift.toml");

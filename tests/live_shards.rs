@@ -24,23 +24,15 @@ fn token(i: usize, side: usize) -> String {
 /// runs 20 times faster than the wall clock); 60 s in (3 s), one book message of
 /// question 2's Kalshi market is lost.
 fn scenario(dir: &Path) -> PathBuf {
-    let mut text = String::from(
-        "name = \"shards\"\nseed = 4\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
-    );
+    let mut text = common::live::scenario_head("shards", 4);
     text += &format!(
         "[[fault]]\nat_s = 60\nkind = \"sequence_gap\"\nmarket = \"{}\"\n",
         kalshi(2)
     );
     for i in 0..5 {
-        text += &format!(
-            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.01\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\nkalshi = \"{}\"\npolymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
-            kalshi(i),
-            token(i, 1),
-            token(i, 2)
-        );
-        if i == 4 {
-            text += "list_at_s = 100\n";
-        }
+        let venues = common::live::both_venues(&kalshi(i), &token(i, 1), &token(i, 2));
+        let listed = if i == 4 { "list_at_s = 100\n" } else { "" };
+        text += &common::live::question(&format!("q{i}"), 0.01, &format!("{venues}{listed}"));
     }
     let p = dir.join("shards.toml");
     std::fs::write(&p, text).unwrap();
@@ -84,12 +76,7 @@ fn markets_are_streamed_on_capped_connections_each_journaled_and_watched_alone()
             "[polymarket]\ntokens_per_connection = 4\n",
         );
     std::fs::write(&cfg, text).unwrap();
-    let journal = d.dir.path().join("j");
-    let mut live = common::live::spawn_live(&cfg, &journal, "9");
-    // While it runs (sessions leave the count when they close): what the venue streams.
-    std::thread::sleep(std::time::Duration::from_secs(7));
-    let streams = d.sim.ledger()["streams"].clone();
-    assert!(live.wait().unwrap().success());
+    let (journal, streams) = common::live::streams_while_running(&d, &cfg, "9", 7);
     let sorted = |v: &Value| {
         let mut n: Vec<u64> = v
             .as_array()
@@ -104,6 +91,8 @@ fn markets_are_streamed_on_capped_connections_each_journaled_and_watched_alone()
     assert_eq!(sorted(&streams["polymarket"]), [2, 4, 4], "{streams}");
 
     let recs = common::live::inspect_records(&journal);
+    // Two Kalshi markets and four tokens a connection: q0 and q1 on the first, q2 and
+    // q3 on the second, q4 (listed while running) on a third.
     for (i, want) in [
         (0, None),
         (1, None),
@@ -111,18 +100,8 @@ fn markets_are_streamed_on_capped_connections_each_journaled_and_watched_alone()
         (3, Some(1)),
         (4, Some(2)),
     ] {
-        assert_eq!(connection(&recs, &kalshi(i)), want, "Kalshi q{i}");
-    }
-    // Four tokens a connection: q0's and q1's on the first, q2's and q3's on the second.
-    for (i, want) in [
-        (0, None),
-        (1, None),
-        (2, Some(1)),
-        (3, Some(1)),
-        (4, Some(2)),
-    ] {
-        for side in [1, 2] {
-            assert_eq!(connection(&recs, &token(i, side)), want, "Polymarket q{i}");
+        for venue_id in [kalshi(i), token(i, 1), token(i, 2)] {
+            assert_eq!(connection(&recs, &venue_id), want, "q{i}: {venue_id}");
         }
     }
     // The listed market's connection is journaled before its first book.
@@ -163,21 +142,15 @@ fn markets_are_streamed_on_capped_connections_each_journaled_and_watched_alone()
 
 /// Question 0 on both venues (a pair); question 1 on Polymarket alone, moving.
 fn tiers_scenario(dir: &Path) -> PathBuf {
-    let mut text = String::from(
-        "name = \"shard-tiers\"\nseed = 6\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n",
+    let mut text = common::live::scenario_head("shard-tiers", 6);
+    let pair = common::live::both_venues(&kalshi(0), &token(0, 1), &token(0, 2));
+    text += &common::live::question("q0", 0.01, &pair);
+    let alone = format!(
+        "polymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
+        token(1, 1),
+        token(1, 2)
     );
-    for i in 0..2 {
-        let kalshi = if i == 0 {
-            format!("kalshi = \"{}\"\n", kalshi(0))
-        } else {
-            String::new()
-        };
-        text += &format!(
-            "[[question]]\nname = \"q{i}\"\nfair = 0.4\nvolatility = 0.01\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\n{kalshi}polymarket_yes = \"{}\"\npolymarket_no = \"{}\"\n",
-            token(i, 1),
-            token(i, 2)
-        );
-    }
+    text += &common::live::question("q1", 0.01, &alone);
     let p = dir.join("shard-tiers.toml");
     std::fs::write(&p, text).unwrap();
     p
@@ -196,11 +169,8 @@ fn a_market_promoted_under_tiers_is_streamed_on_a_connection_with_room() {
         "[polymarket]\ntokens_per_connection = 2\n",
     );
     std::fs::write(&cfg, text).unwrap();
-    let journal = d.dir.path().join("j");
-    let mut live = common::live::spawn_live(&cfg, &journal, "7");
-    std::thread::sleep(std::time::Duration::from_secs(6));
-    let streams = d.sim.ledger()["streams"]["polymarket"].clone();
-    assert!(live.wait().unwrap().success());
+    let (journal, streams) = common::live::streams_while_running(&d, &cfg, "7", 6);
+    let streams = streams["polymarket"].clone();
     assert_eq!(
         streams,
         serde_json::json!([2, 2]),

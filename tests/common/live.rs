@@ -506,3 +506,43 @@ pub fn run_ok(cmd: &mut Command) -> std::process::Output {
     );
     out
 }
+
+/// A scenario's first lines: its name and seed, an hour from 2026-11-30 in 250 ms
+/// steps, $1,000 at each venue.
+pub fn scenario_head(name: &str, seed: u64) -> String {
+    format!(
+        "name = \"{name}\"\nseed = {seed}\nstart_ms = 1795996800000\nduration_s = 3600\nstep_ms = 250\ntick_ms = 1000\n[cash]\nkalshi = \"1000.00\"\npolymarket = \"1000.00\"\n"
+    )
+}
+
+/// A `[[question]]` at fair 0.40 with a 2-cent spread, three levels of 40, no
+/// dislocation, moving by `volatility`, on the markets `venues` names (its `kalshi`,
+/// `polymarket_yes` and `polymarket_no` lines, and anything else).
+pub fn question(name: &str, volatility: f64, venues: &str) -> String {
+    format!(
+        "[[question]]\nname = \"{name}\"\nfair = 0.4\nvolatility = {volatility}\nspread = 0.02\ndepth = 40\nlevels = 3\ndislocation = 0.0\ndislocation_size = 0.0\n{venues}"
+    )
+}
+
+/// The `kalshi`, `polymarket_yes` and `polymarket_no` lines of a question on both venues.
+pub fn both_venues(kalshi: &str, yes: &str, no: &str) -> String {
+    format!("kalshi = \"{kalshi}\"\npolymarket_yes = \"{yes}\"\npolymarket_no = \"{no}\"\n")
+}
+
+/// Runs `arb live` on `cfg` for `seconds` in the background and reads the simulator's
+/// `streams` (what each open market-data session streams) `at_s` seconds in; the
+/// journal (`dir/j`) and those counts.
+pub fn streams_while_running(
+    d: &Discovering,
+    cfg: &Path,
+    seconds: &str,
+    at_s: u64,
+) -> (PathBuf, serde_json::Value) {
+    let journal = d.dir.path().join("j");
+    let mut live = spawn_live(cfg, &journal, seconds);
+    // While it runs: a session leaves the count when it closes.
+    std::thread::sleep(std::time::Duration::from_secs(at_s));
+    let streams = d.sim.ledger()["streams"].clone();
+    assert!(live.wait().unwrap().success());
+    (journal, streams)
+}

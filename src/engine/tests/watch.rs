@@ -203,5 +203,8 @@ fn rule_coverage_names_the_streamed_books_a_rule_waits_for() {
     // A pair whose market closed is nothing to cover (or to probe), however stale.
     at(&mut r, S, watch(PY, Watch::Streamed { connection: 1 }));
     at(&mut r, S, Event::MarketClosed { market: K });
-    assert_eq!(r.rule_coverage(), crate::engine::coverage::RuleCoverage::default());
+    assert_eq!(
+        r.rule_coverage(),
+        crate::engine::coverage::RuleCoverage::default()
+    );
 }

@@ -405,21 +405,19 @@ async fn run_async(
             u.warm_poll_s,
         )
     });
-    // Which connection of each venue streams each market.
-    let shard_maps: [shards::Shards; 2] = [
-        shards::ShardMap::shared(
-            opts.config
-                .kalshi
-                .as_ref()
-                .map_or(0, |c| c.markets_per_connection),
-        ),
-        shards::ShardMap::shared(
-            opts.config
-                .polymarket
-                .as_ref()
-                .map_or(0, |c| c.tokens_per_connection),
-        ),
+    // Markets a connection of each venue streams at most (0: one connection), and which
+    // connection streams each market.
+    let caps_per_connection = [
+        opts.config
+            .kalshi
+            .as_ref()
+            .map_or(0, |c| c.markets_per_connection),
+        opts.config
+            .polymarket
+            .as_ref()
+            .map_or(0, |c| c.tokens_per_connection),
     ];
+    let shard_maps: [shards::Shards; 2] = caps_per_connection.map(shards::ShardMap::shared);
     let tiered =
         caps.map(|caps| tier_plan::start(&core.reducer, &interner, caps, &in_tx, &shard_maps));
     let tiers_on = tiered.is_some();
@@ -450,6 +448,16 @@ async fn run_async(
             }
             None => adds(),
         };
+    // A venue's stream as the shards start it.
+    let venue_stream = |venue: Venue, ids: Vec<String>, adds| shards::VenueStream {
+        venue,
+        cap: caps_per_connection[venue.index()],
+        ids,
+        interner: interner.clone(),
+        adds,
+        shards: shard_maps[venue.index()].clone(),
+        tiered: tiers_on,
+    };
     if let Some(k) = kalshi_side {
         let (url, signer, rest, parts) = (k.ws_url, k.signer, k.rest.clone(), ctx_parts.clone());
         let spawn: shards::SpawnConnection = Box::new(move |connection, tickers, known, adds| {
@@ -464,19 +472,11 @@ async fn run_async(
                 parts.ctx(Venue::Kalshi, connection),
             ))
         });
-        let stream = shards::VenueStream {
-            venue: Venue::Kalshi,
-            cap: opts
-                .config
-                .kalshi
-                .as_ref()
-                .map_or(0, |c| c.markets_per_connection),
-            ids: hot_only(k.tickers),
-            interner: interner.clone(),
-            adds: feed_rx(Venue::Kalshi, &mut adds),
-            shards: shard_maps[Venue::Kalshi.index()].clone(),
-            tiered: tiers_on,
-        };
+        let stream = venue_stream(
+            Venue::Kalshi,
+            hot_only(k.tickers),
+            feed_rx(Venue::Kalshi, &mut adds),
+        );
         tasks.extend(shards::start_venue(stream, &core.reducer, &in_tx, spawn));
     }
     let placed: polymarket::PlacedOrders = Arc::default();
@@ -508,19 +508,11 @@ async fn run_async(
                 parts.ctx(Venue::Polymarket, connection),
             ))
         });
-        let stream = shards::VenueStream {
-            venue: Venue::Polymarket,
-            cap: opts
-                .config
-                .polymarket
-                .as_ref()
-                .map_or(0, |c| c.tokens_per_connection),
-            ids: hot_only(tokens),
-            interner: interner.clone(),
-            adds: feed_rx(Venue::Polymarket, &mut adds),
-            shards: shard_maps[Venue::Polymarket.index()].clone(),
-            tiered: tiers_on,
-        };
+        let stream = venue_stream(
+            Venue::Polymarket,
+            hot_only(tokens),
+            feed_rx(Venue::Polymarket, &mut adds),
+        );
         tasks.extend(shards::start_venue(stream, &core.reducer, &in_tx, spawn));
     }
     // Markets that come to be in a tradable pair (a listing completes it, or a mapping
