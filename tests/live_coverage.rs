@@ -21,11 +21,12 @@ fn token(i: usize, side: usize) -> String {
 
 /// Questions 0 and 1 on both venues (two pairs); question 1 lists 100 s in (5 s here:
 /// the simulator runs 20 times faster than the wall clock), while Kalshi ignores
-/// subscriptions to its market from 90 s to 200 s (4.5 s to 10 s).
+/// subscriptions to its market from the start to 240 s (12 s), whenever `arb live`
+/// gets to subscribe it.
 fn scenario(dir: &Path) -> PathBuf {
     let mut text = common::live::scenario_head("probes", 12);
     text += &format!(
-        "[[fault]]\nat_s = 90\nduration_s = 110\nkind = \"ignore_subscribe\"\nmarket = \"{}\"\n",
+        "[[fault]]\nat_s = 0\nduration_s = 240\nkind = \"ignore_subscribe\"\nmarket = \"{}\"\n",
         kalshi(1)
     );
     for i in 0..2 {
@@ -38,13 +39,13 @@ fn scenario(dir: &Path) -> PathBuf {
     p
 }
 
-/// Runs `arb live` for 14 s with `coverage_probe_s` against `d`; the journal, its
+/// Runs `arb live` for 18 s with `coverage_probe_s` against `d`; the journal, its
 /// records and its log.
 fn run(d: &Discovering, coverage_probe_s: &str) -> (PathBuf, Vec<Value>, String) {
     let top = format!(
         "coverage_probe_s = {coverage_probe_s}\ncoverage_floor = 0.9\n[universe]\ndiscover = true\nrefresh_s = 1\n"
     );
-    let (journal, recs) = d.run_top(&top, "14");
+    let (journal, recs) = d.run_top(&top, "18");
     let log = std::fs::read_to_string(journal.join("logs/arb.log")).unwrap();
     (journal, recs, log)
 }

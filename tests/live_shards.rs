@@ -21,12 +21,12 @@ fn token(i: usize, side: usize) -> String {
 }
 
 /// Questions 0..4 on both venues; question 4 lists 100 s in (5 s here: the simulator
-/// runs 20 times faster than the wall clock); 60 s in (3 s), one book message of
+/// runs 20 times faster than the wall clock); 150 s in (7.5 s), one book message of
 /// question 2's Kalshi market is lost.
 fn scenario(dir: &Path) -> PathBuf {
     let mut text = common::live::scenario_head("shards", 4);
     text += &format!(
-        "[[fault]]\nat_s = 60\nkind = \"sequence_gap\"\nmarket = \"{}\"\n",
+        "[[fault]]\nat_s = 150\nkind = \"sequence_gap\"\nmarket = \"{}\"\n",
         kalshi(2)
     );
     for i in 0..5 {
@@ -76,7 +76,7 @@ fn markets_are_streamed_on_capped_connections_each_journaled_and_watched_alone()
             "[polymarket]\ntokens_per_connection = 4\n",
         );
     std::fs::write(&cfg, text).unwrap();
-    let (journal, streams) = common::live::streams_while_running(&d, &cfg, "9", 7);
+    let (journal, streams) = common::live::streams_while_running(&d, &cfg, "11", 8);
     let sorted = |v: &Value| {
         let mut n: Vec<u64> = v
             .as_array()

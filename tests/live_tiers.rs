@@ -275,8 +275,10 @@ fn a_market_streamed_for_its_activity_is_polled_again_once_its_quote_stops_movin
 #[test]
 fn markets_listed_while_running_are_tiered_and_a_new_pair_is_streamed() {
     let d = Discovering::start(|dir| scenario_with(dir, None, true, false));
+    // A listing every second is a background read too: a budget with room for it and
+    // the warm reads (each gets at most half the read rate, after the engine's reads).
     let (_, recs) = d.run(
-        "discover = true\nrefresh_s = 1\ntiers = true\nwarm_poll_s = 1\n[limits]\nread_per_s = 4\n",
+        "discover = true\nrefresh_s = 1\ntiers = true\nwarm_poll_s = 1\n[limits]\nread_per_s = 10\n",
         "9",
     );
     // Question 6 alone on Polymarket: polled from its listing on, never streamed.
