@@ -613,4 +613,27 @@ fn preflight_passes_on_the_simulator_and_fails_red_on_an_unreachable_venue_which
         arb::journal::Journal::open(&dir.path().join("j")).is_err(),
         "no journal was started (only the log of the refused start)"
     );
+
+    // A credential refused before any venue is asked: a red check in the JSON too.
+    let missing = dir.path().join("missing.pem");
+    let text = std::fs::read_to_string(&cfg)
+        .unwrap()
+        .replace(&key.display().to_string(), &missing.display().to_string());
+    std::fs::write(&cfg, text).unwrap();
+    let out = arb()
+        .args(["preflight", "--json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = &report["checks"][0];
+    assert_eq!(
+        (&check["name"], &check["ok"]),
+        (&"configuration".into(), &false.into())
+    );
+    assert!(
+        check["detail"].as_str().unwrap().contains("missing.pem"),
+        "names the file: {check}"
+    );
 }

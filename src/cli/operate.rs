@@ -103,7 +103,12 @@ pub(super) fn run(command: Command) -> Result<i32> {
             json,
         } => {
             let cfg = live_config(config.as_deref())?;
-            let report = live::preflight(&cfg, allow_real_venues)?;
+            let report = match live::preflight(&cfg, allow_real_venues) {
+                Ok(r) => r,
+                // A reader of the JSON gets the refusal as a red check, not only stderr.
+                Err(e) if json => live::preflight::Report::refused("configuration", e.to_string()),
+                Err(e) => return Err(e.into()),
+            };
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {

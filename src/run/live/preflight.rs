@@ -29,6 +29,18 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of one red check: what stopped the gate before it reached a venue (a
+    /// configuration or a credential refused), for a reader of `--json`.
+    pub fn refused(name: &str, detail: String) -> Report {
+        Report {
+            checks: vec![Check {
+                name: name.to_string(),
+                ok: false,
+                detail,
+            }],
+        }
+    }
+
     pub fn passed(&self) -> bool {
         self.checks.iter().all(|c| c.ok)
     }
