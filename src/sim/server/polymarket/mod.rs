@@ -13,6 +13,7 @@ mod auth;
 mod gamma;
 mod market_data;
 mod orders;
+mod prices;
 
 use super::SimState;
 pub(super) use crate::clock::wall_ms as now_ms;
@@ -59,6 +60,15 @@ const ORDER_VERSION: u32 = 2;
 
 pub fn routes() -> Router<Arc<SimState>> {
     Router::new()
+        .route("/", get(prices::ok))
+        .route("/midpoint", get(prices::get_midpoint))
+        .route("/midpoints", post(prices::post_midpoints))
+        .route("/price", get(prices::get_price))
+        .route("/prices", post(prices::post_prices))
+        .route("/spread", get(prices::get_spread))
+        .route("/spreads", post(prices::post_spreads))
+        .route("/last-trade-price", get(prices::get_last_trade_price))
+        .route("/last-trades-prices", post(prices::post_last_trades_prices))
         .route("/book", get(book))
         .route("/books", post(books))
         .route("/markets", get(markets))
