@@ -471,3 +471,84 @@ async fn a_resting_order_with_an_expiration_is_canceled_by_the_venue_when_it_pas
     assert_eq!(k.balance().await.unwrap().balance, 10_000, "released");
     sim.stop().await;
 }
+
+/// The public reads the official client makes beside the market data: the exchange's
+/// status, and every trade matched (newest first), by ticker and page.
+#[tokio::test]
+async fn exchange_status_and_public_trades() {
+    let sim = start().await;
+    let http = arb::venues::http::client(Duration::from_secs(5)).unwrap();
+    let get = |path: &str| {
+        let req = http.get(format!("{}{path}", sim.kalshi_base()));
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (code, status) = get("/exchange/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        (&status["exchange_active"], &status["trading_active"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    assert_eq!(
+        get("/markets/trades").await.1["trades"],
+        serde_json::json!([])
+    );
+
+    // Two IOC buys: 5 YES at 0.42, then 3 NO at 0.60 (the YES bid at 0.40 taken).
+    let k = client(&sim, Some(signer()));
+    for (n, side, price) in [(5, "yes", "0.4200"), (3, "no", "0.6000")] {
+        let yes = (side == "yes").then(|| price.to_string());
+        let no = (side == "no").then(|| price.to_string());
+        k.create_order(&CreateOrderRequest {
+            ticker: TICKER.into(),
+            client_order_id: Some(format!("arb-{n}-0-0")),
+            side: side.into(),
+            action: "buy".into(),
+            count_fp: Some(format!("{n}.00")),
+            yes_price_dollars: yes,
+            no_price_dollars: no,
+            time_in_force: Some("immediate_or_cancel".into()),
+            ..CreateOrderRequest::default()
+        })
+        .await
+        .unwrap();
+    }
+    let (_, page) = get(&format!("/markets/trades?ticker={TICKER}&limit=1")).await;
+    let t = &page["trades"][0];
+    assert_eq!(
+        (
+            t["ticker"].as_str(),
+            t["count_fp"].as_str(),
+            t["yes_price_dollars"].as_str(),
+            t["no_price_dollars"].as_str(),
+            t["taker_side"].as_str()
+        ),
+        (
+            Some(TICKER),
+            Some("3.00"),
+            Some("0.4000"),
+            Some("0.6000"),
+            Some("no")
+        ),
+        "the newest first: {page}"
+    );
+    assert_eq!(page["cursor"], "1", "one more page");
+    let (_, rest) = get(&format!("/markets/trades?ticker={TICKER}&cursor=1")).await;
+    let t = &rest["trades"][0];
+    assert_eq!(
+        (
+            t["count_fp"].as_str(),
+            t["yes_price_dollars"].as_str(),
+            t["taker_side"].as_str()
+        ),
+        (Some("5.00"), Some("0.4200"), Some("yes"))
+    );
+    assert_eq!(rest["cursor"], "", "the last page");
+    assert_eq!(
+        get("/markets/trades?ticker=KXNONE").await.1["trades"],
+        serde_json::json!([])
+    );
+    assert_eq!(get("/markets/trades?min_ts=soon").await.0, 400);
+}

@@ -3,6 +3,7 @@
 //! JSON shapes and error bodies.
 
 mod auth;
+mod exchange;
 mod market_data;
 mod orders;
 mod portfolio;
@@ -28,6 +29,8 @@ type Shared = State<Arc<SimState>>;
 
 pub fn routes() -> Router<Arc<SimState>> {
     Router::new()
+        .route("/exchange/status", get(exchange::status))
+        .route("/markets/trades", get(exchange::trades))
         .route("/markets", get(markets))
         .route("/markets/{ticker}", get(market))
         .route("/markets/{ticker}/orderbook", get(orderbook))
