@@ -31,14 +31,9 @@ pub(super) async fn trades(
         Ok(p) => p,
         Err(m) => return bad(m),
     };
-    let bound = |key: &str| -> Result<Option<i64>, Response> {
-        q.get(key)
-            .map(|v| v.parse::<i64>().map_err(|_| bad("invalid timestamp")))
-            .transpose()
-    };
-    let (min_ts, max_ts) = match (bound("min_ts"), bound("max_ts")) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(r), _) | (_, Err(r)) => return r,
+    let bound = |key: &str| q.get(key).map(|v| v.parse::<i64>()).transpose();
+    let (Ok(min_ts), Ok(max_ts)) = (bound("min_ts"), bound("max_ts")) else {
+        return bad("invalid timestamp");
     };
     let ticker = q.get("ticker");
     let ex = state.exchange();
