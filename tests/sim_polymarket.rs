@@ -1,6 +1,7 @@
 //! The simulator's Polymarket CLOB, driven by arb's own Polymarket REST and WebSocket
 //! clients over loopback: books, markets, signed V2 orders, trades, cancels, L1/L2 auth,
-//! the market and user channels, and arb's mapping of what the simulator sends.
+//! the market and user channels, the price reads the official clients make, and arb's
+//! mapping of what the simulator sends.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // clippy.toml binds the reducer only
 
 use arb::core::{MarketId, Money, Price, Qty, Venue};
@@ -13,7 +14,7 @@ use arb::venues::polymarket::rest::{LimitOrder, OrderType, PolymarketRest, build
 use arb::venues::polymarket::rest_wire::{self as w, book_hash};
 use arb::venues::polymarket::ws::{PolymarketWs, market_url, split_frame, user_url};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 /// Hardhat's public test account #0 — TEST ONLY, never funded anywhere real.
@@ -778,4 +779,100 @@ async fn user_channel_orders_and_trades_of_the_account() {
         .expect("closed in time");
     assert!(end.is_none(), "{end:?}");
     sim.stop().await;
+}
+
+// The price reads the official clients make (`get_ok`, `get_midpoint(s)`,
+// `get_price(s)`, `get_spread(s)`, `get_last_trade_price(s)`), each from the same
+// public book `GET /book` shows.
+
+fn http() -> reqwest::Client {
+    arb::venues::http::client(std::time::Duration::from_secs(5)).unwrap()
+}
+
+async fn get(sim: &SimServer, path: &str) -> (u16, Value) {
+    let r = http()
+        .get(format!("{}{path}", sim.polymarket_base()))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or_default())
+}
+
+async fn post(sim: &SimServer, path: &str, body: Value) -> (u16, Value) {
+    let r = http()
+        .post(format!("{}{path}", sim.polymarket_base()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn prices_midpoints_and_spreads_are_read_from_the_book() {
+    let sim = start().await;
+    assert_eq!(get(&sim, "/").await, (200, json!("OK")));
+    assert_eq!(
+        get(&sim, &format!("/midpoint?token_id={YES}")).await,
+        (200, json!({"mid": "0.41"}))
+    );
+    assert_eq!(
+        get(&sim, &format!("/midpoint?token_id={NO}")).await,
+        (200, json!({"mid": "0.585"}))
+    );
+    // As the venue documents: BUY is the best bid, SELL the best ask.
+    assert_eq!(
+        get(&sim, &format!("/price?token_id={YES}&side=BUY")).await,
+        (200, json!({"price": "0.4"}))
+    );
+    assert_eq!(
+        get(&sim, &format!("/price?token_id={YES}&side=sell")).await,
+        (200, json!({"price": "0.42"}))
+    );
+    assert_eq!(
+        get(&sim, &format!("/spread?token_id={NO}")).await,
+        (200, json!({"spread": "0.03"}))
+    );
+    assert_eq!(
+        get(&sim, &format!("/last-trade-price?token_id={YES}")).await,
+        (200, json!({"price": "", "side": ""})),
+        "no trade yet"
+    );
+    // What is not there says so.
+    assert_eq!(
+        get(&sim, &format!("/price?token_id={YES}&side=UP")).await.0,
+        400
+    );
+    assert_eq!(get(&sim, "/midpoint?token_id=123").await.0, 404);
+    assert_eq!(get(&sim, "/spread").await.0, 400);
+
+    let both = json!([{"token_id": YES}, {"token_id": NO}, {"token_id": "123"}]);
+    assert_eq!(
+        post(&sim, "/midpoints", both.clone()).await,
+        (200, json!({YES: "0.41", NO: "0.585"}))
+    );
+    assert_eq!(
+        post(&sim, "/spreads", both.clone()).await,
+        (200, json!({YES: "0.02", NO: "0.03"}))
+    );
+    assert_eq!(
+        post(
+            &sim,
+            "/prices",
+            json!([{"token_id": YES, "side": "BUY"}, {"token_id": YES, "side": "SELL"}, {"token_id": NO, "side": "BUY"}])
+        )
+        .await,
+        (200, json!({YES: {"BUY": "0.4", "SELL": "0.42"}, NO: {"BUY": "0.57"}}))
+    );
+    assert_eq!(
+        post(&sim, "/last-trades-prices", both).await,
+        (
+            200,
+            json!([{"token_id": YES, "price": "", "side": ""}, {"token_id": NO, "price": "", "side": ""}])
+        )
+    );
+    assert_eq!(
+        post(&sim, "/midpoints", json!({"token_id": YES})).await.0,
+        400
+    );
 }
