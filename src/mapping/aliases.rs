@@ -205,6 +205,15 @@ struct KalshiGame {
     tags: BTreeSet<String>,
 }
 
+/// The game a listing names: the first of its context parts, then its title, that
+/// reads as one.
+fn listed_game(l: &Listing) -> Option<(Option<String>, String, String)> {
+    l.context
+        .split(" | ")
+        .chain([l.title.as_str()])
+        .find_map(game)
+}
+
 /// Polymarket games by (date, both codes in order): a slug `league-a-b-yyyy-mm-dd` and a
 /// title "A vs. B" (the event's, or a market's before its colon). A game whose markets
 /// disagree on the names is left out.
@@ -223,12 +232,7 @@ fn poly_games(poly: &[Listing]) -> BTreeMap<(Date, String), PolyGame> {
         if !code(a) || !code(b) || !league.chars().all(|c| c.is_ascii_alphabetic()) {
             continue;
         }
-        let Some((_, x, z)) = l
-            .context
-            .split(" | ")
-            .chain([l.title.as_str()])
-            .find_map(game)
-        else {
+        let Some((_, x, z)) = listed_game(l) else {
             continue;
         };
         let codes = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
@@ -266,12 +270,7 @@ fn kalshi_games(kalshi: &[Listing]) -> BTreeMap<(Date, String), KalshiGame> {
         let Some((date, codes)) = kalshi_code(seg) else {
             continue;
         };
-        let Some((prefix, x, z)) = l
-            .context
-            .split(" | ")
-            .chain([l.title.as_str()])
-            .find_map(game)
-        else {
+        let Some((prefix, x, z)) = listed_game(l) else {
             continue;
         };
         let g = out.entry((date, codes)).or_insert_with(|| {
